@@ -1,0 +1,1 @@
+"""Qatysu: the domain services, settings and wiring of the bot."""

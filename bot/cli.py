@@ -1,0 +1,232 @@
+"""``python -m bot <command>`` (also the ``qatysu`` console script)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot import invites
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError, load_settings
+from bot.territory import TerritoryFileError, import_territory
+from storage import roles as roles_repo
+from storage import territory
+from storage.db import Database
+from storage.models import Role, Scope, ScopeKind
+
+EXIT_SETTINGS = 2
+EXIT_INPUT = 1
+
+
+class UsageError(Exception):
+    """A command line that names something that does not exist or does not fit."""
+
+
+# Which scopes each role may have: staff serve villages up to a region, coordinators a region
+# or everything, admins everything.
+ALLOWED_SCOPES = {
+    Role.STAFF: {ScopeKind.VILLAGE, ScopeKind.DISTRICT, ScopeKind.REGION},
+    Role.COORDINATOR: {ScopeKind.REGION, ScopeKind.ALL},
+    Role.ADMIN: {ScopeKind.ALL},
+}
+
+
+def _add_scope_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--village", metavar="CODE")
+    group.add_argument("--district", metavar="CODE")
+    group.add_argument("--region", metavar="CODE")
+    group.add_argument("--all", action="store_true", help="the whole territory")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = argparse.ArgumentParser(prog="qatysu", description="Qatysu Telegram bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
+    sub.add_parser("migrate", help="apply database migrations")
+    villages = sub.add_parser("villages", help="territory").add_subparsers(dest="action", required=True)
+    villages.add_parser("import", help="import villages from CSV").add_argument("file", type=Path)
+    villages.add_parser("list", help="print the territory tree")
+    roles = sub.add_parser("roles", help="roles").add_subparsers(dest="action", required=True)
+    for action in ("grant", "revoke"):
+        p = roles.add_parser(action)
+        p.add_argument("telegram_id", type=int)
+        p.add_argument("role", choices=[role.value for role in Role])
+        _add_scope_options(p)
+    roles.add_parser("list")
+    invite = sub.add_parser("invite", help="one-time deep link granting a role")
+    invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value])
+    _add_scope_options(invite)
+    sub.add_parser("backup", help="consistent copy of the database").add_argument("file", type=Path)
+    demo = sub.add_parser("demo", help="the whole product offline, with a transcript")
+    demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
+    return parser
+
+
+def _scope(args: argparse.Namespace) -> Scope | None:
+    for kind in (ScopeKind.VILLAGE, ScopeKind.DISTRICT, ScopeKind.REGION):
+        code = getattr(args, kind.value)
+        if code:
+            return Scope(kind, code)
+    return Scope(ScopeKind.ALL) if args.all else None
+
+
+async def _check_scope(db: Database, role: Role, scope: Scope | None) -> Scope:
+    if scope is None:
+        scope = Scope(ScopeKind.ALL) if role is Role.ADMIN else None
+    if scope is None or scope.kind not in ALLOWED_SCOPES[role]:
+        allowed = ", ".join(sorted(f"--{kind.value}" for kind in ALLOWED_SCOPES[role]))
+        raise UsageError(f"{role.value} needs one of {allowed}")
+    lookup = {
+        ScopeKind.VILLAGE: territory.get_village,
+        ScopeKind.DISTRICT: territory.get_district,
+        ScopeKind.REGION: territory.get_region,
+    }.get(scope.kind)
+    if lookup is not None and await lookup(db, scope.code) is None:
+        raise UsageError(f"no {scope.kind.value} with code {scope.code!r}: see `villages list`")
+    return scope
+
+
+async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[None]]) -> None:
+    db = Database(settings.database_path)
+    await db.open()
+    try:
+        await work(db)
+    finally:
+        await db.close()
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    """Apply migrations."""
+
+    async def work(db: Database) -> None:
+        print(f"Database {settings.database_path} is at schema version {await db.schema_version()}")
+
+    await _with_db(settings, work)
+
+
+async def cmd_villages(settings: Settings, args: argparse.Namespace) -> None:
+    """Import or list the territory."""
+
+    async def work(db: Database) -> None:
+        if args.action == "import":
+            counts = await import_territory(db, args.file)
+            print(f"Imported {counts.regions} regions, {counts.districts} districts, "
+                  f"{counts.villages} villages from {args.file}")  # fmt: skip
+            return
+        for region in await territory.list_regions(db):
+            print(f"{region.code}  {region.names.en} / {region.names.kk} / {region.names.ru}")
+            for district in await territory.list_districts(db, region.code):
+                print(f"  {district.code}  {district.names.en} / {district.names.kk}")
+                for village in await territory.list_villages(db, district.code):
+                    print(f"    {village.code}  {village.names.en} / {village.names.kk}")
+
+    await _with_db(settings, work)
+
+
+async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
+    """Grant, revoke or list roles."""
+
+    async def work(db: Database) -> None:
+        if args.action == "list":
+            for grant in await roles_repo.all_grants(db):
+                where = grant.scope.kind.value + (f" {grant.scope.code}" if grant.scope.code else "")
+                print(f"{grant.telegram_id}  {grant.role.value}  {where}  (by {grant.granted_by})")
+            for admin in settings.admin_ids:
+                print(f"{admin}  admin  all  (ADMIN_IDS)")
+            return
+        role = Role(args.role)
+        if args.action == "grant":
+            scope = await _check_scope(db, role, _scope(args))
+            new = await roles_repo.grant(db, args.telegram_id, role, scope, "cli")
+            print(("Granted" if new else "Already granted") + f" {role.value} to {args.telegram_id}")
+            return
+        removed = await roles_repo.revoke(db, args.telegram_id, role, _scope(args))
+        print(f"Revoked {removed} grant(s) of {role.value} from {args.telegram_id}")
+
+    await _with_db(settings, work)
+
+
+async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
+    """Print a one-time deep link that grants a role."""
+
+    async def work(db: Database) -> None:
+        role = Role(args.role)
+        scope = await _check_scope(db, role, _scope(args))
+        invite = await invites.create(db, settings, role, scope)
+        link = invites.deep_link(settings.bot_username, invites.INVITE_PREFIX + invite.token)
+        print(link)
+        print(f"One use, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+        if not settings.bot_username:
+            print("Set BOT_USERNAME to print a t.me link.", file=sys.stderr)
+
+    await _with_db(settings, work)
+
+
+async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
+    """Write a consistent copy of the database, also while the bot runs."""
+
+    async def work(db: Database) -> None:
+        await db.backup(args.file)
+        print(f"Backed up {settings.database_path} to {args.file}")
+
+    await _with_db(settings, work)
+
+
+def cmd_run(settings: Settings) -> None:
+    """Run the bot until interrupted."""
+    from bot.app import build_application  # noqa: PLC0415 - keep the CLI light
+
+    token = settings.token()
+    setup_logging(secrets=[token, *(s.get_secret_value() for s in [settings.webhook_secret] if s)])
+    app = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=["message", "callback_query"],
+        )
+    else:
+        app.run_polling(allowed_updates=["message", "callback_query"])
+
+
+ASYNC_COMMANDS = {
+    "migrate": cmd_migrate,
+    "villages": cmd_villages,
+    "roles": cmd_roles,
+    "invite": cmd_invite,
+    "backup": cmd_backup,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the command; return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            cmd_run(settings)
+        elif args.command == "demo":
+            from bot.demo import run_demo  # noqa: PLC0415 - only the demo needs the simulator
+
+            asyncio.run(run_demo(args.out))
+        else:
+            logging.basicConfig(level=logging.WARNING)
+            asyncio.run(ASYNC_COMMANDS[args.command](settings, args))
+    except SettingsError as error:
+        print(f"qatysu: {error}", file=sys.stderr)
+        return EXIT_SETTINGS
+    except (TerritoryFileError, UsageError) as error:
+        print(f"qatysu: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    return 0

@@ -1,0 +1,66 @@
+"""Typed access to the services from every callback (PTB's custom ContextTypes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.i18n import I18n, Translator
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import Person
+
+
+@dataclass(slots=True)
+class Services:
+    """What handlers need, built once by the composition root."""
+
+    settings: Settings
+    db: Database
+    i18n: I18n
+
+
+class BotData:
+    """``application.bot_data``: holds the services (PTB builds it without arguments)."""
+
+    services: Services | None = None
+
+
+class QatysuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """Callback context with the services, the person and their translator.
+
+    PTB builds one context per update and hands it to every handler of that update, so what
+    the session handler in group -1 sets here is seen by the feature handlers after it.
+    """
+
+    person: Person | None = None
+    _tr: Translator | None = None
+    _access: Any = None
+
+    @property
+    def services(self) -> Services:
+        """The application's services."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError("services are not set up")
+        return services
+
+    @property
+    def tr(self) -> Translator:
+        """The translator for the person of this update."""
+        if self._tr is None:
+            return self.services.i18n.get(None)
+        return self._tr
+
+    @tr.setter
+    def tr(self, value: Translator) -> None:
+        self._tr = value
+
+
+QatysuApp = Application[
+    ExtBot[None], QatysuContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+CONTEXT_TYPES = ContextTypes(context=QatysuContext, bot_data=BotData)

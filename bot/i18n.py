@@ -1,0 +1,105 @@
+"""Translations (gettext catalogs in ``locales/``) and locale-aware formatting (Babel)."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+from bot.settings import LANGUAGES
+
+DOMAIN = "qatysu"
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def catalog_path(language: str) -> Traversable:
+    """Return the folder holding ``language``'s catalog."""
+    return resources.files("locales") / language / "LC_MESSAGES"
+
+
+def _load(language: str) -> gettext.GNUTranslations:
+    """Load a compiled catalog, or compile the ``.po`` in memory when none was built."""
+    folder = catalog_path(language)
+    compiled = folder / f"{DOMAIN}.mo"
+    if compiled.is_file():
+        return gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
+    with (folder / f"{DOMAIN}.po").open("rb") as source:
+        catalog = read_po(source, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class Translator:
+    """Texts, numbers and dates in one person's language and the configured time zone."""
+
+    def __init__(self, language: str, catalog: gettext.GNUTranslations, zone: ZoneInfo) -> None:
+        self.language = language
+        self._catalog = catalog
+        self.zone = zone
+
+    def t(self, key: str, /, **values: Any) -> str:
+        """Return the text for ``key`` with ``{placeholders}`` filled in."""
+        text = self._catalog.gettext(key)
+        return text.format(**values) if values else text
+
+    def nt(self, key: str, count: int, /, **values: Any) -> str:
+        """Return the plural form of ``key`` for ``count``; ``{count}`` is formatted too."""
+        text = self._catalog.ngettext(key, key, count)
+        return text.format(count=self.number(count), **values)
+
+    def number(self, value: float) -> str:
+        """Format a number the way this language writes it."""
+        return str(format_decimal(value, locale=self.language))
+
+    def percent(self, value: float) -> str:
+        """Format a fraction (0.25) as a percentage."""
+        return str(format_percent(value, locale=self.language, format="#,##0.#%"))
+
+    def date(self, value: date | datetime) -> str:
+        """Format a date, e.g. «28 қараша 2026» or «28 ноября 2026 г.»."""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone).date()
+        return str(format_date(value, format="long", locale=self.language))
+
+    def datetime(self, value: datetime) -> str:
+        """Format a moment in the configured time zone, e.g. «28 ноября 2026 г., 18:00»."""
+        day = self.date(value)
+        clock = format_datetime(value, format="HH:mm", tzinfo=self.zone, locale=self.language)
+        return f"{day}, {clock}"
+
+
+class I18n:
+    """All catalogs, loaded once at start."""
+
+    def __init__(self, default_language: str, zone: ZoneInfo) -> None:
+        self.default_language = default_language
+        self.zone = zone
+        self._translators = {
+            language: Translator(language, _load(language), zone) for language in LANGUAGES
+        }
+
+    def get(self, language: str | None) -> Translator:
+        """Return the translator for ``language`` (the default one when unknown)."""
+        if language in self._translators:
+            return self._translators[language]
+        return self._translators[self.default_language]
+
+    def resolve(self, stored: str | None, telegram_code: str | None) -> str:
+        """Pick the language: stored choice, then the Telegram client's, then the default."""
+        if stored in self._translators:
+            return stored
+        client = (telegram_code or "").split("-")[0].lower()
+        if client in self._translators:
+            return client
+        return self.default_language

@@ -1,0 +1,32 @@
+"""The one error handler: log what went wrong (never the token), tell the person kindly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import QatysuApp, QatysuContext
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: QatysuContext) -> None:
+    """Log the exception with the update id and apologise to the person."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    _LOGGER.error("Error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(context.tr.t("error.generic"), show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, context.tr.t("error.generic"))
+    except TelegramError:
+        _LOGGER.warning("Could not tell chat %s about the error", update.effective_chat.id)
+
+
+def register(app: QatysuApp) -> None:
+    """Register the error handler."""
+    app.add_error_handler(on_error)

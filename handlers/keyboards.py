@@ -1,0 +1,75 @@
+"""Keyboards shared by several features."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.settings import LANGUAGES
+from storage.models import Role
+
+PAGE_SIZE = 8
+Choice = tuple[str, str]  # (label, callback data)
+
+
+def page_count(total: int) -> int:
+    """How many pages ``total`` items take."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def paged(
+    tr: Translator,
+    choices: Sequence[Choice],
+    page: int,
+    page_data: Callable[[int], str],
+    back: Choice | None = None,
+) -> InlineKeyboardMarkup:
+    """One choice per row, :data:`PAGE_SIZE` per page, with page arrows and a back button."""
+    pages = page_count(len(choices))
+    page = min(max(page, 0), pages - 1)
+    start = page * PAGE_SIZE
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data)]
+        for label, data in choices[start : start + PAGE_SIZE]
+    ]
+    arrows = []
+    if page > 0:
+        arrows.append(InlineKeyboardButton(tr.t("button.prev_page"), callback_data=page_data(page - 1)))
+    if page < pages - 1:
+        arrows.append(InlineKeyboardButton(tr.t("button.next_page"), callback_data=page_data(page + 1)))
+    if arrows:
+        rows.append(arrows)
+    if back is not None:
+        rows.append([InlineKeyboardButton(back[0], callback_data=back[1])])
+    return InlineKeyboardMarkup(rows)
+
+
+def languages(feature: str, action: str, preferred: str | None = None) -> InlineKeyboardMarkup:
+    """The three languages, each in its own name; ``preferred`` first, with a tick."""
+    order = sorted(LANGUAGES, key=lambda code: code != preferred)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("✓ " if code == preferred else "") + LANGUAGE_NAMES[code],
+                    callback_data=callbacks.build(feature, action, code),
+                )
+            ]
+            for code in order
+        ]
+    )
+
+
+def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
+    """The main menu: what a resident does, then what this person's roles add."""
+
+    def button(item: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(tr.t(f"menu.{item}"), callback_data=callbacks.build("menu", item))
+
+    rows = [[button("village"), button("language")], [button("mydata"), button("help")]]
+    if Role.STAFF in roles or Role.COORDINATOR in roles:
+        rows.append([button("residents")])
+    return InlineKeyboardMarkup(rows)

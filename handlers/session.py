@@ -1,0 +1,41 @@
+"""Per-update work before and after the features: one effect per update, person, language."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, TypeHandler
+
+from bot.context import QatysuApp, QatysuContext
+from storage import people, updates
+from storage.db import utcnow
+
+BEFORE = -1
+AFTER = 99
+
+
+async def open_session(update: Update, context: QatysuContext) -> None:
+    """Drop a repeated update; load the person and resolve their language."""
+    services = context.services
+    if not await updates.claim_update(services.db, update.update_id, utcnow()):
+        raise ApplicationHandlerStop
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot:
+        return
+    stored_language = None
+    if chat is not None and chat.type == chat.PRIVATE:
+        context.person = await people.ensure_person(services.db, user.id, user.first_name)
+        stored_language = context.person.language
+    language = services.i18n.resolve(stored_language, user.language_code)
+    context.tr = services.i18n.get(language)
+
+
+async def close_session(update: Update, context: QatysuContext) -> None:
+    """Write changed conversation states now, so a crash right after loses no dialog step."""
+    await context.application.update_persistence()
+
+
+def register(app: QatysuApp) -> None:
+    """Wrap every update: the session opens first and closes last."""
+    app.add_handler(TypeHandler(Update, open_session), group=BEFORE)
+    app.add_handler(TypeHandler(Update, close_session), group=AFTER)

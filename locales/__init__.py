@@ -1,0 +1,1 @@
+"""Gettext catalogs (kk, ru, en); shipped as package data."""

@@ -1,0 +1,40 @@
+"""Conversation states of ConversationHandlers, kept in SQLite."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.db import Database
+
+ConversationKey = tuple[int | str, ...]
+
+
+def encode_key(key: ConversationKey) -> str:
+    """Encode a conversation key as ``chat,user`` text."""
+    return ",".join(str(part) for part in key)
+
+
+def decode_key(text: str) -> ConversationKey:
+    """Decode text written by :func:`encode_key`."""
+    return tuple(int(part) if part.lstrip("-").isdigit() else part for part in text.split(","))
+
+
+async def load_all(db: Database, name: str) -> dict[ConversationKey, object]:
+    """Return every stored state of the conversation ``name``."""
+    rows = await db.fetch_all("SELECT key, state FROM conversations WHERE name = ?", (name,))
+    return {decode_key(row["key"]): json.loads(row["state"]) for row in rows}
+
+
+async def save(db: Database, name: str, key: ConversationKey, state: Any) -> None:
+    """Store a state, or forget the conversation when ``state`` is None."""
+    if state is None:
+        await db.execute_write(
+            "DELETE FROM conversations WHERE name = ? AND key = ?", (name, encode_key(key))
+        )
+        return
+    await db.execute_write(
+        "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
+        "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+        (name, encode_key(key), json.dumps(state)),
+    )

@@ -1,0 +1,162 @@
+"""The one SQLite connection of a process, its pragmas, transactions and migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+_LOGGER = logging.getLogger(__name__)
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC, the only zone the database stores."""
+    return datetime.now(UTC)
+
+
+def to_db_time(moment: datetime) -> str:
+    """Encode an aware datetime as UTC ISO-8601 text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are not stored")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_db_time(text: str) -> datetime:
+    """Decode UTC ISO-8601 text written by :func:`to_db_time`."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def bundled_migrations() -> list[tuple[int, str, str]]:
+    """Return ``(version, name, sql)`` of the packaged migrations, in order."""
+    folder = resources.files("storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [version for version, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, ... without gaps: {versions}")
+    return found
+
+
+class Database:
+    """One aiosqlite connection, opened once; writes are serialized by a lock.
+
+    SQLite allows one writer at a time. Coroutines share this connection, so a transaction of
+    one coroutine must not swallow the statements of another: every write goes through
+    :meth:`transaction` (or :meth:`execute_write`), which holds an asyncio lock.
+    """
+
+    def __init__(
+        self, path: Path | str, *, migrations: Iterable[tuple[int, str, str]] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self._migrations = list(migrations) if migrations is not None else None
+        self._conn: aiosqlite.Connection | None = None
+        self._open_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the connection is open."""
+        return self._conn is not None
+
+    async def open(self) -> None:
+        """Open the connection and apply pending migrations; safe to call more than once."""
+        async with self._open_lock:
+            if self._conn is not None:
+                return
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA busy_timeout = 10000")
+            self._conn = conn
+            await self._migrate()
+
+    async def close(self) -> None:
+        """Close the connection."""
+        async with self._open_lock:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        """The open connection."""
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def schema_version(self) -> int:
+        """Return ``PRAGMA user_version``: the number of applied migrations."""
+        row = await self.fetch_one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        migrations = self._migrations if self._migrations is not None else bundled_migrations()
+        current = await self.schema_version()
+        for version, name, sql in migrations:
+            if version <= current:
+                continue
+            _LOGGER.info("Applying migration %s", name)
+            script = f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version:d};\nCOMMIT;"
+            try:
+                await self.conn.executescript(script)
+            except sqlite3.Error as error:
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
+                raise RuntimeError(f"migration {name} failed: {error}") from error
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Run a query and return its first row."""
+        async with self.conn.execute(sql, params) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Run a query and return all rows."""
+        async with self.conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute_write(self, sql: str, params: Params = ()) -> int:
+        """Run one writing statement in its own transaction; return the rows changed."""
+        async with self.transaction() as tx:
+            cursor = await tx.execute(sql, params)
+            return cursor.rowcount
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the write lock inside ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error)."""
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    async def backup(self, target: Path) -> None:
+        """Write a consistent copy of the database to ``target`` with SQLite's backup API."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(target) as dest:
+            await self.conn.backup(dest)

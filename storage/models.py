@@ -1,0 +1,131 @@
+"""Typed records that repositories return; nothing outside ``storage`` sees a row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a person may do beyond being a resident."""
+
+    STAFF = "staff"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class ScopeKind(StrEnum):
+    """How much of the territory a role covers."""
+
+    ALL = "all"
+    REGION = "region"
+    DISTRICT = "district"
+    VILLAGE = "village"
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """A name in the three languages."""
+
+    kk: str
+    ru: str
+    en: str
+
+    def get(self, language: str) -> str:
+        """Return the name in ``language`` (Kazakh when unknown)."""
+        return {"kk": self.kk, "ru": self.ru, "en": self.en}.get(language, self.kk)
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """An oblast."""
+
+    code: str
+    names: Names
+
+
+@dataclass(frozen=True, slots=True)
+class District:
+    """An audan, within a region."""
+
+    code: str
+    region_code: str
+    names: Names
+
+
+@dataclass(frozen=True, slots=True)
+class Village:
+    """An aul, within a district; carries its parents' names for display."""
+
+    code: str
+    district_code: str
+    region_code: str
+    names: Names
+    district_names: Names
+    region_names: Names
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who wrote to the bot."""
+
+    id: int
+    telegram_id: int
+    first_name: str | None
+    language: str | None
+    village_code: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A part of the territory: everything, or one region, district or village."""
+
+    kind: ScopeKind
+    code: str = ""
+
+    def covers(self, village: Village) -> bool:
+        """Whether ``village`` lies within this scope."""
+        match self.kind:
+            case ScopeKind.ALL:
+                return True
+            case ScopeKind.REGION:
+                return village.region_code == self.code
+            case ScopeKind.DISTRICT:
+                return village.district_code == self.code
+            case ScopeKind.VILLAGE:
+                return village.code == self.code
+        return False  # pragma: no cover - exhaustive match
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGrant:
+    """A role held by a Telegram user within a scope."""
+
+    id: int
+    telegram_id: int
+    role: Role
+    scope: Scope
+    granted_at: datetime
+    granted_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    """A one-time deep link that grants a role."""
+
+    token: str
+    role: Role
+    scope: Scope
+    expires_at: datetime
+    used_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class VillageCount:
+    """Registered residents of one village, by language."""
+
+    village: Village
+    total: int
+    by_language: dict[str, int]

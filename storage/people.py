@@ -1,0 +1,97 @@
+"""People who wrote to the bot: residents, and staff in their resident capacity."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from storage.db import Database, from_db_time, to_db_time, utcnow
+from storage.models import Person, VillageCount
+from storage.territory import list_villages
+
+_COLUMNS = "id, telegram_id, first_name, language, village_code, created_at"
+
+
+def _person(row: sqlite3.Row) -> Person:
+    return Person(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        first_name=row["first_name"],
+        language=row["language"],
+        village_code=row["village_code"],
+        created_at=from_db_time(row["created_at"]),
+    )
+
+
+async def get_by_telegram_id(db: Database, telegram_id: int) -> Person | None:
+    """Return the person with this Telegram id, if they wrote to the bot before."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?",  # noqa: S608 - constant columns
+        (telegram_id,),
+    )
+    return _person(row) if row else None
+
+
+async def ensure_person(db: Database, telegram_id: int, first_name: str | None) -> Person:
+    """Return the person, creating them on first contact and keeping their name current."""
+    person = await get_by_telegram_id(db, telegram_id)
+    if person is not None and person.first_name == first_name:
+        return person
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO people (telegram_id, first_name, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name",
+            (telegram_id, first_name, to_db_time(utcnow())),
+        )
+    created = await get_by_telegram_id(db, telegram_id)
+    assert created is not None
+    return created
+
+
+async def set_language(db: Database, telegram_id: int, language: str) -> None:
+    """Store the person's chosen language."""
+    await db.execute_write(
+        "UPDATE people SET language = ? WHERE telegram_id = ?", (language, telegram_id)
+    )
+
+
+async def set_village(db: Database, telegram_id: int, village_code: str) -> None:
+    """Bind the person to a village (a resident belongs to one village at a time)."""
+    await db.execute_write(
+        "UPDATE people SET village_code = ?, village_set_at = ? WHERE telegram_id = ?",
+        (village_code, to_db_time(utcnow()), telegram_id),
+    )
+
+
+async def delete_personal_data(db: Database, telegram_id: int) -> bool:
+    """Erase the person's identity; the anonymous row stays so that aggregates stay true."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE people SET telegram_id = NULL, first_name = NULL, deleted_at = ? "
+            "WHERE telegram_id = ?",
+            (to_db_time(utcnow()), telegram_id),
+        )
+        await tx.execute(
+            "DELETE FROM conversations WHERE key LIKE ? OR key LIKE ?",
+            (f"{telegram_id},%", f"%,{telegram_id}"),
+        )
+        return cursor.rowcount > 0
+
+
+async def count_by_village(db: Database, district_code: str | None = None) -> list[VillageCount]:
+    """Count registered residents of each village (of one district, or everywhere)."""
+    rows = await db.fetch_all(
+        "SELECT village_code, COALESCE(language, '') AS language, COUNT(*) AS n FROM people "
+        "WHERE deleted_at IS NULL AND village_code IS NOT NULL "
+        "GROUP BY village_code, language"
+    )
+    tally: dict[str, dict[str, int]] = {}
+    for row in rows:
+        tally.setdefault(row["village_code"], {})[row["language"]] = row["n"]
+    return [
+        VillageCount(
+            village=village,
+            total=sum(tally.get(village.code, {}).values()),
+            by_language=tally.get(village.code, {}),
+        )
+        for village in await list_villages(db, district_code)
+    ]

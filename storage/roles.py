@@ -1,0 +1,101 @@
+"""Role grants and one-time invites."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from storage.db import Database, from_db_time, to_db_time, utcnow
+from storage.models import Invite, Role, RoleGrant, Scope, ScopeKind
+
+
+def _grant(row: sqlite3.Row) -> RoleGrant:
+    return RoleGrant(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        role=Role(row["role"]),
+        scope=Scope(ScopeKind(row["scope_kind"]), row["scope_code"]),
+        granted_at=from_db_time(row["granted_at"]),
+        granted_by=row["granted_by"],
+    )
+
+
+async def grant(db: Database, telegram_id: int, role: Role, scope: Scope, granted_by: str) -> bool:
+    """Grant ``role`` within ``scope``; return False when it was already granted."""
+    changed = await db.execute_write(
+        "INSERT INTO role_grants (telegram_id, role, scope_kind, scope_code, granted_at, "
+        "granted_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (telegram_id, role.value, scope.kind.value, scope.code, to_db_time(utcnow()), granted_by),
+    )
+    return changed > 0
+
+
+async def revoke(db: Database, telegram_id: int, role: Role, scope: Scope | None) -> int:
+    """Revoke ``role`` within ``scope`` (or in every scope); return how many grants went."""
+    if scope is None:
+        return await db.execute_write(
+            "DELETE FROM role_grants WHERE telegram_id = ? AND role = ?",
+            (telegram_id, role.value),
+        )
+    return await db.execute_write(
+        "DELETE FROM role_grants WHERE telegram_id = ? AND role = ? AND scope_kind = ? "
+        "AND scope_code = ?",
+        (telegram_id, role.value, scope.kind.value, scope.code),
+    )
+
+
+async def grants_of(db: Database, telegram_id: int) -> list[RoleGrant]:
+    """Return the grants held by one Telegram user."""
+    rows = await db.fetch_all(
+        "SELECT * FROM role_grants WHERE telegram_id = ? ORDER BY id", (telegram_id,)
+    )
+    return [_grant(row) for row in rows]
+
+
+async def all_grants(db: Database) -> list[RoleGrant]:
+    """Return every grant."""
+    rows = await db.fetch_all("SELECT * FROM role_grants ORDER BY telegram_id, id")
+    return [_grant(row) for row in rows]
+
+
+async def create_invite(
+    db: Database, token: str, role: Role, scope: Scope, expires_at: datetime
+) -> Invite:
+    """Store a one-time invite."""
+    await db.execute_write(
+        "INSERT INTO invites (token, role, scope_kind, scope_code, created_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (token, role.value, scope.kind.value, scope.code, to_db_time(utcnow()),
+         to_db_time(expires_at)),
+    )
+    return Invite(token=token, role=role, scope=scope, expires_at=expires_at, used_by=None)
+
+
+async def redeem_invite(db: Database, token: str, telegram_id: int) -> Invite | None:
+    """Use an unused, unexpired invite and grant its role; None when it cannot be used."""
+    now = utcnow()
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE invites SET used_by = ?, used_at = ? "
+            "WHERE token = ? AND used_by IS NULL AND expires_at > ? "
+            "RETURNING role, scope_kind, scope_code, expires_at",
+            (telegram_id, to_db_time(now), token, to_db_time(now)),
+        )
+        row = await cursor.fetchone()
+        await cursor.close()
+        if row is None:
+            return None
+        invite = Invite(
+            token=token,
+            role=Role(row["role"]),
+            scope=Scope(ScopeKind(row["scope_kind"]), row["scope_code"]),
+            expires_at=from_db_time(row["expires_at"]),
+            used_by=telegram_id,
+        )
+        await tx.execute(
+            "INSERT INTO role_grants (telegram_id, role, scope_kind, scope_code, granted_at, "
+            "granted_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (telegram_id, invite.role.value, invite.scope.kind.value, invite.scope.code,
+             to_db_time(now), f"invite:{token[:6]}"),
+        )
+    return invite
