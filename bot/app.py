@@ -49,7 +49,9 @@ async def post_shutdown(app: QatysuApp) -> None:
 
 def build_application(settings: Settings, *, request: BaseRequest | None = None) -> QatysuApp:
     """Build the bot. With ``request``, every Bot API call goes there instead of Telegram."""
-    token = OFFLINE_TOKEN if request is not None and settings.bot_token is None else settings.token()
+    token = (
+        OFFLINE_TOKEN if request is not None and settings.bot_token is None else settings.token()
+    )
     db = Database(settings.database_path)
     services = Services(
         settings=settings, db=db, i18n=I18n(settings.default_language, settings.zone)
@@ -61,7 +63,9 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         .base_file_url(settings.bot_api_base_file_url)
         .context_types(CONTEXT_TYPES)
         .defaults(
-            Defaults(tzinfo=settings.zone, link_preview_options=LinkPreviewOptions(is_disabled=True))
+            Defaults(
+                tzinfo=settings.zone, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
         )
         .persistence(SqlitePersistence(db))
         .post_init(post_init)

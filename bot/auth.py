@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Update
 
@@ -22,7 +22,7 @@ from storage.models import Role, RoleGrant, Scope, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
 R = TypeVar("R")
-Callback = Callable[[Update, QatysuContext], Awaitable[R]]
+Callback = Callable[[Update, QatysuContext], Coroutine[Any, Any, R]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +111,9 @@ async def authorize_village(
     """Return the village when the user holds ``role`` for it; refuse and return None if not."""
     user = update.effective_user
     village = await territory.get_village(context.services.db, village_code)
-    if user is not None and village is not None:
-        if (await load_access(context, user.id)).covers(role, village):
-            return village
+    access = await load_access(context, user.id) if user is not None else None
+    if village is not None and access is not None and access.covers(role, village):
+        return village
     await refuse(update, context, "auth.out_of_scope", f"{role} outside scope: {village_code!r}")
     return None
 

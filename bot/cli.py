@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
     sub.add_parser("migrate", help="apply database migrations")
-    villages = sub.add_parser("villages", help="territory").add_subparsers(dest="action", required=True)
+    villages = sub.add_parser("villages", help="territory").add_subparsers(
+        dest="action", required=True
+    )
     villages.add_parser("import", help="import villages from CSV").add_argument("file", type=Path)
     villages.add_parser("list", help="print the territory tree")
     roles = sub.add_parser("roles", help="roles").add_subparsers(dest="action", required=True)
@@ -136,7 +138,9 @@ async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
         if args.action == "list":
             for grant in await roles_repo.all_grants(db):
-                where = grant.scope.kind.value + (f" {grant.scope.code}" if grant.scope.code else "")
+                where = grant.scope.kind.value + (
+                    f" {grant.scope.code}" if grant.scope.code else ""
+                )
                 print(f"{grant.telegram_id}  {grant.role.value}  {where}  (by {grant.granted_by})")
             for admin in settings.admin_ids:
                 print(f"{admin}  admin  all  (ADMIN_IDS)")
@@ -145,7 +149,9 @@ async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
         if args.action == "grant":
             scope = await _check_scope(db, role, _scope(args))
             new = await roles_repo.grant(db, args.telegram_id, role, scope, "cli")
-            print(("Granted" if new else "Already granted") + f" {role.value} to {args.telegram_id}")
+            print(
+                ("Granted" if new else "Already granted") + f" {role.value} to {args.telegram_id}"
+            )
             return
         removed = await roles_repo.revoke(db, args.telegram_id, role, _scope(args))
         print(f"Revoked {removed} grant(s) of {role.value} from {args.telegram_id}")
@@ -181,7 +187,7 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_run(settings: Settings) -> None:
     """Run the bot until interrupted."""
-    from bot.app import build_application  # noqa: PLC0415 - keep the CLI light
+    from bot.app import build_application
 
     token = settings.token()
     setup_logging(secrets=[token, *(s.get_secret_value() for s in [settings.webhook_secret] if s)])
@@ -217,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             cmd_run(settings)
         elif args.command == "demo":
-            from bot.demo import run_demo  # noqa: PLC0415 - only the demo needs the simulator
+            from bot.demo import run_demo
 
             asyncio.run(run_demo(args.out))
         else:

@@ -59,8 +59,6 @@ class QatysuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         self._tr = value
 
 
-QatysuApp = Application[
-    ExtBot[None], QatysuContext, dict[Any, Any], dict[Any, Any], BotData, Any
-]
+QatysuApp = Application[ExtBot[None], QatysuContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 CONTEXT_TYPES = ContextTypes(context=QatysuContext, bot_data=BotData)

@@ -46,7 +46,9 @@ class Transcript:
 
     @staticmethod
     def _kind(message: Json) -> str:
-        return next((k for k in ("photo", "voice", "location", "document", "sticker") if k in message), "?")
+        return next(
+            (k for k in ("photo", "voice", "location", "document", "sticker") if k in message), "?"
+        )
 
     def text(self) -> str:
         """The whole transcript."""
@@ -61,7 +63,9 @@ async def _prepare(db_path: Path) -> None:
         await roles_repo.grant(
             db, STAFF_ID, Role.STAFF, Scope(ScopeKind.DISTRICT, "krg-osakarovka"), "demo"
         )
-        await roles_repo.grant(db, COORDINATOR_ID, Role.COORDINATOR, Scope(ScopeKind.REGION, "krg"), "demo")
+        await roles_repo.grant(
+            db, COORDINATOR_ID, Role.COORDINATOR, Scope(ScopeKind.REGION, "krg"), "demo"
+        )
     finally:
         await db.close()
 
@@ -103,7 +107,9 @@ async def run_demo(out: Path | None = None) -> Path:
         await dana.send("/language")
         await dana.tap("Русский")
 
-        transcript.scene("Wednesday: a resident tries a staff command; staff look at their villages")
+        transcript.scene(
+            "Wednesday: a resident tries a staff command; staff look at their villages"
+        )
         await ivan.send("/residents")
         await staff.send("/residents")
         await staff.tap("Осакаров ауданы")

@@ -19,6 +19,17 @@ from bot.settings import LANGUAGES
 
 DOMAIN = "qatysu"
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# The Kazakh Cyrillic alphabet; Russian's letters stand in it in their own order.
+_ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
+_ORDER = {letter: index for index, letter in enumerate(_ALPHABET)}
+
+
+def sort_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort names as a Kazakh or Russian reader expects (Қ after К, not after Я)."""
+    return tuple(
+        (1, _ORDER[ch]) if ch in _ORDER else (2 if ch.isalpha() else 0, ch)
+        for ch in name.casefold()
+    )
 
 
 def catalog_path(language: str) -> Traversable:
@@ -85,7 +96,7 @@ class I18n:
     def __init__(self, default_language: str, zone: ZoneInfo) -> None:
         self.default_language = default_language
         self.zone = zone
-        self._translators = {
+        self._translators: dict[str, Translator] = {
             language: Translator(language, _load(language), zone) for language in LANGUAGES
         }
 
@@ -94,6 +105,10 @@ class I18n:
         if language in self._translators:
             return self._translators[language]
         return self._translators[self.default_language]
+
+    def for_person(self, stored: str | None, telegram_code: str | None) -> Translator:
+        """Return the translator :meth:`resolve` picks."""
+        return self.get(self.resolve(stored, telegram_code))
 
     def resolve(self, stored: str | None, telegram_code: str | None) -> str:
         """Pick the language: stored choice, then the Telegram client's, then the default."""

@@ -64,4 +64,3 @@ async def delete_personal_data(context: QatysuContext, telegram_id: int) -> str:
     if access.grants:
         text += "\n" + tr.t("deletedata.role_note")
     return text
-

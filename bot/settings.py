@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     bot_username: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"  # noqa: S104 - the webhook server must be reachable
+    webhook_listen: str = "0.0.0.0"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_valid_days: int = Field(default=7, ge=1, le=90)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
 from importlib import resources
 from pathlib import Path
 
+from bot.i18n import Translator
 from storage import territory
 from storage.db import Database
-from bot.i18n import Translator
 from storage.models import Names, Scope, ScopeKind
 from storage.territory import ImportCounts, TerritoryRow
 
@@ -55,7 +56,9 @@ def _check_row(line: int, record: dict[str, str], seen: dict[str, int]) -> Terri
             raise TerritoryFileError(f"line {line}: {column} is longer than {MAX_NAME}")
     code = values["code"]
     if code in seen:
-        raise TerritoryFileError(f"line {line}: duplicate code {code!r} (first on line {seen[code]})")
+        raise TerritoryFileError(
+            f"line {line}: duplicate code {code!r} (first on line {seen[code]})"
+        )
     seen[code] = line
 
     def names(prefix: str) -> Names:
@@ -115,7 +118,7 @@ def parse_territory(raw: bytes) -> list[TerritoryRow]:
 async def import_territory(db: Database, path: Path) -> ImportCounts:
     """Import a territory file: everything or, on the first error, nothing."""
     try:
-        raw = path.read_bytes()
+        raw = await asyncio.to_thread(path.read_bytes)
     except OSError as error:
         raise TerritoryFileError(f"cannot read {path}: {error.strerror}") from None
     return await territory.upsert_territory(db, parse_territory(raw))

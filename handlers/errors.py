@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import QatysuApp, QatysuContext
+from storage import people
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -18,6 +20,15 @@ async def on_error(update: object, context: QatysuContext) -> None:
     _LOGGER.error("Error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
+    user = update.effective_user
+    if user is not None:
+        # Error handlers get a fresh context: find the person's language again.
+        try:
+            person = await people.get_by_telegram_id(context.services.db, user.id)
+        except (sqlite3.Error, ValueError):
+            person = None  # the database itself may be what failed
+        language = person.language if person else None
+        context.tr = context.services.i18n.for_person(language, user.language_code)
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(context.tr.t("error.generic"), show_alert=True)

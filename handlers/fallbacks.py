@@ -17,7 +17,9 @@ async def stale_button(update: Update, context: QatysuContext) -> None:
     """Answer a button that no handler accepts: old, from another version, or forged."""
     query = update.callback_query
     assert query is not None
-    _LOGGER.info("Unhandled callback data %r from user %s", (query.data or "")[:80], query.from_user.id)
+    _LOGGER.info(
+        "Unhandled callback data %r from user %s", (query.data or "")[:80], query.from_user.id
+    )
     await query.answer(context.tr.t("error.stale_button"), show_alert=True)
 
 
@@ -35,5 +37,12 @@ async def nothing_to_cancel(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register the catch-alls; they must come after every feature."""
     app.add_handler(CallbackQueryHandler(stale_button))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.Command(False) & filters.Regex(r"^/cancel"), nothing_to_cancel))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unknown_message))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.Command(False) & filters.Regex(r"^/cancel"),
+            nothing_to_cancel,
+        )
+    )
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, unknown_message)
+    )

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import LANGUAGE_NAMES, Translator, sort_key
 from bot.settings import LANGUAGES
 from storage.models import Role
 
 PAGE_SIZE = 8
 Choice = tuple[str, str]  # (label, callback data)
+
+
+def by_name(choices: Iterable[Choice]) -> list[Choice]:
+    """Sort choices by their label as a reader of Kazakh or Russian expects."""
+    return sorted(choices, key=lambda choice: sort_key(choice[0]))
 
 
 def page_count(total: int) -> int:
@@ -37,9 +42,13 @@ def paged(
     ]
     arrows = []
     if page > 0:
-        arrows.append(InlineKeyboardButton(tr.t("button.prev_page"), callback_data=page_data(page - 1)))
+        arrows.append(
+            InlineKeyboardButton(tr.t("button.prev_page"), callback_data=page_data(page - 1))
+        )
     if page < pages - 1:
-        arrows.append(InlineKeyboardButton(tr.t("button.next_page"), callback_data=page_data(page + 1)))
+        arrows.append(
+            InlineKeyboardButton(tr.t("button.next_page"), callback_data=page_data(page + 1))
+        )
     if arrows:
         rows.append(arrows)
     if back is not None:
@@ -67,7 +76,9 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
     """The main menu: what a resident does, then what this person's roles add."""
 
     def button(item: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(tr.t(f"menu.{item}"), callback_data=callbacks.build("menu", item))
+        return InlineKeyboardButton(
+            tr.t(f"menu.{item}"), callback_data=callbacks.build("menu", item)
+        )
 
     rows = [[button("village"), button("language")], [button("mydata"), button("help")]]
     if Role.STAFF in roles or Role.COORDINATOR in roles:

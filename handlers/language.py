@@ -43,5 +43,7 @@ async def set_language(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register /language and its buttons."""
     app.add_handler(CommandHandler("language", ask_language))
-    app.add_handler(CallbackQueryHandler(ask_language, pattern=callbacks.matches("menu", "language")))
+    app.add_handler(
+        CallbackQueryHandler(ask_language, pattern=callbacks.matches("menu", "language"))
+    )
     app.add_handler(CallbackQueryHandler(set_language, pattern=callbacks.matches(FEATURE, "set")))

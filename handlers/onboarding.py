@@ -6,6 +6,7 @@ import warnings
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -15,10 +16,10 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks, invites
-from bot.territory import scope_name
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
+from bot.territory import scope_name
 from handlers import keyboards
 from handlers.menu import send_menu
 from storage import people, territory
@@ -127,7 +128,7 @@ async def ask_region(update: Update, context: QatysuContext, page: int = 0) -> i
         assert update.effective_message is not None
         await update.effective_message.reply_text(tr.t("start.no_territory"))
         return ConversationHandler.END
-    choices = sorted(
+    choices = keyboards.by_name(
         (r.names.get(tr.language), callbacks.build(FEATURE, "reg", r.code, 0)) for r in regions
     )
     markup = keyboards.paged(tr, choices, page, lambda p: callbacks.build(FEATURE, "regions", p))
@@ -156,7 +157,7 @@ async def pick_region(update: Update, context: QatysuContext) -> int:
         return PLACE
     await query.answer()
     districts = await territory.list_districts(db, region.code)
-    choices = sorted(
+    choices = keyboards.by_name(
         (d.names.get(tr.language), callbacks.build(FEATURE, "dis", d.code, 0)) for d in districts
     )
     markup = keyboards.paged(
@@ -183,7 +184,7 @@ async def pick_district(update: Update, context: QatysuContext) -> int:
         return PLACE
     await query.answer()
     villages = await territory.list_villages(db, district.code)
-    choices = sorted(
+    choices = keyboards.by_name(
         (v.names.get(tr.language), callbacks.build(FEATURE, "vil", v.code)) for v in villages
     )
     page = parsed.int_arg(1)
@@ -240,7 +241,7 @@ async def cancel(update: Update, context: QatysuContext) -> int:
 
 def register(app: QatysuApp) -> None:
     """Register the onboarding conversation (persistent: it survives a restart)."""
-    place = [
+    place: list[BaseHandler[Update, QatysuContext, object]] = [
         CallbackQueryHandler(page_regions, pattern=callbacks.matches(FEATURE, "regions")),
         CallbackQueryHandler(pick_region, pattern=callbacks.matches(FEATURE, "reg")),
         CallbackQueryHandler(pick_district, pattern=callbacks.matches(FEATURE, "dis")),
@@ -256,7 +257,9 @@ def register(app: QatysuApp) -> None:
                 CallbackQueryHandler(change_village, pattern=callbacks.matches("menu", "village")),
             ],
             states={
-                LANGUAGE: [CallbackQueryHandler(pick_language, pattern=callbacks.matches(FEATURE, "lang"))],
+                LANGUAGE: [
+                    CallbackQueryHandler(pick_language, pattern=callbacks.matches(FEATURE, "lang"))
+                ],
                 PLACE: place,
             },
             fallbacks=[

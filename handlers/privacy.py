@@ -25,8 +25,16 @@ async def ask_delete(update: Update, context: QatysuContext) -> None:
     assert update.effective_message is not None
     tr = context.tr
     buttons = [
-        [InlineKeyboardButton(tr.t("deletedata.yes"), callback_data=callbacks.build(FEATURE, "del", "yes"))],
-        [InlineKeyboardButton(tr.t("deletedata.no"), callback_data=callbacks.build(FEATURE, "del", "no"))],
+        [
+            InlineKeyboardButton(
+                tr.t("deletedata.yes"), callback_data=callbacks.build(FEATURE, "del", "yes")
+            )
+        ],
+        [
+            InlineKeyboardButton(
+                tr.t("deletedata.no"), callback_data=callbacks.build(FEATURE, "del", "no")
+            )
+        ],
     ]
     await update.effective_message.reply_text(
         tr.t("deletedata.confirm"), reply_markup=InlineKeyboardMarkup(buttons)

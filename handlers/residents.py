@@ -8,6 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.auth import refuse, requires, villages_in_scope
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import sort_key
 from storage import people
 from storage.models import Role
 
@@ -27,7 +28,9 @@ async def show_residents(update: Update, context: QatysuContext) -> None:
         await update.effective_message.reply_text(tr.t("residents.none"))
         return
     codes = {v.code for v in villages}
-    counts = [c for c in await people.count_by_village(context.services.db) if c.village.code in codes]
+    counts = [
+        c for c in await people.count_by_village(context.services.db) if c.village.code in codes
+    ]
     by_district: dict[str, tuple[str, int]] = {}
     for count in counts:
         name = count.village.district_names.get(tr.language)
@@ -36,12 +39,12 @@ async def show_residents(update: Update, context: QatysuContext) -> None:
     lines = [tr.t("residents.title", total=tr.nt("residents.count", sum(c.total for c in counts)))]
     lines += [
         tr.t("residents.district_title", district=name, total=tr.nt("residents.count", total))
-        for name, total in sorted(by_district.values())
+        for name, total in sorted(by_district.values(), key=lambda item: sort_key(item[0]))
     ]
     lines += ["", tr.t("residents.choose_district")]
     buttons = [
         [InlineKeyboardButton(name, callback_data=callbacks.build(FEATURE, "dis", code))]
-        for code, (name, _) in sorted(by_district.items(), key=lambda item: item[1][0])
+        for code, (name, _) in sorted(by_district.items(), key=lambda item: sort_key(item[1][0]))
     ]
     await update.effective_message.reply_text(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons)
@@ -68,8 +71,12 @@ async def show_district(update: Update, context: QatysuContext) -> None:
     ]
     lines = [villages[0].district_names.get(tr.language)]
     lines += [
-        tr.t("residents.line", name=c.village.names.get(tr.language), count=tr.nt("residents.count", c.total))
-        for c in sorted(counts, key=lambda c: c.village.names.get(tr.language))
+        tr.t(
+            "residents.line",
+            name=c.village.names.get(tr.language),
+            count=tr.nt("residents.count", c.total),
+        )
+        for c in sorted(counts, key=lambda c: sort_key(c.village.names.get(tr.language)))
     ]
     await query.edit_message_text("\n".join(lines))
 
@@ -77,5 +84,7 @@ async def show_district(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register /residents and its buttons."""
     app.add_handler(CommandHandler("residents", show_residents))
-    app.add_handler(CallbackQueryHandler(show_residents, pattern=callbacks.matches("menu", "residents")))
+    app.add_handler(
+        CallbackQueryHandler(show_residents, pattern=callbacks.matches("menu", "residents"))
+    )
     app.add_handler(CallbackQueryHandler(show_district, pattern=callbacks.matches(FEATURE, "dis")))

@@ -26,8 +26,7 @@ async def open_session(update: Update, context: QatysuContext) -> None:
     if chat is not None and chat.type == chat.PRIVATE:
         context.person = await people.ensure_person(services.db, user.id, user.first_name)
         stored_language = context.person.language
-    language = services.i18n.resolve(stored_language, user.language_code)
-    context.tr = services.i18n.get(language)
+    context.tr = services.i18n.for_person(stored_language, user.language_code)
 
 
 async def close_session(update: Update, context: QatysuContext) -> None:

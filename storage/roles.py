@@ -65,8 +65,14 @@ async def create_invite(
     await db.execute_write(
         "INSERT INTO invites (token, role, scope_kind, scope_code, created_at, expires_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (token, role.value, scope.kind.value, scope.code, to_db_time(utcnow()),
-         to_db_time(expires_at)),
+        (
+            token,
+            role.value,
+            scope.kind.value,
+            scope.code,
+            to_db_time(utcnow()),
+            to_db_time(expires_at),
+        ),
     )
     return Invite(token=token, role=role, scope=scope, expires_at=expires_at, used_by=None)
 
@@ -95,7 +101,13 @@ async def redeem_invite(db: Database, token: str, telegram_id: int) -> Invite | 
         await tx.execute(
             "INSERT INTO role_grants (telegram_id, role, scope_kind, scope_code, granted_at, "
             "granted_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (telegram_id, invite.role.value, invite.scope.kind.value, invite.scope.code,
-             to_db_time(now), f"invite:{token[:6]}"),
+            (
+                telegram_id,
+                invite.role.value,
+                invite.scope.kind.value,
+                invite.scope.code,
+                to_db_time(now),
+                f"invite:{token[:6]}",
+            ),
         )
     return invite

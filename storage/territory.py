@@ -84,10 +84,7 @@ async def upsert_territory(db: Database, rows: Sequence[TerritoryRow]) -> Import
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
             "district_code = excluded.district_code, name_kk = excluded.name_kk, "
             "name_ru = excluded.name_ru, name_en = excluded.name_en",
-            [
-                (r.code, r.district_code, r.village.kk, r.village.ru, r.village.en)
-                for r in rows
-            ],
+            [(r.code, r.district_code, r.village.kk, r.village.ru, r.village.en) for r in rows],
         )
     return ImportCounts(regions=len(regions), districts=len(districts), villages=len(rows))
 

@@ -215,7 +215,11 @@ class BotApiSimulator(BaseRequest):
 
     async def api_getWebhookInfo(self, params: Json) -> Json:
         """Describe the webhook."""
-        return {"url": self.webhook["url"], "has_custom_certificate": False, "pending_update_count": 0}
+        return {
+            "url": self.webhook["url"],
+            "has_custom_certificate": False,
+            "pending_update_count": 0,
+        }
 
     async def api_setMyCommands(self, params: Json) -> bool:
         """Store a command menu per scope and language."""
@@ -229,7 +233,9 @@ class BotApiSimulator(BaseRequest):
     async def api_deleteMyCommands(self, params: Json) -> bool:
         """Drop a command menu."""
         scope = params.get("scope") or {"type": "default"}
-        self.commands.pop((json.dumps(scope, sort_keys=True), params.get("language_code", "")), None)
+        self.commands.pop(
+            (json.dumps(scope, sort_keys=True), params.get("language_code", "")), None
+        )
         return True
 
     async def api_sendMessage(self, params: Json) -> Json:
@@ -283,7 +289,10 @@ class BotApiSimulator(BaseRequest):
         chat_id = self._chat(params)
         value = params.get(kind)
         file_id = value if isinstance(value, str) and not value.startswith("attach://") else None
-        media: Json = {"file_id": file_id or f"sim-{kind}-{self._next_message_id}", "file_unique_id": "u"}
+        media: Json = {
+            "file_id": file_id or f"sim-{kind}-{self._next_message_id}",
+            "file_unique_id": "u",
+        }
         content: Json = {kind: [media] if kind == "photo" else media}
         if params.get("caption"):
             content["caption"] = params["caption"]
@@ -304,4 +313,8 @@ class BotApiSimulator(BaseRequest):
 
     async def api_getFile(self, params: Json) -> Json:
         """Describe a file a person sent."""
-        return {"file_id": params["file_id"], "file_unique_id": "u", "file_path": f"files/{params['file_id']}"}
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": "u",
+            "file_path": f"files/{params['file_id']}",
+        }

@@ -84,9 +84,9 @@ class Harness:
             return
         await self.app.process_update(Update.de_json(update, self.app.bot))
 
-    async def wait_until(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    async def wait_until(self, condition: Callable[[], bool], within: float = 5.0) -> None:
         """Wait for ``condition`` (polling mode and background work)."""
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + within
         while not condition():
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("condition not met in time")
@@ -101,7 +101,10 @@ class Harness:
         return self
 
     async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if self._app is not None:
             await self.stop()

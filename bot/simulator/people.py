@@ -70,19 +70,39 @@ class SimUser:
     async def send_photo(self, caption: str | None = None, size: int = 80_000) -> None:
         """Send a photo (the file stays on the simulated Telegram side)."""
         file_id = f"photo-{self.id}-{self.sim.next_message_id()}"
-        photo = [{"file_id": file_id, "file_unique_id": file_id, "width": 1280, "height": 960, "file_size": size}]
+        photo = [
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "width": 1280,
+                "height": 960,
+                "file_size": size,
+            }
+        ]
         await self._send(photo=photo, **({"caption": caption} if caption else {}))
 
     async def send_voice(self, duration: int = 12) -> None:
         """Send a voice note."""
         file_id = f"voice-{self.id}-{self.sim.next_message_id()}"
-        voice = {"file_id": file_id, "file_unique_id": file_id, "duration": duration, "mime_type": "audio/ogg"}
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+        }
         await self._send(voice=voice)
 
     async def send_sticker(self) -> None:
         """Send a sticker."""
-        sticker = {"file_id": "sticker", "file_unique_id": "sticker", "type": "regular",
-                   "width": 512, "height": 512, "is_animated": False, "is_video": False}  # fmt: skip
+        sticker = {
+            "file_id": "sticker",
+            "file_unique_id": "sticker",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
         await self._send(sticker=sticker)
 
     # --- what the person sees ----------------------------------------------------------------
@@ -146,6 +166,8 @@ class SimUser:
             "data": data,
         }
         for observer in self.sim.observers:
-            observer("tapped", {"chat": {"id": self.id}, "text": label or data, "from": self.as_json()})
+            observer(
+                "tapped", {"chat": {"id": self.id}, "text": label or data, "from": self.as_json()}
+            )
         await self._deliver(self.sim.make_update({"callback_query": query}))
         return self.sim.callback_answers.get(query_id)

@@ -1,0 +1,28 @@
+"""`python -m bot demo` plays the scenario offline and writes its files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_PATH"}}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--out", str(tmp_path / "demo")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    transcript = (tmp_path / "demo" / "transcript.txt").read_text(encoding="utf-8")
+    assert transcript in result.stdout
+    # Kazakh onboarding by buttons, Russian by QR deep link, English switched to Russian.
+    assert "Сіздің ауылыңыз: Молодежный (Осакаров ауданы, Қарағанды облысы)" in transcript
+    assert "Ваше село: Осакаровка (Осакаровский район, Карагандинская область)" in transcript
+    assert "Язык: русский." in transcript
+    # A resident is refused a staff command; staff see their district.
+    assert "Извините, это доступно только сотрудникам акимата." in transcript
+    assert "Молодежный: 1 тұрғын" in transcript
+    assert "Деректеріңіз жойылды." in transcript
+    assert f"Demo files are in {tmp_path / 'demo'}" in result.stdout

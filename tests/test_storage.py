@@ -1,0 +1,79 @@
+"""Storage: migrations, conversation persistence, one effect per update."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.persistence import SqlitePersistence
+from storage import people, updates
+from storage.db import Database, bundled_migrations
+
+
+async def test_fresh_database_is_at_the_latest_schema(db: Database) -> None:
+    assert await db.schema_version() == len(bundled_migrations())
+    journal = await db.fetch_one("PRAGMA journal_mode")
+    foreign_keys = await db.fetch_one("PRAGMA foreign_keys")
+    assert journal is not None and journal[0] == "wal"
+    assert foreign_keys is not None and foreign_keys[0] == 1
+
+
+async def test_migrations_apply_once_and_in_order(tmp_path: Path) -> None:
+    steps = [
+        (1, "0001_a.sql", "CREATE TABLE a (x INTEGER);"),
+        (2, "0002_b.sql", "INSERT INTO a VALUES (1);"),
+    ]
+    first = Database(tmp_path / "m.db", migrations=steps)
+    await first.open()
+    await first.close()
+    again = Database(tmp_path / "m.db", migrations=steps)  # reopening applies nothing twice
+    await again.open()
+    rows = await again.fetch_all("SELECT x FROM a")
+    assert [row[0] for row in rows] == [1]
+    assert await again.schema_version() == 2
+    await again.close()
+
+
+async def test_a_failing_migration_leaves_nothing_behind(tmp_path: Path) -> None:
+    steps = [
+        (1, "0001_a.sql", "CREATE TABLE a (x INTEGER);"),
+        (2, "0002_bad.sql", "CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);"),
+    ]
+    database = Database(tmp_path / "m.db", migrations=steps)
+    with pytest.raises(RuntimeError, match=r"0002_bad\.sql"):
+        await database.open()
+    tables = await database.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert [row[0] for row in tables] == ["a"]
+    assert await database.schema_version() == 1
+    await database.close()
+
+
+async def test_conversation_states_round_trip_through_sqlite(db: Database) -> None:
+    persistence = SqlitePersistence(db)
+    await persistence.update_conversation("onboarding", (42, 42), 1)
+    await persistence.update_conversation("onboarding", (-100, 7), 0)
+    assert await SqlitePersistence(db).get_conversations("onboarding") == {
+        (42, 42): 1,
+        (-100, 7): 0,
+    }
+    await persistence.update_conversation("onboarding", (42, 42), None)
+    assert await persistence.get_conversations("onboarding") == {(-100, 7): 0}
+
+
+async def test_an_update_is_claimed_once(db: Database) -> None:
+    moment = datetime(2026, 11, 29, tzinfo=UTC)
+    assert await updates.claim_update(db, 10, moment) is True
+    assert await updates.claim_update(db, 10, moment) is False
+    assert await updates.forget_updates_before(db, moment + timedelta(hours=1)) == 1
+    assert await updates.claim_update(db, 10, moment) is True
+
+
+async def test_deleting_a_person_keeps_an_anonymous_row(db: Database) -> None:
+    await people.ensure_person(db, 77, "Asel")
+    await people.set_language(db, 77, "kk")
+    assert await people.delete_personal_data(db, 77) is True
+    assert await people.get_by_telegram_id(db, 77) is None
+    row = await db.fetch_one("SELECT telegram_id, first_name, deleted_at FROM people")
+    assert row is not None and row[0] is None and row[1] is None and row[2] is not None
