@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import textwrap
 from pathlib import Path
@@ -72,6 +73,7 @@ async def _prepare(db_path: Path) -> None:
 
 async def run_demo(out: Path | None = None) -> Path:
     """Play the scenario, print the transcript, and return the folder of its files."""
+    logging.basicConfig(level=logging.ERROR)  # the transcript is the output
     folder = out or Path(tempfile.mkdtemp(prefix="qatysu-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     db_path = folder / "qatysu-demo.db"

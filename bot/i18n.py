@@ -7,6 +7,7 @@ import io
 from datetime import date, datetime
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,13 +38,20 @@ def catalog_path(language: str) -> Traversable:
     return resources.files("locales") / language / "LC_MESSAGES"
 
 
+def _not_older(compiled: Traversable, source: Traversable) -> bool:
+    """Whether a built catalog is at least as new as its source (both may be in a zip)."""
+    if not isinstance(compiled, Path) or not isinstance(source, Path) or not source.exists():
+        return True
+    return compiled.stat().st_mtime >= source.stat().st_mtime
+
+
 def _load(language: str) -> gettext.GNUTranslations:
-    """Load a compiled catalog, or compile the ``.po`` in memory when none was built."""
+    """Load the compiled catalog, or compile the ``.po`` in memory when none is up to date."""
     folder = catalog_path(language)
-    compiled = folder / f"{DOMAIN}.mo"
-    if compiled.is_file():
+    compiled, source_file = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
+    if compiled.is_file() and _not_older(compiled, source_file):
         return gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
-    with (folder / f"{DOMAIN}.po").open("rb") as source:
+    with source_file.open("rb") as source:
         catalog = read_po(source, locale=language, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)

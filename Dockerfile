@@ -1,0 +1,28 @@
+# syntax=docker/dockerfile:1
+# Build stage: compile the gettext catalogs and build the wheel.
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN pip install --no-cache-dir "Babel>=2.14"
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY storage ./storage
+COPY locales ./locales
+RUN pybabel compile --statistics -d locales -D qatysu \
+    && pip wheel --no-cache-dir --wheel-dir /wheels .
+
+# Run stage: slim image, non-root user, the database on a volume.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    DATABASE_PATH=/data/qatysu.db
+RUN useradd --create-home --uid 10001 qatysu \
+    && mkdir /data && chown qatysu:qatysu /data
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+USER qatysu
+WORKDIR /home/qatysu
+VOLUME ["/data"]
+# Webhook mode listens here (WEBHOOK_PORT); polling mode needs no port.
+EXPOSE 8443
+CMD ["python", "-m", "bot", "run"]
