@@ -20,13 +20,11 @@ async def open_session(update: Update, context: QatysuContext) -> None:
         raise ApplicationHandlerStop
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or user.is_bot:
-        return
-    stored_language = None
-    if chat is not None and chat.type == chat.PRIVATE:
-        context.person = await people.ensure_person(services.db, user.id, user.first_name)
-        stored_language = context.person.language
-    context.tr = services.i18n.for_person(stored_language, user.language_code)
+    if user is None or user.is_bot or chat is None or chat.type != chat.PRIVATE:
+        # Residents and staff talk to the bot in private; groups only receive its posts.
+        raise ApplicationHandlerStop
+    context.person = await people.ensure_person(services.db, user.id, user.first_name)
+    context.tr = services.i18n.for_person(context.person.language, user.language_code)
 
 
 async def close_session(update: Update, context: QatysuContext) -> None:

@@ -74,6 +74,7 @@ async def delete_personal_data(db: Database, telegram_id: int) -> bool:
             "DELETE FROM conversations WHERE key LIKE ? OR key LIKE ?",
             (f"{telegram_id},%", f"%,{telegram_id}"),
         )
+        await tx.execute("DELETE FROM drafts WHERE telegram_id = ?", (telegram_id,))
         return cursor.rowcount > 0
 
 

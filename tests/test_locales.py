@@ -19,19 +19,25 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLURALS = {"kk": 2, "ru": 3, "en": 2}
 
 
-def catalog(language: str) -> Catalog:
-    with (ROOT / "locales" / language / "LC_MESSAGES" / "qatysu.po").open("rb") as source:
+DOMAINS = sorted(p.stem for p in (ROOT / "locales" / "en" / "LC_MESSAGES").glob("*.po"))
+
+
+def catalog(language: str, domain: str) -> Catalog:
+    with (ROOT / "locales" / language / "LC_MESSAGES" / f"{domain}.po").open("rb") as source:
         return read_po(source, locale=language)
 
 
 def messages(language: str) -> dict[str, tuple[str, ...]]:
-    found = {}
-    for message in catalog(language):
-        if not message.id:
-            continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
-        forms = message.string if isinstance(message.string, tuple) else (message.string,)
-        found[key] = tuple(forms)
+    """Every message of every catalog of ``language``; an id in two catalogs fails."""
+    found: dict[str, tuple[str, ...]] = {}
+    for domain in DOMAINS:
+        for message in catalog(language, domain):
+            if not message.id:
+                continue
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            assert key not in found, f"{key} is in two catalogs"
+            forms = message.string if isinstance(message.string, tuple) else (message.string,)
+            found[key] = tuple(forms)
     return found
 
 
@@ -53,6 +59,12 @@ def plain(text: str) -> str:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_has_every_catalog(language: str) -> None:
+    folder = ROOT / "locales" / language / "LC_MESSAGES"
+    assert sorted(p.stem for p in folder.glob("*.po")) == DOMAINS
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_locale_has_every_message_translated(language: str) -> None:
     found = messages(language)
     assert set(found) == set(ENGLISH), set(found) ^ set(ENGLISH)
@@ -69,13 +81,17 @@ def test_placeholders_match_the_english_text(language: str) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_plural_messages_have_every_form_of_the_language(language: str) -> None:
-    assert catalog(language).num_plurals == PLURALS[language]
-    plural_keys = [m.id[0] for m in catalog(language) if m.id and not isinstance(m.id, str)]
-    assert plural_keys, "no plural messages"
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_plural_messages_have_every_form_of_the_language(language: str, domain: str) -> None:
+    assert catalog(language, domain).num_plurals == PLURALS[language]
+    plural_keys = [m.id[0] for m in catalog(language, domain) if m.id and not isinstance(m.id, str)]
     found = messages(language)
     for key in plural_keys:
         assert len(found[key]) == PLURALS[language], key
+
+
+def test_plural_messages_exist() -> None:
+    assert any(len(forms) > 1 for forms in messages("ru").values())
 
 
 def test_every_key_used_in_code_exists() -> None:

@@ -91,3 +91,23 @@ async def test_database_file_is_created_where_configured(tmp_path: Path) -> None
     async with Harness(settings):
         pass
     assert (tmp_path / "nested" / "dir" / "q.db").exists()
+
+
+async def test_messages_in_groups_are_ignored(bot: Harness) -> None:
+    from bot.simulator.api import now
+
+    bot.sim.users[-100500] = {"id": -100500, "first_name": "group"}
+    before = len(bot.sim.calls)
+    await bot.deliver(
+        bot.sim.make_update(
+            {
+                "message": {
+                    "message_id": 5, "date": now(), "text": "/start",
+                    "chat": {"id": -100500, "type": "supergroup", "title": "Akimat staff"},
+                    "from": {"id": 1002, "is_bot": False, "first_name": "Иван"},
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                }
+            }
+        )
+    )  # fmt: skip
+    assert [c.method for c in bot.sim.calls[before:]] == []

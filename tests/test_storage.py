@@ -77,3 +77,23 @@ async def test_deleting_a_person_keeps_an_anonymous_row(db: Database) -> None:
     assert await people.get_by_telegram_id(db, 77) is None
     row = await db.fetch_one("SELECT telegram_id, first_name, deleted_at FROM people")
     assert row is not None and row[0] is None and row[1] is None and row[2] is not None
+
+
+async def test_drafts_survive_reopening_and_are_erased_with_the_person(
+    db: Database, tmp_path: Path
+) -> None:
+    from storage import drafts
+
+    await people.ensure_person(db, 77, "Asel")
+    await drafts.update(db, 77, "complaint", category="roads", text="Жол бұзылған")
+    await drafts.update(db, 77, "complaint", photos=["p1"])
+    reopened = Database(db.path)
+    await reopened.open()
+    assert await drafts.load(reopened, 77, "complaint") == {
+        "category": "roads",
+        "text": "Жол бұзылған",
+        "photos": ["p1"],
+    }
+    await reopened.close()
+    await people.delete_personal_data(db, 77)
+    assert await drafts.load(db, 77, "complaint") == {}

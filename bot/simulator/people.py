@@ -67,6 +67,18 @@ class SimUser:
         """Share a map pin."""
         await self._send(location={"latitude": latitude, "longitude": longitude})
 
+    async def share_contact(self, phone_number: str) -> None:
+        """Share one's own phone number (Telegram's "share contact" button)."""
+        contact = {"phone_number": phone_number, "first_name": self.first_name, "user_id": self.id}
+        await self._send(contact=contact)
+
+    async def send_document(self, file_name: str = "scan.pdf", size: int = 120_000) -> None:
+        """Send a file as a document."""
+        file_id = f"doc-{self.id}-{self.sim.next_message_id()}"
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
+                    "mime_type": "application/pdf", "file_size": size}  # fmt: skip
+        await self._send(document=document)
+
     async def send_photo(self, caption: str | None = None, size: int = 80_000) -> None:
         """Send a photo (the file stays on the simulated Telegram side)."""
         file_id = f"photo-{self.id}-{self.sim.next_message_id()}"

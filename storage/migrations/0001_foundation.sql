@@ -76,3 +76,13 @@ CREATE TABLE processed_updates (
     update_id    INTEGER PRIMARY KEY,
     processed_at TEXT NOT NULL
 );
+
+-- Work in progress of a dialog (a complaint being written, a hearing being announced), so that a
+-- restart in the middle of a dialog loses nothing. One draft per person and dialog.
+CREATE TABLE drafts (
+    telegram_id INTEGER NOT NULL,
+    dialog      TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (telegram_id, dialog)
+);
