@@ -9,6 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.territory import sample_file
+from storage.db import bundled_migrations
 
 
 @pytest.fixture
@@ -118,4 +119,4 @@ def test_migrate_reports_the_schema_version(
 ) -> None:
     code, out, _ = run(capsys, "migrate")
     assert code == 0
-    assert out.strip() == f"Database {cli_db} is at schema version 1"
+    assert out.strip() == f"Database {cli_db} is at schema version {len(bundled_migrations())}"
