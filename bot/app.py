@@ -10,9 +10,11 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands
+from bot import commands, notices
+from bot.broadcast import BroadcastEngine
 from bot.context import CONTEXT_TYPES, QatysuApp, QatysuContext, Services
 from bot.i18n import I18n
+from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.settings import Settings
 from storage import updates
@@ -39,6 +41,13 @@ async def post_init(app: QatysuApp) -> None:
     await commands.publish_all(app.bot, services)
     assert app.job_queue is not None
     app.job_queue.run_repeating(forget_old_updates, interval=timedelta(hours=6), first=60)
+    services.engine.start()
+
+
+async def post_stop(app: QatysuApp) -> None:
+    """Let the broadcast engine record what it has in flight."""
+    if app.bot_data.services is not None:
+        await app.bot_data.services.engine.stop()
 
 
 async def post_shutdown(app: QatysuApp) -> None:
@@ -68,12 +77,22 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
             )
         )
         .persistence(SqlitePersistence(db))
+        .rate_limiter(Pacer(settings.broadcast_pace))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app: QatysuApp = builder.build()
     app.bot_data.services = services
+    services.broadcasts = build_engine(app, services)
     handlers.register_all(app)
     return app
+
+
+def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
+    """The broadcast engine, with a renderer for every kind of broadcast."""
+    engine = BroadcastEngine(app.bot, services)
+    engine.register(notices.KIND, notices.render)
+    return engine

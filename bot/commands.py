@@ -41,6 +41,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("deletedata"),
     CommandSpec("help"),
     CommandSpec("cancel"),
+    CommandSpec("broadcast", Role.STAFF),
     CommandSpec("residents", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
@@ -11,6 +11,9 @@ from bot.i18n import I18n, Translator
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Person
+
+if TYPE_CHECKING:
+    from bot.broadcast import BroadcastEngine
 
 
 @dataclass(slots=True)
@@ -20,6 +23,14 @@ class Services:
     settings: Settings
     db: Database
     i18n: I18n
+    broadcasts: BroadcastEngine | None = None
+
+    @property
+    def engine(self) -> BroadcastEngine:
+        """The broadcast engine (set by the composition root)."""
+        if self.broadcasts is None:
+            raise RuntimeError("the broadcast engine is not set up")
+        return self.broadcasts
 
 
 class BotData:
@@ -28,7 +39,9 @@ class BotData:
     services: Services | None = None
 
 
-class QatysuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class QatysuContext(
+    CallbackContext[ExtBot[dict[str, Any]], dict[Any, Any], dict[Any, Any], BotData]
+):
     """Callback context with the services, the person and their translator.
 
     PTB builds one context per update and hands it to every handler of that update, so what
@@ -59,6 +72,8 @@ class QatysuContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any]
         self._tr = value
 
 
-QatysuApp = Application[ExtBot[None], QatysuContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+QatysuApp = Application[
+    ExtBot[dict[str, Any]], QatysuContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
 
 CONTEXT_TYPES = ContextTypes(context=QatysuContext, bot_data=BotData)

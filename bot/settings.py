@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,7 @@ LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
 
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_OFFSET_RE = re.compile(r"^(\d{1,4})([hm])$")
 
 
 class SettingsError(Exception):
@@ -39,6 +41,13 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_valid_days: int = Field(default=7, ge=1, le=90)
+    broadcast_rate: float = Field(default=29.5, gt=0)
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=1000.0, gt=0)
+    broadcast_lease_seconds: float = Field(default=30.0, gt=0)
+    hearing_reminders: Annotated[list[timedelta], NoDecode] = Field(
+        default_factory=lambda: [timedelta(hours=24), timedelta(hours=2)]
+    )
 
     @field_validator("bot_token")
     @classmethod
@@ -79,6 +88,25 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas, e.g. 1234,5678")
             return [int(part) for part in parts]
         return value
+
+    @field_validator("hearing_reminders", mode="before")
+    @classmethod
+    def _offsets(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        offsets = []
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            match = _OFFSET_RE.match(part)
+            if not match:
+                raise ValueError("must be offsets like 24h,2h,30m separated by commas")
+            amount, unit = int(match.group(1)), match.group(2)
+            offsets.append(timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount))
+        return offsets
+
+    @property
+    def broadcast_pace(self) -> float:
+        """Messages per second a broadcast may send."""
+        return self.paid_broadcast_rate if self.paid_broadcast else self.broadcast_rate
 
     @property
     def zone(self) -> ZoneInfo:

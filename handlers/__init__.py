@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.context import QatysuApp
 from handlers import (
+    broadcasts,
     errors,
     fallbacks,
     language,
@@ -21,6 +22,7 @@ def register_all(app: QatysuApp) -> None:
     session.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
     onboarding.register(app)
+    broadcasts.register(app)
     # Stateless commands and buttons of residents.
     language.register(app)
     menu.register(app)

@@ -15,6 +15,11 @@ PAGE_SIZE = 8
 Choice = tuple[str, str]  # (label, callback data)
 
 
+def button(label: str, feature: str, action: str, *args: str | int) -> InlineKeyboardButton:
+    """An inline button whose callback data is built by :mod:`bot.callbacks`."""
+    return InlineKeyboardButton(label, callback_data=callbacks.build(feature, action, *args))
+
+
 def by_name(choices: Iterable[Choice]) -> list[Choice]:
     """Sort choices by their label as a reader of Kazakh or Russian expects."""
     return sorted(choices, key=lambda choice: sort_key(choice[0]))

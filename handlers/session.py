@@ -24,6 +24,8 @@ async def open_session(update: Update, context: QatysuContext) -> None:
         # Residents and staff talk to the bot in private; groups only receive its posts.
         raise ApplicationHandlerStop
     context.person = await people.ensure_person(services.db, user.id, user.first_name)
+    if context.person.blocked:
+        await people.unblock(services.db, context.person.id)
     context.tr = services.i18n.for_person(context.person.language, user.language_code)
 
 

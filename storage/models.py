@@ -76,6 +76,7 @@ class Person:
     language: str | None
     village_code: str | None
     created_at: datetime
+    blocked: bool = False  # blocked the bot: broadcasts skip them until they write again
 
 
 @dataclass(frozen=True, slots=True)

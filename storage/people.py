@@ -8,7 +8,7 @@ from storage.db import Database, from_db_time, to_db_time, utcnow
 from storage.models import Person, VillageCount
 from storage.territory import list_villages
 
-_COLUMNS = "id, telegram_id, first_name, language, village_code, created_at"
+_COLUMNS = "id, telegram_id, first_name, language, village_code, created_at, blocked_at"
 
 
 def _person(row: sqlite3.Row) -> Person:
@@ -19,6 +19,7 @@ def _person(row: sqlite3.Row) -> Person:
         language=row["language"],
         village_code=row["village_code"],
         created_at=from_db_time(row["created_at"]),
+        blocked=row["blocked_at"] is not None,
     )
 
 
@@ -45,6 +46,11 @@ async def ensure_person(db: Database, telegram_id: int, first_name: str | None) 
     created = await get_by_telegram_id(db, telegram_id)
     assert created is not None
     return created
+
+
+async def unblock(db: Database, person_id: int) -> None:
+    """Someone who blocked the bot wrote again: reach them again."""
+    await db.execute_write("UPDATE people SET blocked_at = NULL WHERE id = ?", (person_id,))
 
 
 async def set_language(db: Database, telegram_id: int, language: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,11 +41,50 @@ class ApiCall:
     params: Json
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
+    status: int = 0  # the HTTP status answered
+
+    @property
+    def ok(self) -> bool:
+        """Whether the Bot API accepted the call."""
+        return self.status == 200
 
 
 def now() -> int:
     """Unix time, as Telegram stamps messages."""
     return int(time.time())
+
+
+SEND_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVoice", "sendMediaGroup"}
+)
+
+
+class Throttle:
+    """Telegram's flood limits: 429 past ``overall`` sends per second, or one per chat."""
+
+    def __init__(self, overall: int = 30, per_chat: int = 1, retry_after: int = 1) -> None:
+        self.overall = overall
+        self.per_chat = per_chat
+        self.retry_after = retry_after
+        self.refused = 0
+        self._recent: deque[float] = deque()
+        self._chat_recent: dict[int, deque[float]] = {}
+
+    def check(self, chat_id: int) -> None:
+        """Count one send, or refuse it with a 429 as Telegram would."""
+        now = time.monotonic()
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        chat = self._chat_recent.setdefault(chat_id, deque())
+        while chat and chat[0] <= now - 1.0:
+            chat.popleft()
+        if len(self._recent) >= self.overall or len(chat) >= self.per_chat:
+            self.refused += 1
+            raise ApiError(
+                429, f"Too Many Requests: retry after {self.retry_after}", self.retry_after
+            )
+        self._recent.append(now)
+        chat.append(now)
 
 
 class BotApiSimulator(BaseRequest):
@@ -64,6 +104,7 @@ class BotApiSimulator(BaseRequest):
         self._next_message_id = 1
         self._new_update = asyncio.Event()
         self.fault: Callable[[str, Json], Awaitable[None]] | None = None
+        self.throttle: Throttle | None = None
 
     # --- BaseRequest -------------------------------------------------------------------------
     @property
@@ -99,6 +140,8 @@ class BotApiSimulator(BaseRequest):
         try:
             if self.fault is not None:
                 await self.fault(name, params)
+            if self.throttle is not None and name in SEND_METHODS:
+                self.throttle.check(int(params["chat_id"]))
             handler = getattr(self, f"api_{name}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -107,7 +150,9 @@ class BotApiSimulator(BaseRequest):
             body: Json = {"ok": False, "error_code": error.code, "description": error.description}
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
+            call.status = error.code
             return error.code, json.dumps(body).encode()
+        call.status = 200
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # --- updates from people -----------------------------------------------------------------
@@ -293,6 +338,8 @@ class BotApiSimulator(BaseRequest):
             "file_id": file_id or f"sim-{kind}-{self._next_message_id}",
             "file_unique_id": "u",
         }
+        if kind == "photo":
+            media.update(width=1280, height=960)
         content: Json = {kind: [media] if kind == "photo" else media}
         if params.get("caption"):
             content["caption"] = params["caption"]

@@ -13,6 +13,7 @@ from bot.context import QatysuApp
 from bot.settings import Settings
 from bot.simulator.api import BotApiSimulator, Json
 from bot.simulator.people import SimUser
+from storage import broadcasts
 
 
 class Harness:
@@ -66,8 +67,11 @@ class Harness:
         app = self.app
         if app.updater and app.updater.running:
             await app.updater.stop()
+        services = app.bot_data.services
+        assert services is not None
+        services.engine.kill()
         await app.stop()
-        await app.bot_data.services.db.close() if app.bot_data.services else None
+        await services.db.close()
         self._app = None
 
     async def restart(self, *, crash: bool = False) -> QatysuApp:
@@ -91,6 +95,16 @@ class Harness:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("condition not met in time")
             await asyncio.sleep(0.01)
+
+    async def broadcasts_finished(self, within: float = 15.0) -> None:
+        """Wait until no broadcast is still sending."""
+        services = self.app.bot_data.services
+        assert services is not None
+        deadline = asyncio.get_running_loop().time() + within
+        while await broadcasts.sending(services.db):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("broadcasts still sending")
+            await asyncio.sleep(0.02)
 
     def user(self, user_id: int, first_name: str, language_code: str | None = "kk") -> SimUser:
         """A person who will write to the bot."""

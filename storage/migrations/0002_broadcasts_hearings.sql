@@ -54,6 +54,7 @@ CREATE TABLE broadcasts (
     status       TEXT NOT NULL DEFAULT 'sending'
                  CHECK (status IN ('sending', 'done', 'cancelled')),
     report_chat_id    INTEGER,
+    report_language   TEXT,
     report_message_id INTEGER,
     created_at   TEXT NOT NULL,
     finished_at  TEXT
@@ -65,6 +66,7 @@ CREATE TABLE outbox (
     status       TEXT NOT NULL DEFAULT 'pending'
                  CHECK (status IN ('pending', 'sent', 'blocked', 'failed', 'skipped')),
     attempts     INTEGER NOT NULL DEFAULT 0,
+    lease_until  TEXT,  -- a worker claimed this row until then
     updated_at   TEXT,
     PRIMARY KEY (broadcast_id, person_id)
 ) WITHOUT ROWID;

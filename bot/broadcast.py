@@ -1,0 +1,371 @@
+"""The broadcast engine: the one path by which anything goes to many residents.
+
+A broadcast is stored with one outbox row per recipient before anything is sent. Workers claim
+rows in small batches, send each in the recipient's language through the :mod:`bot.pacing`
+limits, and record the outcome as they go; a restart resumes with the rows still pending, so
+only the few in flight at a crash can go out twice. The sender watches one progress message,
+edited every few seconds, with a button to stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot import callbacks
+from bot.i18n import Translator
+from storage import broadcasts as repo
+from storage.broadcasts import Broadcast, Outcome, Recipient, Tally
+from storage.db import utcnow
+
+if TYPE_CHECKING:
+    from bot.context import Services
+
+_LOGGER = logging.getLogger(__name__)
+FEATURE = "bc"
+REPORT_EVERY = 3.0  # seconds between edits of the progress message
+NETWORK_TRIES = 3
+MAX_RETRY_AFTER = 5  # RetryAfter answers obeyed for one message before it counts as failed
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One rendered message: text (a caption with media), buttons, an optional file id."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    photo: str | None = None
+    document: str | None = None
+
+
+Renderer = Callable[[Broadcast, Translator], Awaitable[Outgoing]]
+
+
+def preview_of(kind: str, payload: dict[str, Any], created_by: int = 0) -> Broadcast:
+    """An unsaved broadcast, to render what residents will see before it is sent."""
+    return Broadcast(
+        id=0, kind=kind, ref_id=None, created_by=created_by, payload=payload, status="draft",
+        report_chat_id=None, report_message_id=None, report_language=None, created_at=utcnow(),
+    )  # fmt: skip
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """Seconds a 429 answer asks to wait (PTB gives an int or a timedelta)."""
+    value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class BroadcastEngine:
+    """Sends the outbox of every running broadcast, within Telegram's limits."""
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        settings = services.settings
+        self.bot = bot
+        self.services = services
+        self.paid = settings.paid_broadcast
+        self.workers = 64 if self.paid else 16
+        self.lease = timedelta(seconds=settings.broadcast_lease_seconds)
+        self.renderers: dict[str, Renderer] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._resume_at = 0.0  # loop time before which nobody sends (after a 429)
+        self.pace = settings.broadcast_pace
+
+    def register(self, kind: str, renderer: Renderer) -> None:
+        """Say how broadcasts of ``kind`` are rendered."""
+        self.renderers[kind] = renderer
+
+    # --- lifecycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start sending (also what a previous run left pending)."""
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="broadcast-engine")
+
+    async def stop(self) -> None:
+        """Stop after recording what is in flight."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(self._task, timeout=10)
+            except TimeoutError:
+                _LOGGER.warning("Broadcast engine did not stop in time; cancelled")
+            self._task = None
+
+    def kill(self) -> None:
+        """Stop at once, recording nothing more (what a crash does)."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    # --- commands --------------------------------------------------------------------------
+    async def submit(
+        self,
+        *,
+        kind: str,
+        payload: dict[str, Any],
+        created_by: int,
+        report_to: tuple[int, Translator] | None = None,
+        ref_id: int | None = None,
+        village_codes: tuple[str, ...] = (),
+        person_ids: tuple[int, ...] = (),
+    ) -> int:
+        """Store a broadcast with its outbox, start sending it.
+
+        ``report_to`` is the sender's chat and language: there they watch the progress.
+        """
+        if kind not in self.renderers:
+            raise ValueError(f"no renderer for broadcast kind {kind!r}")
+        db = self.services.db
+        broadcast_id = await repo.create(
+            db,
+            kind=kind,
+            payload=payload,
+            created_by=created_by,
+            ref_id=ref_id,
+            village_codes=village_codes,
+            person_ids=person_ids,
+        )
+        if report_to is not None:
+            chat_id, tr = report_to
+            total = (await repo.tally(db, broadcast_id)).total
+            message = await self.bot.send_message(
+                chat_id,
+                tr.t("broadcast.queued", total=tr.nt("broadcast.recipients", total)),
+                reply_markup=self._cancel_markup(tr, broadcast_id),
+            )
+            await repo.set_report_message(
+                db, broadcast_id, chat_id, message.message_id, tr.language
+            )
+        self._wake.set()
+        return broadcast_id
+
+    async def cancel(self, broadcast_id: int) -> bool:
+        """Stop a running broadcast; what was not sent is skipped."""
+        db = self.services.db
+        if not await repo.finish(db, broadcast_id, "cancelled"):
+            return False
+        await self._report(broadcast_id, final=True)
+        return True
+
+    # --- the sending loop ------------------------------------------------------------------
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            for broadcast in await repo.sending(self.services.db):
+                if self._stopping:
+                    return
+                try:
+                    await self._deliver(broadcast)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    _LOGGER.exception("Broadcast %s failed; will retry", broadcast.id)
+                    await asyncio.sleep(5)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=30)
+
+    async def _deliver(self, broadcast: Broadcast) -> None:
+        db = self.services.db
+        run = _Delivery(self, broadcast)
+        workers = [asyncio.create_task(run.work()) for _ in range(self.workers)]
+        # Claim no more than is sent well within a lease, or a slow queue would outlive it.
+        batch_size = max(1, min(self.workers * 2, int(self.pace * self.lease.total_seconds() / 4)))
+        last_report = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while not self._stopping:
+                current = await repo.get(db, broadcast.id)
+                if current is None or current.status != "sending":
+                    break
+                if run.queue.qsize() < self.workers:
+                    batch = await repo.claim(db, broadcast.id, batch_size, self.lease)
+                    run.enqueue(batch)
+                    if not batch and run.idle and await self._drained(run):
+                        break
+                if loop.time() - last_report >= REPORT_EVERY:
+                    last_report = loop.time()
+                    await self._report(broadcast.id)
+                await asyncio.sleep(0.05)
+        except asyncio.CancelledError:
+            for worker in workers:  # a crash: what was in flight is not recorded
+                worker.cancel()
+            raise
+        for _ in workers:
+            run.queue.put_nowait(None)
+        if self._stopping:  # a graceful stop: finish what was claimed, record it
+            await asyncio.gather(*workers, return_exceptions=True)
+        else:
+            for worker in workers:
+                worker.cancel()
+        await run.flush()
+
+    async def _drained(self, run: _Delivery) -> bool:
+        """Finish the broadcast when nothing is in flight or pending any more."""
+        await run.flush()
+        if not run.idle or await repo.has_pending(self.services.db, run.broadcast.id):
+            return False
+        if await repo.finish(self.services.db, run.broadcast.id, "done"):
+            await self._report(run.broadcast.id, final=True)
+        return True
+
+    async def render(self, broadcast: Broadcast, language: str | None) -> Outgoing:
+        """Render a broadcast in one language."""
+        return await self.renderers[broadcast.kind](broadcast, self.services.i18n.get(language))
+
+    async def send_one(self, recipient: Recipient, message: Outgoing) -> str:
+        """Send one message; return the outcome ('sent', 'blocked', 'failed')."""
+        loop = asyncio.get_running_loop()
+        network_tries = retry_afters = 0
+        while True:
+            if (pause := self._resume_at - loop.time()) > 0:
+                await asyncio.sleep(pause)
+            try:
+                await self._post(recipient.chat_id, message)
+                return "sent"
+            except RetryAfter as error:
+                retry_afters += 1
+                self._resume_at = max(self._resume_at, loop.time() + retry_seconds(error))
+                _LOGGER.warning("Telegram asked to slow down for %ss", retry_seconds(error))
+                if retry_afters > MAX_RETRY_AFTER:
+                    return "failed"
+            except Forbidden:
+                return "blocked"
+            except BadRequest as error:
+                _LOGGER.warning("Broadcast to %s refused: %s", recipient.chat_id, error.message)
+                return "failed"
+            except NetworkError as error:  # includes TimedOut
+                network_tries += 1
+                if network_tries >= NETWORK_TRIES:
+                    _LOGGER.warning("Broadcast to %s failed: %s", recipient.chat_id, error.message)
+                    return "failed"
+                await asyncio.sleep(0.5 * 2**network_tries)
+
+    async def _post(self, chat_id: int, message: Outgoing) -> Message:
+        common: dict[str, Any] = {
+            "reply_markup": message.markup,
+            "rate_limit_args": {"broadcast": True},
+        }
+        if self.paid:
+            common["allow_paid_broadcast"] = True
+        if message.photo:
+            return await self.bot.send_photo(chat_id, message.photo, caption=message.text, **common)
+        if message.document:
+            return await self.bot.send_document(
+                chat_id, message.document, caption=message.text, **common
+            )
+        return await self.bot.send_message(chat_id, message.text, **common)
+
+    # --- the sender's progress message ---------------------------------------------------------
+    def _cancel_markup(self, tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
+        data = callbacks.build(FEATURE, "stop", broadcast_id)
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(tr.t("broadcast.stop"), callback_data=data)]]
+        )
+
+    def progress_text(self, tr: Translator, tally: Tally, status: str) -> str:
+        """The progress (or final) report in the sender's language."""
+        values = {
+            "sent": tr.number(tally.sent),
+            "blocked": tr.number(tally.blocked),
+            "failed": tr.number(tally.failed),
+            "total": tr.number(tally.total),
+        }
+        if status == "sending":
+            share = tally.done / tally.total if tally.total else 1.0
+            return tr.t(
+                "broadcast.progress",
+                done=tr.number(tally.done),
+                percent=tr.percent(share),
+                **values,
+            )
+        return tr.t(f"broadcast.{status}", **values)
+
+    async def _report(self, broadcast_id: int, *, final: bool = False) -> None:
+        db = self.services.db
+        broadcast = await repo.get(db, broadcast_id)
+        if broadcast is None or broadcast.report_chat_id is None:
+            return
+        assert broadcast.report_message_id is not None
+        tr = self.services.i18n.get(broadcast.report_language)
+        status = broadcast.status if final else "sending"
+        text = self.progress_text(tr, await repo.tally(db, broadcast.id), status)
+        markup = None if final else self._cancel_markup(tr, broadcast.id)
+        try:
+            await self.bot.edit_message_text(
+                text, broadcast.report_chat_id, broadcast.report_message_id, reply_markup=markup
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message:
+                _LOGGER.info("Progress of broadcast %s not shown: %s", broadcast.id, error.message)
+        except TelegramError as error:
+            _LOGGER.info("Progress of broadcast %s not shown: %s", broadcast.id, error)
+
+
+class _Delivery:
+    """The state of one broadcast being sent: its queue, what is in flight, what to record.
+
+    Each outcome is written as soon as the previous write is done (the writes of concurrent
+    sends group into one transaction), so a crash leaves only the sends of the last moment
+    unrecorded: those, and only those, go out again after a restart.
+    """
+
+    def __init__(self, engine: BroadcastEngine, broadcast: Broadcast) -> None:
+        self.engine = engine
+        self.broadcast = broadcast
+        self.queue: asyncio.Queue[Recipient | None] = asyncio.Queue()
+        self.rendered: dict[str | None, Outgoing] = {}
+        self.unrecorded: list[Outcome] = []
+        self.queued: set[int] = set()
+        self.in_flight = 0
+        self._writing = False
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, sending or waiting to be recorded."""
+        return not self.queued and not self.in_flight and not self.unrecorded
+
+    def enqueue(self, recipients: list[Recipient]) -> None:
+        """Queue claimed rows, each once even if a lease ran out and it was claimed again."""
+        for recipient in recipients:
+            if recipient.person_id not in self.queued:
+                self.queued.add(recipient.person_id)
+                self.queue.put_nowait(recipient)
+
+    async def work(self) -> None:
+        """Send queued rows until told to stop (a None in the queue)."""
+        while (recipient := await self.queue.get()) is not None:
+            self.in_flight += 1
+            try:
+                message = self.rendered.get(recipient.language)
+                if message is None:
+                    message = await self.engine.render(self.broadcast, recipient.language)
+                    self.rendered[recipient.language] = message
+                status = await self.engine.send_one(recipient, message)
+                self.unrecorded.append(Outcome(recipient.person_id, status))
+            finally:
+                self.in_flight -= 1
+            await self.flush()
+            self.queued.discard(recipient.person_id)
+
+    async def flush(self) -> None:
+        """Record what was sent; a write already under way takes the rest on its next turn."""
+        if self._writing:
+            return
+        self._writing = True
+        try:
+            while self.unrecorded:
+                batch = self.unrecorded[:]
+                del self.unrecorded[: len(batch)]
+                await repo.record(self.engine.services.db, self.broadcast.id, batch)
+        finally:
+            self._writing = False

@@ -1,0 +1,83 @@
+"""Pacing of requests to Telegram, hooked into PTB's rate-limiter seam.
+
+Every request passes here, so the pacer knows when each chat last got a message. Broadcast
+requests (``rate_limit_args={"broadcast": True}``) are spaced to the overall broadcast rate and
+wait until their chat has had a quiet second; replies to people pass at once, since a person
+expects an answer and Telegram tolerates short bursts. PTB's ``AIORateLimiter`` does neither:
+it paces every reply and does not know Telegram's one message per second per chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.ext import BaseRateLimiter
+
+PER_CHAT_INTERVAL = 1.0
+_FORGET_AFTER = 5.0
+
+
+class Pacer(BaseRateLimiter[dict[str, Any]]):
+    """Spaces broadcast requests: ``rate`` per second overall, one per second per chat."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next_slot = 0.0
+        self._slot_lock = asyncio.Lock()
+        self._last_sent: dict[int, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    def last_sent(self, chat_id: int) -> float | None:
+        """When (loop time) ``chat_id`` was last sent something, if recently."""
+        return self._last_sent.get(chat_id)
+
+    def _chat_wait(self, chat_id: int) -> float:
+        last = self._last_sent.get(chat_id)
+        if last is None:
+            return 0.0
+        return max(0.0, last + PER_CHAT_INTERVAL - asyncio.get_running_loop().time())
+
+    async def _wait_for_slot(self) -> None:
+        if not self.interval:
+            return
+        loop = asyncio.get_running_loop()
+        async with self._slot_lock:
+            now = loop.time()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def _remember(self, chat_id: int) -> None:
+        now = asyncio.get_running_loop().time()
+        self._last_sent[chat_id] = now
+        if len(self._last_sent) > 10_000:
+            self._last_sent = {c: t for c, t in self._last_sent.items() if now - t < _FORGET_AFTER}
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Wait as the pacing requires, then send."""
+        chat_id = data.get("chat_id")
+        chat = chat_id if isinstance(chat_id, int) else None
+        if rate_limit_args and rate_limit_args.get("broadcast"):
+            await self._wait_for_slot()
+            # A reply to this person may have gone out meanwhile: never two in one second.
+            while chat is not None and (wait := self._chat_wait(chat)) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(wait)  # until a known moment, not until an event
+        if chat is not None and endpoint != "sendChatAction":
+            self._remember(chat)
+        return await callback(*args, **kwargs)
