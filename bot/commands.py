@@ -41,7 +41,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("deletedata"),
     CommandSpec("help"),
     CommandSpec("cancel"),
+    CommandSpec("complaint"),
+    CommandSpec("suggestion"),
+    CommandSpec("my"),
     CommandSpec("residents", Role.STAFF),
+    CommandSpec("inbox", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
 )
 

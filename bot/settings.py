@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -39,6 +40,8 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_valid_days: int = Field(default=7, ge=1, le=90)
+    appeals_per_day: int = Field(default=5, ge=1, le=100)
+    public_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
 
     @field_validator("bot_token")
     @classmethod
@@ -78,6 +81,20 @@ class Settings(BaseSettings):
             if not all(part.lstrip("-").isdigit() for part in parts):
                 raise ValueError("must be Telegram user ids separated by commas, e.g. 1234,5678")
             return [int(part) for part in parts]
+        return value
+
+    @field_validator("public_holidays", mode="before")
+    @classmethod
+    def _comma_separated_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return [
+                    date.fromisoformat(part.strip()) for part in value.split(",") if part.strip()
+                ]
+            except ValueError:
+                raise ValueError(
+                    "must be dates separated by commas, e.g. 2026-05-27,2026-05-28"
+                ) from None
         return value
 
     @property
