@@ -58,3 +58,18 @@ async def send_raw(bot: Harness, user: SimUser, **content: Any) -> None:
         **content,
     }
     await bot.deliver(bot.sim.make_update({"message": message}))
+
+
+async def staff_member(bot: Harness, user_id: int, name: str, language: str) -> SimUser:
+    """A staff member who chose their language (so notices reach them in it)."""
+    from bot.i18n import LANGUAGE_NAMES
+
+    person = bot.user(user_id, name, language)
+    await person.send("/language")
+    await person.tap(LANGUAGE_NAMES[language])
+    return person
+
+
+VIDEO = {
+    "file_id": "video-1", "file_unique_id": "video-1", "width": 640, "height": 480, "duration": 5,
+}  # fmt: skip
