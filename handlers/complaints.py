@@ -282,13 +282,11 @@ async def send(update: Update, context: QatysuContext) -> int:
     try:
         appeal = await appeals.submit(context.services, context.bot, context.person, draft)
     except AppealRefused as refused:
-        await query.edit_message_text(
-            tr.t(refused.key, limit=context.services.settings.appeals_per_day)
-        )
-        if refused.key in ("complaint.limit_reached", "error.need_village"):
-            await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-            return END
-        return SUMMARY
+        # The limit, a repeat or a lost village: nothing the resident can fix in this draft.
+        await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+        limit = context.services.settings.appeals_per_day
+        await query.edit_message_text(tr.t(refused.key, limit=limit))
+        return END
     await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
     await query.edit_message_text(
         tr.t(

@@ -240,3 +240,25 @@ async def test_staff_covering_the_village_are_told_once_each(bot: Harness) -> No
     told = [c.params["chat_id"] for c in bot.sim.calls_to("sendMessage")
             if str(c.params["text"]).startswith(("📥 Жаңа", "📥 Новое"))]  # fmt: skip
     assert told == [STAFF_ID]
+
+
+async def test_a_repeat_found_only_at_sending_ends_the_dialog_with_a_clear_answer(
+    bot: Harness,
+) -> None:
+    from bot import appeals
+    from storage import people
+
+    ivan = await resident(bot, 1102, "Иван", "ru")
+    await ivan.send("/complaint")
+    await ivan.tap("💧")
+    await ivan.send("Нет воды в колонке на улице Ленина")
+    await ivan.tap("Далее")
+    person = await people.get_by_telegram_id(services(bot).db, 1102)
+    assert person is not None  # meanwhile the same text arrived from his other phone
+    draft = appeals.IntakeDraft(category="water", text="Нет воды в колонке на улице Ленина")
+    await appeals.submit(services(bot), bot.app.bot, person, draft)
+    await ivan.tap("✅ Отправить")
+    assert ivan.last_text.startswith("Вы уже отправляли этот текст за последние 24 часа.")
+    assert await drafts.load(services(bot).db, 1102, "complaint") == {}
+    row = await services(bot).db.fetch_one("SELECT COUNT(*) FROM appeals")
+    assert row is not None and row[0] == 1
