@@ -41,8 +41,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("deletedata"),
     CommandSpec("help"),
     CommandSpec("cancel"),
+    CommandSpec("complaint"),
+    CommandSpec("suggestion"),
+    CommandSpec("my"),
     CommandSpec("broadcast", Role.STAFF),
     CommandSpec("residents", Role.STAFF),
+    CommandSpec("inbox", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
 )
 

@@ -7,6 +7,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from bot.demo_complaints import play_complaints
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -120,6 +121,8 @@ async def run_demo(out: Path | None = None) -> Path:
         await aigerim.send("/mydata")
         await aigerim.send("/deletedata")
         await aigerim.tap("Иә, жою")
+
+        await play_complaints(harness, transcript)
 
     text = transcript.text()
     (folder / "transcript.txt").write_text(text, encoding="utf-8")

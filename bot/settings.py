@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     hearing_reminders: Annotated[list[timedelta], NoDecode] = Field(
         default_factory=lambda: [timedelta(hours=24), timedelta(hours=2)]
     )
+    appeals_per_day: int = Field(default=5, ge=1, le=100)
+    public_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
 
     @field_validator("bot_token")
     @classmethod
@@ -107,6 +109,20 @@ class Settings(BaseSettings):
     def broadcast_pace(self) -> float:
         """Messages per second a broadcast may send."""
         return self.paid_broadcast_rate if self.paid_broadcast else self.broadcast_rate
+
+    @field_validator("public_holidays", mode="before")
+    @classmethod
+    def _comma_separated_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return [
+                    date.fromisoformat(part.strip()) for part in value.split(",") if part.strip()
+                ]
+            except ValueError:
+                raise ValueError(
+                    "must be dates separated by commas, e.g. 2026-05-27,2026-05-28"
+                ) from None
+        return value
 
     @property
     def zone(self) -> ZoneInfo:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from bot.context import QatysuApp
 from handlers import (
     broadcasts,
+    complaints,
     errors,
     fallbacks,
+    inbox,
+    inbox_dialogs,
     language,
     menu,
+    my_appeals,
     onboarding,
     privacy,
     residents,
@@ -21,14 +25,18 @@ def register_all(app: QatysuApp) -> None:
     # Group -1 and 99: claim the update, load the person and language; flush dialog state.
     session.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
-    onboarding.register(app)
-    broadcasts.register(app)
+    inbox_dialogs.register(app)  # staff typing an answer, comment or reason
+    complaints.register(app)  # a resident writing a complaint or suggestion
+    broadcasts.register(app)  # staff writing a notice
+    onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)
     menu.register(app)
     privacy.register(app)
+    my_appeals.register(app)
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
+    inbox.register(app)  # also schedules the daily deadline check
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)
     errors.register(app)

@@ -88,4 +88,8 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
     rows = [[button("village"), button("language")], [button("mydata"), button("help")]]
     if Role.STAFF in roles or Role.COORDINATOR in roles:
         rows.append([button("residents")])
+    # Complaints and suggestions: every resident files and follows them; staff work the inbox.
+    rows[0:0] = [[button("complaint"), button("suggestion")], [button("my")]]
+    if Role.STAFF in roles:
+        rows.append([button("inbox")])
     return InlineKeyboardMarkup(rows)

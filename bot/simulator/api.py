@@ -12,7 +12,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
@@ -338,8 +338,7 @@ class BotApiSimulator(BaseRequest):
             "file_id": file_id or f"sim-{kind}-{self._next_message_id}",
             "file_unique_id": "u",
         }
-        if kind == "photo":
-            media.update(width=1280, height=960)
+        media.update(self._MEDIA_FIELDS.get(kind, {}))
         content: Json = {kind: [media] if kind == "photo" else media}
         if params.get("caption"):
             content["caption"] = params["caption"]
@@ -365,3 +364,24 @@ class BotApiSimulator(BaseRequest):
             "file_unique_id": "u",
             "file_path": f"files/{params['file_id']}",
         }
+
+    # Fields the Bot API always sends for a kind of media (PTB requires them).
+    _MEDIA_FIELDS: ClassVar[dict[str, Json]] = {
+        "photo": {"width": 1280, "height": 960},
+        "voice": {"duration": 1},
+    }
+
+    async def api_sendVoice(self, params: Json) -> Json:
+        """Send a voice note."""
+        return await self._media(params, "voice")
+
+    async def api_sendMediaGroup(self, params: Json) -> list[Json]:
+        """Send an album of photos: one message each, as Telegram does."""
+        chat_id = self._chat(params)
+        media = params["media"]
+        items = json.loads(media) if isinstance(media, str) else media
+        sent = []
+        for item in items:
+            photo = {"file_id": item["media"], "file_unique_id": "u", **self._MEDIA_FIELDS["photo"]}
+            sent.append(self._new_message(chat_id, {}, photo=[photo]))
+        return sent
