@@ -44,6 +44,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("complaint"),
     CommandSpec("suggestion"),
     CommandSpec("my"),
+    CommandSpec("hearings"),
+    CommandSpec("newhearing", Role.STAFF),
     CommandSpec("broadcast", Role.STAFF),
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),

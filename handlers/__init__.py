@@ -8,6 +8,9 @@ from handlers import (
     complaints,
     errors,
     fallbacks,
+    hearing_manage,
+    hearing_new,
+    hearings,
     inbox,
     inbox_dialogs,
     language,
@@ -28,6 +31,9 @@ def register_all(app: QatysuApp) -> None:
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
     complaints.register(app)  # a resident writing a complaint or suggestion
     broadcasts.register(app)  # staff writing a notice
+    hearing_new.register(app)  # staff announcing a public hearing
+    hearing_manage.register(app)  # staff changing, cancelling or concluding one
+    hearings.register(app)  # a resident asking a question before a hearing; /hearings
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)

@@ -80,16 +80,17 @@ def languages(feature: str, action: str, preferred: str | None = None) -> Inline
 def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
     """The main menu: what a resident does, then what this person's roles add."""
 
-    def button(item: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            tr.t(f"menu.{item}"), callback_data=callbacks.build("menu", item)
-        )
+    def item(name: str) -> InlineKeyboardButton:
+        return button(tr.t(f"menu.{name}"), "menu", name)
 
-    rows = [[button("village"), button("language")], [button("mydata"), button("help")]]
-    if Role.STAFF in roles or Role.COORDINATOR in roles:
-        rows.append([button("residents")])
-    # Complaints and suggestions: every resident files and follows them; staff work the inbox.
-    rows[0:0] = [[button("complaint"), button("suggestion")], [button("my")]]
+    rows = [
+        [item("complaint"), item("suggestion")],
+        [item("hearings"), item("my")],
+        [item("village"), item("language")],
+        [item("mydata"), item("help")],
+    ]
     if Role.STAFF in roles:
-        rows.append([button("inbox")])
+        rows.append([item("inbox")])
+    if Role.STAFF in roles or Role.COORDINATOR in roles:
+        rows.append([item("residents")])
     return InlineKeyboardMarkup(rows)

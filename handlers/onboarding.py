@@ -20,7 +20,7 @@ from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.territory import scope_name
-from handlers import keyboards
+from handlers import hearings, keyboards
 from handlers.menu import send_menu
 from storage import people, territory
 from storage.models import Village
@@ -48,6 +48,11 @@ async def start(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     if payload.startswith("v_"):
         return await bind_from_link(update, context, payload.removeprefix("v_"))
+    if payload.startswith("h_") and payload[2:].isdigit() and len(payload) < 14:
+        await hearings.show_hearing(update, context, int(payload[2:]))
+        if context.person is None or not context.person.village_code:
+            return await ask_language(update, context)
+        return ConversationHandler.END
     person = context.person
     if person is not None and person.language and person.village_code:
         village = await territory.get_village(context.services.db, person.village_code)

@@ -28,6 +28,12 @@ CREATE TABLE hearing_villages (
 ) WITHOUT ROWID;
 CREATE INDEX hearing_villages_village ON hearing_villages(village_code);
 
+-- A hearing with its villages as a JSON array, as the repository reads it.
+CREATE VIEW hearing_rows AS
+SELECT h.*, (SELECT json_group_array(village_code) FROM hearing_villages v
+             WHERE v.hearing_id = h.id) AS villages
+FROM hearings h;
+
 -- "I will come" (Қатысамын / Приду).
 CREATE TABLE hearing_rsvps (
     hearing_id INTEGER NOT NULL REFERENCES hearings(id) ON DELETE CASCADE,

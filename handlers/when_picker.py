@@ -1,0 +1,77 @@
+"""Choosing a date and a time by buttons (or typing them), in the configured time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+
+from babel.dates import format_date
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.i18n import Translator
+
+DAYS_SHOWN = 14
+TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00", "17:00", "18:00", "19:00")
+_DATE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
+_TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def date_keyboard(tr: Translator, feature: str, today: date) -> InlineKeyboardMarkup:
+    """The next two weeks, two days a row, e.g. «Дс, 30 қар.»."""
+    days = [today + timedelta(days=n) for n in range(DAYS_SHOWN)]
+    buttons = [
+        InlineKeyboardButton(
+            str(format_date(day, "EEE, d MMM", locale=tr.language)),
+            callback_data=callbacks.build(feature, "day", day.strftime("%Y%m%d")),
+        )
+        for day in days
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def time_keyboard(feature: str) -> InlineKeyboardMarkup:
+    """Common meeting times, five a row."""
+    buttons = [
+        InlineKeyboardButton(t, callback_data=callbacks.build(feature, "at", t.replace(":", "")))
+        for t in TIMES
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 5] for i in range(0, len(buttons), 5)])
+
+
+def parse_day_button(value: str) -> date | None:
+    """The date of a day button (``YYYYMMDD``)."""
+    try:
+        return datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def parse_time_button(value: str) -> time | None:
+    """The time of a time button (``HHMM``)."""
+    try:
+        return datetime.strptime(value, "%H%M").time()
+    except ValueError:
+        return None
+
+
+def parse_typed_date(text: str | None) -> date | None:
+    """``DD.MM.YYYY`` (also with / or -), or None."""
+    match = _DATE.match(text or "")
+    if not match:
+        return None
+    try:
+        return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return None
+
+
+def parse_typed_time(text: str | None) -> time | None:
+    """``HH:MM`` (also HH.MM), or None."""
+    match = _TIME.match(text or "")
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)

@@ -1,0 +1,244 @@
+"""Public hearings, their villages, "I will come" answers and claimed reminders."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database, from_db_time, to_db_time, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Hearing:
+    """A public hearing (қоғамдық тыңдау / публичные слушания)."""
+
+    id: int
+    topic: str
+    starts_at: datetime
+    place: str
+    latitude: float | None
+    longitude: float | None
+    agenda: str
+    status: str  # scheduled, cancelled, held
+    created_by: int
+    village_codes: tuple[str, ...]
+    attendance: int | None = None
+    decisions: str | None = None
+
+    @property
+    def has_pin(self) -> bool:
+        """Whether staff dropped a map pin for the place."""
+        return self.latitude is not None and self.longitude is not None
+
+    def with_changes(self, **changes: Any) -> Hearing:
+        """A copy with some fields changed (to preview a change before it is stored)."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class NewHearing:
+    """What staff fill in to announce a hearing."""
+
+    topic: str
+    starts_at: datetime
+    place: str
+    agenda: str
+    village_codes: tuple[str, ...]
+    created_by: int
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def preview(self) -> Hearing:
+        """The hearing as it will be once stored (for a preview before it is)."""
+        return Hearing(
+            id=0, topic=self.topic, starts_at=self.starts_at, place=self.place,
+            latitude=self.latitude, longitude=self.longitude, agenda=self.agenda,
+            status="scheduled", created_by=self.created_by, village_codes=self.village_codes,
+        )  # fmt: skip
+
+
+def _hearing(row: sqlite3.Row) -> Hearing:
+    return Hearing(
+        id=row["id"],
+        topic=row["topic"],
+        starts_at=from_db_time(row["starts_at"]),
+        place=row["place"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        agenda=row["agenda"],
+        status=row["status"],
+        created_by=row["created_by"],
+        village_codes=tuple(sorted(json.loads(row["villages"]))),
+        attendance=row["attendance"],
+        decisions=row["decisions"],
+    )
+
+
+async def create(db: Database, new: NewHearing) -> Hearing:
+    """Store a hearing with its villages."""
+    now = to_db_time(utcnow())
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "INSERT INTO hearings (topic, starts_at, place, latitude, longitude, agenda, "
+            "created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (new.topic, to_db_time(new.starts_at), new.place, new.latitude, new.longitude,
+             new.agenda, new.created_by, now, now),
+        )  # fmt: skip
+        hearing_id = cursor.lastrowid
+        assert hearing_id is not None
+        await tx.executemany(
+            "INSERT INTO hearing_villages (hearing_id, village_code) VALUES (?, ?)",
+            [(hearing_id, code) for code in new.village_codes],
+        )
+    hearing = await get(db, hearing_id)
+    assert hearing is not None
+    return hearing
+
+
+async def get(db: Database, hearing_id: int) -> Hearing | None:
+    """Return one hearing."""
+    row = await db.fetch_one("SELECT * FROM hearing_rows h WHERE h.id = ?", (hearing_id,))
+    return _hearing(row) if row else None
+
+
+async def upcoming_in(db: Database, village_code: str, now: datetime) -> list[Hearing]:
+    """Scheduled hearings of a village that have not begun, soonest first."""
+    rows = await db.fetch_all(
+        "SELECT * FROM hearing_rows h WHERE h.status = 'scheduled' AND h.starts_at > ? AND h.id IN "
+        "(SELECT hearing_id FROM hearing_villages WHERE village_code = ?) ORDER BY h.starts_at",
+        (to_db_time(now), village_code),
+    )
+    return [_hearing(row) for row in rows]
+
+
+async def recent_in(db: Database, village_codes: Sequence[str], since: datetime) -> list[Hearing]:
+    """Hearings touching any of the villages, starting after ``since``, soonest first."""
+    rows = await db.fetch_all(
+        "SELECT * FROM hearing_rows h WHERE h.starts_at > ? AND h.id IN (SELECT hearing_id "
+        "FROM hearing_villages WHERE village_code IN (SELECT value FROM json_each(?))) "
+        "ORDER BY h.starts_at",
+        (to_db_time(since), json.dumps(list(village_codes))),
+    )
+    return [_hearing(row) for row in rows]
+
+
+async def starting_between(db: Database, start: datetime, end: datetime) -> list[Hearing]:
+    """Scheduled hearings starting in ``(start, end]``."""
+    rows = await db.fetch_all(
+        "SELECT * FROM hearing_rows h WHERE h.status = 'scheduled' AND h.starts_at > ? "
+        "AND h.starts_at <= ?",
+        (to_db_time(start), to_db_time(end)),
+    )
+    return [_hearing(row) for row in rows]
+
+
+async def reschedule(
+    db: Database,
+    hearing_id: int,
+    *,
+    starts_at: datetime | None = None,
+    place: str | None = None,
+    pin: tuple[float, float] | None = None,
+) -> None:
+    """Change the time or the place; a new time makes the reminders due again."""
+    async with db.transaction() as tx:
+        if starts_at is not None:
+            await tx.execute(
+                "UPDATE hearings SET starts_at = ?, updated_at = ? WHERE id = ?",
+                (to_db_time(starts_at), to_db_time(utcnow()), hearing_id),
+            )
+            await tx.execute("DELETE FROM hearing_reminders WHERE hearing_id = ?", (hearing_id,))
+        if place is not None:
+            latitude, longitude = pin if pin else (None, None)
+            await tx.execute(
+                "UPDATE hearings SET place = ?, latitude = ?, longitude = ?, updated_at = ? "
+                "WHERE id = ?",
+                (place, latitude, longitude, to_db_time(utcnow()), hearing_id),
+            )
+
+
+async def cancel(db: Database, hearing_id: int) -> bool:
+    """Cancel a scheduled hearing; False when it was not scheduled."""
+    changed = await db.execute_write(
+        "UPDATE hearings SET status = 'cancelled', updated_at = ? "
+        "WHERE id = ? AND status = 'scheduled'",
+        (to_db_time(utcnow()), hearing_id),
+    )
+    return changed > 0
+
+
+async def conclude(db: Database, hearing_id: int, attendance: int, decisions: str) -> bool:
+    """Record attendance and decisions once; False when already concluded or cancelled."""
+    now = to_db_time(utcnow())
+    changed = await db.execute_write(
+        "UPDATE hearings SET status = 'held', attendance = ?, decisions = ?, concluded_at = ?, "
+        "updated_at = ? WHERE id = ? AND status = 'scheduled'",
+        (attendance, decisions, now, now, hearing_id),
+    )
+    return changed > 0
+
+
+async def toggle_rsvp(db: Database, hearing_id: int, person_id: int) -> bool:
+    """Say "I will come", or take it back; return whether the person now comes."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "DELETE FROM hearing_rsvps WHERE hearing_id = ? AND person_id = ?",
+            (hearing_id, person_id),
+        )
+        if cursor.rowcount:
+            return False
+        await tx.execute(
+            "INSERT INTO hearing_rsvps (hearing_id, person_id, created_at) VALUES (?, ?, ?)",
+            (hearing_id, person_id, to_db_time(utcnow())),
+        )
+        return True
+
+
+async def is_coming(db: Database, hearing_id: int, person_id: int) -> bool:
+    """Whether the person said they will come."""
+    row = await db.fetch_one(
+        "SELECT 1 FROM hearing_rsvps WHERE hearing_id = ? AND person_id = ?",
+        (hearing_id, person_id),
+    )
+    return row is not None
+
+
+async def rsvp_count(db: Database, hearing_id: int) -> int:
+    """How many residents said they will come."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM hearing_rsvps r JOIN people p ON p.id = r.person_id "
+        "WHERE r.hearing_id = ? AND p.deleted_at IS NULL",
+        (hearing_id,),
+    )
+    return int(row[0]) if row else 0
+
+
+async def coming(db: Database, hearing_id: int) -> list[int]:
+    """Person ids of those who said they will come."""
+    rows = await db.fetch_all(
+        "SELECT person_id FROM hearing_rsvps WHERE hearing_id = ? ORDER BY person_id",
+        (hearing_id,),
+    )
+    return [row[0] for row in rows]
+
+
+async def question_count(db: Database, hearing_id: int) -> int:
+    """How many questions residents asked before the hearing."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM appeals WHERE hearing_id = ? AND kind = 'question'", (hearing_id,)
+    )
+    return int(row[0]) if row else 0
+
+
+async def claim_reminder(db: Database, hearing_id: int, offset_minutes: int) -> bool:
+    """Claim one reminder of one hearing; False when it was claimed before."""
+    changed = await db.execute_write(
+        "INSERT INTO hearing_reminders (hearing_id, offset_minutes, claimed_at) VALUES (?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (hearing_id, offset_minutes, to_db_time(utcnow())),
+    )
+    return changed > 0
