@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.i18n import Translator
@@ -31,6 +33,10 @@ if TYPE_CHECKING:
     from bot.context import Services
 
 _LOGGER = logging.getLogger(__name__)
+# The engine posts raw requests on purpose (see BroadcastEngine._post); PTB suggests otherwise.
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.send\w+' instead of", category=PTBUserWarning
+)
 FEATURE = "bc"
 REPORT_EVERY = 3.0  # seconds between edits of the progress message
 NETWORK_TRIES = 3
