@@ -82,7 +82,14 @@ class Database:
                 return
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
+            pending = aiosqlite.connect(self.path, isolation_level=None)
+            # aiosqlite's worker thread is not a daemon: one connection left open (a crashed
+            # test, a task killed mid-query) would keep the process from ever exiting. What is
+            # committed is durable on disk, so nothing is lost by not waiting for it.
+            worker = getattr(pending, "_thread", None)
+            if worker is not None:
+                worker.daemon = True
+            conn = await pending
             conn.row_factory = sqlite3.Row
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
