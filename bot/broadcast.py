@@ -187,7 +187,7 @@ class BroadcastEngine:
         workers = [asyncio.create_task(run.work()) for _ in range(self.workers)]
         # Claim no more than is sent well within a lease, or a slow queue would outlive it.
         batch_size = max(1, min(self.workers * 2, int(self.pace * self.lease.total_seconds() / 4)))
-        last_report = 0.0
+        last_report = asyncio.get_running_loop().time()  # the queued message is the first report
         loop = asyncio.get_running_loop()
         try:
             while not self._stopping:

@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 from bot.demo_complaints import play_complaints
+from bot.demo_hearings import play_hearings
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -41,7 +42,8 @@ class Transcript:
         else:
             verb = "✎" if "edit_date" in message else "◂"
             body = message.get("text") or message.get("caption") or f"[{self._kind(message)}]"
-            self.lines.append(f"  bot {verb} " + textwrap.indent(body, "        ").lstrip())
+            head = f"  bot → {who} {verb} "
+            self.lines.append(head + textwrap.indent(body, " " * 8).lstrip())
             rows = message.get("reply_markup", {}).get("inline_keyboard", [])
             for row in rows:
                 self.lines.append("        " + " ".join(f"[{b['text']}]" for b in row))
@@ -117,7 +119,9 @@ async def run_demo(out: Path | None = None) -> Path:
         await staff.send("/residents")
         await staff.tap("Осакаров ауданы")
 
-        transcript.scene("Friday: Aigerim checks and deletes her data")
+        await play_hearings(harness, transcript)
+
+        transcript.scene("Saturday: Aigerim checks and deletes her data")
         await aigerim.send("/mydata")
         await aigerim.send("/deletedata")
         await aigerim.tap("Иә, жою")

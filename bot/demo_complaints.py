@@ -29,7 +29,7 @@ async def play_complaints(harness: Harness, transcript: Transcript) -> None:
     transcript.scene("Staff open the inbox, take the complaint into work and answer it")
     await staff.send("/inbox")
     await staff.tap("🆕 Жаңа")
-    await staff.tap("#")
+    await staff.tap("🛣")  # the pothole, not the question asked before the hearing
     await staff.tap("🛠 Жұмысқа алу")
     await staff.tap("💬 Жауап беру")
     await staff.send("Здравствуйте! Яму засыплют щебнем в четверг, асфальт положат весной.")

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_valid_days: int = Field(default=7, ge=1, le=90)
-    broadcast_rate: float = Field(default=29.5, gt=0)
+    broadcast_rate: float = Field(default=29.0, gt=0)
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0)
     broadcast_lease_seconds: float = Field(default=30.0, gt=0)

@@ -25,4 +25,10 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     assert "Извините, это доступно только сотрудникам акимата." in transcript
     assert "Молодежный: 1 тұрғын" in transcript
     assert "Деректеріңіз жойылды." in transcript
+    # A public hearing announced, answered, reminded and concluded; a notice to all.
+    assert "bot → Айгерім ◂ 🏛 Қоғамдық тыңдау" in transcript
+    assert "Айгерім ▸ taps [✋ Қатысамын]" in transcript
+    assert "bot → Иван ◂ ⏰ Напоминание: публичные слушания" in transcript
+    assert "bot → Dana ◂ 📝 Итоги публичных слушаний" in transcript
+    assert "bot → Dana ◂ 📢 Объявление акимата" in transcript
     assert f"Demo files are in {tmp_path / 'demo'}" in result.stdout
