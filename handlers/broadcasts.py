@@ -120,8 +120,7 @@ async def send(update: Update, context: QatysuContext) -> int:
     db = context.services.db
     user_id = update.effective_user.id
     draft = await drafts.load(db, user_id, DIALOG)
-    allowed = {v.code for v in await village_picker.in_scope(update, context)}
-    codes = tuple(code for code in draft.get("villages", []) if code in allowed)
+    codes = await village_picker.chosen_in_scope(update, context, DIALOG)
     if not codes:
         await query.answer(context.tr.t("auth.out_of_scope"), show_alert=True)
         return ConversationHandler.END

@@ -148,13 +148,7 @@ async def change_time(update: Update, context: QatysuContext) -> int:
 
 async def take_date(update: Update, context: QatysuContext) -> int:
     """Keep the new day; ask for the time."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        day = when_picker.parse_day_button(callbacks.parse(update.callback_query.data).arg(0))
-    else:
-        day = when_picker.parse_typed_date(
-            update.effective_message.text if update.effective_message else None
-        )
+    day = await when_picker.read_day(update)
     if day is None:
         await _send(update, context, context.tr.t("ha.bad_date", example="30.11.2026"))
         return DATE
@@ -165,13 +159,7 @@ async def take_date(update: Update, context: QatysuContext) -> int:
 
 async def take_time(update: Update, context: QatysuContext) -> int:
     """Keep the new moment if in the future; preview the notice of the change."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        moment = when_picker.parse_time_button(callbacks.parse(update.callback_query.data).arg(0))
-    else:
-        moment = when_picker.parse_typed_time(
-            update.effective_message.text if update.effective_message else None
-        )
+    moment = await when_picker.read_time(update)
     if moment is None:
         await _send(update, context, context.tr.t("ha.bad_time"))
         return TIME

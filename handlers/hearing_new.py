@@ -14,7 +14,6 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import callbacks
 from bot import hearings as service
 from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
@@ -90,12 +89,7 @@ async def ask_date(update: Update, context: QatysuContext) -> int:
 
 async def take_date(update: Update, context: QatysuContext) -> int:
     """Keep the day (tapped or typed); ask for the time."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        day = when_picker.parse_day_button(callbacks.parse(update.callback_query.data).arg(0))
-    else:
-        assert update.effective_message is not None
-        day = when_picker.parse_typed_date(update.effective_message.text)
+    day = await when_picker.read_day(update)
     if day is None:
         await _reply(update, context, "ha.bad_date", example="30.11.2026")
         return DATE
@@ -106,12 +100,7 @@ async def take_date(update: Update, context: QatysuContext) -> int:
 
 async def take_time(update: Update, context: QatysuContext) -> int:
     """Keep the moment if it is in the future; ask for the place."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        moment = when_picker.parse_time_button(callbacks.parse(update.callback_query.data).arg(0))
-    else:
-        assert update.effective_message is not None
-        moment = when_picker.parse_typed_time(update.effective_message.text)
+    moment = await when_picker.read_time(update)
     if moment is None:
         await _reply(update, context, "ha.bad_time")
         return TIME
@@ -216,8 +205,7 @@ async def send(update: Update, context: QatysuContext) -> int:
     tr = context.tr
     db = context.services.db
     draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    allowed = {v.code for v in await village_picker.in_scope(update, context)}
-    codes = tuple(code for code in draft.get("villages", []) if code in allowed)
+    codes = await village_picker.chosen_in_scope(update, context, DIALOG)
     if not codes:
         await query.answer(tr.t("auth.out_of_scope"), show_alert=True)
         return ConversationHandler.END

@@ -31,6 +31,15 @@ async def in_scope(update: Update, context: QatysuContext) -> list[Village]:
     return sorted(villages, key=lambda v: sort_key(v.names.get(context.tr.language)))
 
 
+async def chosen_in_scope(update: Update, context: QatysuContext, dialog: str) -> tuple[str, ...]:
+    """The villages chosen in the dialog's draft that are still in scope (re-checked at the end,
+    since a role can be revoked while a dialog is open)."""
+    assert update.effective_user is not None
+    draft = await drafts.load(context.services.db, update.effective_user.id, dialog)
+    allowed = {v.code for v in await in_scope(update, context)}
+    return tuple(code for code in draft.get(DRAFT_KEY, []) if code in allowed)
+
+
 def _markup(
     context: QatysuContext, feature: str, villages: list[Village], chosen: set[str], page: int
 ) -> InlineKeyboardMarkup:

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.i18n import Translator
@@ -75,3 +75,19 @@ def parse_typed_time(text: str | None) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+async def read_day(update: Update) -> date | None:
+    """The day of a tapped day button or of typed text (a tap is answered)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        return parse_day_button(callbacks.parse(update.callback_query.data).arg(0))
+    return parse_typed_date(update.effective_message.text if update.effective_message else None)
+
+
+async def read_time(update: Update) -> time | None:
+    """The time of a tapped time button or of typed text (a tap is answered)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        return parse_time_button(callbacks.parse(update.callback_query.data).arg(0))
+    return parse_typed_time(update.effective_message.text if update.effective_message else None)
