@@ -10,6 +10,7 @@ it paces every reply and does not know Telegram's one message per second per cha
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -24,8 +25,12 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
     def __init__(self, rate: float | None) -> None:
         self.interval = 1.0 / rate if rate else 0.0
+        # Evenly spaced slots prevent bursts; the window below holds even when the event loop
+        # stalls and wakes several senders at once: never more than this in any one second.
+        self.per_second = max(1, int(rate)) if rate else 0
         self._next_slot = 0.0
         self._slot_lock = asyncio.Lock()
+        self._recent: deque[float] = deque()
         self._last_sent: dict[int, float] = {}
 
     async def initialize(self) -> None:
@@ -54,6 +59,14 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             self._next_slot = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+        while True:  # the sliding window, checked and taken with no await in between
+            now = loop.time()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self.per_second:
+                self._recent.append(now)
+                return
+            await asyncio.sleep(self._recent[0] + 1.0 - now)
 
     def _remember(self, chat_id: int) -> None:
         now = asyncio.get_running_loop().time()
