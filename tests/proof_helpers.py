@@ -163,3 +163,43 @@ async def query(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> l
         return list(await db.fetch_all(sql, params))
     finally:
         await db.close()
+
+
+async def add_residents(
+    server: SimServer, settings: Settings, ids: range, village: str, language: str = "ru"
+) -> None:
+    """Residents who joined earlier: stored in the database and known to the simulator."""
+    from storage import people
+
+    db = Database(settings.database_path)
+    await db.open()
+    try:
+        for user_id in ids:
+            await people.ensure_person(db, user_id, f"R{user_id}")
+            await people.set_language(db, user_id, language)
+            await people.set_village(db, user_id, village)
+            server.sim.users[user_id] = {"id": user_id, "is_bot": False, "first_name": "R"}
+    finally:
+        await db.close()
+
+
+def received(server: SimServer, user_id: int, marker: str) -> int:
+    """How many messages containing ``marker`` reached ``user_id`` (as Telegram accepted them)."""
+    return sum(
+        1
+        for call in server.sim.calls
+        if call.ok
+        and call.method == "sendMessage"
+        and call.params.get("chat_id") == user_id
+        and marker in str(call.params.get("text"))
+    )
+
+
+def received_by(server: SimServer, ids: range, marker: str) -> dict[int, int]:
+    """Per resident, how many messages containing ``marker`` reached them."""
+    counts = dict.fromkeys(ids, 0)
+    for call in server.sim.calls:
+        chat = call.params.get("chat_id")
+        if call.ok and call.method == "sendMessage" and chat in counts:
+            counts[chat] += marker in str(call.params.get("text"))
+    return counts

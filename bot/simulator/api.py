@@ -265,8 +265,11 @@ class BotApiSimulator(BaseRequest):
         return self._updates[0] if self._updates else None
 
     def confirm(self, update_id: int) -> None:
-        """Forget an update the bot confirmed (a webhook answered it)."""
-        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        """Forget the oldest pending copy of an update the bot confirmed (a webhook answered it)."""
+        for index, update in enumerate(self._updates):
+            if update["update_id"] == update_id:
+                del self._updates[index]
+                return
 
     async def wait_for_update(self, within: float) -> bool:
         """Wait until an update is pending (or ``within`` seconds pass); return whether one is."""

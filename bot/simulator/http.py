@@ -76,6 +76,7 @@ class SimServer:
         self._client: ClientSession | None = None
         self._in_flight = 0
         self._last_activity = time.monotonic()
+        self._chat_activity: dict[int, float] = {}  # chat id -> when the bot last called for it
 
     # --- lifecycle -------------------------------------------------------------------------
     @property
@@ -140,8 +141,9 @@ class SimServer:
         """A person whose every update is delivered, then waited on until the bot is quiet."""
 
         async def deliver(update: Json) -> None:
+            since = time.monotonic()
             await self.deliver(update)
-            await self.settle()
+            await self.settle_chat(user_id, since)
 
         return SimUser(self.sim, deliver, user_id, first_name, language_code)
 
@@ -162,11 +164,42 @@ class SimServer:
             ):
                 return
             if now > deadline:
+                recent = [c.method for c in self.sim.calls[-5:]]
                 raise TimeoutError(
                     f"the bot did not settle: {self.sim.pending_updates} updates pending, "
-                    f"{self._in_flight} requests in flight"
+                    f"{self._in_flight} requests in flight, last calls {recent}"
                 )
             await asyncio.sleep(0.05)
+
+    async def settle_chat(
+        self, chat_id: int, since: float, quiet: float = 0.3, within: float = 20.0
+    ) -> None:
+        """Wait until the bot answered in a chat (after ``since``) and went quiet there.
+
+        Other chats may stay busy (a broadcast); an update that draws no answer at all is
+        taken as handled once nothing happened in the chat for two seconds.
+        """
+        deadline = time.monotonic() + within
+        while True:
+            now = time.monotonic()
+            last = self._chat_activity.get(chat_id, 0.0)
+            taken = self.sim.pending_updates == 0
+            if taken and last > since and now - last >= quiet:
+                return
+            if taken and last <= since and now - since >= 2.0:
+                return
+            if now > deadline:
+                raise TimeoutError(f"the bot did not answer in chat {chat_id}")
+            await asyncio.sleep(0.05)
+
+    def _touch(self, params: Json) -> None:
+        now = self._last_activity = time.monotonic()
+        chat = params.get("chat_id")
+        query_id = str(params.get("callback_query_id", ""))
+        if chat is None and query_id.startswith("cq-"):
+            chat = query_id.split("-")[1]  # SimUser numbers its taps cq-<user>-<n>
+        with contextlib.suppress(TypeError, ValueError):
+            self._chat_activity[int(chat)] = now  # type: ignore[arg-type]
 
     async def wait_until(self, condition: Any, within: float = 20.0, what: str = "") -> None:
         """Wait until ``condition()`` holds."""
@@ -204,8 +237,10 @@ class SimServer:
         method = request.match_info["method"]
         if self.token is not None and request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
-        self._in_flight += method != "getUpdates"
-        self._last_activity = time.monotonic()
+        polling = method == "getUpdates"  # a long poll that finds nothing is not activity
+        self._in_flight += not polling
+        if not polling:
+            self._last_activity = time.monotonic()
         try:
             try:
                 params, files = await self._read_params(request)
@@ -219,10 +254,10 @@ class SimServer:
                     request.transport.abort()  # the client sees a reset or its own timeout
                 raise web.HTTPServiceUnavailable() from None  # never reaches the client
             if method != "getUpdates" or body != b'{"ok": true, "result": []}':
-                self._last_activity = time.monotonic()
+                self._touch(params)
             return web.Response(status=status, body=body, content_type="application/json")
         finally:
-            self._in_flight -= method != "getUpdates"
+            self._in_flight -= not polling
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
