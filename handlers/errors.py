@@ -6,7 +6,7 @@ import logging
 import sqlite3
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
 from bot.context import QatysuApp, QatysuContext
 from storage import people
@@ -17,6 +17,10 @@ _LOGGER = logging.getLogger(__name__)
 async def on_error(update: object, context: QatysuContext) -> None:
     """Log the exception with the update id and apologise to the person."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if update is None and isinstance(context.error, NetworkError):
+        # Polling met trouble at Telegram; PTB tries again by itself.
+        _LOGGER.warning("Telegram not reached while polling: %s", context.error)
+        return
     _LOGGER.error("Error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
