@@ -4,6 +4,7 @@ the database locked, the clock passing a schedule while the bot is down."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,50 @@ async def test_a_webhook_update_posted_twice_has_one_effect(tmp_path: Path) -> N
         assert server.webhook_answers == [200, 200]
         sent = [c for c in server.sim.calls_to("sendMessage") if c.params["chat_id"] == 1102]
         assert len(sent) == len(ivan.messages) == 1  # the village and the menu, once
+
+
+async def test_the_bot_api_failing_for_a_while_loses_nothing_and_work_resumes(
+    tmp_path: Path,
+) -> None:
+    """429, 500, 502, timeouts and resets, for every method, mid-broadcast and mid-dialog."""
+    settings = make_settings(tmp_path)
+    await seed(settings)
+    residents = range(21_000, 21_060)
+    async with SimServer(token=TOKEN) as server:
+        await add_residents(server, settings, residents, MOLODEZHNY)
+        bot = await BotProcess(server, settings, BROADCAST_RATE=20).start()
+        aigerim = server.person(1101, "Айгерім", "kk")
+        await aigerim.send(f"/start v_{OSAKAROVKA}")
+        await aigerim.send("/complaint")
+        await staff_broadcasts(server, "Вода будет по графику")
+        await server.wait_until(
+            lambda: sum(received_by(server, residents, "по графику").values()) >= 10
+        )
+        outage = server.outage(4.0, ("429", "500", "502", "timeout", "reset"), hang=6.0)
+        # Each step is answered, late, once the API is back (or when its retry gets through).
+        steps: list[tuple[Callable[[], Awaitable[object]], str]] = [
+            (lambda: aigerim.tap("🛣 Жолдар"), "Мәселені бір хабарламамен сипаттаңыз"),
+            (lambda: aigerim.send(POTHOLE), "📎"),
+            (lambda: aigerim.tap("Әрі қарай"), "Шағымыңызды тексеріңіз:"),
+            (lambda: aigerim.tap("✅ Жіберу"), "✅ Шағымыңыз #"),
+        ]
+        for step, answer in steps:
+            await step()
+            await server.wait_until(
+                lambda a=answer: a in aigerim.last_text,  # type: ignore[misc]
+                within=40,
+                what=answer,
+            )
+        await server.wait_until(
+            lambda: min(received_by(server, residents, "по графику").values()) >= 1, within=60
+        )
+        await server.settle(quiet=1.0)
+        assert outage.failed >= 5 and not outage.active
+        assert bot.running
+        await bot.stop()
+    counts = received_by(server, residents, "по графику")
+    assert set(counts.values()) == {1}  # nobody lost, nobody twice
+    assert await broadcast_status(settings.database_path) == ["done"]
+    rows = await query(settings, "SELECT status, COUNT(*) FROM outbox GROUP BY status")
+    assert [(row[0], row[1]) for row in rows] == [("sent", 60)]
+    assert [row[0] for row in await query(settings, "SELECT text FROM appeals")] == [POTHOLE]
