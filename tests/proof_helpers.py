@@ -33,9 +33,11 @@ def spawn(args: list[str], cwd: Path, log: Path | None, env: dict[str, str] | No
     """Start a process with its output appended to ``log`` (or dropped)."""
     out = log.open("ab") if log is not None else subprocess.DEVNULL
     try:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
         )
+        _STARTED.append(process)
+        return process
     finally:
         if log is not None:
             out.close()  # type: ignore[union-attr]
@@ -58,6 +60,18 @@ def bot_env(api_url: str, settings: Settings, **extra: object) -> dict[str, str]
     )
     env.update({key.upper(): str(value) for key, value in extra.items()})
     return env
+
+
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+def kill_leftovers() -> None:
+    """SIGKILL every process a test started and left running (a test that failed midway)."""
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
 
 
 class BotProcess:

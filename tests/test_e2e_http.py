@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,21 @@ from tests.proof_helpers import (
     BotProcess,
     bot_env,
     free_port,
+    kill_leftovers,
     query,
     spawn,
 )  # fmt: skip
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Kill what a failing test left running."""
+    yield
+    kill_leftovers()
+
+
 POTHOLE = "Орталық көшедегі үлкен шұңқыр, көлік өте алмайды"
 
 

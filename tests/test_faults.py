@@ -4,7 +4,7 @@ the database locked, the clock passing a schedule while the bot is down."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +16,22 @@ from tests.proof_helpers import (
     BotProcess,
     add_residents,
     free_port,
+    kill_leftovers,
     query,
     received_by,
 )
 from tests.test_e2e_http import POTHOLE, webhook_settings
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Kill what a failing test left running."""
+    yield
+    kill_leftovers()
+
+
 MOLODEZHNY = "krg-osakarovka-molodezhny"
 OSAKAROVKA = "krg-osakarovka-osakarovka"
 

@@ -7,6 +7,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,15 @@ from bot.simulator.http import SimServer
 from storage import db as db_module
 from storage.db import Database
 from tests.conftest import STAFF_ID, make_settings, seed
-from tests.proof_helpers import ROOT, TOKEN, BotProcess, query, spawn
+from tests.proof_helpers import ROOT, TOKEN, BotProcess, kill_leftovers, query, spawn
 from tests.test_e2e_http import POTHOLE
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind() -> Iterator[None]:
+    """Kill what a failing test left running."""
+    yield
+    kill_leftovers()
 
 
 def hold_exclusive(path: Path, seconds: float, locked: threading.Event) -> None:
