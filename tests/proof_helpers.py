@@ -197,18 +197,6 @@ async def add_residents(
         await db.close()
 
 
-def received(server: SimServer, user_id: int, marker: str) -> int:
-    """How many messages containing ``marker`` reached ``user_id`` (as Telegram accepted them)."""
-    return sum(
-        1
-        for call in server.sim.calls
-        if call.ok
-        and call.method == "sendMessage"
-        and call.params.get("chat_id") == user_id
-        and marker in str(call.params.get("text"))
-    )
-
-
 def received_by(server: SimServer, ids: range, marker: str) -> dict[int, int]:
     """Per resident, how many messages containing ``marker`` reached them."""
     counts = dict.fromkeys(ids, 0)
