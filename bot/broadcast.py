@@ -25,6 +25,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.pacing import retry_seconds
 from storage import broadcasts as repo
 from storage.broadcasts import Broadcast, Outcome, Recipient, Tally
 from storage.db import utcnow
@@ -39,8 +40,10 @@ warnings.filterwarnings(
 )
 FEATURE = "bc"
 REPORT_EVERY = 3.0  # seconds between edits of the progress message
-NETWORK_TRIES = 3
-MAX_RETRY_AFTER = 5  # RetryAfter answers obeyed for one message before it counts as failed
+NETWORK_TRIES = 3  # network troubles (5xx, resets, timeouts) in a row before a row goes back
+MAX_RETRY_AFTER = 5  # RetryAfter answers obeyed for one message before its row goes back
+MAX_ATTEMPTS = 20  # times a row went back to the queue before it counts as failed
+MAX_BACKOFF = 30.0  # seconds: the longest pause of every send while Telegram is in trouble
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +67,6 @@ def preview_of(kind: str, payload: dict[str, Any], created_by: int = 0) -> Broad
     )  # fmt: skip
 
 
-def retry_seconds(error: RetryAfter) -> float:
-    """Seconds a 429 answer asks to wait (PTB gives an int or a timedelta)."""
-    value: Any = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class BroadcastEngine:
     """Sends the outbox of every running broadcast, within Telegram's limits."""
 
@@ -84,7 +81,9 @@ class BroadcastEngine:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._idle = False
         self._resume_at = 0.0  # loop time before which nobody sends (after a 429)
+        self._backoff = 0.0  # the pause after network trouble; doubles while it lasts
         self.pace = settings.broadcast_pace
 
     def register(self, kind: str, renderer: Renderer) -> None:
@@ -165,9 +164,15 @@ class BroadcastEngine:
         return True
 
     # --- the sending loop ------------------------------------------------------------------
+    @property
+    def idle(self) -> bool:
+        """Whether the engine waits with nothing to send (every report written)."""
+        return self._idle and not self._wake.is_set()
+
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            self._idle = False
             for broadcast in await repo.sending(self.services.db):
                 if self._stopping:
                     return
@@ -178,6 +183,7 @@ class BroadcastEngine:
                 except Exception:
                     _LOGGER.exception("Broadcast %s failed; will retry", broadcast.id)
                     await asyncio.sleep(5)
+            self._idle = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=30)
 
@@ -235,7 +241,12 @@ class BroadcastEngine:
         return await self.renderers[broadcast.kind](broadcast, self.services.i18n.get(language))
 
     async def send_one(self, recipient: Recipient, message: Outgoing) -> str:
-        """Send one message; return the outcome ('sent', 'blocked', 'failed')."""
+        """Send one message; return the outcome ('sent', 'blocked', 'failed', 'pending').
+
+        Trouble on Telegram's side (429s past their count, 5xx, resets, timeouts) pauses
+        every send and puts the row back as 'pending', to be tried again: nobody is lost to
+        an outage. Only a row that went back ``MAX_ATTEMPTS`` times counts as failed.
+        """
         loop = asyncio.get_running_loop()
         network_tries = retry_afters = 0
         while True:
@@ -243,24 +254,38 @@ class BroadcastEngine:
                 await asyncio.sleep(pause)
             try:
                 await self._post(recipient.chat_id, message)
+                self._backoff = 0.0
                 return "sent"
             except RetryAfter as error:
                 retry_afters += 1
                 self._resume_at = max(self._resume_at, loop.time() + retry_seconds(error))
                 _LOGGER.warning("Telegram asked to slow down for %ss", retry_seconds(error))
                 if retry_afters > MAX_RETRY_AFTER:
-                    return "failed"
+                    return self._later(recipient, "repeated 429")
             except Forbidden:
                 return "blocked"
             except BadRequest as error:
                 _LOGGER.warning("Broadcast to %s refused: %s", recipient.chat_id, error.message)
                 return "failed"
-            except NetworkError as error:  # includes TimedOut
+            except NetworkError as error:  # 5xx, resets, timeouts
                 network_tries += 1
+                self._network_trouble(loop.time())
                 if network_tries >= NETWORK_TRIES:
-                    _LOGGER.warning("Broadcast to %s failed: %s", recipient.chat_id, error.message)
-                    return "failed"
-                await asyncio.sleep(0.5 * 2**network_tries)
+                    return self._later(recipient, error.message)
+
+    def _network_trouble(self, now: float) -> None:
+        """Pause every send, longer while the trouble lasts (the first to notice sets it)."""
+        if now >= self._resume_at:
+            self._backoff = min(MAX_BACKOFF, self._backoff * 2 or 0.5)
+            self._resume_at = now + self._backoff
+
+    def _later(self, recipient: Recipient, reason: str) -> str:
+        """Put a row back to be tried again, unless it has been tried too often."""
+        if recipient.attempts + 1 >= MAX_ATTEMPTS:
+            _LOGGER.warning("Broadcast to %s failed: %s", recipient.chat_id, reason)
+            return "failed"
+        _LOGGER.info("Broadcast to %s postponed: %s", recipient.chat_id, reason)
+        return "pending"
 
     async def _post(self, chat_id: int, message: Outgoing) -> None:
         # The sent Message is not needed: the raw request spares building it for every resident.

@@ -14,6 +14,7 @@ from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.broadcast import BroadcastEngine
+    from handlers.flood import FloodGuard
 
 
 @dataclass(slots=True)
@@ -37,6 +38,7 @@ class BotData:
     """``application.bot_data``: holds the services (PTB builds it without arguments)."""
 
     services: Services | None = None
+    flood: FloodGuard | None = None
 
 
 class QatysuContext(

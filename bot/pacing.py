@@ -5,19 +5,62 @@ requests (``rate_limit_args={"broadcast": True}``) are spaced to the overall bro
 wait until their chat has had a quiet second; replies to people pass at once, since a person
 expects an answer and Telegram tolerates short bursts. PTB's ``AIORateLimiter`` does neither:
 it paces every reply and does not know Telegram's one message per second per chat.
+
+A reply that meets a passing trouble (429, a 5xx, a reset, a timeout) is tried again, obeying
+``retry_after`` and backing off, for up to half a minute before its handler sees the error:
+otherwise a few seconds of trouble at Telegram would swallow the answers to a dialog's steps.
+Broadcast requests are not retried here; the broadcast engine does that with its outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
+_LOGGER = logging.getLogger(__name__)
 PER_CHAT_INTERVAL = 1.0
 _FORGET_AFTER = 5.0
+REPLY_TRIES = 6
+REPLY_PATIENCE = 30.0  # seconds a reply keeps trying through passing trouble
+FIRST_BACKOFF = 0.5
+MAX_BACKOFF = 4.0
+
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """Seconds a 429 answer asks to wait (PTB gives an int or a timedelta)."""
+    value: Any = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def with_retries(call: Callable[[], Coroutine[Any, Any, Result]], endpoint: str) -> Result:
+    """Run ``call``; on a 429 or a network trouble wait and try again, within bounds."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + REPLY_PATIENCE
+    backoff = FIRST_BACKOFF
+    for attempt in range(1, REPLY_TRIES + 1):
+        try:
+            return await call()
+        except BadRequest:
+            raise  # the request itself is wrong: trying again changes nothing
+        except (RetryAfter, NetworkError) as error:
+            if isinstance(error, RetryAfter):
+                wait = retry_seconds(error)
+            else:
+                wait, backoff = backoff, min(MAX_BACKOFF, backoff * 2)
+            if attempt == REPLY_TRIES or loop.time() + wait > give_up_at:
+                raise
+            _LOGGER.warning("%s failed (%s); trying again in %.1fs", endpoint, error, wait)
+        await asyncio.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class Pacer(BaseRateLimiter[dict[str, Any]]):
@@ -82,15 +125,18 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Wait as the pacing requires, then send."""
+    ) -> Result:
+        """Wait as the pacing requires, then send (a reply: with retries)."""
         chat_id = data.get("chat_id")
         chat = chat_id if isinstance(chat_id, int) else None
-        if rate_limit_args and rate_limit_args.get("broadcast"):
+        broadcast = bool(rate_limit_args and rate_limit_args.get("broadcast"))
+        if broadcast:
             await self._wait_for_slot()
             # A reply to this person may have gone out meanwhile: never two in one second.
             while chat is not None and (wait := self._chat_wait(chat)) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(wait)  # until a known moment, not until an event
         if chat is not None and endpoint != "sendChatAction":
             self._remember(chat)
-        return await callback(*args, **kwargs)
+        if broadcast:
+            return await callback(*args, **kwargs)
+        return await with_retries(lambda: callback(*args, **kwargs), endpoint)

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
         default_factory=lambda: [timedelta(hours=24), timedelta(hours=2)]
     )
     appeals_per_day: int = Field(default=5, ge=1, le=100)
+    flood_updates: int = Field(default=20, ge=0)  # 0 turns the flood guard off
+    flood_window_seconds: float = Field(default=10.0, gt=0)
     public_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
 
     @field_validator("bot_token")

@@ -8,6 +8,7 @@ from handlers import (
     complaints,
     errors,
     fallbacks,
+    flood,
     hearing_manage,
     hearing_new,
     hearings,
@@ -25,6 +26,8 @@ from handlers import (
 
 def register_all(app: QatysuApp) -> None:
     """Register every handler. Order matters: within a group the first match wins."""
+    # Group -2: drop a flood of updates from one person before it costs anything.
+    flood.register(app)
     # Group -1 and 99: claim the update, load the person and language; flush dialog state.
     session.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.

@@ -6,8 +6,9 @@ import logging
 import sqlite3
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 
+from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
 from storage import people
 
@@ -17,7 +18,15 @@ _LOGGER = logging.getLogger(__name__)
 async def on_error(update: object, context: QatysuContext) -> None:
     """Log the exception with the update id and apologise to the person."""
     update_id = update.update_id if isinstance(update, Update) else None
-    _LOGGER.error("Error while handling update %s", update_id, exc_info=context.error)
+    if update is None and isinstance(context.error, NetworkError):
+        # Polling met trouble at Telegram; PTB tries again by itself.
+        _LOGGER.warning("Telegram not reached while polling: %s", context.error)
+        return
+    forged = isinstance(context.error, CallbackDataError)
+    if forged:  # a button's arguments did not parse: forged, or from another version
+        _LOGGER.info("Refused callback data of update %s: %s", update_id, context.error)
+    else:
+        _LOGGER.error("Error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
@@ -31,7 +40,8 @@ async def on_error(update: object, context: QatysuContext) -> None:
         context.tr = context.services.i18n.for_person(language, user.language_code)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(context.tr.t("error.generic"), show_alert=True)
+            key = "error.stale_button" if forged else "error.generic"
+            await update.callback_query.answer(context.tr.t(key), show_alert=True)
         else:
             await context.bot.send_message(update.effective_chat.id, context.tr.t("error.generic"))
     except TelegramError:

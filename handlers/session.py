@@ -27,6 +27,12 @@ async def open_session(update: Update, context: QatysuContext) -> None:
     if context.person.blocked:
         await people.unblock(services.db, context.person.id)
     context.tr = services.i18n.for_person(context.person.language, user.language_code)
+    query = update.callback_query
+    if query is not None and not query.data:
+        # PTB hands a tap without data to every button handler whatever its pattern: a forged
+        # tap would reach the first feature's handler. Answer it here as a stale button.
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        raise ApplicationHandlerStop
 
 
 async def close_session(update: Update, context: QatysuContext) -> None:

@@ -38,6 +38,7 @@ class Recipient:
     person_id: int
     chat_id: int
     language: str | None
+    attempts: int = 0  # tries recorded before this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,16 +163,19 @@ async def claim(db: Database, broadcast_id: int, limit: int, lease: timedelta) -
     if not claimed:
         return []
     rows = await db.fetch_all(
-        "SELECT id, telegram_id, language FROM people p WHERE p.deleted_at IS NULL "
-        "AND p.blocked_at IS NULL AND p.telegram_id IS NOT NULL "
+        "SELECT p.id, p.telegram_id, p.language, o.attempts FROM people p "
+        "JOIN outbox o ON o.person_id = p.id AND o.broadcast_id = ? "
+        "WHERE p.deleted_at IS NULL AND p.blocked_at IS NULL AND p.telegram_id IS NOT NULL "
         "AND p.id IN (SELECT value FROM json_each(?))",
-        (json.dumps(claimed),),
+        (broadcast_id, json.dumps(claimed)),
     )
     reachable = {row["id"] for row in rows}
     gone = [person_id for person_id in claimed if person_id not in reachable]
     if gone:  # deleted their data or blocked the bot since the broadcast was made
         await record(db, broadcast_id, [Outcome(person_id, "skipped") for person_id in gone])
-    return [Recipient(row["id"], row["telegram_id"], row["language"]) for row in rows]
+    return [
+        Recipient(row["id"], row["telegram_id"], row["language"], row["attempts"]) for row in rows
+    ]
 
 
 async def record(db: Database, broadcast_id: int, outcomes: Sequence[Outcome]) -> None:

@@ -17,6 +17,8 @@ import aiosqlite
 
 _LOGGER = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's lock, per try
+LOCKED_TRIES = 3  # tries of BEGIN IMMEDIATE while another process holds the write lock
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -82,7 +84,9 @@ class Database:
                 return
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            pending = aiosqlite.connect(self.path, isolation_level=None)
+            pending = aiosqlite.connect(
+                self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
             # aiosqlite's worker thread is not a daemon: one connection left open (a crashed
             # test, a task killed mid-query) would keep the process from ever exiting. What is
             # committed is durable on disk, so nothing is lost by not waiting for it.
@@ -94,7 +98,7 @@ class Database:
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA busy_timeout = 10000")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
             self._conn = conn
             await self._migrate()
 
@@ -153,7 +157,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Hold the write lock inside ``BEGIN IMMEDIATE`` … ``COMMIT`` (rolled back on error)."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self.conn
             except BaseException:
@@ -161,6 +165,19 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    async def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, waiting out another process's lock (a backup, a script)."""
+        for attempt in range(1, LOCKED_TRIES + 1):
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if attempt == LOCKED_TRIES:
+                    raise
+                _LOGGER.warning("Database locked by another process; waiting (try %d)", attempt)
 
     async def backup(self, target: Path) -> None:
         """Write a consistent copy of the database to ``target`` with SQLite's backup API."""

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 Json = dict[str, Any]
@@ -31,6 +32,69 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.retry_after = retry_after
+
+
+class Unreachable(Exception):
+    """The Bot API gives no answer: the connection is reset, or the request times out.
+
+    The request is not carried out. In process the bot sees PTB's ``NetworkError`` or
+    ``TimedOut``; over HTTP the connection is dropped (after ``hang`` seconds for a timeout).
+    """
+
+    def __init__(self, how: str, hang: float = 0.0) -> None:
+        super().__init__(how)
+        self.how = how  # "reset" or "timeout"
+        self.hang = hang
+
+
+FAULT_MODES = ("429", "500", "502", "timeout", "reset")
+
+
+class Outage:
+    """A fault hook: for ``seconds``, calls (of ``methods``, or all) fail in turn as ``modes``.
+
+    Modes: ``429`` (with ``retry_after``), ``500``, ``502``, ``timeout`` (no answer for ``hang``
+    seconds, then the connection drops), ``reset`` (the connection drops at once).
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        modes: tuple[str, ...] = FAULT_MODES,
+        methods: frozenset[str] | None = None,
+        *,
+        retry_after: int = 1,
+        hang: float = 6.0,
+    ) -> None:
+        unknown = set(modes) - set(FAULT_MODES)
+        if unknown or not modes:
+            raise ValueError(f"fault modes must be some of {FAULT_MODES}, not {sorted(unknown)}")
+        self.until = time.monotonic() + seconds
+        self.modes = modes
+        self.methods = methods
+        self.retry_after = retry_after
+        self.hang = hang
+        self.failed = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether calls still fail."""
+        return time.monotonic() < self.until
+
+    async def __call__(self, method: str, params: Json) -> None:
+        """Fail this call as the next mode says, while the outage lasts."""
+        if not self.active or (self.methods is not None and method not in self.methods):
+            return
+        mode = self.modes[self.failed % len(self.modes)]
+        self.failed += 1
+        if mode == "429":
+            text = f"Too Many Requests: retry after {self.retry_after}"
+            raise ApiError(429, text, self.retry_after)
+        if mode == "500":
+            raise ApiError(500, "Internal Server Error")
+        if mode == "502":
+            raise ApiError(502, "Bad Gateway")
+        raise Unreachable(mode, self.hang if mode == "timeout" else 0.0)
 
 
 @dataclass
@@ -135,7 +199,23 @@ class BotApiSimulator(BaseRequest):
             key: value[1] if isinstance(value, tuple) else value
             for key, value in (request_data.multipart_data if request_data else {}).items()
         }
-        call = ApiCall(name, params, {k: v for k, v in files.items() if isinstance(v, bytes)})
+        try:
+            return await self.answer(
+                name, params, {k: v for k, v in files.items() if isinstance(v, bytes)}
+            )
+        except Unreachable as gone:
+            if gone.how == "timeout":
+                raise TimedOut("Timed out (simulated)") from None
+            raise NetworkError("Connection reset by peer (simulated)") from None
+
+    async def answer(
+        self, name: str, params: Json, files: dict[str, bytes] | None = None
+    ) -> tuple[int, bytes]:
+        """Carry out one Bot API method; return the HTTP status and JSON body Telegram would.
+
+        Raises :class:`Unreachable` when a fault hook says the API does not answer.
+        """
+        call = ApiCall(name, params, files or {})
         self.calls.append(call)
         try:
             if self.fault is not None:
@@ -152,6 +232,9 @@ class BotApiSimulator(BaseRequest):
                 body["parameters"] = {"retry_after": error.retry_after}
             call.status = error.code
             return error.code, json.dumps(body).encode()
+        except Unreachable:
+            call.status = -1
+            raise
         call.status = 200
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
@@ -174,8 +257,29 @@ class BotApiSimulator(BaseRequest):
 
     @property
     def pending_updates(self) -> int:
-        """Updates not yet confirmed by a ``getUpdates`` offset."""
+        """Updates not yet confirmed by a ``getUpdates`` offset (or a webhook's answer)."""
         return len(self._updates)
+
+    def next_pending(self) -> Json | None:
+        """The oldest update not yet confirmed."""
+        return self._updates[0] if self._updates else None
+
+    def confirm(self, update_id: int) -> None:
+        """Forget the oldest pending copy of an update the bot confirmed (a webhook answered it)."""
+        for index, update in enumerate(self._updates):
+            if update["update_id"] == update_id:
+                del self._updates[index]
+                return
+
+    async def wait_for_update(self, within: float) -> bool:
+        """Wait until an update is pending (or ``within`` seconds pass); return whether one is."""
+        if not self._updates:
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), within)
+            except TimeoutError:
+                return False
+        return True
 
     # --- what the bot sent -------------------------------------------------------------------
     def chat_messages(self, chat_id: int) -> list[Json]:
@@ -237,6 +341,12 @@ class BotApiSimulator(BaseRequest):
 
     async def api_getUpdates(self, params: Json) -> list[Json]:
         """Confirm updates below ``offset`` and return the rest, waiting up to ``timeout``."""
+        if self.webhook["url"]:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset", 0))
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         if not self._updates:
@@ -250,11 +360,15 @@ class BotApiSimulator(BaseRequest):
 
     async def api_setWebhook(self, params: Json) -> bool:
         """Remember the webhook."""
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
         self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
         return True
 
     async def api_deleteWebhook(self, params: Json) -> bool:
         """Forget the webhook."""
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
         self.webhook = {"url": ""}
         return True
 
@@ -263,7 +377,7 @@ class BotApiSimulator(BaseRequest):
         return {
             "url": self.webhook["url"],
             "has_custom_certificate": False,
-            "pending_update_count": 0,
+            "pending_update_count": len(self._updates) if self.webhook["url"] else 0,
         }
 
     async def api_setMyCommands(self, params: Json) -> bool:

@@ -101,7 +101,7 @@ class Harness:
         services = self.app.bot_data.services
         assert services is not None
         deadline = asyncio.get_running_loop().time() + within
-        while await broadcasts.sending(services.db):
+        while not services.engine.idle or await broadcasts.sending(services.db):
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError("broadcasts still sending")
             await asyncio.sleep(0.02)

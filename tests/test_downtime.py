@@ -1,0 +1,83 @@
+"""The clock passes a scheduled time while the bot is down: the work runs once at start."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import deadlines
+from bot.simulator import Harness
+from storage import appeals as repo
+from tests.appeal_helpers import file_complaint, latest, resident, services, staff_member
+from tests.conftest import STAFF_ID, make_settings, seed
+
+
+def escalations(bot: Harness) -> int:
+    return sum(
+        1
+        for call in bot.sim.calls_to("sendMessage")
+        if call.params["chat_id"] == STAFF_ID and "🚨" in call.params["text"]
+    )
+
+
+async def test_a_deadline_passed_while_down_is_escalated_once_soon_after_start(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deadlines, "CATCH_UP_AFTER", timedelta(seconds=0.2))
+    await staff_member(bot, STAFF_ID, "Ерлан", "ru")
+    ivan = await resident(bot, 1102, "Иван", "ru")
+    await file_complaint(ivan, "Нет воды в колонке на улице Ленина")
+    appeal = await latest(bot)
+    await bot.stop()
+    # Down over the due date (and over 09:00): the item is now three days overdue.
+    db = bot.settings.database_path
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE appeals SET due_on = date(due_on, '-40 days') WHERE id = ?", (appeal.id,))
+    conn.commit()
+    conn.close()
+    await bot.start()
+    await bot.wait_until(lambda: escalations(bot) == 1, within=10)
+    history = [e.action for e in await repo.history(services(bot).db, appeal.id)]
+    assert history == ["created", "escalated"]
+    await bot.restart()  # and again: the claim in the database keeps it at one
+    await asyncio.sleep(1.0)
+    assert escalations(bot) == 1
+
+
+async def test_a_broadcast_stopped_with_the_bot_resumes_at_start_after_its_lease(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path, broadcast_rate=20, broadcast_lease_seconds=0.5)
+    await seed(settings)
+    bot = Harness(settings)
+    await bot.start()
+    for user_id in range(500, 560):
+        await bot.user(user_id, "R", "ru").send("/start v_krg-nura-nura")
+    services_ = bot.app.bot_data.services
+    assert services_ is not None
+    await services_.engine.submit(
+        kind="notice", payload={"text": "После простоя"}, created_by=STAFF_ID,
+        village_codes=("krg-nura-nura",),
+    )  # fmt: skip
+
+    def got() -> list[int]:
+        return [
+            sum(1 for c in bot.sim.calls_to("sendMessage")
+                if c.ok and c.params["chat_id"] == uid and "простоя" in c.params["text"])
+            for uid in range(500, 560)
+        ]  # fmt: skip
+
+    await bot.wait_until(lambda: sum(got()) >= 5)
+    await bot.stop()
+    stopped_at = sum(got())
+    assert stopped_at < 60
+    await asyncio.sleep(1.0)  # down for longer than the lease
+    await bot.start()
+    await bot.broadcasts_finished(within=20)
+    assert got() == [1] * 60
+    await bot.stop()
