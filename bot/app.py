@@ -10,7 +10,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, notices
+from bot import commands, notices, poll_broadcasts, polls
 from bot.broadcast import BroadcastEngine
 from bot.context import CONTEXT_TYPES, QatysuApp, QatysuContext, Services
 from bot.i18n import I18n
@@ -95,4 +95,7 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     """The broadcast engine, with a renderer for every kind of broadcast."""
     engine = BroadcastEngine(app.bot, services)
     engine.register(notices.KIND, notices.render)
+    engine.register(polls.ANNOUNCEMENT_KIND, poll_broadcasts.render_announcement)
+    engine.register(polls.REMINDER_KIND, poll_broadcasts.render_reminder)
+    engine.register(polls.RESULTS_KIND, poll_broadcasts.render_results)
     return engine

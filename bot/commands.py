@@ -44,9 +44,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("complaint"),
     CommandSpec("suggestion"),
     CommandSpec("my"),
+    CommandSpec("polls"),
     CommandSpec("broadcast", Role.STAFF),
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),
+    CommandSpec("newpoll", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
 )
 

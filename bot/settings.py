@@ -49,6 +49,7 @@ class Settings(BaseSettings):
         default_factory=lambda: [timedelta(hours=24), timedelta(hours=2)]
     )
     appeals_per_day: int = Field(default=5, ge=1, le=100)
+    poll_reminder: timedelta = timedelta(hours=24)
     public_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
 
     @field_validator("bot_token")
@@ -104,6 +105,17 @@ class Settings(BaseSettings):
             amount, unit = int(match.group(1)), match.group(2)
             offsets.append(timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount))
         return offsets
+
+    @field_validator("poll_reminder", mode="before")
+    @classmethod
+    def _one_offset(cls, value: object) -> object:
+        if not isinstance(value, str) or value.strip().startswith("P"):
+            return value  # a timedelta, seconds, or ISO 8601 (PT24H)
+        match = _OFFSET_RE.match(value.strip())
+        if not match:
+            raise ValueError("must be a time before the close like 24h or 90m")
+        amount, unit = int(match.group(1)), match.group(2)
+        return timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount)
 
     @property
     def broadcast_pace(self) -> float:

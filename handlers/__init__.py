@@ -13,7 +13,10 @@ from handlers import (
     language,
     menu,
     my_appeals,
+    newpoll,
     onboarding,
+    poll_admin,
+    polls,
     privacy,
     residents,
     session,
@@ -28,12 +31,15 @@ def register_all(app: QatysuApp) -> None:
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
     complaints.register(app)  # a resident writing a complaint or suggestion
     broadcasts.register(app)  # staff writing a notice
+    newpoll.register(app)  # staff creating a poll
+    poll_admin.register(app)  # staff typing paper votes; their polls' buttons
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)
     menu.register(app)
     privacy.register(app)
     my_appeals.register(app)
+    polls.register(app)  # vote buttons, /polls; also rebuilds the poll schedule at start
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
     inbox.register(app)  # also schedules the daily deadline check

@@ -90,6 +90,8 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
         rows.append([button("residents")])
     # Complaints and suggestions: every resident files and follows them; staff work the inbox.
     rows[0:0] = [[button("complaint"), button("suggestion")], [button("my")]]
+    # Polls: residents vote in their village's; staff manage theirs from the same list.
+    rows[2].append(button("polls"))
     if Role.STAFF in roles:
         rows.append([button("inbox")])
     return InlineKeyboardMarkup(rows)
