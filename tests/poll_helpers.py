@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import polls
+from bot import poll_jobs, polls
 from bot.context import Services
 from bot.simulator import Harness, SimUser
 from bot.simulator.api import Json
@@ -61,6 +61,8 @@ async def announce(
         created_by=STAFF_ID,
     )  # fmt: skip
     poll = await polls.create(services, new, (STAFF_ID, services.i18n.get("ru")))
+    assert bot.app.job_queue is not None
+    poll_jobs.schedule(bot.app.job_queue, poll, services.settings.poll_reminder)
     await bot.broadcasts_finished()
     return poll
 
