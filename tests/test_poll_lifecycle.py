@@ -169,27 +169,27 @@ async def test_a_poll_closes_at_its_time_and_publishes_once(bot: Harness) -> Non
 async def test_a_close_missed_while_down_happens_at_start(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     await seed(settings)
-    bot = Harness(settings)
-    await bot.start()
-    (ivan, _olga) = await residents(bot, MOLODEZHNY, [102, 104])
-    poll = await announce(bot, closes_in=timedelta(hours=2))
-    await vote(ivan, poll, 0)
-    await bot.crash()
-    db = Database(settings.database_path)  # while the bot is down, the closing time passes
-    await db.open()
-    await db.execute_write(
-        "UPDATE polls SET closes_at = ? WHERE id = ?",
-        (to_db_time(utcnow() - timedelta(minutes=5)), poll.id),
-    )
-    await db.close()
-    await bot.start()
-    await bot.wait_until(lambda: received(bot, 104, "Итоги опроса") == 1, within=10)
-    assert "Явка: 1 из 2 жителей (50%)" in ivan.last_text
-    await bot.broadcasts_finished()
-    await bot.restart(crash=True)
-    await bot.broadcasts_finished()
-    assert received(bot, 102, "Итоги опроса") == 1  # not published again
-    await bot.stop()
+    async with Harness(settings) as bot:
+        (ivan, _olga) = await residents(bot, MOLODEZHNY, [102, 104])
+        poll = await announce(bot, closes_in=timedelta(hours=2))
+        await vote(ivan, poll, 0)
+        await bot.crash()
+        db = Database(settings.database_path)  # while the bot is down, the closing time passes
+        await db.open()
+        await db.execute_write(
+            "UPDATE polls SET closes_at = ? WHERE id = ?",
+            (to_db_time(utcnow() - timedelta(minutes=5)), poll.id),
+        )
+        await db.close()
+        await bot.start()
+        await bot.wait_until(
+            lambda: [received(bot, u, "Итоги опроса") for u in (102, 104)] == [1, 1], within=10
+        )
+        await bot.broadcasts_finished()  # recorded as sent, so a crash now sends nothing again
+        assert "Явка: 1 из 2 жителей (50%)" in ivan.last_text
+        await bot.restart(crash=True)
+        await bot.broadcasts_finished()
+        assert received(bot, 102, "Итоги опроса") == 1  # not published again
 
 
 async def test_results_lost_in_a_crash_after_closing_are_published_at_start(
@@ -197,14 +197,12 @@ async def test_results_lost_in_a_crash_after_closing_are_published_at_start(
 ) -> None:
     settings = make_settings(tmp_path)
     await seed(settings)
-    bot = Harness(settings)
-    await bot.start()
-    await residents(bot, MOLODEZHNY, [102])
-    poll = await announce(bot)
-    await repo.close(db_of(bot), poll.id, utcnow(), STAFF_ID)  # closed, then the bot died
-    await bot.restart(crash=True)
-    await bot.wait_until(lambda: received(bot, 102, "Итоги опроса") == 1, within=10)
-    await bot.stop()
+    async with Harness(settings) as bot:
+        await residents(bot, MOLODEZHNY, [102])
+        poll = await announce(bot)
+        await repo.close(db_of(bot), poll.id, utcnow(), STAFF_ID)  # closed, then the bot died
+        await bot.restart(crash=True)
+        await bot.wait_until(lambda: received(bot, 102, "Итоги опроса") == 1, within=10)
 
 
 async def test_the_reminder_goes_once_and_only_to_non_voters(bot: Harness) -> None:
