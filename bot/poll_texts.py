@@ -7,6 +7,8 @@ buttons go to every resident of a language (the broadcast engine renders once pe
 
 from __future__ import annotations
 
+import functools
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
@@ -29,8 +31,9 @@ def choice_names(poll: Poll, choices: int) -> str:
     return ", ".join(poll.options[p] for p in positions(choices) if p < len(poll.options))
 
 
+@functools.lru_cache(maxsize=256)
 def announcement(tr: Translator, poll: Poll) -> str:
-    """The poll as residents first read it."""
+    """The poll as residents first read it (a poll never changes: cached per language)."""
     lines = [tr.t("poll.header"), "", poll.question, ""]
     lines += [f"{number}. {option}" for number, option in enumerate(poll.options, 1)]
     how = tr.t("poll.how_single") if poll.single else tr.nt("poll.how_multiple", poll.max_choices)

@@ -27,6 +27,8 @@ def register_all(app: QatysuApp) -> None:
     """Register every handler. Order matters: within a group the first match wins."""
     # Group -1 and 99: claim the update, load the person and language; flush dialog state.
     session.register(app)
+    # Vote buttons first: whatever dialog is open, a tap on a poll is a vote (the hot path).
+    polls.register_buttons(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
     complaints.register(app)  # a resident writing a complaint or suggestion

@@ -219,10 +219,14 @@ async def show_results(update: Update, context: QatysuContext) -> None:
     await send_results(context, update.effective_chat.id, poll)
 
 
-def register(app: QatysuApp) -> None:
-    """Register voting, /polls and its buttons; rebuild the poll schedule at start."""
+def register_buttons(app: QatysuApp) -> None:
+    """Register the vote buttons: no dialog takes them, and a tap is the hottest path."""
     app.add_handler(CallbackQueryHandler(vote, pattern=callbacks.matches(FEATURE, "v")))
     app.add_handler(CallbackQueryHandler(toggle, pattern=callbacks.matches(FEATURE, "t")))
+
+
+def register(app: QatysuApp) -> None:
+    """Register /polls and its buttons; rebuild the poll schedule at start."""
     app.add_handler(CommandHandler("polls", list_polls))
     app.add_handler(CallbackQueryHandler(list_polls, pattern=callbacks.matches("menu", "polls")))
     app.add_handler(CallbackQueryHandler(open_poll, pattern=callbacks.matches(FEATURE, "open")))
