@@ -20,8 +20,10 @@ PAPER_COLOUR = "#ff9f40"
 
 def _draw(path: Path, title: str, labels: list[str], bot: list[int], paper: list[int],
           legend: tuple[str, str], axis: str, values: list[str]) -> None:  # fmt: skip
+    # Imported here: matplotlib takes a moment to load, and only a closing poll needs it.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(8, 1.6 + 0.75 * len(labels)), dpi=100)
     FigureCanvasAgg(figure)
@@ -34,6 +36,7 @@ def _draw(path: Path, title: str, labels: list[str], bot: list[int], paper: list
     axes.set_title(title, loc="left", fontsize=11)
     peak = max([b + p for b, p in zip(bot, paper, strict=True)] + [1])
     axes.set_xlim(0, peak * 1.25)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # votes are whole
     for row, total, text in zip(rows, [b + p for b, p in zip(bot, paper, strict=True)], values,
                                 strict=True):  # fmt: skip
         axes.text(total + peak * 0.01, row, text, va="center", fontsize=9)
