@@ -8,7 +8,9 @@ checked again when staff confirm.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -37,6 +39,7 @@ FEATURE = "npl"
 DIALOG = "newpoll"
 QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
 END = ConversationHandler.END
+Step = Callable[[Update, QatysuContext], Coroutine[Any, Any, object]]
 CLOSING_DAYS = (1, 3, 7)
 
 
@@ -315,8 +318,8 @@ def register(app: QatysuApp) -> None:
     """Register the /newpoll conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
 
-    def tap(callback: object, action: str) -> CallbackQueryHandler[QatysuContext, object]:
-        return CallbackQueryHandler(callback, pattern=callbacks.matches(FEATURE, action))  # type: ignore[arg-type]
+    def tap(callback: Step, action: str) -> CallbackQueryHandler[QatysuContext, object]:
+        return CallbackQueryHandler(callback, pattern=callbacks.matches(FEATURE, action))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
