@@ -10,7 +10,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, hearings, notices
+from bot import commands, hearings, notices, poll_broadcasts, polls
 from bot.broadcast import BroadcastEngine
 from bot.context import CONTEXT_TYPES, QatysuApp, QatysuContext, Services
 from bot.i18n import I18n
@@ -97,4 +97,7 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     engine.register(notices.KIND, notices.render)
     for kind, renderer in hearings.renderers(app.bot, services).items():
         engine.register(kind, renderer)
+    engine.register(polls.ANNOUNCEMENT_KIND, poll_broadcasts.render_announcement)
+    engine.register(polls.REMINDER_KIND, poll_broadcasts.render_reminder)
+    engine.register(polls.RESULTS_KIND, poll_broadcasts.render_results)
     return engine

@@ -46,9 +46,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("my"),
     CommandSpec("hearings"),
     CommandSpec("newhearing", Role.STAFF),
+    CommandSpec("polls"),
     CommandSpec("broadcast", Role.STAFF),
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),
+    CommandSpec("newpoll", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
 )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.demo_complaints import play_complaints
 from bot.demo_hearings import play_hearings
+from bot.demo_polls import play_polls
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -130,6 +131,7 @@ async def run_demo(out: Path | None = None) -> Path:
         await aigerim.tap("Иә, жою")
 
         await play_complaints(harness, transcript)
+        await play_polls(harness, transcript, folder)
 
     text = transcript.text()
     (folder / "transcript.txt").write_text(text, encoding="utf-8")

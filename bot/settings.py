@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     appeals_per_day: int = Field(default=5, ge=1, le=100)
     flood_updates: int = Field(default=20, ge=0)  # 0 turns the flood guard off
     flood_window_seconds: float = Field(default=10.0, gt=0)
+    poll_reminder: timedelta = timedelta(hours=24)
     public_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
 
     @field_validator("bot_token")
@@ -106,6 +107,17 @@ class Settings(BaseSettings):
             amount, unit = int(match.group(1)), match.group(2)
             offsets.append(timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount))
         return offsets
+
+    @field_validator("poll_reminder", mode="before")
+    @classmethod
+    def _one_offset(cls, value: object) -> object:
+        if not isinstance(value, str) or value.strip().startswith("P"):
+            return value  # a timedelta, seconds, or ISO 8601 (PT24H)
+        match = _OFFSET_RE.match(value.strip())
+        if not match:
+            raise ValueError("must be a time before the close like 24h or 90m")
+        amount, unit = int(match.group(1)), match.group(2)
+        return timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount)
 
     @property
     def broadcast_pace(self) -> float:

@@ -17,7 +17,10 @@ from handlers import (
     language,
     menu,
     my_appeals,
+    newpoll,
     onboarding,
+    poll_admin,
+    polls,
     privacy,
     residents,
     session,
@@ -30,6 +33,8 @@ def register_all(app: QatysuApp) -> None:
     flood.register(app)
     # Group -1 and 99: claim the update, load the person and language; flush dialog state.
     session.register(app)
+    # Vote buttons first: whatever dialog is open, a tap on a poll is a vote (the hot path).
+    polls.register_buttons(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
     complaints.register(app)  # a resident writing a complaint or suggestion
@@ -37,12 +42,15 @@ def register_all(app: QatysuApp) -> None:
     hearing_new.register(app)  # staff announcing a public hearing
     hearing_manage.register(app)  # staff changing, cancelling or concluding one
     hearings.register(app)  # a resident asking a question before a hearing; /hearings
+    newpoll.register(app)  # staff creating a poll
+    poll_admin.register(app)  # staff typing paper votes; their polls' buttons
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)
     menu.register(app)
     privacy.register(app)
     my_appeals.register(app)
+    polls.register(app)  # vote buttons, /polls; also rebuilds the poll schedule at start
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
     inbox.register(app)  # also schedules the daily deadline check

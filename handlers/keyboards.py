@@ -85,7 +85,8 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
 
     rows = [
         [item("complaint"), item("suggestion")],
-        [item("hearings"), item("my")],
+        [item("hearings"), item("polls")],
+        [item("my")],
         [item("village"), item("language")],
         [item("mydata"), item("help")],
     ]

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import QatysuApp, QatysuContext
-from storage import people, updates
+from storage import people, sessions
 from storage.db import utcnow
 
 BEFORE = -1
@@ -14,19 +14,30 @@ AFTER = 99
 
 
 async def open_session(update: Update, context: QatysuContext) -> None:
-    """Drop a repeated update; load the person and resolve their language."""
+    """Drop a repeated update; load the person and resolve their language.
+
+    Claiming the update and loading the person share one transaction with the updates handled
+    at the same moment (group commit), so concurrent updates cost one commit together.
+    """
     services = context.services
-    if not await updates.claim_update(services.db, update.update_id, utcnow()):
-        raise ApplicationHandlerStop
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or user.is_bot or chat is None or chat.type != chat.PRIVATE:
-        # Residents and staff talk to the bot in private; groups only receive its posts.
+    # Residents and staff talk to the bot in private; groups only receive its posts.
+    served = user is not None and not user.is_bot and chat is not None and chat.type == chat.PRIVATE
+    arrival = sessions.Arrival(
+        update_id=update.update_id,
+        at=utcnow(),
+        telegram_id=user.id if served and user is not None else None,
+        first_name=user.first_name if served and user is not None else None,
+    )
+    session = await sessions.open_session(services.db, arrival)
+    if not session.claimed or session.person is None:
         raise ApplicationHandlerStop
-    context.person = await people.ensure_person(services.db, user.id, user.first_name)
+    assert user is not None
+    context.person = session.person
+    context.tr = services.i18n.for_person(session.person.language, user.language_code)
     if context.person.blocked:
         await people.unblock(services.db, context.person.id)
-    context.tr = services.i18n.for_person(context.person.language, user.language_code)
     query = update.callback_query
     if query is not None and not query.data:
         # PTB hands a tap without data to every button handler whatever its pattern: a forged

@@ -6,12 +6,12 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -21,6 +21,11 @@ BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's lock, pe
 LOCKED_TRIES = 3  # tries of BEGIN IMMEDIATE while another process holds the write lock
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+R = TypeVar("R")
+# Writes many items in the open transaction; returns one result per item, in order.
+BatchWrite = Callable[[aiosqlite.Connection, list[T]], Awaitable[list[R]]]
+_Entry = tuple[BatchWrite[Any, Any], Any, "asyncio.Future[Any]"]
 
 
 def utcnow() -> datetime:
@@ -71,6 +76,8 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._open_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
+        self._waiting: list[_Entry] = []
+        self._committer: asyncio.Task[None] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -178,6 +185,68 @@ class Database:
                 if attempt == LOCKED_TRIES:
                     raise
                 _LOGGER.warning("Database locked by another process; waiting (try %d)", attempt)
+
+    async def grouped(self, write: BatchWrite[T, R], item: T) -> R:
+        """Write ``item`` in one transaction with what other coroutines hand in meanwhile.
+
+        Group commit: while one transaction runs, the items arriving are queued, and the next
+        transaction writes all of them, each kind with one call of its ``write``. Returns
+        ``item``'s result once its transaction is committed.
+        """
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((write, item, future))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_groups(), name="group-commit")
+        return await future
+
+    async def _commit_groups(self) -> None:
+        batch: list[_Entry] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                async with self._write_lock:
+                    if not await self._commit(batch) and len(batch) > 1:
+                        _LOGGER.warning(
+                            "A group of %d writes failed; writing each alone", len(batch)
+                        )
+                        for entry in batch:  # one bad item must not fail the others
+                            await self._commit([entry])
+        except BaseException as error:  # cancelled: nobody may wait for ever
+            for _, _, future in batch + self._waiting:
+                if not future.done():
+                    future.set_exception(RuntimeError("the database was closed"))
+            self._waiting = []
+            raise error
+        finally:
+            self._committer = None
+
+    async def _commit(self, batch: list[_Entry]) -> bool:
+        """Write one group in one transaction and settle its futures; False if it failed.
+
+        A failed group of one item gets the error; a bigger one is left for a retry.
+        """
+        kinds: dict[BatchWrite[Any, Any], list[_Entry]] = {}
+        for entry in batch:
+            kinds.setdefault(entry[0], []).append(entry)
+        results: list[tuple[asyncio.Future[Any], Any]] = []
+        try:
+            await self._begin()
+            try:
+                for write, entries in kinds.items():
+                    written = await write(self.conn, [item for _, item, _ in entries])
+                    results += zip((future for _, _, future in entries), written, strict=True)
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+        except Exception as error:
+            if len(batch) == 1 and not batch[0][2].done():
+                batch[0][2].set_exception(error)
+            return False
+        for future, result in results:
+            if not future.done():
+                future.set_result(result)
+        return True
 
     async def backup(self, target: Path) -> None:
         """Write a consistent copy of the database to ``target`` with SQLite's backup API."""

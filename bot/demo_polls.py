@@ -1,0 +1,57 @@
+"""The demo's poll scenes: a poll announced, voted in Kazakh and Russian, paper votes, results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.simulator import Harness
+
+if TYPE_CHECKING:
+    from bot.demo import Transcript
+
+STAFF_ID = 5001
+NURLAN = 1004
+
+
+async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> None:
+    """Staff ask Osakarovka what to repair first; residents vote; the poll closes with a chart."""
+    transcript.names[NURLAN] = "Нұрлан"
+    staff = harness.user(STAFF_ID, "Ерлан", "kk")
+    nurlan = harness.user(NURLAN, "Нұрлан", "kk")
+    ivan = harness.user(1002, "Иван", "ru")
+    dana = harness.user(1003, "Dana", "ru")
+
+    transcript.scene("Saturday: Nurlan joins Osakarovka by the QR code, in Kazakh")
+    await nurlan.send("/start v_krg-osakarovka-osakarovka")
+
+    transcript.scene("Staff ask the village what its budget should fix first")
+    await staff.send("/newpoll")
+    await staff.send("Ауыл бюджетінен бірінші кезекте не жөнделсін?")
+    await staff.send("Мектепке баратын жол\nСумен жабдықтау\nМектептің шатыры")
+    await staff.tap("Бір нұсқа")
+    await staff.tap("Осакаровка")
+    await staff.tap("Дайын ›")
+    await staff.tap("20:00")
+    await staff.tap("Жоқ, алғашқы дауыс түпкілікті")
+    await staff.tap("Тек сауалнама жабылғаннан кейін")
+    await staff.tap("📤 Жариялау")
+    await harness.broadcasts_finished()
+
+    transcript.scene("Residents vote: Nurlan in Kazakh, Ivan and Dana in Russian")
+    await nurlan.tap("Сумен жабдықтау")
+    await ivan.tap("Сумен жабдықтау")
+    await dana.tap("Мектепке баратын жол")
+    await ivan.send("/polls")  # his vote is marked in the list
+
+    transcript.scene("Staff add the paper ballots of the village meeting and close the poll")
+    await staff.send("/polls")
+    await staff.tap("Ауылдарымның сауалнамалары")
+    await staff.tap("🟢 Ауыл бюджетінен")
+    await staff.tap("📝 Қағаздағы дауыстар")
+    await staff.send("9\n14\n3")
+    await staff.tap("⏹ Қазір жабу")
+    await staff.tap("⏹ Иә, жабу")
+    await harness.broadcasts_finished()
+    charts = sorted((folder / "charts").glob("poll-*.png"))
+    transcript.lines.append("  charts: " + ", ".join(f"charts/{c.name}" for c in charts))

@@ -1,0 +1,90 @@
+"""The start of every update's handling: claim its id, then upsert and load its person.
+
+Concurrent updates share one transaction (:meth:`storage.db.Database.grouped`), so the claim
+that makes a repeated update have one effect costs a few statements per group, not per update.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, to_db_time
+from storage.models import Person
+
+# Package-private helpers: the row shape of a person is people's to define.
+from storage.people import _COLUMNS, _person
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """An update that arrived: its id, and who sent it when the bot serves them."""
+
+    update_id: int
+    at: datetime
+    telegram_id: int | None = None  # None: nobody to load (a group, a bot, a channel post)
+    first_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Whether the update is new (claimed now), and its person, created on first contact."""
+
+    claimed: bool
+    person: Person | None
+
+
+async def _open(conn: aiosqlite.Connection, arrivals: list[Arrival]) -> list[Session]:
+    cursor = await conn.execute(
+        "INSERT INTO processed_updates (update_id, processed_at) "
+        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) "
+        "WHERE true ON CONFLICT DO NOTHING RETURNING update_id",
+        (json.dumps([[a.update_id, to_db_time(a.at)] for a in arrivals]),),
+    )
+    new = {row[0] for row in await cursor.fetchall()}
+    await cursor.close()
+    claimed: list[bool] = []
+    for arrival in arrivals:  # the same update twice in one group: the first one counts
+        claimed.append(arrival.update_id in new)
+        new.discard(arrival.update_id)
+    people = [
+        [a.telegram_id, a.first_name, to_db_time(a.at)]
+        for a, fresh in zip(arrivals, claimed, strict=True)
+        if fresh and a.telegram_id is not None
+    ]
+    found: dict[int, Person] = {}
+    if people:
+        listed = json.dumps(people, ensure_ascii=False)
+        await conn.execute(
+            "INSERT INTO people (telegram_id, first_name, created_at) "
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+            "json_extract(value, '$[2]') FROM json_each(?) WHERE true "
+            "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name "
+            "WHERE people.first_name IS NOT excluded.first_name",
+            (listed,),
+        )
+        ids = json.dumps([row[0] for row in people])
+        # Someone who blocked the bot wrote again: reach them again.
+        await conn.execute(
+            "UPDATE people SET blocked_at = NULL WHERE blocked_at IS NOT NULL "
+            "AND telegram_id IN (SELECT value FROM json_each(?))",
+            (ids,),
+        )
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM people "  # noqa: S608 - constant columns
+            "WHERE telegram_id IN (SELECT value FROM json_each(?))",
+            (ids,),
+        ) as rows:
+            found = {row["telegram_id"]: _person(row) for row in await rows.fetchall()}
+    return [
+        Session(fresh, found.get(a.telegram_id) if fresh and a.telegram_id is not None else None)
+        for a, fresh in zip(arrivals, claimed, strict=True)
+    ]
+
+
+async def open_session(db: Database, arrival: Arrival) -> Session:
+    """Claim the update (False when it was handled before) and load its person."""
+    return await db.grouped(_open, arrival)
