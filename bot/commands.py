@@ -50,6 +50,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
+    CommandSpec("summary", Role.COORDINATOR),
 )
 
 

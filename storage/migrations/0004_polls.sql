@@ -1,0 +1,3 @@
+-- Placeholder on branch `reports` only: migration 0004 is the polls schema of branch `polls`.
+-- Migrations must be numbered without gaps, so this file holds the number until that branch
+-- lands; at the merge take the polls branch's version of this file.
