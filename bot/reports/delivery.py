@@ -301,17 +301,21 @@ async def summary_job(context: QatysuContext) -> None:
     await send_summaries(context.services, context.bot)
 
 
+async def catch_up(services: Services, bot: Bot, now: datetime) -> list[RunResult]:
+    """Send what was due earlier today and did not go out (the claims stop any repeat)."""
+    settings = services.settings
+    results = []
+    for setting, run in ((settings.digest_schedule, send_digests),
+                         (settings.summary_schedule, send_summaries)):  # fmt: skip
+        plan = Schedule.parse(setting)
+        if plan is not None and plan.due_slot(now, settings.zone) is not None:
+            results.append(await run(services, bot, now))
+    return results
+
+
 async def catch_up_job(context: QatysuContext) -> None:
-    """At start: send what was due earlier today and did not go out (claims stop repeats)."""
-    settings, now = context.services.settings, utcnow()
-    digests, summaries = (
-        Schedule.parse(settings.digest_schedule),
-        Schedule.parse(settings.summary_schedule),
-    )
-    if digests is not None and digests.due_slot(now, settings.zone) is not None:
-        await send_digests(context.services, context.bot, now)
-    if summaries is not None and summaries.due_slot(now, settings.zone) is not None:
-        await send_summaries(context.services, context.bot, now)
+    """JobQueue callback at start: :func:`catch_up`."""
+    await catch_up(context.services, context.bot, utcnow())
 
 
 def schedule(app: QatysuApp) -> None:
