@@ -396,7 +396,14 @@ class BotApiSimulator(BaseRequest):
         """Describe a chat: a group made by :meth:`add_group`, or a person's private chat."""
         known = self.users[self._chat(params)]
         gifts = dict.fromkeys(
-            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription"), False
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
         )
         chat: Json = {"id": known["id"], "accent_color_id": 0, "max_reaction_count": 11,
                       "accepted_gift_types": gifts}  # fmt: skip
