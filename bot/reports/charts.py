@@ -15,6 +15,7 @@ from bot.reports.data import ReportData
 from bot.reports.sections import plain
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 TOP_VILLAGES = 25  # a chart of 500 bars is unreadable: show the villages with most residents
@@ -22,11 +23,15 @@ MAX_POLL_CHARTS = 10
 _DPI = 110
 
 
-def _figure(height: float) -> Figure:
-    """A figure on the Agg canvas; imported late, since matplotlib takes a while to load."""
+def _figure(height: float) -> tuple[Figure, Axes]:
+    """A figure on the Agg canvas with whole-number ticks (matplotlib is slow to import)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    return Figure(figsize=(9, max(3.0, height)), dpi=_DPI, layout="constrained")
+    figure = Figure(figsize=(9, max(3.0, height)), dpi=_DPI, layout="constrained")
+    axes = figure.add_subplot()
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return figure, axes
 
 
 def participation(tr: Translator, data: ReportData, path: Path) -> Path | None:
@@ -36,8 +41,7 @@ def participation(tr: Translator, data: ReportData, path: Path) -> Path | None:
     if not top:
         return None
     top.reverse()  # the largest at the top of a horizontal bar chart
-    figure = _figure(0.35 * len(top) + 1.5)
-    axes = figure.add_subplot()
+    figure, axes = _figure(0.35 * len(top) + 1.5)
     names = [f.village.names.get(tr.language) for f in top]
     positions = range(len(top))
     axes.barh([p + 0.2 for p in positions], [f.registered for f in top], height=0.4,
@@ -63,8 +67,7 @@ def categories(tr: Translator, data: ReportData, path: Path) -> Path | None:
     if not shown:
         return None
     shown.reverse()
-    figure = _figure(0.4 * len(shown) + 1.5)
-    axes = figure.add_subplot()
+    figure, axes = _figure(0.4 * len(shown) + 1.5)
     complaints = [counts[(c, "complaint")] for c in shown]
     suggestions = [counts[(c, "suggestion")] for c in shown]
     names = [plain(tr.t(f"appeal.category.{c}")) for c in shown]
@@ -82,8 +85,7 @@ def poll(tr: Translator, data: ReportData, poll_id: int, path: Path) -> Path | N
     lines = sorted((p for p in data.polls if p.poll_id == poll_id), key=lambda p: -p.position)
     if not lines:
         return None
-    figure = _figure(0.45 * len(lines) + 1.5)
-    axes = figure.add_subplot()
+    figure, axes = _figure(0.45 * len(lines) + 1.5)
     labels = [line.label[:40] for line in lines]
     online = [line.votes for line in lines]
     axes.barh(labels, online, label=tr.t("report.col.votes"), color="#4c78a8")
