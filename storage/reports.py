@@ -274,9 +274,11 @@ async def reach(
     """Per village: broadcasts made in the week that reached its residents, and deliveries."""
     rows = await db.fetch_all(
         "SELECT p.village_code, COUNT(DISTINCT o.broadcast_id) AS broadcasts, "
-        "COUNT(*) AS messages, TOTAL(o.status = 'sent') AS delivered FROM outbox o "
-        "JOIN broadcasts b ON b.id = o.broadcast_id JOIN people p ON p.id = o.person_id "
-        "WHERE b.created_at >= :start AND b.created_at < :end "
+        "COUNT(*) AS messages, TOTAL(o.status = 'sent') AS delivered "
+        # CROSS JOIN keeps this order: the week's few broadcasts, their rows, their people.
+        "FROM broadcasts b CROSS JOIN outbox o CROSS JOIN people p "
+        "WHERE o.broadcast_id = b.id AND p.id = o.person_id "
+        "AND b.created_at >= :start AND b.created_at < :end "
         "AND p.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY p.village_code",
         _week(start, end, village_codes),
     )

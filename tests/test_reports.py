@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from bot.appeals import CATEGORIES
 from bot.cli import main
 from bot.i18n import I18n
 from bot.reports import data as report_data
@@ -145,7 +146,7 @@ async def test_every_figure_of_the_workbook_reconciles_with_the_raw_tables(
         assert row["Active, %"] == figures["active_share"]
 
     appeals = by_header(sheet_rows(files.workbook, "Complaints and suggestions"))
-    categories = {sections.plain(tr.t(f"appeal.category.{c}")): c for c in sections.CATEGORIES}
+    categories = {sections.plain(tr.t(f"appeal.category.{c}")): c for c in CATEGORIES}
     kinds = {"Complaint": "complaint", "Suggestion": "suggestion"}
     statuses = {sections.plain(tr.t(f"appeal.status.{s}")): s for s in sections.STATUSES}
     found: dict[tuple[str, str, str, str], int] = {}

@@ -9,7 +9,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.appeals import CATEGORIES
 from bot.i18n import Translator
 from bot.reports.data import ReportData
 from bot.reports.sections import plain
@@ -63,10 +62,13 @@ def categories(tr: Translator, data: ReportData, path: Path) -> Path | None:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for tally in data.appeals:
         counts[(tally.category, tally.kind)] += tally.count
-    shown = [c for c in CATEGORIES if counts[(c, "complaint")] or counts[(c, "suggestion")]]
-    if not shown:
+    totals: dict[str, int] = defaultdict(int)
+    for (category, _), count in counts.items():
+        totals[category] += count
+    if not totals:
         return None
-    shown.reverse()
+    # The most frequent category at the top of a horizontal bar chart.
+    shown = sorted(totals, key=lambda c: (totals[c], c))
     figure, axes = _figure(0.4 * len(shown) + 1.5)
     complaints = [counts[(c, "complaint")] for c in shown]
     suggestions = [counts[(c, "suggestion")] for c in shown]

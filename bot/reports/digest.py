@@ -11,7 +11,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.appeals import CATEGORIES
 from bot.i18n import Translator, sort_key
 from bot.reports.data import ReportData, VillageFigures
 from bot.reports.sections import STATUSES, plain, share, village_order
@@ -59,11 +58,14 @@ def news_by_village(
 
 
 def _counted(tr: Translator, counts: Counter[str], label_key: str, order: Sequence[str]) -> str:
+    """ "Roads 2, Water 1": the most first, then in ``order`` (or by name)."""
+    labels = {code: plain(tr.t(label_key.format(code))) for code in counts}
     rank = {code: i for i, code in enumerate(order)}
-    items = sorted(counts.items(), key=lambda item: (-item[1], rank.get(item[0], 99)))
-    return ", ".join(
-        f"{plain(tr.t(label_key.format(code)))} {tr.number(n)}" for code, n in items if n
+    items = sorted(
+        counts.items(),
+        key=lambda item: (-item[1], rank.get(item[0], 99), sort_key(labels[item[0]])),
     )
+    return ", ".join(f"{labels[code]} {tr.number(n)}" for code, n in items if n)
 
 
 def _appeal_lines(tr: Translator, news: VillageNews) -> list[str]:
@@ -76,7 +78,7 @@ def _appeal_lines(tr: Translator, news: VillageNews) -> list[str]:
         for tally in news.appeals:
             if tally.kind == kind:
                 by_category[tally.category] += tally.count
-        categories = _counted(tr, by_category, "appeal.category.{}", CATEGORIES)
+        categories = _counted(tr, by_category, "appeal.category.{}", ())
         lines.append(f"{tr.nt(f'report.digest.{kind}s', total)}: {categories}")
     if news.figures.complaints or news.figures.suggestions:
         by_status: Counter[str] = Counter()

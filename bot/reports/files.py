@@ -97,10 +97,9 @@ def _csv_value(value: Cell) -> str | int | float:
 def write_report(tr: Translator, data: ReportData, workbook: Path) -> ReportFiles:
     """Write the workbook at ``workbook``, and the CSV files and charts next to it."""
     workbook.parent.mkdir(parents=True, exist_ok=True)
-    stem = workbook.with_suffix("")
+    stem = Path(f"{workbook.with_suffix('')}")
     sheets = tables(tr, data)
-    title = tr.t("report.title", week=str(data.week))
-    write_workbook(sheets, workbook, title)
+    write_workbook(sheets, workbook, tr.t("report.title", week=str(data.week)))
     csv_files = [write_csv(t, Path(f"{stem}-{t.key}.csv")) for t in sheets]
-    pictures = charts.draw_all(tr, data, Path(f"{stem}"))
+    pictures = charts.draw_all(tr, data, stem)
     return ReportFiles(workbook=workbook, csv_files=csv_files, charts=pictures)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.appeals import CATEGORIES
 from bot.i18n import Translator, sort_key
 from bot.reports.data import ReportData, VillageFigures
 from storage.models import Village
@@ -110,15 +109,15 @@ def appeals(tr: Translator, data: ReportData) -> Table:
         counts[(late.village_code, late.kind, late.category)]["overdue"] = late.count
     order = {f.village.code: i for i, f in enumerate(_sorted(tr, data))}
     known = {f.village.code: f.village for f in data.villages}
-    rank = {code: i for i, code in enumerate(CATEGORIES)}
-    keys = sorted(counts, key=lambda k: (order[k[0]], KINDS.index(k[1]), rank.get(k[2], 99)))
+    labels = {k[2]: plain(tr.t(f"appeal.category.{k[2]}")) for k in counts}
+    keys = sorted(counts, key=lambda k: (order[k[0]], KINDS.index(k[1]), sort_key(labels[k[2]])))
     rows: list[list[Cell]] = []
     for code, kind, category in keys:
         by_status = counts[(code, kind, category)]
         received = sum(by_status.get(status, 0) for status in STATUSES)
         rows.append([
             *_place(tr, known[code]), tr.t(f"appeal.kind.{kind}"),
-            plain(tr.t(f"appeal.category.{category}")), received,
+            labels[category], received,
             *(by_status.get(status, 0) for status in STATUSES),
             share(by_status.get("resolved", 0), received), by_status.get("overdue", 0),
         ])  # fmt: skip

@@ -23,6 +23,10 @@ CREATE TABLE report_topics (
     PRIMARY KEY (chat_id, village_code)
 ) WITHOUT ROWID;
 
--- Weekly aggregates read appeals and broadcasts by creation time.
+-- Weekly aggregates: appeals and broadcasts by creation time; covering indexes so that the
+-- per-village counts of residents and of overdue items read narrow index rows, not whole rows.
 CREATE INDEX appeals_created ON appeals(created_at);
 CREATE INDEX broadcasts_created ON broadcasts(created_at);
+CREATE INDEX people_report ON people(village_code, language, created_at, deleted_at, blocked_at);
+CREATE INDEX appeals_report ON appeals(due_on, kind, village_code, category, created_at);
+CREATE INDEX appeal_events_answers ON appeal_events(appeal_id, action, created_at);
