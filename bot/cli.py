@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 from bot import invites
 from bot.logs import setup_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import LANGUAGES, Settings, SettingsError, load_settings
 from bot.territory import TerritoryFileError, import_territory
 from storage import roles as roles_repo
 from storage import territory
-from storage.db import Database
+from storage.db import Database, utcnow
 from storage.models import Role, Scope, ScopeKind
 
 EXIT_SETTINGS = 2
@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value])
     _add_scope_options(invite)
     sub.add_parser("backup", help="consistent copy of the database").add_argument("file", type=Path)
+    report = sub.add_parser("report", help="reports").add_subparsers(dest="action", required=True)
+    weekly = report.add_parser("weekly", help="the weekly summary: workbook, CSV files, charts")
+    weekly.add_argument("--week", default=None, help="ISO week, e.g. 2026-W48 (default: last week)")
+    weekly.add_argument(
+        "--scope", default="all", help="all, region:CODE, district:CODE or village:CODE"
+    )
+    weekly.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
+    weekly.add_argument("--language", choices=list(LANGUAGES), default=None)
     demo = sub.add_parser("demo", help="the whole product offline, with a transcript")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
     return parser
@@ -185,6 +193,34 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     await _with_db(settings, work)
 
 
+async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
+    """Write the weekly summary of a scope: the workbook, and the CSV files and charts by it."""
+    from bot.i18n import I18n
+    from bot.reports import summary
+    from bot.reports.scope import parse_scope, scope_exists
+    from bot.reports.week import Week
+
+    try:
+        scope = parse_scope(args.scope)
+        week = Week.parse(args.week) if args.week else None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if args.out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out must name an .xlsx file, not {args.out}")
+
+    async def work(db: Database) -> None:
+        if not await scope_exists(db, scope):
+            raise UsageError(f"no {scope.kind.value} with code {scope.code!r}: see `villages list`")
+        tr = I18n(settings.default_language, settings.zone).get(args.language)
+        chosen = week or summary.last_week(utcnow(), settings.zone)
+        files = await summary.build(db, tr, [scope], chosen, args.out)
+        print(f"Weekly summary {chosen} ({args.scope}) written to {args.out}")
+        for path in [*files.csv_files, *files.charts]:
+            print(f"  {path}")
+
+    await _with_db(settings, work)
+
+
 def cmd_run(settings: Settings) -> None:
     """Run the bot until interrupted."""
     from bot.app import build_application
@@ -212,6 +248,7 @@ ASYNC_COMMANDS = {
     "roles": cmd_roles,
     "invite": cmd_invite,
     "backup": cmd_backup,
+    "report": cmd_report,
 }
 
 

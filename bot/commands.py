@@ -52,6 +52,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("inbox", Role.STAFF),
     CommandSpec("newpoll", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
+    CommandSpec("summary", Role.COORDINATOR),
 )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.demo_complaints import play_complaints
 from bot.demo_hearings import play_hearings
 from bot.demo_polls import play_polls
+from bot.demo_reports import play_reports
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -133,8 +134,13 @@ async def run_demo(out: Path | None = None) -> Path:
         await play_complaints(harness, transcript)
         await play_polls(harness, transcript, folder)
 
+        await play_reports(harness, transcript, folder)
+
     text = transcript.text()
     (folder / "transcript.txt").write_text(text, encoding="utf-8")
     print(text)
-    print(f"Demo files are in {folder}: transcript.txt, qatysu-demo.db")
+    print(
+        f"Demo files are in {folder}: transcript.txt, qatysu-demo.db, staff-digest.txt, "
+        "the weekly summary (qatysu-*.xlsx, its CSV files and charts)"
+    )
     return folder

@@ -17,6 +17,8 @@ LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _OFFSET_RE = re.compile(r"^(\d{1,4})([hm])$")
+_SCHEDULE_RE = re.compile(r"^(daily|[a-z]{3}(?:,[a-z]{3})*) +([01]\d|2[0-3]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class SettingsError(Exception):
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
     flood_window_seconds: float = Field(default=10.0, gt=0)
     poll_reminder: timedelta = timedelta(hours=24)
     public_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    digest_schedule: str = "mon 09:00"
+    summary_schedule: str = "mon 09:00"
+    staff_chat_id: int | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -136,6 +141,19 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "must be dates separated by commas, e.g. 2026-05-27,2026-05-28"
                 ) from None
+        return value
+
+    @field_validator("digest_schedule", "summary_schedule")
+    @classmethod
+    def _schedule_shape(cls, value: str) -> str:
+        value = " ".join(value.strip().lower().split())
+        if value == "off":
+            return value
+        match = _SCHEDULE_RE.match(value)
+        days = match.group(1).split(",") if match else []
+        if not match or not all(day in WEEKDAYS or day == "daily" for day in days):
+            raise ValueError("must be days and a local time like 'mon 09:00', 'mon,thu 08:30', "
+                             "'daily 18:00', or 'off'")  # fmt: skip
         return value
 
     @property

@@ -22,6 +22,7 @@ from handlers import (
     poll_admin,
     polls,
     privacy,
+    reports,
     residents,
     session,
 )
@@ -54,6 +55,7 @@ def register_all(app: QatysuApp) -> None:
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
     inbox.register(app)  # also schedules the daily deadline check
+    reports.register(app)  # /summary, the workbook button; schedules digests and summaries
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)
     errors.register(app)

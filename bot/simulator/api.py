@@ -499,3 +499,38 @@ class BotApiSimulator(BaseRequest):
             photo = {"file_id": item["media"], "file_unique_id": "u", **self._MEDIA_FIELDS["photo"]}
             sent.append(self._new_message(chat_id, {}, photo=[photo]))
         return sent
+
+    # --- group chats (the staff chat of digests) ---------------------------------------------
+    def add_group(self, chat_id: int, title: str, *, forum: bool = False) -> None:
+        """Make a group the bot is a member of (kept with the users); a forum has topics."""
+        self.users[chat_id] = {"id": chat_id, "first_name": title, "title": title,
+                               "type": "supergroup", "is_forum": forum, "topics": {}}  # fmt: skip
+
+    async def api_getChat(self, params: Json) -> Json:
+        """Describe a chat: a group made by :meth:`add_group`, or a person's private chat."""
+        known = self.users[self._chat(params)]
+        gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        chat: Json = {"id": known["id"], "accent_color_id": 0, "max_reaction_count": 11,
+                      "accepted_gift_types": gifts}  # fmt: skip
+        if known.get("type") == "supergroup":
+            return {**chat, "type": "supergroup", "title": known["title"],
+                    "is_forum": known["is_forum"]}  # fmt: skip
+        return {**chat, "type": "private", "first_name": known["first_name"]}
+
+    async def api_createForumTopic(self, params: Json) -> Json:
+        """Open a topic in a forum group."""
+        chat = self.users[self._chat(params)]
+        if not chat.get("is_forum"):
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        thread_id = 1000 + len(chat["topics"])
+        chat["topics"][thread_id] = str(params["name"])
+        return {"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096}

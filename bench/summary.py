@@ -1,0 +1,291 @@
+"""Benchmark: the weekly summary of a large synthetic region, its time and its peak memory.
+
+Run: ``.venv/bin/python bench/summary.py [SCALE ...] [--weeks N]`` (default: 0.5 1 2, 52).
+
+At scale 1 a fresh database holds one region of 500 villages (25 districts), 200,000
+residents, 100,000 complaints and suggestions (with their answers), 1,000 public hearings with
+20,000 "I will come" answers and 2,000 questions, and 20 notices with 100,000 deliveries,
+spread over a year (``--weeks``; items past due mostly answered). For each scale the summary
+of the middle week for the whole region (workbook, CSV files, charts) is built by ``python -m
+bot report weekly`` in a child process, whose wall time, CPU time and peak resident memory
+(``os.wait4``) are printed; a second child times the queries and the files apart. Polls: 2,000
+with 1,000,000 votes and paper votes (``--no-polls`` leaves them out). Prints figures; asserts
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.appeals import CATEGORIES  # noqa: E402
+from bot.reports.week import Week  # noqa: E402
+from storage.db import Database  # noqa: E402
+
+WEEK = Week(2026, 48)
+WEEKS = 52  # by default the data spans a year, WEEK in its middle
+ZONE_OFFSET = timedelta(hours=5)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much of everything, at one scale."""
+
+    villages: int
+    residents: int
+    appeals: int
+    hearings: int
+    broadcasts: int = 20
+    polls: int = 0  # 2,000 at scale 1 with --polls
+    votes: int = 0  # 1,000,000 at scale 1 with --polls
+
+    @classmethod
+    def at(cls, scale: float, polls: bool) -> Sizes:
+        return cls(
+            villages=int(500 * scale), residents=int(200_000 * scale),
+            appeals=int(100_000 * scale), hearings=int(1_000 * scale),
+            polls=int(2_000 * scale) if polls else 0, votes=int(1_000_000 * scale) if polls else 0,
+        )  # fmt: skip
+
+
+def _stamp(start: datetime, rng: random.Random, weeks: int) -> str:
+    moment = start + timedelta(seconds=rng.randrange(weeks * 7 * 86400))
+    return moment.isoformat(timespec="seconds")
+
+
+def generate(path: Path, sizes: Sizes, weeks: int = WEEKS, seed: int = 6) -> float:
+    """Write the synthetic region; return the seconds it took."""
+    began = time.perf_counter()
+    asyncio.run(_migrate(path))
+    rng = random.Random(seed)
+    start = datetime(2026, 11, 23, tzinfo=UTC) - ZONE_OFFSET - timedelta(weeks=weeks // 2)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO regions VALUES ('bench', 'Бенч облысы', 'Бенч область', 'Bench')")
+    districts = max(1, sizes.villages // 20)
+    conn.executemany(
+        "INSERT INTO districts VALUES (?, 'bench', ?, ?, ?)",
+        [(f"b-{d}", f"{d}-аудан", f"{d}-район", f"District {d}") for d in range(districts)],
+    )
+    villages = [f"b-{v % districts}-{v}" for v in range(sizes.villages)]
+    conn.executemany(
+        "INSERT INTO villages VALUES (?, ?, ?, ?, ?)",
+        [(code, code.rsplit("-", 1)[0], f"Ауыл {i}", f"Село {i}", f"Village {i}")
+         for i, code in enumerate(villages)],
+    )  # fmt: skip
+    languages = ["kk", "kk", "ru", "ru", "en", None]
+    people = []
+    for i in range(sizes.residents):
+        created = _stamp(start, rng, weeks)
+        deleted = _stamp(start, rng, weeks) if i % 40 == 0 else None
+        people.append((i + 1, None if deleted else 10_000_000 + i, None if deleted else "Name",
+                       rng.choice(languages), rng.choice(villages), created, created, deleted,
+                       _stamp(start, rng, weeks) if i % 50 == 1 else None))  # fmt: skip
+    conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
+    hearing_rows, hearing_villages, rsvps = [], [], set()
+    for h in range(1, sizes.hearings + 1):
+        stamp = _stamp(start, rng, weeks)
+        status = rng.choice(["held", "held", "scheduled", "cancelled"])
+        hearing_rows.append((h, f"Тақырып {h}", stamp, "Клуб", "1.", status, 5001, stamp, stamp,
+                             40 if status == "held" else None,
+                             "Шешім" if status == "held" else None))  # fmt: skip
+        for code in rng.sample(villages, k=rng.randint(1, 3)):
+            hearing_villages.append((h, code))
+        rsvps |= {(h, rng.randrange(1, sizes.residents + 1), stamp) for _ in range(20)}
+    conn.executemany(
+        "INSERT INTO hearings (id, topic, starts_at, place, agenda, status, created_by, "
+        "created_at, updated_at, attendance, decisions) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        hearing_rows,
+    )
+    conn.executemany("INSERT OR IGNORE INTO hearing_villages VALUES (?, ?)", hearing_villages)
+    conn.executemany("INSERT OR IGNORE INTO hearing_rsvps VALUES (?, ?, ?)", list(rsvps))
+    appeals, events = [], []
+    statuses = ["new", "in_progress", "answered", "resolved", "rejected"]
+    for a in range(1, sizes.appeals + 1):
+        person = people[rng.randrange(sizes.residents)]
+        created = _stamp(start, rng, weeks)
+        question = a % 50 == 0 and sizes.hearings
+        kind = "question" if question else rng.choice(["complaint", "complaint", "suggestion"])
+        # Items past their due date were mostly answered; recent ones are mostly open.
+        recent = datetime.fromisoformat(created) > start + timedelta(weeks=weeks - 3)
+        status = rng.choice(statuses) if recent or rng.random() < 0.15 else rng.choice(statuses[2:])
+        due = (datetime.fromisoformat(created) + timedelta(days=21)).date().isoformat()
+        hearing = rng.randint(1, sizes.hearings) if question else None
+        appeals.append((a, 2026, a, kind, person[0], person[4], person[4],
+                        rng.choice(CATEGORIES), "text", f"k{a}", "ru", status, due, hearing,
+                        created, created))  # fmt: skip
+        if status in ("answered", "resolved", "rejected"):
+            answered = datetime.fromisoformat(created) + timedelta(hours=rng.randrange(2, 500))
+            events.append((a, status, answered.isoformat(timespec="seconds")))
+    conn.executemany(
+        "INSERT INTO appeals (id, year, seq, kind, person_id, village_code, "
+        "handler_village_code, category, text, text_key, language, status, due_on, hearing_id, "
+        "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        appeals,
+    )
+    conn.executemany(
+        "INSERT INTO appeal_events (appeal_id, action, actor_id, created_at) "
+        "VALUES (?, ?, 5001, ?)",
+        events,
+    )
+    for b in range(1, sizes.broadcasts + 1):
+        conn.execute(
+            "INSERT INTO broadcasts (id, kind, created_by, payload, status, created_at) "
+            "VALUES (?, 'notice', 5001, '{}', 'done', ?)",
+            (b, _stamp(start, rng, weeks)),
+        )
+        recipients = rng.sample(range(1, sizes.residents + 1), k=sizes.residents // 40)
+        conn.executemany(
+            "INSERT INTO outbox (broadcast_id, person_id, status) VALUES (?, ?, ?)",
+            [(b, p, rng.choice(["sent", "sent", "sent", "blocked"])) for p in recipients],
+        )
+    generate_polls(conn, sizes, villages, rng, start)
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+    return time.perf_counter() - began
+
+
+def generate_polls(
+    conn: sqlite3.Connection, sizes: Sizes, villages: list[str], rng: random.Random,
+    start: datetime,
+) -> None:  # fmt: skip
+    """Write ``sizes.polls`` polls (four options, one to three villages) and ``sizes.votes``
+    votes spread over them (one per person and poll), plus paper votes for a third of them."""
+    if not sizes.polls:
+        return
+    per_poll = max(1, sizes.votes // sizes.polls)
+    for p in range(1, sizes.polls + 1):
+        created = _stamp(start, rng, WEEKS)
+        closes = (datetime.fromisoformat(created) + timedelta(days=7)).isoformat()
+        conn.execute(
+            "INSERT INTO polls (id, question, max_choices, may_change, results_early, closes_at, "
+            "status, created_by, created_at, closed_at) VALUES (?, ?, 1, 0, 0, ?, 'closed', 5001, "
+            "?, ?)",
+            (p, f"Сұрақ {p}", closes, created, closes),
+        )
+        conn.executemany(
+            "INSERT INTO poll_options (poll_id, position, label) VALUES (?, ?, ?)",
+            [(p, n, f"Нұсқа {n + 1}") for n in range(4)],
+        )
+        places = rng.sample(villages, k=rng.randint(1, 3))
+        conn.executemany(
+            "INSERT INTO poll_villages (poll_id, village_code, registered) VALUES (?, ?, 400)",
+            [(p, code) for code in places],
+        )
+        voters = rng.sample(range(1, sizes.residents + 1), k=min(per_poll, sizes.residents))
+        conn.executemany(
+            "INSERT INTO poll_votes (poll_id, person_id, village_code, choices, voted_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(p, person, rng.choice(places), 1 << rng.randrange(4), created) for person in voters],
+        )
+        if p % 3 == 0:
+            conn.executemany(
+                "INSERT INTO poll_paper_votes (poll_id, village_code, position, votes, "
+                "entered_by, entered_at) VALUES (?, ?, ?, ?, 5001, ?)",
+                [(p, places[0], n, rng.randrange(20), closes) for n in range(4)],
+            )
+
+
+async def _migrate(path: Path) -> None:
+    db = Database(path)
+    await db.open()
+    await db.close()
+
+
+def measure(path: Path, out: Path) -> dict[str, float]:
+    """Build the summary in a child process: wall time, CPU time and peak memory."""
+    env = {**os.environ, "DATABASE_PATH": str(path), "MPLCONFIGDIR": str(out.parent / "mpl")}
+    command = [sys.executable, "-m", "bot", "report", "weekly", "--week", str(WEEK),
+               "--scope", "region:bench", "--out", str(out), "--language", "ru"]  # fmt: skip
+    began = time.perf_counter()
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - began
+    if status != 0:
+        raise SystemExit(f"the report failed with status {status}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"seconds": wall, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024}
+
+
+def phases(path: Path, out: Path) -> dict[str, float]:
+    """The same summary in-process after a warm-up: seconds of queries and of files."""
+    code = (
+        "import asyncio, json, time, sys\n"
+        "from pathlib import Path\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from bot.i18n import I18n\n"
+        "from bot.reports import data, scope\n"
+        "from bot.reports.files import write_report\n"
+        "from bot.reports.week import Week\n"
+        "from storage.db import Database\n"
+        "from storage.models import Scope, ScopeKind\n"
+        "import matplotlib.figure\n"
+        "async def main():\n"
+        "    zone = ZoneInfo('Asia/Almaty')\n"
+        "    db = Database(sys.argv[1]); await db.open()\n"
+        "    t0 = time.perf_counter()\n"
+        "    villages = await scope.villages_of(db, [Scope(ScopeKind.REGION, 'bench')])\n"
+        "    figures = await data.load(db, villages, Week.parse(sys.argv[3]), zone)\n"
+        "    t1 = time.perf_counter()\n"
+        "    write_report(I18n('ru', zone).get('ru'), figures, Path(sys.argv[2]))\n"
+        "    t2 = time.perf_counter()\n"
+        "    await db.close()\n"
+        "    print(json.dumps({'queries': t1 - t0, 'files': t2 - t1}))\n"
+        "asyncio.run(main())\n"
+    )
+    env = {**os.environ, "MPLCONFIGDIR": str(out.parent / "mpl")}
+    command = [sys.executable, "-c", code, str(path), str(out), str(WEEK)]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return dict(json.loads(result.stdout))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scales", nargs="*", type=float, default=[0.5, 1.0, 2.0])
+    parser.add_argument("--weeks", type=int, default=WEEKS, help="weeks the data spans")
+    parser.add_argument(
+        "--no-polls", action="store_true", help="leave out the 2,000 polls and 1,000,000 votes"
+    )
+    args = parser.parse_args()
+    print(
+        f"Weekly summary of {WEEK} for the whole region (workbook, 5 CSV files, charts); "
+        f"data spread over {args.weeks} weeks"
+    )
+    print(
+        "scale | villages | residents | complaints | hearings | wall s | CPU s | peak MB "
+        "| queries s | files s | (data generated in s)"
+    )
+    for scale in args.scales:
+        sizes = Sizes.at(scale, not args.no_polls)
+        with tempfile.TemporaryDirectory(prefix="qatysu-bench-") as folder:
+            path = Path(folder) / "bench.db"
+            generated = generate(path, sizes, args.weeks)
+            measure(path, Path(folder) / "warm.xlsx")  # the first run builds matplotlib's cache
+            run = measure(path, Path(folder) / "summary.xlsx")
+            split = phases(path, Path(folder) / "phases.xlsx")
+        print(f"{scale:>5} | {sizes.villages:>8,} | {sizes.residents:>9,} | {sizes.appeals:>10,} "
+              f"| {sizes.hearings:>8,} | {run['seconds']:>6.2f} | {run['cpu']:>5.2f} "
+              f"| {run['peak_mb']:>7.0f} "
+              f"| {split['queries']:>9.2f} | {split['files']:>7.2f} | ({generated:.1f})",
+              flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

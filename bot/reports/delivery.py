@@ -1,0 +1,335 @@
+"""Scheduled deliveries: the staff digest, the staff chat, the coordinators' weekly summary.
+
+Each run is a "slot": the local date it was due. Every delivery of a slot is claimed in the
+database before it is sent (``storage.reports.claim_delivery``), so a catch-up run at start, a
+job firing twice or a second worker never sends it again. A run missed while the bot was down
+goes out at start when it is still the same local day, and not later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import tempfile
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot import callbacks
+from bot.appeal_notices import translator_of
+from bot.context import QatysuApp, QatysuContext, Services
+from bot.i18n import Translator
+from bot.reports import data as report_data
+from bot.reports import digest, summary
+from bot.reports.files import ReportFiles
+from bot.reports.scope import scope_label
+from bot.reports.week import Week
+from bot.settings import WEEKDAYS
+from storage import reports as repo
+from storage import roles as roles_repo
+from storage import territory
+from storage.db import utcnow
+from storage.models import Role, RoleGrant, Scope, ScopeKind, Village
+
+_LOGGER = logging.getLogger(__name__)
+FEATURE = "rep"
+CATCH_UP_AFTER = timedelta(seconds=10)
+UPCOMING_DAYS = 14
+GROUP_INTERVAL = 3.1  # seconds between messages to the staff chat (Telegram: 20 a minute)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Days of the week (0 = Monday) and a local time."""
+
+    days: frozenset[int]
+    at: time
+
+    @classmethod
+    def parse(cls, text: str) -> Schedule | None:
+        """Read a validated setting (``mon 09:00``, ``mon,thu 08:30``, ``daily 18:00``, ``off``)."""
+        if text == "off":
+            return None
+        days, clock = text.split()
+        chosen = range(7) if days == "daily" else (WEEKDAYS.index(d) for d in days.split(","))
+        hours, minutes = clock.split(":")
+        return cls(frozenset(chosen), time(int(hours), int(minutes)))
+
+    @property
+    def ptb_days(self) -> tuple[int, ...]:
+        """The days as ``JobQueue.run_daily`` counts them (0 = Sunday)."""
+        return tuple(sorted((day + 1) % 7 for day in self.days))
+
+    def due_slot(self, now: datetime, zone: ZoneInfo) -> date | None:
+        """Today's local date when a run was due today and its time has passed, else None."""
+        local = now.astimezone(zone)
+        if local.weekday() in self.days and local.time() >= self.at:
+            return local.date()
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """How many deliveries a run made, and how many it found already made."""
+
+    sent: int = 0
+    already: int = 0
+    failed: int = 0
+
+
+def workbook_button(tr: Translator, week: Week) -> InlineKeyboardMarkup:
+    """The digest's button that sends the full workbook of the staff member's area."""
+    data = callbacks.build(FEATURE, "area", week.token)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(tr.t("report.digest.button"), callback_data=data)]]
+    )
+
+
+async def _send_text(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None,
+    thread_id: int | None = None,
+) -> bool:  # fmt: skip
+    """Send one message; wait out one 429; a chat that is gone is logged, not retried."""
+    for attempt in (1, 2):
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=thread_id)
+            return True
+        except RetryAfter as error:
+            if attempt == 2:
+                break
+            delay = error.retry_after
+            await asyncio.sleep(delay.total_seconds() if isinstance(delay, timedelta) else delay)
+        except (Forbidden, BadRequest) as error:
+            _LOGGER.info("Report not delivered to chat %s: %s", chat_id, error.message)
+            return False
+    return False
+
+
+def holders(grants: list[RoleGrant], role: Role) -> dict[int, list[Scope]]:
+    """The scopes of each holder of ``role``, by Telegram id."""
+    found: dict[int, list[Scope]] = defaultdict(list)
+    for grant in grants:
+        if grant.role is role:
+            found[grant.telegram_id].append(grant.scope)
+    return found
+
+
+async def send_digests(services: Services, bot: Bot, now: datetime | None = None) -> RunResult:
+    """Send each staff member the digest of their villages for the week that ended, once."""
+    now = now or utcnow()
+    zone = services.settings.zone
+    slot, week = now.astimezone(zone).date(), summary.last_week(now, zone)
+    db = services.db
+    staff = holders(await roles_repo.all_grants(db), Role.STAFF)
+    every = await territory.list_villages(db)
+    covered = {tid: [v for v in every if any(s.covers(v) for s in scopes)]
+               for tid, scopes in staff.items()}  # fmt: skip
+    wanted = {v.code for villages in covered.values() for v in villages}
+    chat_id = services.settings.staff_chat_id
+    if chat_id is not None and not wanted:  # a staff chat and no staff yet: every village
+        wanted = {v.code for v in every}
+    union = [v for v in every if v.code in wanted]
+    figures = await report_data.load(db, union, week, zone)
+    upcoming = await repo.hearings_upcoming(
+        db, figures.codes, now, now + timedelta(days=UPCOMING_DAYS)
+    )
+    sent = already = failed = 0
+    for telegram_id, villages in covered.items():
+        if not villages:
+            continue
+        if not await repo.claim_delivery(db, "digest", str(telegram_id), slot, str(week), now):
+            already += 1
+            continue
+        tr = await translator_of(services, telegram_id)
+        news = digest.news_by_village(figures, upcoming, [v.code for v in villages])
+        messages = digest.render(tr, figures, news)
+        ok = True
+        for index, text in enumerate(messages):
+            last = index == len(messages) - 1
+            markup = workbook_button(tr, week) if last else None
+            ok = await _send_text(bot, telegram_id, text, markup)
+            if not ok:
+                break
+        await repo.record_delivery(
+            db, "digest", str(telegram_id), slot, "sent" if ok else "failed", utcnow()
+        )
+        sent, failed = sent + ok, failed + (not ok)
+    if chat_id is not None:
+        await post_to_staff_chat(services, bot, chat_id, figures, upcoming, slot, now)
+    _LOGGER.info("Digests of %s: %d sent, %d failed, %d sent before", week, sent, failed, already)
+    return RunResult(sent=sent, already=already, failed=failed)
+
+
+async def _topic(
+    services: Services, bot: Bot, chat_id: int, village: Village, tr: Translator
+) -> int | None:
+    """The village's forum topic in the staff chat, made the first time it is needed."""
+    known = await repo.topic_of(services.db, chat_id, village.code)
+    if known is not None:
+        return known
+    name = tr.t("report.digest.topic", village=village.names.get(tr.language),
+                district=village.district_names.get(tr.language))[:128]  # fmt: skip
+    topic = await bot.create_forum_topic(chat_id, name)
+    await repo.remember_topic(services.db, chat_id, village.code, topic.message_thread_id, utcnow())
+    return topic.message_thread_id
+
+
+async def post_to_staff_chat(
+    services: Services, bot: Bot, chat_id: int, figures: report_data.ReportData,
+    upcoming: list[repo.HearingLine], slot: date, now: datetime,
+) -> int:  # fmt: skip
+    """One message per village with news in the staff chat (its own topic in a forum)."""
+    tr = services.i18n.get(None)
+    try:
+        chat = await bot.get_chat(chat_id)
+    except TelegramError as error:
+        _LOGGER.warning("Staff chat %s is not reachable: %s", chat_id, error.message)
+        return 0
+    posted = 0
+    for news in digest.news_by_village(figures, upcoming):
+        if news.quiet:
+            continue
+        village = news.figures.village
+        recipient = f"{chat_id}:{village.code}"
+        if not await repo.claim_delivery(
+            services.db, "group", recipient, slot, str(figures.week), now
+        ):
+            continue
+        if posted:
+            await asyncio.sleep(GROUP_INTERVAL)
+        thread_id = await _topic(services, bot, chat_id, village, tr) if chat.is_forum else None
+        text = digest.split([digest.title(tr, figures), digest.village_block(tr, news)])[0]
+        ok = await _send_text(bot, chat_id, text, thread_id=thread_id)
+        await repo.record_delivery(
+            services.db, "group", recipient, slot, "sent" if ok else "failed", utcnow()
+        )
+        posted += ok
+    return posted
+
+
+async def send_files(
+    bot: Bot, chat_id: int, tr: Translator, files: ReportFiles, caption: str, *, charts: bool = True
+) -> None:
+    """Send the workbook, the CSV files in one zip, and the charts as an album."""
+    await bot.send_document(chat_id, files.workbook.read_bytes(), filename=files.workbook.name,
+                            caption=caption[:1024])  # fmt: skip
+    if not charts:
+        return
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in files.csv_files:
+            bundle.write(path, path.name)
+    await bot.send_document(chat_id, archive.getvalue(),
+                            filename=files.workbook.with_suffix(".csv.zip").name)  # fmt: skip
+    if len(files.charts) == 1:
+        await bot.send_photo(chat_id, files.charts[0].read_bytes())
+    elif files.charts:
+        await bot.send_media_group(
+            chat_id,
+            [InputMediaPhoto(path.read_bytes(), filename=path.name) for path in files.charts],
+        )
+
+
+async def area_name(services: Services, tr: Translator, scope: Scope) -> str:
+    """A scope as a reader names it: "Karaganda Region", or "all regions"."""
+    db = services.db
+    if scope.kind is ScopeKind.ALL:
+        return tr.t("report.area.all")
+    if scope.kind is ScopeKind.REGION:
+        region = await territory.get_region(db, scope.code)
+        return region.names.get(tr.language) if region else scope.code
+    if scope.kind is ScopeKind.DISTRICT:
+        district = await territory.get_district(db, scope.code)
+        return district.names.get(tr.language) if district else scope.code
+    village = await territory.get_village(db, scope.code)
+    return village.names.get(tr.language) if village else scope.code
+
+
+async def deliver_summary(
+    services: Services, bot: Bot, chat_id: int, tr: Translator, scope: Scope, week: Week
+) -> None:
+    """Build one scope's summary of ``week`` and send it to ``chat_id``."""
+    area = await area_name(services, tr, scope)
+    with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
+        files = await summary.build_for_scope(services.db, tr, scope, week, Path(folder))
+        caption = tr.t("report.summary.caption", week=str(week), area=area)
+        await send_files(bot, chat_id, tr, files, caption)
+
+
+async def send_summaries(services: Services, bot: Bot, now: datetime | None = None) -> RunResult:
+    """Send each coordinator last week's summary of each of their scopes, once."""
+    now = now or utcnow()
+    zone = services.settings.zone
+    slot, week = now.astimezone(zone).date(), summary.last_week(now, zone)
+    sent = already = failed = 0
+    coordinators = holders(await roles_repo.all_grants(services.db), Role.COORDINATOR)
+    for telegram_id, scopes in coordinators.items():
+        for scope in scopes:
+            recipient = f"{telegram_id}:{scope_label(scope)}"
+            if not await repo.claim_delivery(
+                services.db, "summary", recipient, slot, str(week), now
+            ):
+                already += 1
+                continue
+            tr = await translator_of(services, telegram_id)
+            try:
+                await deliver_summary(services, bot, telegram_id, tr, scope, week)
+                outcome = "sent"
+            except (Forbidden, BadRequest) as error:
+                _LOGGER.info("Summary not delivered to %s: %s", telegram_id, error.message)
+                outcome = "failed"
+            await repo.record_delivery(services.db, "summary", recipient, slot, outcome, utcnow())
+            sent, failed = sent + (outcome == "sent"), failed + (outcome == "failed")
+    _LOGGER.info("Summaries of %s: %d sent, %d failed, %d sent before", week, sent, failed, already)
+    return RunResult(sent=sent, already=already, failed=failed)
+
+
+async def digest_job(context: QatysuContext) -> None:
+    """JobQueue callback: the staff digest."""
+    await send_digests(context.services, context.bot)
+
+
+async def summary_job(context: QatysuContext) -> None:
+    """JobQueue callback: the coordinators' weekly summary."""
+    await send_summaries(context.services, context.bot)
+
+
+async def catch_up(services: Services, bot: Bot, now: datetime) -> list[RunResult]:
+    """Send what was due earlier today and did not go out (the claims stop any repeat)."""
+    settings = services.settings
+    results = []
+    for setting, run in ((settings.digest_schedule, send_digests),
+                         (settings.summary_schedule, send_summaries)):  # fmt: skip
+        plan = Schedule.parse(setting)
+        if plan is not None and plan.due_slot(now, settings.zone) is not None:
+            results.append(await run(services, bot, now))
+    return results
+
+
+async def catch_up_job(context: QatysuContext) -> None:
+    """JobQueue callback at start: :func:`catch_up`."""
+    await catch_up(context.services, context.bot, utcnow())
+
+
+def schedule(app: QatysuApp) -> None:
+    """Schedule the digest and the summary (rebuilt at every start), and a catch-up run."""
+    services = app.bot_data.services
+    assert app.job_queue is not None and services is not None
+    zone = services.settings.zone
+    for name, setting, job in (
+        ("staff-digest", services.settings.digest_schedule, digest_job),
+        ("weekly-summary", services.settings.summary_schedule, summary_job),
+    ):
+        plan = Schedule.parse(setting)
+        if plan is not None:
+            app.job_queue.run_daily(
+                job, plan.at.replace(tzinfo=zone), days=plan.ptb_days, name=name
+            )
+    app.job_queue.run_once(catch_up_job, CATCH_UP_AFTER, name="reports-catch-up")

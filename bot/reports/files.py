@@ -1,0 +1,105 @@
+"""The report as files: an Excel workbook, the same tables as CSV, and PNG charts.
+
+The workbook is written by openpyxl in write-only mode, row by row, so memory stays bounded
+however many villages a region has. Everything here is blocking CPU work: async callers run
+:func:`write_report` in a thread.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from bot.i18n import Translator
+from bot.reports import charts
+from bot.reports.data import ReportData
+from bot.reports.sections import Cell, Table, tables
+
+_FORBIDDEN_IN_SHEET_TITLES = str.maketrans({c: " " for c in "[]:*?/\\"})
+_BOLD = Font(bold=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFiles:
+    """What :func:`write_report` wrote."""
+
+    workbook: Path
+    csv_files: list[Path]
+    charts: list[Path]
+
+    @property
+    def all(self) -> list[Path]:
+        """Every file, the workbook first."""
+        return [self.workbook, *self.csv_files, *self.charts]
+
+
+def write_workbook(sheets: Sequence[Table], path: Path, title: str) -> Path:
+    """Write one sheet per table, a bold frozen header row, percentages with one decimal."""
+    book = Workbook(write_only=True)
+    book.properties.title = title
+    book.properties.creator = "Qatysu"
+    for table in sheets:
+        sheet = book.create_sheet(table.title.translate(_FORBIDDEN_IN_SHEET_TITLES)[:31])
+        sheet.freeze_panes = "A2"
+        for index, header in enumerate(table.headers, start=1):
+            width = max(10, min(40, len(header) + 2))
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header_row = []
+        for header in table.headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = _BOLD
+            header_row.append(cell)
+        sheet.append(header_row)
+        for row in table.rows:
+            sheet.append([_cell(sheet, table, i, value) for i, value in enumerate(row)])
+    book.save(path)
+    return path
+
+
+def _cell(sheet: object, table: Table, index: int, value: Cell) -> object:
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd hh:mm"
+        return cell
+    if index in table.percent_columns and value is not None:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "0.0"
+        return cell
+    return value
+
+
+def write_csv(table: Table, path: Path) -> Path:
+    """Write one table as CSV (UTF-8 with a byte-order mark, so Excel reads Cyrillic)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(table.headers)
+        for row in table.rows:
+            writer.writerow([_csv_value(value) for value in row])
+    return path
+
+
+def _csv_value(value: Cell) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return value
+
+
+def write_report(tr: Translator, data: ReportData, workbook: Path) -> ReportFiles:
+    """Write the workbook at ``workbook``, and the CSV files and charts next to it."""
+    workbook.parent.mkdir(parents=True, exist_ok=True)
+    stem = Path(f"{workbook.with_suffix('')}")
+    sheets = tables(tr, data)
+    write_workbook(sheets, workbook, tr.t("report.title", week=str(data.week)))
+    csv_files = [write_csv(t, Path(f"{stem}-{t.key}.csv")) for t in sheets]
+    pictures = charts.draw_all(tr, data, stem)
+    return ReportFiles(workbook=workbook, csv_files=csv_files, charts=pictures)

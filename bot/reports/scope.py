@@ -1,0 +1,42 @@
+"""What part of the territory a report covers, and the villages in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from storage import territory
+from storage.db import Database
+from storage.models import Scope, ScopeKind, Village
+
+
+def parse_scope(text: str) -> Scope:
+    """Read ``all``, ``region:CODE``, ``district:CODE`` or ``village:CODE``."""
+    kind, _, code = text.strip().partition(":")
+    try:
+        scope_kind = ScopeKind(kind)
+    except ValueError:
+        raise ValueError(f"{text!r}: use all, region:CODE, district:CODE or village:CODE") from None
+    if (scope_kind is ScopeKind.ALL) != (code == ""):
+        raise ValueError(f"{text!r}: all takes no code, the others need one")
+    return Scope(scope_kind, code)
+
+
+def scope_label(scope: Scope) -> str:
+    """A file-name-safe label: ``all`` or the code."""
+    return "all" if scope.kind is ScopeKind.ALL else scope.code
+
+
+async def scope_exists(db: Database, scope: Scope) -> bool:
+    """Whether the scope's region, district or village exists."""
+    lookup = {
+        ScopeKind.VILLAGE: territory.get_village,
+        ScopeKind.DISTRICT: territory.get_district,
+        ScopeKind.REGION: territory.get_region,
+    }.get(scope.kind)
+    return lookup is None or await lookup(db, scope.code) is not None
+
+
+async def villages_of(db: Database, scopes: Iterable[Scope]) -> list[Village]:
+    """Every village any of ``scopes`` covers, by code."""
+    chosen = list(scopes)
+    return [v for v in await territory.list_villages(db) if any(s.covers(v) for s in chosen)]

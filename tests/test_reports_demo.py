@@ -1,0 +1,35 @@
+"""The demo ends with the staff digest and the weekly summary files in its folder."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.demo import run_demo
+
+
+def test_demo_writes_the_digest_and_the_weekly_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = asyncio.run(run_demo(tmp_path / "demo"))
+    transcript = (folder / "transcript.txt").read_text(encoding="utf-8")
+    assert "bot → Ерлан (әкімдік) ◂ 📊 Ауылдарыңыздың апталық шолуы" in transcript
+    assert "📨 1 жаңа шағым: Жолдар 1" in transcript
+    assert "Дина (үйлестіруші) ▸ taps [Осы апта" in transcript
+    digest = (folder / "staff-digest.txt").read_text(encoding="utf-8")
+    assert "🏡 Осакаровка (Осакаров ауданы)" in digest
+    workbooks = list(folder.glob("qatysu-*-krg.xlsx"))
+    assert len(workbooks) == 1
+    stem = workbooks[0].with_suffix("")
+    for suffix in ("overview.csv", "appeals.csv", "polls.csv", "hearings.csv",
+                   "participation.csv", "participation.png", "categories.png"):  # fmt: skip
+        assert Path(f"{stem}-{suffix}").exists(), suffix
+    book = load_workbook(workbooks[0], read_only=True)
+    assert book.sheetnames == ["Шолу", "Шағымдар мен ұсыныстар", "Сауалнамалар",
+                               "Қоғамдық тыңдаулар", "Қатысу"]  # fmt: skip
+    for path in folder.glob("qatysu-*.csv"):
+        assert "Иван" not in path.read_text(encoding="utf-8-sig")
+    capsys.readouterr()
