@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import ClientSession
@@ -67,13 +69,37 @@ async def file_a_complaint(resident: SimUser) -> None:
     assert resident.last_text.startswith("✅ Шағымыңыз #")
 
 
+async def vote_in_a_poll(staff: SimUser, resident: SimUser) -> None:
+    """Staff publish a poll by /newpoll; the resident votes; a second tap changes nothing."""
+    closing = datetime.now(ZoneInfo("Asia/Almaty")) + timedelta(days=3)
+    await staff.send("/newpoll")
+    await staff.send("Что ремонтировать в первую очередь?")
+    await staff.send("Дорога до школы\nВодопровод")
+    await staff.tap("Один вариант")
+    await staff.tap("Осакаровка")
+    await staff.tap("Готово ›")
+    await staff.send(closing.strftime("%d.%m.%Y 18:30"))
+    await staff.tap("Нет, первый голос окончательный")
+    await staff.tap("Только после завершения")
+    await staff.tap("📤 Опубликовать")
+    for _ in range(100):  # the announcement goes out through the broadcast engine
+        if any("Что ремонтировать" in text for text in resident.texts):
+            break
+        await asyncio.sleep(0.1)
+    answer = await resident.tap("Дорога до школы")
+    assert answer is not None and answer["text"] == "✅ Дауысыңыз есептелді."
+    poll_message = next(m for m in resident.messages if "Что ремонтировать" in m.get("text", ""))
+    assert "✅ Сіздің дауысыңыз: Дорога до школы" in poll_message["text"]
+    again = await resident.tap_data("v1:poll:v:1:2", poll_message)  # a second, forged tap
+    assert again is not None and again["show_alert"]  # refused: the first vote stays
+
+
 async def walk_a_resident(server: SimServer) -> None:
     """A resident joins and files a complaint; the district's staff hear of it."""
     staff = server.person(STAFF_ID, "Ерлан", "ru")
     aigerim = server.person(1101, "Айгерім", "kk")
     await onboard_by_buttons(aigerim)
-    # --- VOTE (issue 6, polls): the resident votes in their village's poll here, once polls
-    # land: staff open a poll, `aigerim.tap(<option>)`, assert the vote is stored once. ---
+    await vote_in_a_poll(staff, aigerim)
     await file_a_complaint(aigerim)
     assert any(POTHOLE in text for text in staff.texts)  # the staff notice
     sends = server.sim.calls_to("sendMessage")
@@ -98,6 +124,15 @@ async def test_polling_over_http_onboarding_and_a_complaint(tmp_path: Path) -> N
         polls = server.sim.calls_to("getUpdates")
         assert polls and max(int(c.params.get("offset", 0)) for c in polls) > 1
     assert await stored_appeals(settings) == [(POTHOLE, 1101)]
+    assert await stored_votes(settings) == [(1101, 1)]
+
+
+async def stored_votes(settings: Settings) -> list[tuple[int, int]]:
+    rows = await query(
+        settings,
+        "SELECT p.telegram_id, v.choices FROM poll_votes v JOIN people p ON p.id = v.person_id",
+    )
+    return [(row[0], row[1]) for row in rows]
 
 
 def webhook_settings(port: int) -> dict[str, object]:
@@ -124,6 +159,7 @@ async def test_webhook_over_http_onboarding_and_a_complaint(tmp_path: Path) -> N
         assert server.webhook_answers and set(server.webhook_answers) == {200}
         assert server.sim.calls_to("getUpdates") == []
     assert await stored_appeals(settings) == [(POTHOLE, 1101)]
+    assert await stored_votes(settings) == [(1101, 1)]
 
 
 async def test_a_webhook_request_without_the_secret_is_refused_and_has_no_effect(
