@@ -350,6 +350,7 @@ async def drop(update: Update, context: QatysuContext) -> int:
 def register(app: QatysuApp) -> None:
     """Register the staff's hearing list and the change dialog."""
     text = filters.TEXT & ~filters.COMMAND
+    day_steps, time_steps = when_picker.date_and_time_steps(FEATURE, take_date, take_time)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
@@ -361,12 +362,8 @@ def register(app: QatysuApp) -> None:
                 tap(FEATURE, record_outcome, "outcome"),
             ],
             states={
-                DATE: [tap(FEATURE, take_date, "day"), MessageHandler(text, take_date)],
-                TIME: [
-                    tap(FEATURE, take_time, "at"),
-                    tap(FEATURE, take_date, "day"),
-                    MessageHandler(text, take_time),
-                ],
+                DATE: day_steps,
+                TIME: time_steps,
                 PLACE: [MessageHandler(text, take_place)],
                 PIN: [
                     tap(FEATURE, take_pin, "nopin"),

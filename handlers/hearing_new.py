@@ -238,6 +238,7 @@ async def cancel(update: Update, context: QatysuContext) -> int:
 def register(app: QatysuApp) -> None:
     """Register the /newhearing dialog."""
     text = filters.TEXT & ~filters.COMMAND
+    day_steps, time_steps = when_picker.date_and_time_steps(FEATURE, take_date, take_time)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
@@ -245,12 +246,8 @@ def register(app: QatysuApp) -> None:
             entry_points=[CommandHandler("newhearing", start)],
             states={
                 TOPIC: [MessageHandler(text, take_topic)],
-                DATE: [tap(FEATURE, take_date, "day"), MessageHandler(text, take_date)],
-                TIME: [
-                    tap(FEATURE, take_time, "at"),
-                    tap(FEATURE, take_date, "day"),
-                    MessageHandler(text, take_time),
-                ],
+                DATE: day_steps,
+                TIME: time_steps,
                 PLACE: [MessageHandler(text, take_place)],
                 PIN: [
                     tap(FEATURE, take_pin, "nopin"),

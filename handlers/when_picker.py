@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import MessageHandler, filters
 
 from bot import callbacks
+from bot.context import QatysuContext
 from bot.i18n import Translator
+from handlers.dialogs import Step, tap
+
+Take = Callable[[Update, QatysuContext], Coroutine[Any, Any, int]]
 
 DAYS_SHOWN = 14
 TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "15:00", "16:00", "17:00", "18:00", "19:00")
@@ -91,3 +98,18 @@ async def read_time(update: Update) -> time | None:
         await update.callback_query.answer()
         return parse_time_button(callbacks.parse(update.callback_query.data).arg(0))
     return parse_typed_time(update.effective_message.text if update.effective_message else None)
+
+
+def date_and_time_steps(
+    feature: str, take_date: Take, take_time: Take
+) -> tuple[list[Step], list[Step]]:
+    """The handlers of a dialog's day step and time step (tapped or typed; a day can be changed
+    at the time step)."""
+    typed = filters.TEXT & ~filters.COMMAND
+    day: list[Step] = [tap(feature, take_date, "day"), MessageHandler(typed, take_date)]
+    moment: list[Step] = [
+        tap(feature, take_time, "at"),
+        tap(feature, take_date, "day"),
+        MessageHandler(typed, take_time),
+    ]
+    return day, moment
