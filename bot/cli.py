@@ -19,6 +19,8 @@ from storage import territory
 from storage.db import Database, utcnow
 from storage.models import Role, Scope, ScopeKind
 
+# my_chat_member tells when a resident blocks the bot (or unblocks it) before a broadcast fails.
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 EXIT_SETTINGS = 2
 EXIT_INPUT = 1
 
@@ -236,10 +238,10 @@ def cmd_run(settings: Settings) -> None:
             url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
             secret_token=secret,
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=ALLOWED_UPDATES,
         )
     else:
-        app.run_polling(allowed_updates=["message", "callback_query"])
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 ASYNC_COMMANDS = {

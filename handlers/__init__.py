@@ -15,6 +15,7 @@ from handlers import (
     inbox,
     inbox_dialogs,
     language,
+    membership,
     menu,
     my_appeals,
     newpoll,
@@ -56,6 +57,7 @@ def register_all(app: QatysuApp) -> None:
     residents.register(app)
     inbox.register(app)  # also schedules the daily deadline check
     reports.register(app)  # /summary, the workbook button; schedules digests and summaries
+    membership.register(app)  # a resident blocking the bot
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)
     errors.register(app)

@@ -48,6 +48,14 @@ async def ensure_person(db: Database, telegram_id: int, first_name: str | None) 
     return created
 
 
+async def mark_blocked(db: Database, person_id: int) -> None:
+    """The person blocked the bot: broadcasts skip them until they come back."""
+    await db.execute_write(
+        "UPDATE people SET blocked_at = ? WHERE id = ? AND blocked_at IS NULL",
+        (to_db_time(utcnow()), person_id),
+    )
+
+
 async def unblock(db: Database, person_id: int) -> None:
     """Someone who blocked the bot wrote again: reach them again."""
     await db.execute_write("UPDATE people SET blocked_at = NULL WHERE id = ?", (person_id,))

@@ -234,3 +234,34 @@ async def test_broadcast_resumes_after_a_crash_and_loses_nobody(tmp_path: Path) 
     assert min(counts) == 1  # nobody lost
     assert sum(counts) - 40 <= 2  # only what was in flight at the kill may go twice
     await bot.stop()
+
+
+async def test_blocking_the_bot_is_remembered_before_any_broadcast(bot: Harness) -> None:
+    from bot.simulator.api import BotApiSimulator, now
+
+    await residents(bot, "krg-osakarovka-molodezhny", range(101, 103))
+    me = bot.user(101, "R101", "ru")
+
+    def member(status: str) -> Json:
+        found: Json = {"user": BotApiSimulator.bot_user(), "status": status}
+        if status == "kicked":
+            found["until_date"] = 0
+        return found
+
+    def membership(old: str, new: str) -> Json:
+        return bot.sim.make_update(
+            {
+                "my_chat_member": {
+                    "chat": {"id": 101, "type": "private", "first_name": "R101"},
+                    "from": me.as_json(),
+                    "date": now(),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
+            }
+        )
+
+    await bot.deliver(membership("member", "kicked"))
+    assert await repo.count_audience(db_of(bot), ["krg-osakarovka-molodezhny"]) == 1
+    await bot.deliver(membership("kicked", "member"))
+    assert await repo.count_audience(db_of(bot), ["krg-osakarovka-molodezhny"]) == 2
