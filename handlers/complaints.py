@@ -22,6 +22,7 @@ from bot import appeals, callbacks
 from bot.appeals import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused, IntakeDraft
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
+from handlers.keyboards import button
 from storage import drafts, territory
 from storage.appeals import Kind
 
@@ -29,10 +30,6 @@ CATEGORY, TEXT, ATTACH, SUMMARY = range(4)
 FEATURE = "cmp"
 DIALOG = "complaint"
 END = ConversationHandler.END
-
-
-def _button(tr: Translator, key: str, action: str, *args: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(tr.t(key), callback_data=callbacks.build(FEATURE, action, *args))
 
 
 def category_keyboard(tr: Translator) -> InlineKeyboardMarkup:
@@ -44,7 +41,7 @@ def category_keyboard(tr: Translator) -> InlineKeyboardMarkup:
         for code in CATEGORIES
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button(tr, "complaint.button_cancel", "cancel")])
+    rows.append([button(tr.t("complaint.button_cancel"), FEATURE, "cancel")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -52,8 +49,8 @@ def attach_keyboard(tr: Translator) -> InlineKeyboardMarkup:
     """Next and Cancel, under the request for photos, voice and location."""
     return InlineKeyboardMarkup(
         [
-            [_button(tr, "complaint.button_next", "next")],
-            [_button(tr, "complaint.button_cancel", "cancel")],
+            [button(tr.t("complaint.button_next"), FEATURE, "next")],
+            [button(tr.t("complaint.button_cancel"), FEATURE, "cancel")],
         ]
     )
 
@@ -63,11 +60,11 @@ def summary_keyboard(tr: Translator, draft: IntakeDraft) -> InlineKeyboardMarkup
     hide = "complaint.button_show_name" if draft.hide_name else "complaint.button_hide_name"
     return InlineKeyboardMarkup(
         [
-            [_button(tr, "complaint.button_send", "send")],
-            [_button(tr, hide, "hide")],
+            [button(tr.t("complaint.button_send"), FEATURE, "send")],
+            [button(tr.t(hide), FEATURE, "hide")],
             [
-                _button(tr, "complaint.button_edit", "edit"),
-                _button(tr, "complaint.button_cancel", "cancel"),
+                button(tr.t("complaint.button_edit"), FEATURE, "edit"),
+                button(tr.t("complaint.button_cancel"), FEATURE, "cancel"),
             ],
         ]
     )
@@ -305,10 +302,10 @@ async def edit_menu(update: Update, context: QatysuContext) -> int:
     await update.callback_query.answer()
     markup = InlineKeyboardMarkup(
         [
-            [_button(tr, "complaint.edit_category", "ed", "cat")],
-            [_button(tr, "complaint.edit_text", "ed", "text")],
-            [_button(tr, "complaint.edit_attachments", "ed", "att")],
-            [_button(tr, "button.back", "ed", "back")],
+            [button(tr.t("complaint.edit_category"), FEATURE, "ed", "cat")],
+            [button(tr.t("complaint.edit_text"), FEATURE, "ed", "text")],
+            [button(tr.t("complaint.edit_attachments"), FEATURE, "ed", "att")],
+            [button(tr.t("button.back"), FEATURE, "ed", "back")],
         ]
     )
     await _show(update, tr.t("complaint.edit_what"), markup)

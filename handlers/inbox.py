@@ -17,6 +17,7 @@ from bot.auth import authorize_village, load_access, refuse, requires
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers import keyboards
+from handlers.keyboards import button
 from storage import appeals as repo
 from storage import territory
 from storage.appeals import ACTIVE, Appeal, Status
@@ -24,10 +25,6 @@ from storage.models import Role, Village
 
 FEATURE = "inb"
 STATUSES = ("new", "in_progress", "overdue", "answered", "resolved", "rejected")
-
-
-def _button(tr: Translator, label: str, action: str, *args: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.build(FEATURE, action, *args))
 
 
 async def authorize_appeal(update: Update, context: QatysuContext, appeal_id: int) -> Appeal | None:
@@ -51,20 +48,20 @@ def actions_keyboard(tr: Translator, appeal: Appeal) -> InlineKeyboardMarkup:
     """The actions the item's status allows, and the way back to the inbox."""
     rows: list[list[InlineKeyboardButton]] = []
     if appeal.status is Status.NEW:
-        rows.append([_button(tr, tr.t("inbox.take"), "take", appeal.id)])
+        rows.append([button(tr.t("inbox.take"), FEATURE, "take", appeal.id)])
     if appeal.status in ACTIVE:
         rows += [
             [
-                _button(tr, tr.t("inbox.answer"), "ans", appeal.id),
-                _button(tr, tr.t("inbox.resolve"), "res", appeal.id),
+                button(tr.t("inbox.answer"), FEATURE, "ans", appeal.id),
+                button(tr.t("inbox.resolve"), FEATURE, "res", appeal.id),
             ],
             [
-                _button(tr, tr.t("inbox.reject"), "rej", appeal.id),
-                _button(tr, tr.t("inbox.forward"), "fwd", appeal.id),
+                button(tr.t("inbox.reject"), FEATURE, "rej", appeal.id),
+                button(tr.t("inbox.forward"), FEATURE, "fwd", appeal.id),
             ],
-            [_button(tr, tr.t("inbox.extend"), "ext", appeal.id)],
+            [button(tr.t("inbox.extend"), FEATURE, "ext", appeal.id)],
         ]
-    rows.append([_button(tr, tr.t("inbox.back"), "home")])
+    rows.append([button(tr.t("inbox.back"), FEATURE, "home")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -104,7 +101,7 @@ async def inbox(update: Update, context: QatysuContext) -> None:
     for status in STATUSES:
         count = await repo.count_in_scopes(context.services.db, scopes, status, None, today)
         label = tr.t("inbox.status_count", status=tr.t(f"appeal.status.{status}"), count=count)
-        rows.append([_button(tr, label, "list", status, "all", 0)])
+        rows.append([button(label, FEATURE, "list", status, "all", 0)])
     markup = InlineKeyboardMarkup(rows)
     if (
         update.callback_query is not None
@@ -142,16 +139,16 @@ async def list_items(update: Update, context: QatysuContext) -> None:
         village = await territory.get_village(db, appeal.village_code)
         name = village.names.get(tr.language) if village else appeal.village_code
         label = f"{texts.list_label(tr, appeal, today)} · {name}"
-        rows.append([_button(tr, label, "open", appeal.id)])
+        rows.append([button(label, FEATURE, "open", appeal.id)])
     arrows = []
     if page > 0:
-        arrows.append(_button(tr, tr.t("button.prev_page"), "list", status, category, page - 1))
+        arrows.append(button(tr.t("button.prev_page"), FEATURE, "list", status, category, page - 1))
     if page < pages - 1:
-        arrows.append(_button(tr, tr.t("button.next_page"), "list", status, category, page + 1))
+        arrows.append(button(tr.t("button.next_page"), FEATURE, "list", status, category, page + 1))
     if arrows:
         rows.append(arrows)
-    rows.append([_button(tr, tr.t("inbox.by_category"), "cats", status)])
-    rows.append([_button(tr, tr.t("inbox.back"), "home")])
+    rows.append([button(tr.t("inbox.by_category"), FEATURE, "cats", status)])
+    rows.append([button(tr.t("inbox.back"), FEATURE, "home")])
     title = tr.t(
         "inbox.list_title",
         status=tr.t(f"appeal.status.{status}"),
@@ -176,8 +173,8 @@ async def choose_category(update: Update, context: QatysuContext) -> None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
     await query.answer()
-    buttons = [_button(tr, tr.t("inbox.all_categories"), "list", status, "all", 0)]
-    buttons += [_button(tr, texts.category(tr, c), "list", status, c, 0) for c in CATEGORIES]
+    buttons = [button(tr.t("inbox.all_categories"), FEATURE, "list", status, "all", 0)]
+    buttons += [button(texts.category(tr, c), FEATURE, "list", status, c, 0) for c in CATEGORIES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     await query.edit_message_text(
         tr.t("inbox.choose_category"), reply_markup=InlineKeyboardMarkup(rows)
@@ -256,8 +253,8 @@ async def ask_forward(update: Update, context: QatysuContext) -> None:
     )
     rows = [[InlineKeyboardButton(label, callback_data=data)] for label, data in choices[:20]]
     if appeal.level == "village":
-        rows.insert(0, [_button(tr, tr.t("inbox.to_district"), "fwdd", appeal.id)])
-    rows.append([_button(tr, tr.t("button.back"), "card", appeal.id)])
+        rows.insert(0, [button(tr.t("inbox.to_district"), FEATURE, "fwdd", appeal.id)])
+    rows.append([button(tr.t("button.back"), FEATURE, "card", appeal.id)])
     await query.edit_message_text(
         tr.t("inbox.forward_where", number=texts.number(appeal)),
         reply_markup=InlineKeyboardMarkup(rows),
@@ -306,13 +303,13 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
     calendar = appeals.calendar(context.services)
     rows = [
         [
-            _button(
-                tr,
+            button(
                 tr.t(
                     "inbox.extend_by",
                     days=days,
                     due=tr.date(calendar.add_working_days(appeal.due_on, days)),
                 ),
+                FEATURE,
                 "extd",
                 appeal.id,
                 days,
@@ -320,7 +317,7 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
         ]
         for days in EXTENSIONS
     ]
-    rows.append([_button(tr, tr.t("button.back"), "card", appeal.id)])
+    rows.append([button(tr.t("button.back"), FEATURE, "card", appeal.id)])
     await query.edit_message_text(
         tr.t("inbox.extend_how_long", number=texts.number(appeal), due=tr.date(appeal.due_on)),
         reply_markup=InlineKeyboardMarkup(rows),

@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -28,6 +28,7 @@ from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers import village_picker
+from handlers.keyboards import button
 from storage import broadcasts as broadcasts_repo
 from storage import drafts
 from storage.db import from_db_time, to_db_time, utcnow
@@ -41,10 +42,6 @@ QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = ran
 END = ConversationHandler.END
 Step = Callable[[Update, QatysuContext], Coroutine[Any, Any, object]]
 CLOSING_DAYS = (1, 3, 7)
-
-
-def _button(label: str, action: str, *args: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.build(FEATURE, action, *args))
 
 
 async def _save(context: QatysuContext, user_id: int, **values: object) -> Draft:
@@ -89,8 +86,8 @@ async def take_options(update: Update, context: QatysuContext) -> int:
         return OPTIONS
     await _save(context, update.effective_user.id, options=options)
     markup = InlineKeyboardMarkup(
-        [[_button(tr.t("poll.kind_single"), "kind", 1)],
-         [_button(tr.t("poll.kind_multiple"), "kind", 0)]]
+        [[button(tr.t("poll.kind_single"), FEATURE, "kind", 1)],
+         [button(tr.t("poll.kind_multiple"), FEATURE, "kind", 0)]]
     )  # fmt: skip
     await message.reply_text(tr.t("poll.ask_kind"), reply_markup=markup)
     return KIND
@@ -116,7 +113,7 @@ async def take_kind(update: Update, context: QatysuContext) -> int:
         return VILLAGES
     draft = await drafts.load(context.services.db, user_id, DIALOG)
     count = len(draft.get("options", []))
-    buttons = [_button(str(n), "max", n) for n in range(2, count + 1)]
+    buttons = [button(str(n), FEATURE, "max", n) for n in range(2, count + 1)]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     await context.bot.send_message(
         update.effective_chat.id, tr.t("poll.ask_max"), reply_markup=InlineKeyboardMarkup(rows)
@@ -149,7 +146,7 @@ async def ask_closing(update: Update, context: QatysuContext) -> int:
     zone = context.services.settings.zone
     now = utcnow()
     rows = [
-        [_button(tr.datetime(polls.closing_in(days, zone, now)), "in", days)]
+        [button(tr.datetime(polls.closing_in(days, zone, now)), FEATURE, "in", days)]
         for days in CLOSING_DAYS
     ]
     example = polls.closing_in(3, zone, now).strftime("%d.%m.%Y %H:%M")
@@ -166,7 +163,10 @@ async def _closing_chosen(update: Update, context: QatysuContext, moment: dateti
     tr = context.tr
     await _save(context, update.effective_user.id, closes_at=to_db_time(moment))
     markup = InlineKeyboardMarkup(
-        [[_button(tr.t("poll.change_yes"), "chg", 1)], [_button(tr.t("poll.change_no"), "chg", 0)]]
+        [
+            [button(tr.t("poll.change_yes"), FEATURE, "chg", 1)],
+            [button(tr.t("poll.change_no"), FEATURE, "chg", 0)],
+        ]
     )
     await context.bot.send_message(
         update.effective_chat.id, tr.t("poll.ask_change"), reply_markup=markup
@@ -203,8 +203,8 @@ async def take_change(update: Update, context: QatysuContext) -> int:
     await _save(context, update.effective_user.id, may_change=may_change == "1")
     markup = InlineKeyboardMarkup(
         [
-            [_button(tr.t("poll.show_early"), "show", 1)],
-            [_button(tr.t("poll.show_late"), "show", 0)],
+            [button(tr.t("poll.show_early"), FEATURE, "show", 1)],
+            [button(tr.t("poll.show_late"), FEATURE, "show", 0)],
         ]
     )
     await context.bot.send_message(
@@ -265,7 +265,12 @@ async def take_show(update: Update, context: QatysuContext) -> int:
     names = ", ".join(v.names.get(tr.language) for v in villages if v.code in new.village_codes)
     count = await broadcasts_repo.count_audience(context.services.db, new.village_codes)
     markup = InlineKeyboardMarkup(
-        [[_button(tr.t("poll.publish"), "go"), _button(tr.t("poll.cancel"), "cancel")]]
+        [
+            [
+                button(tr.t("poll.publish"), FEATURE, "go"),
+                button(tr.t("poll.cancel"), FEATURE, "cancel"),
+            ]
+        ]
     )
     await context.bot.send_message(chat_id, summary(tr, new, count, names), reply_markup=markup)
     return CONFIRM

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -25,6 +25,7 @@ from bot import poll_texts as texts
 from bot.auth import authorize_village, load_access, refuse, requires
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
+from handlers.keyboards import button
 from handlers.polls import send_results
 from storage import drafts, territory
 from storage import polls as repo
@@ -38,10 +39,6 @@ PAPER_VILLAGE, PAPER_COUNTS = range(2)
 END = ConversationHandler.END
 LISTED = 15
 MAX_PAPER = 100_000
-
-
-def _button(label: str, action: str, *args: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.build(FEATURE, action, *args))
 
 
 async def _village_names(context: QatysuContext, codes: tuple[str, ...]) -> str:
@@ -95,8 +92,11 @@ async def list_area(update: Update, context: QatysuContext) -> None:
     found = await repo.in_villages(context.services.db, codes, LISTED)
     rows = [
         [
-            _button(
-                ("🟢 " if p.status == "open" else "⚪ ") + texts.clip(p.question, 50), "card", p.id
+            button(
+                ("🟢 " if p.status == "open" else "⚪ ") + texts.clip(p.question, 50),
+                FEATURE,
+                "card",
+                p.id,
             )
         ]
         for p in found
@@ -134,11 +134,11 @@ def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
     tr = context.tr
     rows = []
     if poll.status == "open":
-        rows.append([_button(tr.t("poll.paper_button"), "paper", poll.id)])
-        rows.append([_button(tr.t("poll.close_button"), "close", poll.id)])
+        rows.append([button(tr.t("poll.paper_button"), FEATURE, "paper", poll.id)])
+        rows.append([button(tr.t("poll.close_button"), FEATURE, "close", poll.id)])
     else:
-        rows.append([_button(tr.t("poll.results_button"), "res", poll.id)])
-    rows.append([_button(tr.t("button.back"), "list")])
+        rows.append([button(tr.t("poll.results_button"), FEATURE, "res", poll.id)])
+    rows.append([button(tr.t("button.back"), FEATURE, "list")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -187,8 +187,8 @@ async def ask_close(update: Update, context: QatysuContext) -> None:
     await query.answer()
     markup = InlineKeyboardMarkup(
         [
-            [_button(tr.t("poll.close_yes"), "closeok", poll.id)],
-            [_button(tr.t("poll.close_no"), "card", poll.id)],
+            [button(tr.t("poll.close_yes"), FEATURE, "closeok", poll.id)],
+            [button(tr.t("poll.close_no"), FEATURE, "card", poll.id)],
         ]
     )
     await query.edit_message_text(
@@ -239,8 +239,8 @@ async def paper_start(update: Update, context: QatysuContext) -> int:
     for code in covered:
         village = await territory.get_village(context.services.db, code)
         label = village.names.get(tr.language) if village else code
-        rows.append([_button(label, "pv", poll.id, code)])
-    rows.append([_button(tr.t("poll.cancel"), "pcancel")])
+        rows.append([button(label, FEATURE, "pv", poll.id, code)])
+    rows.append([button(tr.t("poll.cancel"), FEATURE, "pcancel")])
     await query.edit_message_text(
         tr.t("poll.paper_which_village"), reply_markup=InlineKeyboardMarkup(rows)
     )

@@ -21,6 +21,7 @@ from bot.broadcast import Outgoing, preview_of
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
 from bot.poll_broadcasts import render_results
+from handlers.keyboards import button
 from storage import polls as repo
 from storage import territory
 from storage.db import utcnow
@@ -140,19 +141,15 @@ async def list_polls(update: Update, context: QatysuContext) -> None:
         for poll in open_polls:
             mark = "✅ " if poll.id in mine else "🗳 "
             label = mark + texts.clip(poll.question, 50)
-            rows.append([_button(label, FEATURE, "open", poll.id)])
+            rows.append([button(label, FEATURE, "open", poll.id)])
         for poll in closed:
-            rows.append([_button("📊 " + texts.clip(poll.question, 50), FEATURE, "res", poll.id)])
+            rows.append([button("📊 " + texts.clip(poll.question, 50), FEATURE, "res", poll.id)])
         text = tr.t("poll.list_title" if rows else "poll.list_empty", village=name)
     if access.has(Role.STAFF):
-        rows.append([_button(tr.t("poll.manage"), STAFF_FEATURE, "list")])
+        rows.append([button(tr.t("poll.manage"), STAFF_FEATURE, "list")])
     await context.bot.send_message(
         update.effective_chat.id, text, reply_markup=InlineKeyboardMarkup(rows) if rows else None
     )
-
-
-def _button(label: str, feature: str, action: str, *args: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.build(feature, action, *args))
 
 
 async def _readable(update: Update, context: QatysuContext) -> Poll | None:
