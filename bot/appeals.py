@@ -224,51 +224,51 @@ def may_work(access: Access, village: Village, level: str) -> bool:
 # --- staff actions: each returns the changed item, or None when it changed meanwhile ----------
 
 
-async def take(services: Services, bot: Bot, appeal: Appeal, actor: int) -> Appeal | None:
-    """Take a new item into work."""
+async def _move(
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    move: tuple[tuple[Status, ...], Status, str],
+    note: str | None = None,
+    **extra: int,
+) -> Appeal | None:
+    """Change the status (from one of ``move[0]`` to ``move[1]``), store the step ``move[2]``
+    with its note, and tell the resident; None when the item changed meanwhile."""
+    allowed, to, action = move
     changed = await repo.change(
-        services.db, appeal.id, (Status.NEW,), Status.IN_PROGRESS, "taken", actor, None, utcnow()
+        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), **extra
     )
     if changed is not None:
-        await notices.to_resident(services, bot, changed, "taken")
+        await notices.to_resident(services, bot, changed, action, note=note)
     return changed
+
+
+async def take(services: Services, bot: Bot, appeal: Appeal, actor: int) -> Appeal | None:
+    """Take a new item into work."""
+    return await _move(services, bot, appeal, actor, ((Status.NEW,), Status.IN_PROGRESS, "taken"))
 
 
 async def answer(
     services: Services, bot: Bot, appeal: Appeal, actor: int, text: str
 ) -> Appeal | None:
     """Send the staff's answer to the resident."""
-    changed = await repo.change(
-        services.db, appeal.id, ACTIVE, Status.ANSWERED, "answered", actor, text, utcnow()
-    )
-    if changed is not None:
-        await notices.to_resident(services, bot, changed, "answered", note=text)
-    return changed
+    return await _move(services, bot, appeal, actor, (ACTIVE, Status.ANSWERED, "answered"), text)
 
 
 async def resolve(
     services: Services, bot: Bot, appeal: Appeal, actor: int, comment: str
 ) -> Appeal | None:
     """Mark an item resolved and ask the resident whether it really is."""
-    changed = await repo.change(
-        services.db, appeal.id, ACTIVE, Status.RESOLVED, "resolved", actor, comment, utcnow(),
-        confirm_pending=1,
-    )  # fmt: skip
-    if changed is not None:
-        await notices.to_resident(services, bot, changed, "resolved", note=comment)
-    return changed
+    move = (ACTIVE, Status.RESOLVED, "resolved")
+    return await _move(services, bot, appeal, actor, move, comment, confirm_pending=1)
 
 
 async def reject(
     services: Services, bot: Bot, appeal: Appeal, actor: int, reason: str
 ) -> Appeal | None:
     """Reject an item with a reason."""
-    changed = await repo.change(
-        services.db, appeal.id, ACTIVE, Status.REJECTED, "rejected", actor, reason, utcnow()
-    )
-    if changed is not None:
-        await notices.to_resident(services, bot, changed, "rejected", note=reason)
-    return changed
+    return await _move(services, bot, appeal, actor, (ACTIVE, Status.REJECTED, "rejected"), reason)
 
 
 async def forward(
