@@ -45,34 +45,18 @@ def _not_older(compiled: Traversable, source: Traversable) -> bool:
     return compiled.stat().st_mtime >= source.stat().st_mtime
 
 
-def _load_domain(folder: Traversable, domain: str, language: str) -> gettext.GNUTranslations:
-    """Load one compiled catalog, or compile its ``.po`` in memory when none is up to date."""
-    compiled, source_file = folder / f"{domain}.mo", folder / f"{domain}.po"
+def _load(language: str) -> gettext.GNUTranslations:
+    """Load the compiled catalog, or compile the ``.po`` in memory when none is up to date."""
+    folder = catalog_path(language)
+    compiled, source_file = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
     if compiled.is_file() and _not_older(compiled, source_file):
         return gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
     with source_file.open("rb") as source:
-        catalog = read_po(source, locale=language, domain=domain)
+        catalog = read_po(source, locale=language, domain=DOMAIN)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
-
-
-def domains() -> list[str]:
-    """Catalog files, one per feature (``qatysu.po`` holds the core texts)."""
-    folder = catalog_path("en")
-    return sorted(entry.name[:-3] for entry in folder.iterdir() if entry.name.endswith(".po"))
-
-
-def _load(language: str) -> gettext.GNUTranslations:
-    """Load every catalog of ``language`` as one (message ids are unique across catalogs)."""
-    folder = catalog_path(language)
-    names = domains()
-    merged = _load_domain(folder, DOMAIN, language)
-    for name in names:
-        if name != DOMAIN:
-            merged.add_fallback(_load_domain(folder, name, language))
-    return merged
 
 
 class Translator:
