@@ -82,10 +82,6 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     async def shutdown(self) -> None:
         """Nothing to tear down."""
 
-    def last_sent(self, chat_id: int) -> float | None:
-        """When (loop time) ``chat_id`` was last sent something, if recently."""
-        return self._last_sent.get(chat_id)
-
     def _chat_wait(self, chat_id: int) -> float:
         last = self._last_sent.get(chat_id)
         if last is None:

@@ -191,15 +191,6 @@ async def record(db: Database, broadcast_id: int, outcomes: Sequence[Outcome]) -
         await tx.executemany("UPDATE people SET blocked_at = ? WHERE id = ?", blocked)
 
 
-async def attempts(db: Database, broadcast_id: int, person_id: int) -> int:
-    """How often a row was tried."""
-    row = await db.fetch_one(
-        "SELECT attempts FROM outbox WHERE broadcast_id = ? AND person_id = ?",
-        (broadcast_id, person_id),
-    )
-    return int(row[0]) if row else 0
-
-
 async def tally(db: Database, broadcast_id: int) -> Tally:
     """Count a broadcast's rows by status."""
     rows = await db.fetch_all(
