@@ -10,7 +10,7 @@ from telegram.ext import Application, Defaults
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, hearings, notices, poll_broadcasts, polls
+from bot import commands, hearings, notices, poll_broadcasts, polls, staff_notices
 from bot.broadcast import BroadcastEngine
 from bot.context import CONTEXT_TYPES, QatysuApp, QatysuContext, Services
 from bot.i18n import I18n
@@ -42,6 +42,7 @@ async def post_init(app: QatysuApp) -> None:
     assert app.job_queue is not None
     app.job_queue.run_repeating(forget_old_updates, interval=timedelta(hours=6), first=60)
     services.engine.start()
+    staff_notices.start(app)
 
 
 async def post_stop(app: QatysuApp) -> None:
@@ -77,7 +78,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
             )
         )
         .persistence(SqlitePersistence(db))
-        .rate_limiter(Pacer(settings.broadcast_pace))
+        .rate_limiter(Pacer.from_settings(settings))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

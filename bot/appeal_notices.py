@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
@@ -14,7 +14,9 @@ from bot.context import Services
 from bot.i18n import Translator
 from storage import people, territory
 from storage import roles as roles_repo
+from storage import staff_notices as staff_outbox
 from storage.appeals import Appeal
+from storage.db import utcnow
 from storage.models import Role, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
@@ -97,25 +99,22 @@ def inbox_button(tr: Translator) -> InlineKeyboardMarkup:
 
 
 async def tell_staff(
-    services: Services,
-    bot: Bot,
-    staff: Iterable[int],
-    render: Callable[[Translator], str],
-    appeal: Appeal | None = None,
-) -> int:
-    """Send each staff member one message in their language; return how many got it."""
-    sent = 0
-    for telegram_id in staff:
-        tr = await translator_of(services, telegram_id)
-        markup = open_button(tr, appeal) if appeal is not None else None
-        sent += await send(bot, telegram_id, render(tr), markup)
-    return sent
+    services: Services, staff: Iterable[int], appeal: Appeal, event: str, village: Village
+) -> None:
+    """Queue a notice for each staff member; the background sender tells them, paced and merged.
+
+    Nothing here waits for Telegram: a resident's Send or a staff member's tap is answered
+    whatever happens to the notices, and a burst of items reaches staff as a few messages.
+    """
+    queued = await staff_outbox.queue(services.db, staff, appeal.id, event, village.code, utcnow())
+    if queued and services.staff_notices is not None:
+        services.staff_notices.wake()
 
 
-async def new_item(services: Services, bot: Bot, appeal: Appeal, village: Village) -> None:
-    """Tell the staff covering ``village`` of a new item, one message each."""
+async def new_item(services: Services, appeal: Appeal, village: Village) -> None:
+    """Tell the staff covering ``village`` of a new item."""
     staff = await staff_covering(services, village, district_level=False)
-    await tell_staff(services, bot, staff, lambda tr: texts.new_item(tr, appeal, village), appeal)
+    await tell_staff(services, staff, appeal, staff_outbox.NEW, village)
 
 
 def _resident_tr(services: Services, appeal: Appeal) -> Translator:
@@ -172,18 +171,12 @@ async def forwarded(services: Services, bot: Bot, appeal: Appeal) -> None:
             tr.t("notice.forwarded", title=texts.title(tr, appeal), place=where),
         )
     staff = await staff_covering(services, handler, district_level=district_level)
-    await tell_staff(services, bot, staff, lambda tr: texts.new_item(tr, appeal, handler), appeal)
+    await tell_staff(services, staff, appeal, staff_outbox.NEW, handler)
 
 
-async def reopened(services: Services, bot: Bot, appeal: Appeal) -> None:
+async def reopened(services: Services, appeal: Appeal) -> None:
     """Tell the item's staff that the resident says it is not solved."""
     handler = await territory.get_village(services.db, appeal.handler_village_code)
     assert handler is not None
     staff = await staff_covering(services, handler, district_level=appeal.level == "district")
-    await tell_staff(
-        services,
-        bot,
-        staff,
-        lambda tr: tr.t("inbox.reopened", title=texts.title(tr, appeal)),
-        appeal,
-    )
+    await tell_staff(services, staff, appeal, staff_outbox.REOPENED, handler)

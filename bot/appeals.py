@@ -171,7 +171,7 @@ async def submit(
         latitude=draft.latitude,
         longitude=draft.longitude,
     )
-    await notices.new_item(services, bot, appeal, village)
+    await notices.new_item(services, appeal, village)
     return appeal
 
 
@@ -209,7 +209,7 @@ async def submit_hearing_question(
         hearing_id=hearing_id,
     )
     if bot is not None:
-        await notices.new_item(services, bot, appeal, village)
+        await notices.new_item(services, appeal, village)
     return appeal
 
 
@@ -312,7 +312,7 @@ async def settle(
     """Take the resident's answer to "Was it really solved?"; "no" reopens and tells staff."""
     changed = await repo.settle_confirmation(services.db, appeal_id, person.id, solved, utcnow())
     if changed is not None and not solved:
-        await notices.reopened(services, bot, changed)
+        await notices.reopened(services, changed)
     return changed
 
 

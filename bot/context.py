@@ -14,6 +14,7 @@ from storage.models import Person
 
 if TYPE_CHECKING:
     from bot.broadcast import BroadcastEngine
+    from bot.staff_notices import StaffNoticeSender
     from handlers.flood import FloodGuard
 
 
@@ -25,6 +26,7 @@ class Services:
     db: Database
     i18n: I18n
     broadcasts: BroadcastEngine | None = None
+    staff_notices: StaffNoticeSender | None = None  # set in post_init
 
     @property
     def engine(self) -> BroadcastEngine:

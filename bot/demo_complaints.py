@@ -25,6 +25,8 @@ async def play_complaints(harness: Harness, transcript: Transcript) -> None:
     await ivan.send_photo()
     await ivan.tap("Далее")
     await ivan.tap("✅ Отправить")
+    sender = harness.app.bot_data.services.staff_notices if harness.app.bot_data.services else None
+    await harness.wait_until(lambda: sender is None or sender.idle, within=10)  # staff are told
 
     transcript.scene("Staff open the inbox, take the complaint into work and answer it")
     await staff.send("/inbox")

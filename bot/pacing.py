@@ -1,15 +1,30 @@
-"""Pacing of requests to Telegram, hooked into PTB's rate-limiter seam.
+"""Pacing of requests to Telegram, hooked into PTB's rate-limiter seam: one budget for all sends.
 
-Every request passes here, so the pacer knows when each chat last got a message. Broadcast
-requests (``rate_limit_args={"broadcast": True}``) are spaced to the overall broadcast rate and
-wait until their chat has had a quiet second; replies to people pass at once, since a person
-expects an answer and Telegram tolerates short bursts. PTB's ``AIORateLimiter`` does neither:
-it paces every reply and does not know Telegram's one message per second per chat.
+Every request passes here. Those that put a message in a chat (``send*`` but chat actions,
+``copy*``, ``forward*``) share Telegram's limits, mirrored so that Telegram never has to refuse:
+
+* **overall**: at most ``overall`` (30) in any second, replies, staff notices and broadcasts
+  together. The window is stretched by ``margin`` so that requests reaching Telegram a little
+  early or late (event-loop lag, the network) still fit its one second.
+* **per chat**: a token bucket of ``chat_burst`` (3) refilled at ``chat_rate`` (1) per second:
+  a person may get a short burst, then one message a second.
+
+Two priorities. A *reply* (any request without ``rate_limit_args``) goes first: it waits only
+when its chat's bucket is empty (for the next token, about a second at most) or when replies
+alone fill the second. *Low-priority* requests (``rate_limit_args={"broadcast": True}``: the
+broadcast engine and the staff-notice outbox) leave ``reserve`` slots of every second to replies,
+go one after another no faster than ``rate``, never take a slot or a chat's token a waiting reply
+could use, and so shrink while replies flow. A paid broadcast (``allow_paid_broadcast``) is
+outside Telegram's 30 per second and is only spaced to ``rate``; its chats' buckets still count.
+
+Edits, answers to taps and chat actions are neither counted nor held back: Telegram's limits are
+on messages sent (TELEGRAM.md), and holding back the answer to a person's own tap would only make
+the bot slower for them.
 
 A reply that meets a passing trouble (429, a 5xx, a reset, a timeout) is tried again, obeying
 ``retry_after`` and backing off, for up to half a minute before its handler sees the error:
 otherwise a few seconds of trouble at Telegram would swallow the answers to a dialog's steps.
-Broadcast requests are not retried here; the broadcast engine does that with its outbox.
+Low-priority requests are not retried here; their senders keep an outbox and retry from it.
 """
 
 from __future__ import annotations
@@ -18,19 +33,30 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
 _LOGGER = logging.getLogger(__name__)
-PER_CHAT_INTERVAL = 1.0
-_FORGET_AFTER = 5.0
 REPLY_TRIES = 6
 REPLY_PATIENCE = 30.0  # seconds a reply keeps trying through passing trouble
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 4.0
+OVERALL = 30  # messages per second, all chats together (Telegram's free tier)
+CHAT_BURST = 3  # messages one chat may get at once...
+CHAT_RATE = 1.0  # ...and then per second
+RESERVE = 3  # slots of every second low-priority requests leave to replies
+MARGIN = 0.1  # seconds of slack for requests reaching Telegram early or late
+_TICK = 0.02  # how often a low-priority request looks again while replies go first
+_FORGET_CHATS = 10_000  # chats remembered before full buckets are forgotten
+# Methods that put a message in a chat (sendChatAction only shows "typing…").
+_COUNTED_PREFIXES = ("send", "copyMessage", "forwardMessage")
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -39,6 +65,11 @@ def retry_seconds(error: RetryAfter) -> float:
     """Seconds a 429 answer asks to wait (PTB gives an int or a timedelta)."""
     value: Any = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def is_counted(endpoint: str) -> bool:
+    """Whether a Bot API method sends a message, and so counts against the limits."""
+    return endpoint.startswith(_COUNTED_PREFIXES) and endpoint != "sendChatAction"
 
 
 async def with_retries(call: Callable[[], Coroutine[Any, Any, Result]], endpoint: str) -> Result:
@@ -63,18 +94,54 @@ async def with_retries(call: Callable[[], Coroutine[Any, Any, Result]], endpoint
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class Pacer(BaseRateLimiter[dict[str, Any]]):
-    """Spaces broadcast requests: ``rate`` per second overall, one per second per chat."""
+@dataclass(slots=True)
+class _Chat:
+    """One chat's token bucket as a theoretical arrival time (GCRA), and its waiting replies."""
 
-    def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        # Evenly spaced slots prevent bursts; the window below holds even when the event loop
-        # stalls and wakes several senders at once: never more than this in any one second.
-        self.per_second = max(1, int(rate)) if rate else 0
-        self._next_slot = 0.0
-        self._slot_lock = asyncio.Lock()
-        self._recent: deque[float] = deque()
-        self._last_sent: dict[int, float] = {}
+    due: float = float("-inf")  # when the bucket would be full again
+    replies: int = 0
+
+
+class Pacer(BaseRateLimiter[dict[str, Any]]):
+    """Telegram's limits for every send; replies first, broadcasts and notices in what is left.
+
+    ``rate`` is the low-priority pace (messages per second; None: only the limits).
+    """
+
+    def __init__(
+        self,
+        rate: float | None,
+        *,
+        overall: int = OVERALL,
+        chat_burst: int = CHAT_BURST,
+        chat_rate: float = CHAT_RATE,
+        reserve: int = RESERVE,
+        margin: float = MARGIN,
+    ) -> None:
+        if overall < 1 or chat_burst < 1 or chat_rate <= 0 or not 0 <= reserve < overall:
+            raise ValueError("limits must be positive and reserve below overall")
+        self.overall = overall
+        self.window = 1.0 + margin
+        self.chat_interval = 1.0 / chat_rate
+        # A bucket refilled faster than Telegram's (a test's sped-up clock) scales the slack too.
+        self.chat_margin = margin * min(1.0, self.chat_interval)
+        self.chat_slack = (chat_burst - 1) * self.chat_interval  # GCRA's burst tolerance
+        self.low_limit = overall - reserve
+        free = self.window / self.low_limit
+        self.low_interval = max(free, 1.0 / rate) if rate else free
+        self.paid_interval = 1.0 / rate if rate else 0.0
+        self._sent: deque[float] = deque()  # when each send of the last window was let through
+        self._chats: dict[int, _Chat] = {}
+        self._replies_ready = 0  # replies whose chat is ready, waiting for an overall slot
+        self._low_lock = asyncio.Lock()
+        self._next_low = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Pacer:
+        """The pacer of the configured broadcast pace and per-chat limit."""
+        return cls(
+            settings.broadcast_pace, chat_burst=settings.chat_burst, chat_rate=settings.chat_rate
+        )
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -82,57 +149,124 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     async def shutdown(self) -> None:
         """Nothing to tear down."""
 
-    def _chat_wait(self, chat_id: int) -> float:
-        last = self._last_sent.get(chat_id)
-        if last is None:
+    # --- the limits, read and taken with no await in between --------------------------------
+    def _overall_wait(self, now: float, limit: int) -> float:
+        """Seconds until fewer than ``limit`` sends lie in the window."""
+        while self._sent and self._sent[0] <= now - self.window:
+            self._sent.popleft()
+        excess = len(self._sent) - limit
+        return 0.0 if excess < 0 else self._sent[excess] + self.window - now
+
+    def _chat_wait(self, chat_id: int | None, now: float) -> float:
+        """Seconds until the chat's bucket holds a token (with the margin)."""
+        chat = self._chats.get(chat_id) if chat_id is not None else None
+        if chat is None:
             return 0.0
-        return max(0.0, last + PER_CHAT_INTERVAL - asyncio.get_running_loop().time())
+        return max(0.0, chat.due - self.chat_slack + self.chat_margin - now)
 
-    async def _wait_for_slot(self) -> None:
-        if not self.interval:
-            return
-        loop = asyncio.get_running_loop()
-        async with self._slot_lock:
-            now = loop.time()
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        while True:  # the sliding window, checked and taken with no await in between
-            now = loop.time()
-            while self._recent and self._recent[0] <= now - 1.0:
-                self._recent.popleft()
-            if len(self._recent) < self.per_second:
-                self._recent.append(now)
-                return
-            await asyncio.sleep(self._recent[0] + 1.0 - now)
+    def _chat(self, chat_id: int) -> _Chat:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            if len(self._chats) >= _FORGET_CHATS:
+                self._forget_full_buckets()
+            chat = self._chats[chat_id] = _Chat()
+        return chat
 
-    def _remember(self, chat_id: int) -> None:
+    def _forget_full_buckets(self) -> None:
         now = asyncio.get_running_loop().time()
-        self._last_sent[chat_id] = now
-        if len(self._last_sent) > 10_000:
-            self._last_sent = {c: t for c, t in self._last_sent.items() if now - t < _FORGET_AFTER}
+        self._chats = {
+            key: chat for key, chat in self._chats.items() if chat.replies or chat.due > now
+        }
+
+    def _take(self, chat_id: int | None, now: float, *, paid: bool = False) -> None:
+        if not paid:
+            self._sent.append(now)
+        if chat_id is not None:
+            chat = self._chat(chat_id)
+            chat.due = max(chat.due, now) + self.chat_interval
+
+    # --- the two priorities ---------------------------------------------------------------
+    async def _admit_reply(self, chat_id: int | None) -> None:
+        """Wait for the chat's next token and an overall slot; nothing low goes in between."""
+        loop = asyncio.get_running_loop()
+        if chat_id is not None:
+            self._chat(chat_id).replies += 1  # kept while counted: not forgotten meanwhile
+        try:
+            while True:
+                now = loop.time()
+                if (wait := self._chat_wait(chat_id, now)) > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                if (wait := self._overall_wait(now, self.overall)) <= 0:
+                    self._take(chat_id, now)
+                    return
+                self._replies_ready += 1
+                try:
+                    await asyncio.sleep(wait)
+                finally:
+                    self._replies_ready -= 1
+        finally:
+            if chat_id is not None:
+                self._chat(chat_id).replies -= 1
+
+    def _low_wait(self, chat_id: int | None, now: float, paid: bool) -> tuple[float, bool]:
+        """Seconds a low-priority send must still wait, and whether its chat is the reason."""
+        chat_wait = self._chat_wait(chat_id, now)
+        chat = self._chats.get(chat_id) if chat_id is not None else None
+        if chat is not None and chat.replies:
+            chat_wait = max(chat_wait, _TICK)
+        if chat_wait > 0:
+            return chat_wait, True
+        wait = self._next_low - now
+        if not paid:
+            wait = max(wait, self._overall_wait(now, self.low_limit))
+            if self._replies_ready:
+                wait = max(wait, _TICK)
+        return wait, False
+
+    async def _admit_low(self, chat_id: int | None, paid: bool) -> None:
+        """Wait for the chat's token (outside the queue), then for a low slot (in the queue)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            wait, for_chat = self._low_wait(chat_id, loop.time(), paid)
+            if for_chat:
+                await asyncio.sleep(wait)  # a known moment, or replies to this chat go first
+                continue
+            async with self._low_lock:  # low-priority sends go one after another
+                while True:
+                    now = loop.time()
+                    wait, for_chat = self._low_wait(chat_id, now, paid)
+                    if for_chat:
+                        break  # a reply took the chat's token meanwhile: wait outside the queue
+                    if wait <= 0:
+                        self._take(chat_id, now, paid=paid)
+                        interval = self.paid_interval if paid else self.low_interval
+                        self._next_low = now + interval
+                        return
+                    await asyncio.sleep(wait)
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        callback: Callable[..., Coroutine[Any, Any, Result]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
     ) -> Result:
-        """Wait as the pacing requires, then send (a reply: with retries)."""
-        chat_id = data.get("chat_id")
-        chat = chat_id if isinstance(chat_id, int) else None
-        broadcast = bool(rate_limit_args and rate_limit_args.get("broadcast"))
-        if broadcast:
-            await self._wait_for_slot()
-            # A reply to this person may have gone out meanwhile: never two in one second.
-            while chat is not None and (wait := self._chat_wait(chat)) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(wait)  # until a known moment, not until an event
-        if chat is not None and endpoint != "sendChatAction":
-            self._remember(chat)
-        if broadcast:
+        """Wait as the limits require, then send (a reply: with retries)."""
+        raw_chat = data.get("chat_id")
+        chat = raw_chat if isinstance(raw_chat, int) else None
+        low = bool(rate_limit_args and rate_limit_args.get("broadcast"))
+        counted = is_counted(endpoint)
+
+        async def send() -> Result:
+            if counted and low:
+                await self._admit_low(chat, paid=bool(data.get("allow_paid_broadcast")))
+            elif counted:
+                await self._admit_reply(chat)
             return await callback(*args, **kwargs)
-        return await with_retries(lambda: callback(*args, **kwargs), endpoint)
+
+        if low:
+            return await send()
+        return await with_retries(send, endpoint)

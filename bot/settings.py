@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0)
     broadcast_lease_seconds: float = Field(default=30.0, gt=0)
+    # Telegram's limit per chat as the pacer mirrors it: a burst of chat_burst messages, then
+    # chat_rate per second (lower them if Telegram answers 429 to replies).
+    chat_burst: int = Field(default=3, ge=1, le=30)
+    chat_rate: float = Field(default=1.0, gt=0, le=30)
+    # New items reaching one staff member within this many seconds go as one message.
+    staff_notice_window_seconds: float = Field(default=3.0, gt=0, le=300)
     hearing_reminders: Annotated[list[timedelta], NoDecode] = Field(
         default_factory=lambda: [timedelta(hours=24), timedelta(hours=2)]
     )

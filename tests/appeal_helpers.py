@@ -38,6 +38,13 @@ async def file_complaint(
     await user.tap("✅")
 
 
+async def staff_told(bot: Harness, within: float = 10.0) -> None:
+    """Wait until the staff-notice outbox is sent (notices go out just after the answer)."""
+    sender = services(bot).staff_notices
+    assert sender is not None
+    await bot.wait_until(lambda: sender.idle, within)
+
+
 async def latest(bot: Harness) -> Appeal:
     row = await services(bot).db.fetch_one("SELECT MAX(id) FROM appeals")
     assert row is not None and row[0] is not None

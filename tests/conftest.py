@@ -26,6 +26,11 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "database_path": tmp_path / "qatysu.db",
         "admin_ids": [ADMIN_ID],
         "bot_token": None,
+        "staff_notice_window_seconds": 0.5,  # notices of items filed in a test merge less
+        # People in tests write at machine speed: Telegram's one message a second per chat,
+        # mirrored by the pacer, would make every dialog take seconds. Tests of the limits set
+        # Telegram's values (and the simulator's throttle) themselves.
+        "chat_rate": 20.0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

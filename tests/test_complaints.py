@@ -16,6 +16,7 @@ from tests.appeal_helpers import (
     resident,
     send_raw,
     services,
+    staff_told,
 )
 from tests.conftest import ADMIN_ID, OTHER_STAFF_ID, STAFF_ID, make_settings, seed
 
@@ -237,6 +238,7 @@ async def test_staff_covering_the_village_are_told_once_each(bot: Harness) -> No
         await bot.user(staff_id, "Staff", "ru").send("/menu")
     ivan = await resident(bot, 1102, "Иван", "ru")
     await file_complaint(ivan, "Нет воды в колонке на улице Ленина")
+    await staff_told(bot)
     told = [c.params["chat_id"] for c in bot.sim.calls_to("sendMessage")
             if str(c.params["text"]).startswith(("📥 Жаңа", "📥 Новое"))]  # fmt: skip
     assert told == [STAFF_ID]

@@ -15,6 +15,7 @@ from tests.appeal_helpers import (
     resident,
     services,
     staff_member,
+    staff_told,
 )
 from tests.conftest import OTHER_STAFF_ID, STAFF_ID
 
@@ -172,12 +173,14 @@ async def test_forwarding_up_to_the_district_takes_it_from_village_staff(bot: Ha
     ivan = await resident(bot, 1102, "Иван", "ru")
     await file_complaint(ivan, WATER_RU)
     appeal = await latest(bot)
+    await staff_told(bot)
     assert village_staff.last_text.startswith("📥 Жаңа: Шағым #")
     await village_staff.tap_data(f"v1:inb:open:{appeal.id}")
     await village_staff.tap("↪️ Жолдау")
     await village_staff.tap("🏛 Аудан әкімдігі")
     assert village_staff.last_text.endswith("жолданды.")
     assert ivan.last_text.endswith("передано на рассмотрение — акимат района (Осакаровский район).")
+    await staff_told(bot)
     assert district_staff.last_text.startswith("📥 Новое: Жалоба #")
     answer = await village_staff.tap_data(f"v1:inb:take:{appeal.id}")
     assert answer is not None and answer["show_alert"] is True
@@ -195,6 +198,7 @@ async def test_no_reopens_the_item_and_tells_staff(bot: Harness) -> None:
     await staff.send("Колонку починили")
     await ivan.tap("👎 Нет, не решено")
     assert ivan.last_text == f"Обращение #{appeal.number} открыто снова, акимат уведомлён."
+    await staff_told(bot)
     assert staff.last_text.startswith(f"🔁 Жалоба #{appeal.number}")
     assert staff.last_text.endswith("обращение снова в работе.")
     stored = await repo.get(services(bot).db, appeal.id)
@@ -272,6 +276,7 @@ async def test_a_hearing_question_lands_in_the_inbox_with_its_topic(bot: Harness
         "Сколько денег пойдёт на ремонт клуба?", bot=bot.app.bot,
     )  # fmt: skip
     assert (question.kind.value, question.hearing_id) == ("question", 7)
+    await staff_told(bot)
     assert staff.last_text.startswith(f"📥 Новое: Вопрос #{question.number}")
     await staff.tap("📂 Открыть")
     assert "Вопрос к публичным слушаниям «Бюджет села на 2027 год»" in staff.last_text
