@@ -30,11 +30,12 @@ Low-priority requests are not retried here; their senders keep an outbox and ret
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
-from collections import deque
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import count
 from typing import TYPE_CHECKING, Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -99,7 +100,7 @@ class _Chat:
     """One chat's token bucket as a theoretical arrival time (GCRA), and its waiting replies."""
 
     due: float = float("-inf")  # when the bucket would be full again
-    replies: int = 0
+    replies: list[int] = field(default_factory=list)  # tickets of waiting replies, in order
 
 
 class Pacer(BaseRateLimiter[dict[str, Any]]):
@@ -130,9 +131,10 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         free = self.window / self.low_limit
         self.low_interval = max(free, 1.0 / rate) if rate else free
         self.paid_interval = 1.0 / rate if rate else 0.0
-        self._sent: deque[float] = deque()  # when each send of the last window was let through
+        self._sent: list[float] = []  # sends of the last window: let through, or answered
         self._chats: dict[int, _Chat] = {}
         self._replies_ready = 0  # replies whose chat is ready, waiting for an overall slot
+        self._tickets = count()  # replies to one chat go in the order they came
         self._low_lock = asyncio.Lock()
         self._next_low = 0.0
 
@@ -152,8 +154,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     # --- the limits, read and taken with no await in between --------------------------------
     def _overall_wait(self, now: float, limit: int) -> float:
         """Seconds until fewer than ``limit`` sends lie in the window."""
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
+        gone = bisect.bisect_right(self._sent, now - self.window)
+        del self._sent[:gone]
         excess = len(self._sent) - limit
         return 0.0 if excess < 0 else self._sent[excess] + self.window - now
 
@@ -178,28 +180,48 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             key: chat for key, chat in self._chats.items() if chat.replies or chat.due > now
         }
 
-    def _take(self, chat_id: int | None, now: float, *, paid: bool = False) -> None:
+    def _take(self, chat_id: int | None, now: float, *, paid: bool = False) -> float:
         if not paid:
-            self._sent.append(now)
+            bisect.insort(self._sent, now)
         if chat_id is not None:
             chat = self._chat(chat_id)
             chat.due = max(chat.due, now) + self.chat_interval
+        return now
+
+    def _settle(self, chat_id: int | None, taken: float, *, paid: bool) -> None:
+        """Count a send from when its answer came rather than when it was let through.
+
+        Telegram counts a request when it arrives, some time in between: a pause of the process
+        (or the network) there must not let the next send in early.
+        """
+        now = asyncio.get_running_loop().time()
+        if not paid:
+            index = bisect.bisect_left(self._sent, taken)
+            if index < len(self._sent) and self._sent[index] == taken:
+                del self._sent[index]
+            bisect.insort(self._sent, now)
+        if chat_id is not None:
+            chat = self._chat(chat_id)
+            chat.due = max(chat.due, now + self.chat_interval)
 
     # --- the two priorities ---------------------------------------------------------------
-    async def _admit_reply(self, chat_id: int | None) -> None:
+    async def _admit_reply(self, chat_id: int | None) -> float:
         """Wait for the chat's next token and an overall slot; nothing low goes in between."""
         loop = asyncio.get_running_loop()
+        ticket = next(self._tickets)
         if chat_id is not None:
-            self._chat(chat_id).replies += 1  # kept while counted: not forgotten meanwhile
+            self._chat(chat_id).replies.append(ticket)  # a chat with replies is not forgotten
         try:
             while True:
                 now = loop.time()
-                if (wait := self._chat_wait(chat_id, now)) > 0:
+                wait = self._chat_wait(chat_id, now)
+                if chat_id is not None and self._chat(chat_id).replies[0] != ticket:
+                    wait = max(wait, _TICK)  # an earlier reply to this chat goes first
+                if wait > 0:
                     await asyncio.sleep(wait)
                     continue
                 if (wait := self._overall_wait(now, self.overall)) <= 0:
-                    self._take(chat_id, now)
-                    return
+                    return self._take(chat_id, now)
                 self._replies_ready += 1
                 try:
                     await asyncio.sleep(wait)
@@ -207,7 +229,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     self._replies_ready -= 1
         finally:
             if chat_id is not None:
-                self._chat(chat_id).replies -= 1
+                self._chat(chat_id).replies.remove(ticket)
 
     def _low_wait(self, chat_id: int | None, now: float, paid: bool) -> tuple[float, bool]:
         """Seconds a low-priority send must still wait, and whether its chat is the reason."""
@@ -224,7 +246,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                 wait = max(wait, _TICK)
         return wait, False
 
-    async def _admit_low(self, chat_id: int | None, paid: bool) -> None:
+    async def _admit_low(self, chat_id: int | None, paid: bool) -> float:
         """Wait for the chat's token (outside the queue), then for a low slot (in the queue)."""
         loop = asyncio.get_running_loop()
         while True:
@@ -239,10 +261,9 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     if for_chat:
                         break  # a reply took the chat's token meanwhile: wait outside the queue
                     if wait <= 0:
-                        self._take(chat_id, now, paid=paid)
                         interval = self.paid_interval if paid else self.low_interval
                         self._next_low = now + interval
-                        return
+                        return self._take(chat_id, now, paid=paid)
                     await asyncio.sleep(wait)
 
     async def process_request(
@@ -260,12 +281,16 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         low = bool(rate_limit_args and rate_limit_args.get("broadcast"))
         counted = is_counted(endpoint)
 
+        paid = low and bool(data.get("allow_paid_broadcast"))
+
         async def send() -> Result:
-            if counted and low:
-                await self._admit_low(chat, paid=bool(data.get("allow_paid_broadcast")))
-            elif counted:
-                await self._admit_reply(chat)
-            return await callback(*args, **kwargs)
+            if not counted:
+                return await callback(*args, **kwargs)
+            taken = await (self._admit_low(chat, paid) if low else self._admit_reply(chat))
+            try:
+                return await callback(*args, **kwargs)
+            finally:
+                self._settle(chat, taken, paid=paid)
 
         if low:
             return await send()
