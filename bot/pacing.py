@@ -52,8 +52,8 @@ MAX_BACKOFF = 4.0
 OVERALL = 30  # messages per second, all chats together (Telegram's free tier)
 CHAT_BURST = 3  # messages one chat may get at once...
 CHAT_RATE = 1.0  # ...and then per second
-RESERVE = 3  # slots of every second low-priority requests leave to replies
-MARGIN = 0.1  # seconds of slack for requests reaching Telegram early or late
+RESERVE = 2  # slots of every second low-priority requests leave to replies
+MARGIN = 0.05  # seconds of slack for requests reaching Telegram early or late
 _TICK = 0.02  # how often a low-priority request looks again while replies go first
 _FORGET_CHATS = 10_000  # chats remembered before full buckets are forgotten
 # Methods that put a message in a chat (sendChatAction only shows "typing…").
@@ -142,7 +142,11 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     def from_settings(cls, settings: Settings) -> Pacer:
         """The pacer of the configured broadcast pace and per-chat limit."""
         return cls(
-            settings.broadcast_pace, chat_burst=settings.chat_burst, chat_rate=settings.chat_rate
+            settings.broadcast_pace,
+            overall=settings.sends_per_second,
+            chat_burst=settings.chat_burst,
+            chat_rate=settings.chat_rate,
+            reserve=min(RESERVE, settings.sends_per_second - 1),
         )
 
     async def initialize(self) -> None:

@@ -47,10 +47,11 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0)
     broadcast_lease_seconds: float = Field(default=30.0, gt=0)
-    # Telegram's limit per chat as the pacer mirrors it: a burst of chat_burst messages, then
-    # chat_rate per second (lower them if Telegram answers 429 to replies).
-    chat_burst: int = Field(default=3, ge=1, le=30)
-    chat_rate: float = Field(default=1.0, gt=0, le=30)
+    # Telegram's limits as the pacer mirrors them for every message: sends_per_second for all
+    # chats together; per chat a burst of chat_burst, then chat_rate per second.
+    sends_per_second: int = Field(default=30, ge=2)
+    chat_burst: int = Field(default=3, ge=1)
+    chat_rate: float = Field(default=1.0, gt=0)
     # New items reaching one staff member within this many seconds go as one message.
     staff_notice_window_seconds: float = Field(default=3.0, gt=0, le=300)
     hearing_reminders: Annotated[list[timedelta], NoDecode] = Field(

@@ -56,6 +56,9 @@ def bot_env(api_url: str, settings: Settings, **extra: object) -> dict[str, str]
         BOT_API_BASE_URL=f"{api_url}/bot",
         BOT_API_BASE_FILE_URL=f"{api_url}/file/bot",
         ADMIN_IDS=",".join(str(i) for i in settings.admin_ids),
+        CHAT_BURST=str(settings.chat_burst),
+        CHAT_RATE=str(settings.chat_rate),
+        STAFF_NOTICE_WINDOW_SECONDS=str(settings.staff_notice_window_seconds),
         PYTHONPATH=str(ROOT),
     )
     env.update({key.upper(): str(value) for key, value in extra.items()})
