@@ -21,7 +21,7 @@ from storage.hearings import Hearing
 from storage.models import Role, Village
 
 if TYPE_CHECKING:
-    from bot.context import Services
+    from bot.context import QatysuContext, Services
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = "hr"
@@ -184,3 +184,8 @@ async def send_due_reminders(services: Services, now: datetime | None = None) ->
             )  # fmt: skip
             sent += 1
     return sent
+
+
+async def reminder_job(context: QatysuContext) -> None:
+    """JobQueue callback, every minute: the reminders that are due (catches up after downtime)."""
+    await send_due_reminders(context.services)

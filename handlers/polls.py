@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, poll_jobs, polls
+from bot import callbacks, polls
 from bot import poll_texts as texts
 from bot.auth import load_access
 from bot.broadcast import Outgoing, preview_of
@@ -223,9 +223,8 @@ def register_buttons(app: QatysuApp) -> None:
 
 
 def register(app: QatysuApp) -> None:
-    """Register /polls and its buttons; rebuild the poll schedule at start."""
+    """Register /polls and its buttons."""
     app.add_handler(CommandHandler("polls", list_polls))
     app.add_handler(CallbackQueryHandler(list_polls, pattern=callbacks.matches("menu", "polls")))
     app.add_handler(CallbackQueryHandler(open_poll, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(show_results, pattern=callbacks.matches(FEATURE, "res")))
-    poll_jobs.register(app)
