@@ -107,8 +107,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:  # Telegram: watched, so that a token revoked while running is noticed
-        calls, polls = watched_requests(TokenWatch())
-        builder = builder.request(calls).get_updates_request(polls)
+        calls, updates_request = watched_requests(TokenWatch())
+        builder = builder.request(calls).get_updates_request(updates_request)
     app: QatysuApp = builder.build()
     app.updater = QatysuUpdater(bot=app.bot, update_queue=app.update_queue)
     app.bot_data.services = services
