@@ -214,12 +214,11 @@ async def test_over_http_the_chart_goes_up_as_multipart_once_per_language(
             staff = server.person(STAFF_ID, "Ерлан", "ru")
             async with BotProcess(server, settings):
                 await staff.send("/start")
-                await staff.tap("Русский")
+                await tap_when_shown(server, staff, "Русский")
                 await staff.send("/polls")
-                await staff.tap("Опросы моих сёл")
-                await staff.tap("🟢 Что ремонтировать")
-                await staff.tap("⏹ Завершить сейчас")
-                await staff.tap("⏹ Да, завершить")
+                for label in ("Опросы моих сёл", "🟢 Что ремонтировать", "⏹ Завершить сейчас",
+                              "⏹ Да, завершить"):  # fmt: skip
+                    await tap_when_shown(server, staff, label)
                 await server.wait_until(
                     lambda: any("✅ Рассылка завершена" in t for t in staff.texts),
                     within=60,
@@ -232,6 +231,14 @@ async def test_over_http_the_chart_goes_up_as_multipart_once_per_language(
         kill_leftovers()
     rows = await query(settings, "SELECT status, COUNT(*) FROM outbox GROUP BY status")
     assert [(row[0], row[1]) for row in rows] == [("sent", 25)]
+
+
+async def tap_when_shown(server: SimServer, person: SimUser, label: str) -> None:
+    """Tap a button once the bot has shown it (a busy machine may answer late)."""
+    await server.wait_until(
+        lambda: any(label in shown for shown in person.button_labels()), what=label
+    )
+    await person.tap(label)
 
 
 async def create_poll(settings: Settings) -> None:
