@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks, polls
 from bot import poll_texts as texts
 from bot.auth import load_access
-from bot.broadcast import Outgoing, preview_of
+from bot.broadcast import Outgoing, file_input, preview_of
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
 from bot.poll_broadcasts import render_results
@@ -198,7 +198,7 @@ async def send_results(context: QatysuContext, chat_id: int, poll: Poll) -> None
     payload = await polls.results_payload(context.services, poll)
     shown: Outgoing = await render_results(preview_of(polls.RESULTS_KIND, payload), context.tr)
     if shown.photo:
-        await context.bot.send_photo(chat_id, shown.photo, caption=shown.text)
+        await context.bot.send_photo(chat_id, await file_input(shown.photo), caption=shown.text)
     else:
         await context.bot.send_message(chat_id, shown.text)
 
