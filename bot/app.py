@@ -2,45 +2,66 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import timedelta
+from typing import Any
 
 from telegram import LinkPreviewOptions
-from telegram.ext import Application, Defaults
+from telegram.error import InvalidToken
+from telegram.ext import Application, Defaults, ExtBot, Updater
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, hearings, notices, poll_broadcasts, polls, staff_notices
+from bot import commands, hearings, jobs, notices, poll_broadcasts, polls, staff_notices
+from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import BroadcastEngine
-from bot.context import CONTEXT_TYPES, QatysuApp, QatysuContext, Services
+from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
 from bot.i18n import I18n
 from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.settings import Settings
-from storage import updates
-from storage.db import Database, utcnow
+from storage.db import Database
 
 _LOGGER = logging.getLogger(__name__)
-# Telegram keeps an unconfirmed update for 24 hours; remember handled ids a little longer.
-UPDATE_MEMORY = timedelta(hours=48)
 # A well-formed token for a Bot API that is not Telegram's (the simulator accepts any).
 OFFLINE_TOKEN = "7000000001:OFFLINEofflineOFFLINEofflineOFFLINE"
 
 
-async def forget_old_updates(context: QatysuContext) -> None:
-    """Drop handled update ids older than Telegram could re-deliver."""
-    dropped = await updates.forget_updates_before(context.services.db, utcnow() - UPDATE_MEMORY)
-    _LOGGER.info("Forgot %d handled update ids", dropped)
+class QatysuApplication(
+    Application[ExtBot[dict[str, Any]], QatysuContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+):
+    """PTB's Application that schedules the timed jobs once its job queue runs.
+
+    PTB has no hook after start: ``post_init`` runs before the start-up calls to Telegram
+    (deleteWebhook) and before the job queue starts, and a job due meanwhile would be late.
+    """
+
+    async def start(self) -> None:
+        """Start (the job queue too), then schedule every timed job."""
+        await super().start()
+        jobs.schedule_all(self)
+
+
+class QatysuUpdater(Updater):
+    """PTB's Updater, whose ``stop`` does not fail when polling ended on a refused token."""
+
+    async def stop(self) -> None:
+        """Stop polling (or the webhook server).
+
+        PTB's polling task ends with ``InvalidToken`` ("Aborting retry loop") and ``stop``
+        awaits it and raises it again: the application would then skip its own shutdown
+        (the broadcast engine, persistence, the database).
+        """
+        with contextlib.suppress(InvalidToken):
+            await super().stop()
 
 
 async def post_init(app: QatysuApp) -> None:
-    """Open the database (migrating it), publish command menus, schedule housekeeping."""
+    """Open the database (migrating it), publish command menus."""
     services = app.bot_data.services
     assert services is not None
     await services.db.open()
     await commands.publish_all(app.bot, services)
-    assert app.job_queue is not None
-    app.job_queue.run_repeating(forget_old_updates, interval=timedelta(hours=6), first=60)
     services.engine.start()
     staff_notices.start(app)
 
@@ -68,6 +89,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     )
     builder = (
         Application.builder()
+        .application_class(QatysuApplication)
         .token(token)
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_base_file_url)
@@ -85,7 +107,11 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    else:  # Telegram: watched, so that a token revoked while running is noticed
+        calls, updates_request = watched_requests(TokenWatch())
+        builder = builder.request(calls).get_updates_request(updates_request)
     app: QatysuApp = builder.build()
+    app.updater = QatysuUpdater(bot=app.bot, update_queue=app.update_queue)
     app.bot_data.services = services
     services.broadcasts = build_engine(app, services)
     handlers.register_all(app)

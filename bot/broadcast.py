@@ -14,11 +14,12 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
@@ -44,19 +45,87 @@ NETWORK_TRIES = 3  # network troubles (5xx, resets, timeouts) in a row before a 
 MAX_RETRY_AFTER = 5  # RetryAfter answers obeyed for one message before its row goes back
 MAX_ATTEMPTS = 20  # times a row went back to the queue before it counts as failed
 MAX_BACKOFF = 30.0  # seconds: the longest pause of every send while Telegram is in trouble
+MEDIA_REFUSED = "media refused"  # Telegram refused the file; the text alone may still go
+# Words of Telegram's answers that refuse a message for its file ("wrong file identifier/HTTP URL
+# specified", "PHOTO_INVALID_DIMENSIONS", "IMAGE_PROCESS_FAILED", "file is too big", "Request
+# Entity Too Large", ...), not for its recipient ("chat not found").
+_MEDIA_WORDS = ("file", "photo", "image", "document", "media", "http url", "web page content",
+                "dimension", "caption", "too big", "too large")  # fmt: skip
+
+
+def refused_for_media(description: str) -> bool:
+    """Whether Telegram's error is about the message's file rather than its recipient."""
+    lowered = description.lower()
+    return any(word in lowered for word in _MEDIA_WORDS)
+
+
+def _uploaded_file_id(answer: object, message: Outgoing) -> str | None:
+    """The id Telegram gave the file ``message`` uploaded (a photo's largest size), if any."""
+    if message.upload is None or message.media is None or not isinstance(answer, dict):
+        return None
+    media = answer.get(message.media[0])
+    if isinstance(media, list):
+        media = media[-1] if media else None
+    file_id = media.get("file_id") if isinstance(media, dict) else None
+    return file_id if isinstance(file_id, str) else None
 
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """One rendered message: text (a caption with media), buttons, an optional file id."""
+    """One rendered message: text (a caption with media), buttons, an optional file.
+
+    A file given as ``str`` goes to Telegram as it is: a file id Telegram gave us, or an http(s)
+    URL. A ``Path`` is a local file: it is uploaded with the first recipient of each language and
+    every later one gets the file id of that upload (a path given as a string would be refused).
+    """
 
     text: str
     markup: InlineKeyboardMarkup | None = None
-    photo: str | None = None
-    document: str | None = None
+    photo: str | Path | None = None
+    document: str | Path | None = None
+
+    @property
+    def media(self) -> tuple[str, str | Path] | None:
+        """The file field and its value (``("photo", ...)``), or None for text alone."""
+        if self.photo:
+            return "photo", self.photo
+        if self.document:
+            return "document", self.document
+        return None
+
+    @property
+    def upload(self) -> Path | None:
+        """The local file still to upload, if any."""
+        media = self.media
+        return media[1] if media is not None and isinstance(media[1], Path) else None
+
+    def with_file_id(self, file_id: str) -> Outgoing:
+        """The same message pointing at the file Telegram already has."""
+        if self.photo:
+            return replace(self, photo=file_id)
+        return replace(self, document=file_id)
+
+    def text_alone(self) -> Outgoing:
+        """The same message without its file."""
+        return replace(self, photo=None, document=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What became of one send: the outcome, and the file id of a file it uploaded."""
+
+    status: str  # sent, blocked, failed, pending, or MEDIA_REFUSED
+    file_id: str | None = None
 
 
 Renderer = Callable[[Broadcast, Translator], Awaitable[Outgoing]]
+
+
+async def file_input(value: str | Path) -> str | InputFile:
+    """A file field's value: a local file as an upload (read off the event loop), else as is."""
+    if isinstance(value, Path):
+        return InputFile(await asyncio.to_thread(value.read_bytes), filename=value.name)
+    return value
 
 
 def preview_of(kind: str, payload: dict[str, Any], created_by: int = 0) -> Broadcast:
@@ -121,13 +190,16 @@ class BroadcastEngine:
         payload: dict[str, Any],
         created_by: int,
         report_to: tuple[int, Translator] | None = None,
+        report_title: str | None = None,
         ref_id: int | None = None,
         village_codes: tuple[str, ...] = (),
         person_ids: tuple[int, ...] = (),
     ) -> int:
         """Store a broadcast with its outbox, start sending it.
 
-        ``report_to`` is the sender's chat and language: there they watch the progress.
+        ``report_to`` is the sender's chat and language: there they watch the progress, under
+        ``report_title`` (in that language) when nobody sent it by hand. A report that cannot
+        be shown does not hold the broadcast back.
         """
         if kind not in self.renderers:
             raise ValueError(f"no renderer for broadcast kind {kind!r}")
@@ -142,18 +214,29 @@ class BroadcastEngine:
             person_ids=person_ids,
         )
         if report_to is not None:
-            chat_id, tr = report_to
-            total = (await repo.tally(db, broadcast_id)).total
-            message = await self.bot.send_message(
-                chat_id,
-                tr.t("broadcast.queued", total=tr.nt("broadcast.recipients", total)),
-                reply_markup=self._cancel_markup(tr, broadcast_id),
-            )
-            await repo.set_report_message(
-                db, broadcast_id, chat_id, message.message_id, tr.language
-            )
+            await self._open_report(broadcast_id, *report_to, report_title)
         self._wake.set()
         return broadcast_id
+
+    async def _open_report(
+        self, broadcast_id: int, chat_id: int, tr: Translator, title: str | None
+    ) -> None:
+        """Send the sender's progress message, to be edited as the broadcast goes."""
+        db = self.services.db
+        total = (await repo.tally(db, broadcast_id)).total
+        text = tr.t("broadcast.queued", total=tr.nt("broadcast.recipients", total))
+        try:
+            message = await self.bot.send_message(
+                chat_id,
+                f"{title}\n\n{text}" if title else text,
+                reply_markup=self._cancel_markup(tr, broadcast_id),
+            )
+        except TelegramError as error:
+            _LOGGER.warning("Report of broadcast %s not sent: %s", broadcast_id, error)
+            return
+        await repo.set_report_message(
+            db, broadcast_id, chat_id, message.message_id, tr.language, title
+        )
 
     async def cancel(self, broadcast_id: int) -> bool:
         """Stop a running broadcast; what was not sent is skipped."""
@@ -240,12 +323,13 @@ class BroadcastEngine:
         """Render a broadcast in one language."""
         return await self.renderers[broadcast.kind](broadcast, self.services.i18n.get(language))
 
-    async def send_one(self, recipient: Recipient, message: Outgoing) -> str:
+    async def send_one(self, recipient: Recipient, message: Outgoing) -> Sent:
         """Send one message; return the outcome ('sent', 'blocked', 'failed', 'pending').
 
         Trouble on Telegram's side (429s past their count, 5xx, resets, timeouts) pauses
         every send and puts the row back as 'pending', to be tried again: nobody is lost to
-        an outage. Only a row that went back ``MAX_ATTEMPTS`` times counts as failed.
+        an outage. Only a row that went back ``MAX_ATTEMPTS`` times counts as failed. A file
+        Telegram refuses gives ``MEDIA_REFUSED``: the caller sends the text alone instead.
         """
         loop = asyncio.get_running_loop()
         network_tries = retry_afters = 0
@@ -253,25 +337,33 @@ class BroadcastEngine:
             if (pause := self._resume_at - loop.time()) > 0:
                 await asyncio.sleep(pause)
             try:
-                await self._post(recipient.chat_id, message)
+                answer = await self._post(recipient.chat_id, message)
                 self._backoff = 0.0
-                return "sent"
+                return Sent("sent", _uploaded_file_id(answer, message))
             except RetryAfter as error:
                 retry_afters += 1
                 self._resume_at = max(self._resume_at, loop.time() + retry_seconds(error))
                 _LOGGER.warning("Telegram asked to slow down for %ss", retry_seconds(error))
                 if retry_afters > MAX_RETRY_AFTER:
-                    return self._later(recipient, "repeated 429")
+                    return Sent(self._later(recipient, "repeated 429"))
             except Forbidden:
-                return "blocked"
+                return Sent("blocked")
             except BadRequest as error:
                 _LOGGER.warning("Broadcast to %s refused: %s", recipient.chat_id, error.message)
-                return "failed"
+                media_refused = message.media is not None and refused_for_media(error.message)
+                return Sent(MEDIA_REFUSED if media_refused else "failed")
+            except OSError as error:
+                if message.upload is None:
+                    raise
+                _LOGGER.warning("File of a broadcast not read: %s", error)  # gone, unreadable
+                return Sent(MEDIA_REFUSED)
             except NetworkError as error:  # 5xx, resets, timeouts
+                if message.media is not None and "too large" in error.message.lower():
+                    return Sent(MEDIA_REFUSED)  # 413: the upload is over Telegram's limit
                 network_tries += 1
                 self._network_trouble(loop.time())
                 if network_tries >= NETWORK_TRIES:
-                    return self._later(recipient, error.message)
+                    return Sent(self._later(recipient, error.message))
 
     def _network_trouble(self, now: float) -> None:
         """Pause every send, longer while the trouble lasts (the first to notice sets it)."""
@@ -287,21 +379,26 @@ class BroadcastEngine:
         _LOGGER.info("Broadcast to %s postponed: %s", recipient.chat_id, reason)
         return "pending"
 
-    async def _post(self, chat_id: int, message: Outgoing) -> None:
-        # The sent Message is not needed: the raw request spares building it for every resident.
+    async def _post(self, chat_id: int, message: Outgoing) -> Any:
+        # The sent Message is not needed: the raw request spares building it for every resident
+        # (the answer stays JSON; only an upload's file id is read from it).
         api: dict[str, Any] = {"chat_id": chat_id}
         if message.markup is not None:
             api["reply_markup"] = message.markup
         if self.paid:
             api["allow_paid_broadcast"] = True
-        if message.photo or message.document:
-            endpoint = "sendPhoto" if message.photo else "sendDocument"
-            api.update(caption=message.text)
-            api["photo" if message.photo else "document"] = message.photo or message.document
-        else:
+        media = message.media
+        if media is None:
             endpoint = "sendMessage"
             api.update(text=message.text, link_preview_options={"is_disabled": True})
-        await self.bot.do_api_request(endpoint, api, rate_limit_args={"broadcast": True})
+        else:
+            field, value = media
+            endpoint = "sendPhoto" if field == "photo" else "sendDocument"
+            api["caption"] = message.text
+            # A raw request uploads only an InputFile: a path as a string would be taken for
+            # a file id, and refused.
+            api[field] = await file_input(value)
+        return await self.bot.do_api_request(endpoint, api, rate_limit_args={"broadcast": True})
 
     # --- the sender's progress message ---------------------------------------------------------
     def _cancel_markup(self, tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
@@ -320,13 +417,17 @@ class BroadcastEngine:
         }
         if status == "sending":
             share = tally.done / tally.total if tally.total else 1.0
-            return tr.t(
+            text = tr.t(
                 "broadcast.progress",
                 done=tr.number(tally.done),
                 percent=tr.percent(share),
                 **values,
             )
-        return tr.t(f"broadcast.{status}", **values)
+        else:
+            text = tr.t(f"broadcast.{status}", **values)
+        if tally.text_only:
+            text += "\n" + tr.t("broadcast.text_only", count=tr.number(tally.text_only))
+        return text
 
     async def _report(self, broadcast_id: int, *, final: bool = False) -> None:
         db = self.services.db
@@ -337,6 +438,8 @@ class BroadcastEngine:
         tr = self.services.i18n.get(broadcast.report_language)
         status = broadcast.status if final else "sending"
         text = self.progress_text(tr, await repo.tally(db, broadcast.id), status)
+        if broadcast.report_title:
+            text = f"{broadcast.report_title}\n\n{text}"
         markup = None if final else self._cancel_markup(tr, broadcast.id)
         try:
             await self.bot.edit_message_text(
@@ -355,18 +458,27 @@ class _Delivery:
     Each outcome is written as soon as the previous write is done (the writes of concurrent
     sends group into one transaction), so a crash leaves only the sends of the last moment
     unrecorded: those, and only those, go out again after a restart.
+
+    The message is rendered once per language. The first send of a file in each language goes
+    alone while the other workers of that language wait: a local file is uploaded once, and
+    everyone else gets the file id of that upload. When Telegram refuses the file, that
+    recipient and every later one of the language get the text alone, counted for the sender's
+    report.
     """
 
     def __init__(self, engine: BroadcastEngine, broadcast: Broadcast) -> None:
         self.engine = engine
         self.broadcast = broadcast
         self.queue: asyncio.Queue[Recipient | None] = asyncio.Queue()
-        self.rendered: dict[str | None, Outgoing] = {}
+        self.rendered: dict[str, Outgoing] = {}
+        self.file_taken: set[str] = set()  # languages whose file Telegram accepted
+        self.text_alone: set[str] = set()  # languages whose file Telegram refused
         self.unrecorded: list[Outcome] = []
         self.queued: set[int] = set()
         self.in_flight = 0
         self.running_low = asyncio.Event()  # set when the workers are about to run dry
         self._writing = False
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @property
     def idle(self) -> bool:
@@ -387,16 +499,55 @@ class _Delivery:
                 self.running_low.set()
             self.in_flight += 1
             try:
-                message = self.rendered.get(recipient.language)
-                if message is None:
-                    message = await self.engine.render(self.broadcast, recipient.language)
-                    self.rendered[recipient.language] = message
-                status = await self.engine.send_one(recipient, message)
-                self.unrecorded.append(Outcome(recipient.person_id, status))
+                self.unrecorded.append(await self.send(recipient))
             finally:
                 self.in_flight -= 1
             await self.flush()
             self.queued.discard(recipient.person_id)
+
+    def _lock(self, language: str) -> asyncio.Lock:
+        return self._locks.setdefault(language, asyncio.Lock())
+
+    async def _message(self, language: str) -> Outgoing:
+        """The message in ``language``, rendered once (a chart is drawn once, not per worker)."""
+        if (message := self.rendered.get(language)) is None:
+            async with self._lock(language):
+                if (message := self.rendered.get(language)) is None:
+                    message = await self.engine.render(self.broadcast, language)
+                    self.rendered[language] = message
+        return message
+
+    async def send(self, recipient: Recipient) -> Outcome:
+        """Send one row; the first file of each language alone (single flight)."""
+        # Keyed by the language it is written in: no language chosen reads as the default one.
+        language = self.engine.services.i18n.get(recipient.language).language
+        message = await self._message(language)
+        if message.media is not None and language not in self.file_taken:
+            # The others wait: for the file id of this upload, or to learn the file is refused.
+            async with self._lock(language):
+                message = self.rendered[language]
+                if message.media is not None and language not in self.file_taken:
+                    return await self._send(recipient, language, message)
+        return await self._send(recipient, language, message)
+
+    async def _send(self, recipient: Recipient, language: str, message: Outgoing) -> Outcome:
+        """Send, keep an upload's file id, and fall back to the text when the file is refused."""
+        sent = await self.engine.send_one(recipient, message)
+        if sent.file_id is not None and self.rendered.get(language) is message:
+            self.rendered[language] = message.with_file_id(sent.file_id)
+        # Taken: a file id, or an upload whose id came back (else the next one uploads again).
+        taken = message.upload is None or sent.file_id is not None
+        if sent.status == "sent" and message.media is not None and taken:
+            self.file_taken.add(language)
+        if sent.status == MEDIA_REFUSED:
+            _LOGGER.warning(
+                "Broadcast %s (%s): file refused, the text goes alone", self.broadcast.id, language
+            )
+            self.text_alone.add(language)
+            self.rendered[language] = message = message.text_alone()
+            sent = await self.engine.send_one(recipient, message)
+        text_only = sent.status == "sent" and message.media is None and language in self.text_alone
+        return Outcome(recipient.person_id, sent.status, text_only)
 
     async def flush(self) -> None:
         """Record what was sent; a write already under way takes the rest on its next turn."""

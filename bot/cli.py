@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot import invites
+from bot.botapi import LinkFailure
+from bot.context import QatysuApp
 from bot.logs import setup_logging
 from bot.settings import LANGUAGES, Settings, SettingsError, load_settings
 from bot.territory import TerritoryFileError, import_territory
@@ -21,8 +23,9 @@ from storage.models import Role, Scope, ScopeKind
 
 # my_chat_member tells when a resident blocks the bot (or unblocks it) before a broadcast fails.
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
-EXIT_SETTINGS = 2
+EXIT_SETTINGS = 2  # also when Telegram refuses BOT_TOKEN, at start or later
 EXIT_INPUT = 1
+EXIT_UNREACHABLE = 3  # the Bot API at BOT_API_BASE_URL does not answer
 
 
 class UsageError(Exception):
@@ -224,12 +227,35 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_run(settings: Settings) -> None:
-    """Run the bot until interrupted."""
+    """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot import botapi
     from bot.app import build_application
 
     token = settings.token()
-    setup_logging(secrets=[token, *(s.get_secret_value() for s in [settings.webhook_secret] if s)])
+    handler = setup_logging(
+        secrets=[token, *(s.get_secret_value() for s in [settings.webhook_secret] if s)]
+    )
+    handler.addFilter(botapi.QuietInvalidToken())
+    asyncio.run(botapi.check(settings))  # fails fast, in one line naming the setting
     app = build_application(settings)
+    request = app.bot.request
+    assert isinstance(request, botapi.WatchedRequest)
+    watch = request.watch
+    watch.on_refused = app.stop_running  # a token revoked while running ends the process
+    try:
+        _serve(app, settings)
+    except InvalidToken:  # refused during start-up, after the check passed
+        raise botapi.token_refused(settings, watch.refused or "Unauthorized") from None
+    except NetworkError as error:  # gone during start-up, after the check passed
+        raise botapi.unreachable(settings, error) from None
+    if watch.refused is not None:
+        raise botapi.token_revoked(settings, watch.refused)
+
+
+def _serve(app: QatysuApp, settings: Settings) -> None:
+    """Poll for updates, or serve the webhook when ``WEBHOOK_URL`` is set, until stopped."""
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         app.run_webhook(
@@ -271,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_SETTINGS
+    except LinkFailure as error:
+        print(f"qatysu: {error}", file=sys.stderr)
+        return EXIT_SETTINGS if error.token_refused else EXIT_UNREACHABLE
     except (TerritoryFileError, UsageError) as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_INPUT

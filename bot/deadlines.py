@@ -16,7 +16,7 @@ from telegram import Bot
 from bot import appeal_notices as notices
 from bot import appeal_texts as texts
 from bot.appeals import local_today
-from bot.context import QatysuApp, QatysuContext, Services
+from bot.context import QatysuContext, Services
 from bot.i18n import Translator
 from storage import appeals as repo
 from storage import territory
@@ -84,11 +84,3 @@ async def check_deadlines(services: Services, bot: Bot, now: datetime | None = N
 async def deadline_job(context: QatysuContext) -> None:
     """JobQueue callback of the daily check."""
     await check_deadlines(context.services, context.bot)
-
-
-def schedule(app: QatysuApp) -> None:
-    """Run the check every day at 09:00 local time, and once soon after start to catch up."""
-    assert app.job_queue is not None
-    zone = app.bot_data.services.settings.zone if app.bot_data.services else None
-    app.job_queue.run_daily(deadline_job, CHECK_AT.replace(tzinfo=zone), name="appeal-deadlines")
-    app.job_queue.run_once(deadline_job, CATCH_UP_AFTER, name="appeal-deadlines-catch-up")

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.appeal_notices import translator_of
 from bot.auth import Access
 from bot.broadcast import Outgoing, Renderer
 from bot.i18n import Translator
@@ -21,7 +22,7 @@ from storage.hearings import Hearing
 from storage.models import Role, Village
 
 if TYPE_CHECKING:
-    from bot.context import Services
+    from bot.context import QatysuContext, Services
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = "hr"
@@ -178,9 +179,16 @@ async def send_due_reminders(services: Services, now: datetime | None = None) ->
             continue
         people = tuple(await hearings.coming(services.db, hearing.id))
         if people:
+            tr = await translator_of(services, hearing.created_by)  # its author sees it go
             await services.engine.submit(
                 kind=REMINDER, payload={}, created_by=hearing.created_by, ref_id=hearing.id,
-                person_ids=people,
+                person_ids=people, report_to=(hearing.created_by, tr),
+                report_title=tr.t("hearing.reminder_report", topic=hearing.topic),
             )  # fmt: skip
             sent += 1
     return sent
+
+
+async def reminder_job(context: QatysuContext) -> None:
+    """JobQueue callback, every minute: the reminders that are due (catches up after downtime)."""
+    await send_due_reminders(context.services)

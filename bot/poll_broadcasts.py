@@ -47,4 +47,4 @@ async def render_results(broadcast: Broadcast, tr: Translator) -> Outgoing:
     except Exception:  # no chart is better than no results
         _LOGGER.exception("Chart of poll %s not drawn", poll.id)
         return Outgoing(text=text)
-    return Outgoing(text=text, photo=str(path))
+    return Outgoing(text=text, photo=path)  # a Path: uploaded once, then sent by its file id

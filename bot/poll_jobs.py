@@ -13,14 +13,14 @@ from typing import Any
 
 from telegram.ext import JobQueue
 
-from bot import polls
-from bot.context import QatysuApp, QatysuContext
+from bot import polls, scheduler
+from bot.context import QatysuContext
 from storage import polls as repo
 from storage.db import utcnow
 from storage.polls import Poll
 
 _LOGGER = logging.getLogger(__name__)
-REBUILD_AFTER = timedelta(seconds=0)
+REBUILD_NAME = "polls-rebuild"  # scheduled at start by :func:`bot.jobs.schedule_all`
 
 
 def _name(kind: str, poll_id: int) -> str:
@@ -40,23 +40,21 @@ async def remind_job(context: QatysuContext) -> None:
 
 
 def schedule(job_queue: JobQueue[Any], poll: Poll, reminder: timedelta) -> None:
-    """Schedule a poll's close and reminder (at once when their time has passed)."""
+    """Schedule a poll's close and reminder (at once when their time has passed), however late."""
+    unschedule(job_queue, poll.id)  # scheduling again (the rebuild at start) never doubles them
     now = utcnow()
-    job_queue.run_once(
-        close_job, max(poll.closes_at, now), data=poll.id, name=_name("close", poll.id)
-    )
+    scheduler.once(job_queue, close_job, max(poll.closes_at, now), data=poll.id,
+                   name=_name("close", poll.id))  # fmt: skip
     remind_at = polls.reminder_at(poll, reminder)
     if remind_at is not None and poll.closes_at > now:
-        job_queue.run_once(
-            remind_job, max(remind_at, now), data=poll.id, name=_name("remind", poll.id)
-        )
+        scheduler.once(job_queue, remind_job, max(remind_at, now), data=poll.id,
+                       name=_name("remind", poll.id))  # fmt: skip
 
 
 def unschedule(job_queue: JobQueue[Any], poll_id: int) -> None:
     """Forget a poll's jobs (it closed early)."""
     for kind in ("close", "remind"):
-        for job in job_queue.get_jobs_by_name(_name(kind, poll_id)):
-            job.schedule_removal()
+        scheduler.cancel(job_queue, _name(kind, poll_id))
 
 
 async def rebuild(context: QatysuContext) -> None:
@@ -68,9 +66,3 @@ async def rebuild(context: QatysuContext) -> None:
     for poll in open_polls:
         schedule(context.job_queue, poll, services.settings.poll_reminder)
     _LOGGER.info("Polls: %d scheduled, %d results published late", len(open_polls), published)
-
-
-def register(app: QatysuApp) -> None:
-    """Rebuild the schedule as soon as the bot runs (the database is open by then)."""
-    assert app.job_queue is not None
-    app.job_queue.run_once(rebuild, REBUILD_AFTER, name="polls-rebuild")

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.appeal_notices import translator_of
 from bot.context import Services
 from bot.i18n import Translator
 from storage import polls as repo
@@ -136,12 +137,15 @@ async def staff_of(services: Services, poll: Poll) -> list[int]:
 
 
 async def close(services: Services, poll_id: int, by: int | None = None) -> Poll | None:
-    """Close the poll (once, whoever asks first) and publish its results; None if not open."""
+    """Close the poll (once, whoever asks first) and publish its results; None if not open.
+
+    Staff who close it now watch the results go out; at its time, its author does.
+    """
     poll = await repo.close(services.db, poll_id, utcnow(), by)
     if poll is None:
         return None
     _LOGGER.info("Poll %s closed%s", poll.id, " early" if by else "")
-    await publish(services, poll)
+    await publish(services, poll, reporter=by)
     return poll
 
 
@@ -156,13 +160,24 @@ async def results_payload(services: Services, poll: Poll) -> dict[str, Any]:
     }
 
 
-async def publish(services: Services, poll: Poll) -> None:
-    """Send the results to the residents of the poll's villages and to its staff."""
+async def report_chat(services: Services, telegram_id: int) -> tuple[int, Translator]:
+    """Where and in which language a staff member watches a broadcast made for them."""
+    return telegram_id, await translator_of(services, telegram_id)
+
+
+async def publish(services: Services, poll: Poll, reporter: int | None = None) -> None:
+    """Send the results to the residents of the poll's villages and to its staff.
+
+    ``reporter`` (by default the poll's author) gets the sender's report: how many got them.
+    """
     staff = await repo.people_ids(services.db, await staff_of(services, poll))
+    chat_id, tr = await report_chat(services, reporter or poll.created_by)
     await services.engine.submit(
         kind=RESULTS_KIND,
         payload=await results_payload(services, poll),
         created_by=poll.created_by,
+        report_to=(chat_id, tr),
+        report_title=tr.t("poll.results_report", question=poll.question),
         ref_id=poll.id,
         village_codes=poll.village_codes,
         person_ids=tuple(staff),
@@ -184,10 +199,13 @@ async def remind(services: Services, poll_id: int) -> int:
         return 0
     people = await repo.non_voters(services.db, poll)
     if people:
+        chat_id, tr = await report_chat(services, poll.created_by)
         await services.engine.submit(
             kind=REMINDER_KIND,
             payload=payload_of(poll),
             created_by=poll.created_by,
+            report_to=(chat_id, tr),
+            report_title=tr.t("poll.reminder_report", question=poll.question),
             ref_id=poll.id,
             person_ids=tuple(people),
         )

@@ -44,14 +44,18 @@ MAX_BACKOFF = 30.0
 
 
 def start(app: QatysuApp) -> None:
-    """Set up the sender; it first runs when the job queue starts (pending rows go out then)."""
+    """Set up the sender (:func:`send_pending` runs it first, once the application runs)."""
     services = app.bot_data.services
-    assert services is not None and app.job_queue is not None
-    sender = StaffNoticeSender(app, services)
-    services.staff_notices = sender
-    app.job_queue.run_once(
-        sender.first_run, 0, name="staff-notices", job_kwargs={"misfire_grace_time": None}
-    )
+    assert services is not None
+    services.staff_notices = StaffNoticeSender(app, services)
+
+
+async def send_pending(context: QatysuContext) -> None:
+    """Job at start: drop old sent rows, then send what a previous run left pending."""
+    sender = context.services.staff_notices
+    if sender is not None:
+        await repo.forget_sent_before(context.services.db, utcnow() - KEEP_SENT)
+        sender.wake()
 
 
 class StaffNoticeSender:
@@ -75,11 +79,6 @@ class StaffNoticeSender:
     def idle(self) -> bool:
         """Whether nothing is pending (the drain ends when the outbox is empty)."""
         return not self._active
-
-    async def first_run(self, context: QatysuContext) -> None:
-        """Job: drop old sent rows, then send what a previous run left pending."""
-        await repo.forget_sent_before(self.services.db, utcnow() - KEEP_SENT)
-        self.wake()
 
     def wake(self) -> None:
         """Look at the outbox now (start the drain unless it runs)."""

@@ -1,4 +1,7 @@
-"""Telegram handlers, one module per feature; :func:`register_all` wires them in order."""
+"""Telegram handlers, one module per feature; :func:`register_all` wires them in order.
+
+Handlers schedule no timed job: :func:`bot.jobs.schedule_all` lists them all.
+"""
 
 from __future__ import annotations
 
@@ -52,11 +55,11 @@ def register_all(app: QatysuApp) -> None:
     menu.register(app)
     privacy.register(app)
     my_appeals.register(app)
-    polls.register(app)  # vote buttons, /polls; also rebuilds the poll schedule at start
+    polls.register(app)  # /polls and its buttons
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
-    inbox.register(app)  # also schedules the daily deadline check
-    reports.register(app)  # /summary, the workbook button; schedules digests and summaries
+    inbox.register(app)  # /inbox and the buttons on items
+    reports.register(app)  # /summary, the workbook button
     membership.register(app)  # a resident blocking the bot
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)

@@ -219,15 +219,8 @@ async def cancel(update: Update, context: QatysuContext) -> int:
     return ConversationHandler.END
 
 
-async def send_reminders(context: QatysuContext) -> None:
-    """Send the reminders that are due (every minute; also catches up after downtime)."""
-    await service.send_due_reminders(context.services)
-
-
 def register(app: QatysuApp) -> None:
-    """Register /hearings, the buttons of hearing notices, and the reminder check."""
-    assert app.job_queue is not None
-    app.job_queue.run_repeating(send_reminders, interval=60, first=5, name="hearing-reminders")
+    """Register /hearings and the buttons of hearing notices."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
         question = ConversationHandler(

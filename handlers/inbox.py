@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import appeal_texts as texts
-from bot import appeals, callbacks, deadlines
+from bot import appeals, callbacks
 from bot.appeals import CATEGORIES, EXTENSIONS
 from bot.auth import authorize_village, load_access, refuse, requires
 from bot.context import QatysuApp, QatysuContext
@@ -325,7 +325,7 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
 
 
 def register(app: QatysuApp) -> None:
-    """Register /inbox and the staff's buttons; schedule the daily deadline check."""
+    """Register /inbox and the staff's buttons."""
     app.add_handler(CommandHandler("inbox", inbox))
     app.add_handler(CallbackQueryHandler(inbox, pattern=callbacks.matches("menu", "inbox")))
     actions = {
@@ -342,4 +342,3 @@ def register(app: QatysuApp) -> None:
     }
     for action, callback in actions.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=callbacks.matches(FEATURE, action)))
-    deadlines.schedule(app)

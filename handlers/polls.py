@@ -14,10 +14,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, poll_jobs, polls
+from bot import callbacks, polls
 from bot import poll_texts as texts
 from bot.auth import load_access
-from bot.broadcast import Outgoing, preview_of
+from bot.broadcast import Outgoing, file_input, preview_of
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
 from bot.poll_broadcasts import render_results
@@ -198,7 +198,7 @@ async def send_results(context: QatysuContext, chat_id: int, poll: Poll) -> None
     payload = await polls.results_payload(context.services, poll)
     shown: Outgoing = await render_results(preview_of(polls.RESULTS_KIND, payload), context.tr)
     if shown.photo:
-        await context.bot.send_photo(chat_id, shown.photo, caption=shown.text)
+        await context.bot.send_photo(chat_id, await file_input(shown.photo), caption=shown.text)
     else:
         await context.bot.send_message(chat_id, shown.text)
 
@@ -223,9 +223,8 @@ def register_buttons(app: QatysuApp) -> None:
 
 
 def register(app: QatysuApp) -> None:
-    """Register /polls and its buttons; rebuild the poll schedule at start."""
+    """Register /polls and its buttons."""
     app.add_handler(CommandHandler("polls", list_polls))
     app.add_handler(CallbackQueryHandler(list_polls, pattern=callbacks.matches("menu", "polls")))
     app.add_handler(CallbackQueryHandler(open_poll, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(show_results, pattern=callbacks.matches(FEATURE, "res")))
-    poll_jobs.register(app)

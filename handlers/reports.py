@@ -1,4 +1,4 @@
-"""/summary for coordinators, the digest's workbook button for staff; schedules the deliveries.
+"""/summary for coordinators, the digest's workbook button for staff.
 
 Both taps carry the week (and, for /summary, the scope), which a client can forge: the role and
 the scope are checked again on the server for every tap, and a week not yet begun is refused.
@@ -133,7 +133,7 @@ async def send_area_workbook(update: Update, context: QatysuContext) -> None:
 
 
 def register(app: QatysuApp) -> None:
-    """Register /summary and the report buttons; schedule the digest and the summary."""
+    """Register /summary and the report buttons."""
     app.add_handler(CommandHandler("summary", choose_week))
     app.add_handler(
         CallbackQueryHandler(send_summary, pattern=callbacks.matches(FEATURE, "sum"), block=False)
@@ -143,4 +143,3 @@ def register(app: QatysuApp) -> None:
             send_area_workbook, pattern=callbacks.matches(FEATURE, "area"), block=False
         )
     )
-    delivery.schedule(app)

@@ -29,6 +29,7 @@ class Broadcast:
     report_message_id: int | None
     report_language: str | None
     created_at: datetime
+    report_title: str | None = None  # above the report of a broadcast nobody sent by hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class Outcome:
 
     person_id: int
     status: str  # sent, blocked, failed, or pending (to be tried again)
+    text_only: bool = False  # sent without its picture or file: Telegram refused the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class Tally:
     blocked: int
     failed: int
     skipped: int
+    text_only: int = 0  # of the sent: without the picture or file
 
     @property
     def done(self) -> int:
@@ -77,6 +80,7 @@ def _broadcast(row: sqlite3.Row) -> Broadcast:
         report_message_id=row["report_message_id"],
         report_language=row["report_language"],
         created_at=from_db_time(row["created_at"]),
+        report_title=row["report_title"],
     )
 
 
@@ -133,13 +137,18 @@ async def sending(db: Database) -> list[Broadcast]:
 
 
 async def set_report_message(
-    db: Database, broadcast_id: int, chat_id: int, message_id: int, language: str
+    db: Database,
+    broadcast_id: int,
+    chat_id: int,
+    message_id: int,
+    language: str,
+    title: str | None = None,
 ) -> None:
-    """Remember the sender's progress message and the language to write it in."""
+    """Remember the sender's progress message, the language to write it in, its title."""
     await db.execute_write(
-        "UPDATE broadcasts SET report_chat_id = ?, report_message_id = ?, report_language = ? "
-        "WHERE id = ?",
-        (chat_id, message_id, language, broadcast_id),
+        "UPDATE broadcasts SET report_chat_id = ?, report_message_id = ?, report_language = ?, "
+        "report_title = ? WHERE id = ?",
+        (chat_id, message_id, language, title, broadcast_id),
     )
 
 
@@ -183,9 +192,9 @@ async def record(db: Database, broadcast_id: int, outcomes: Sequence[Outcome]) -
     now = to_db_time(utcnow())
     async with db.transaction() as tx:
         await tx.executemany(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, lease_until = NULL, "
-            "updated_at = ? WHERE broadcast_id = ? AND person_id = ?",
-            [(o.status, now, broadcast_id, o.person_id) for o in outcomes],
+            "UPDATE outbox SET status = ?, text_only = ?, attempts = attempts + 1, "
+            "lease_until = NULL, updated_at = ? WHERE broadcast_id = ? AND person_id = ?",
+            [(o.status, o.text_only, now, broadcast_id, o.person_id) for o in outcomes],
         )
         blocked = [(now, o.person_id) for o in outcomes if o.status == "blocked"]
         await tx.executemany("UPDATE people SET blocked_at = ? WHERE id = ?", blocked)
@@ -194,16 +203,19 @@ async def record(db: Database, broadcast_id: int, outcomes: Sequence[Outcome]) -
 async def tally(db: Database, broadcast_id: int) -> Tally:
     """Count a broadcast's rows by status."""
     rows = await db.fetch_all(
-        "SELECT status, COUNT(*) AS n FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        "SELECT status, COUNT(*) AS n, SUM(text_only) AS bare FROM outbox "
+        "WHERE broadcast_id = ? GROUP BY status",
         (broadcast_id,),
     )
     counts = {row["status"]: row["n"] for row in rows}
+    bare = {row["status"]: row["bare"] for row in rows}
     return Tally(
         total=sum(counts.values()),
         sent=counts.get("sent", 0),
         blocked=counts.get("blocked", 0),
         failed=counts.get("failed", 0),
         skipped=counts.get("skipped", 0),
+        text_only=bare.get("sent", 0),
     )
 
 

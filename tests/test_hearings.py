@@ -230,8 +230,15 @@ async def test_reminders_go_once_to_those_coming(bot: Harness) -> None:
     assert await service.send_due_reminders(services, start - timedelta(hours=22)) == 0
     await bot.broadcasts_finished()
     assert aigerim.last_text.startswith("⏰ Еске салу: «Жергілікті бюджет 2027» қоғамдық тыңдауы")
-    reminders = [c for c in bot.sim.calls_to("sendMessage") if "⏰" in c.params["text"]]
+    reminders = [c for c in bot.sim.calls_to("sendMessage") if "⏰ Еске салу" in c.params["text"]]
     assert [c.params["chat_id"] for c in reminders] == [101]
+    report = [
+        m["text"] for m in bot.sim.chat_messages(STAFF_ID) if "еске салу" in m.get("text", "")
+    ]
+    assert report == [  # the hearing's author sees the reminder go, as after a broadcast
+        "⏰ Келетіндерге қоғамдық тыңдау туралы еске салу: «Жергілікті бюджет 2027»\n\n"
+        "✅ Тарату аяқталды. Жеткізілді: 1 / 1.\nБотты бұғаттағандар: 0 · қате: 0"
+    ]
 
     await bot.restart(crash=True)
     services = bot.app.bot_data.services

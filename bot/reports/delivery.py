@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import callbacks
 from bot.appeal_notices import translator_of
-from bot.context import QatysuApp, QatysuContext, Services
+from bot.context import QatysuContext, Services
 from bot.i18n import Translator
 from bot.reports import data as report_data
 from bot.reports import digest, summary
@@ -316,20 +316,3 @@ async def catch_up(services: Services, bot: Bot, now: datetime) -> list[RunResul
 async def catch_up_job(context: QatysuContext) -> None:
     """JobQueue callback at start: :func:`catch_up`."""
     await catch_up(context.services, context.bot, utcnow())
-
-
-def schedule(app: QatysuApp) -> None:
-    """Schedule the digest and the summary (rebuilt at every start), and a catch-up run."""
-    services = app.bot_data.services
-    assert app.job_queue is not None and services is not None
-    zone = services.settings.zone
-    for name, setting, job in (
-        ("staff-digest", services.settings.digest_schedule, digest_job),
-        ("weekly-summary", services.settings.summary_schedule, summary_job),
-    ):
-        plan = Schedule.parse(setting)
-        if plan is not None:
-            app.job_queue.run_daily(
-                job, plan.at.replace(tzinfo=zone), days=plan.ptb_days, name=name
-            )
-    app.job_queue.run_once(catch_up_job, CATCH_UP_AFTER, name="reports-catch-up")

@@ -1,0 +1,71 @@
+"""Every timed job of the bot, in one commented list: :func:`schedule_all`.
+
+It runs once the job queue runs (``bot.app.QatysuApplication.start``), so no job falls due
+before the scheduler can start it, however long the start-up calls to Telegram took. Jobs
+scheduled later (a new poll's close) go through the same helpers, :mod:`bot.scheduler`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot import botapi, deadlines, hearings, poll_jobs, staff_notices
+from bot.context import QatysuApp, QatysuContext
+from bot.reports import delivery
+from bot.scheduler import daily, once, repeating
+from storage import updates
+from storage.db import utcnow
+
+_LOGGER = logging.getLogger(__name__)
+# Telegram keeps an unconfirmed update for 24 hours; remember handled ids a little longer.
+UPDATE_MEMORY = timedelta(hours=48)
+HOUSEKEEPING_EVERY = timedelta(hours=6)
+HEARING_REMINDERS_EVERY = timedelta(minutes=1)
+TOKEN_CHECK_EVERY = timedelta(minutes=5)
+
+
+async def forget_old_updates(context: QatysuContext) -> None:
+    """Drop handled update ids older than Telegram could re-deliver."""
+    dropped = await updates.forget_updates_before(context.services.db, utcnow() - UPDATE_MEMORY)
+    _LOGGER.info("Forgot %d handled update ids", dropped)
+
+
+def schedule_all(app: QatysuApp) -> None:
+    """Schedule every timed job; called once, when the job queue has started."""
+    job_queue = app.job_queue
+    services = app.bot_data.services
+    assert job_queue is not None and services is not None
+    settings = services.settings
+    zone = settings.zone
+    # Polls: rebuild every open poll's close and reminder; those missed while down run now,
+    # and results a crash left unsent go out.
+    once(job_queue, poll_jobs.rebuild, 0, name=poll_jobs.REBUILD_NAME)
+    # Hearings: every minute, the reminders that are due (after downtime too, once each).
+    repeating(
+        job_queue, hearings.reminder_job, HEARING_REMINDERS_EVERY, first=5,
+        name="hearing-reminders",
+    )  # fmt: skip
+    # Appeals: the deadline check every day at 09:00, and soon after start for a missed day.
+    at_nine = deadlines.CHECK_AT.replace(tzinfo=zone)
+    daily(job_queue, deadlines.deadline_job, at_nine, name="appeal-deadlines")
+    once(job_queue, deadlines.deadline_job, deadlines.CATCH_UP_AFTER,
+         name="appeal-deadlines-catch-up")  # fmt: skip
+    # Reports: the staff digest and the coordinators' weekly summary as configured, and soon
+    # after start whatever was due earlier today.
+    for name, setting, callback in (
+        ("staff-digest", settings.digest_schedule, delivery.digest_job),
+        ("weekly-summary", settings.summary_schedule, delivery.summary_job),
+    ):
+        plan = delivery.Schedule.parse(setting)
+        if plan is not None:
+            daily(job_queue, callback, plan.at.replace(tzinfo=zone), days=plan.ptb_days, name=name)
+    once(job_queue, delivery.catch_up_job, delivery.CATCH_UP_AFTER, name="reports-catch-up")
+    # Staff notices: what a previous run left in the outbox goes out now (later ones at once).
+    once(job_queue, staff_notices.send_pending, 0, name="staff-notices")
+    # Housekeeping: forget handled update ids Telegram can no longer re-deliver.
+    repeating(job_queue, forget_old_updates, HOUSEKEEPING_EVERY, first=60, name="forget-updates")
+    # Webhook mode: no getUpdates tells that Telegram stopped accepting the token; ask getMe.
+    if settings.webhook_url:
+        repeating(job_queue, botapi.token_check_job, TOKEN_CHECK_EVERY, first=TOKEN_CHECK_EVERY,
+                  name="token-check")  # fmt: skip
