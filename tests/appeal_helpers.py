@@ -46,6 +46,8 @@ async def staff_told(bot: Harness, within: float = 10.0) -> None:
 
 
 async def latest(bot: Harness) -> Appeal:
+    """The newest item, once its staff were told (the notice goes out just after the answer)."""
+    await staff_told(bot)
     row = await services(bot).db.fetch_one("SELECT MAX(id) FROM appeals")
     assert row is not None and row[0] is not None
     appeal = await repo.get(services(bot).db, int(row[0]))

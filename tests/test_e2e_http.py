@@ -101,7 +101,8 @@ async def walk_a_resident(server: SimServer) -> None:
     await onboard_by_buttons(aigerim)
     await vote_in_a_poll(staff, aigerim)
     await file_a_complaint(aigerim)
-    assert any(POTHOLE in text for text in staff.texts)  # the staff notice
+    # The staff notice goes out from the outbox just after the resident's answer.
+    await server.wait_until(lambda: any(POTHOLE in text for text in staff.texts), what="notice")
     sends = server.sim.calls_to("sendMessage")
     assert all(call.params.get("parse_mode") is None for call in sends)
     assert all(call.ok for call in sends)
