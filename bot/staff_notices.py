@@ -144,6 +144,7 @@ class StaffNoticeSender:
     ) -> tuple[str, InlineKeyboardMarkup]:
         """One item: its own notice with an Open button; several: counts, with the inbox."""
         villages = await self._villages(row.village_code for row in rows)
+        rows = distinct(rows)
         if len(rows) == 1:
             notice = rows[0]
             appeal = await appeals_repo.get(self.services.db, notice.appeal_id)
@@ -186,6 +187,15 @@ class StaffNoticeSender:
             return None
         self._backoff = 0.0
         return "sent"
+
+
+def distinct(rows: Sequence[StaffNotice]) -> list[StaffNotice]:
+    """One notice per item and event (an item new to the village, then forwarded up to the
+    district, is one new item to district staff who cover both)."""
+    seen: dict[tuple[int, str], StaffNotice] = {}
+    for row in rows:
+        seen[(row.appeal_id, row.event)] = row  # the latest says where the item is now
+    return list(seen.values())
 
 
 def item_text(tr: Translator, notice: StaffNotice, appeal: Appeal, village: Village) -> str:

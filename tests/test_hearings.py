@@ -10,6 +10,7 @@ from bot.simulator import Harness, SimUser
 from storage import hearings
 from storage.db import Database, utcnow
 from storage.hearings import Hearing, NewHearing
+from tests.appeal_helpers import staff_told
 from tests.conftest import OTHER_STAFF_ID, STAFF_ID
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -112,6 +113,7 @@ async def test_question_before_the_hearing_lands_in_the_inbox(bot: Harness) -> N
         "SELECT kind, hearing_id, village_code FROM appeals ORDER BY id DESC LIMIT 1"
     )
     assert row is not None and tuple(row) == ("question", hearing.id, "krg-osakarovka-molodezhny")
+    await staff_told(bot)  # the notice goes out from the outbox just after the answer
     staff_messages = [m.get("text", "") for m in bot.sim.chat_messages(STAFF_ID)]
     assert any("Когда отремонтируют дорогу" in text for text in staff_messages)
 

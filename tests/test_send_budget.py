@@ -30,6 +30,7 @@ from tests.appeal_helpers import (
 from tests.conftest import OTHER_STAFF_ID, STAFF_ID, make_settings, seed
 
 pytestmark = pytest.mark.slow
+MOLODEZHNY = "krg-osakarovka-molodezhny"
 NEW_ITEMS = re.compile(r"^📥 ([\d\s\u00a0\u202f]+) нов")  # "📥 57 новых обращений"
 ONE_ITEM = "📥 Новое: "
 
@@ -188,22 +189,31 @@ async def test_a_single_item_gives_its_own_notice_and_a_blocked_staff_member_is_
         assert refused(bot) == []
 
 
-async def test_notices_pending_at_a_crash_are_sent_after_the_start(bot: Harness) -> None:
+async def test_notices_pending_at_a_crash_are_sent_after_the_start_merged(bot: Harness) -> None:
     staff = await staff_member(bot, STAFF_ID, "Ерлан", "ru")
     ivan = await resident(bot, 1102, "Иван", "ru")
     await file_complaint(ivan, "Нет воды в колонке на улице Ленина")
-    await staff_told(bot)
-    appeal = await latest(bot)
+    first = await latest(bot)
+    dana = await resident(bot, 1103, "Дана", "ru", village=MOLODEZHNY)
+    await file_complaint(dana, "Не горят фонари на улице Абая")
+    second = await latest(bot)
     db = services(bot).db
-    # Two more rows as a crash would leave them: stored, never sent.
-    await outbox.queue(db, [STAFF_ID], appeal.id, outbox.REOPENED, OSAKAROVKA, utcnow())
-    await outbox.queue(db, [STAFF_ID], appeal.id, outbox.NEW, OSAKAROVKA, utcnow())
+    # Rows as a crash would leave them: stored, never sent. The second item was new to the
+    # village, then forwarded up: one new item to the district's staff, not two.
+    now = utcnow()
+    await outbox.queue(db, [STAFF_ID], first.id, outbox.REOPENED, OSAKAROVKA, now)
+    await outbox.queue(db, [STAFF_ID], first.id, outbox.NEW, OSAKAROVKA, now)
+    await outbox.queue(db, [STAFF_ID], second.id, outbox.NEW, MOLODEZHNY, now)
+    await outbox.queue(db, [STAFF_ID], second.id, outbox.NEW, MOLODEZHNY, now)
     before = len(staff.texts)
     await bot.restart(crash=True)
     await bot.wait_until(lambda: len(staff.texts) > before)
     await staff_told(bot)
     assert staff.texts[before:] == [
-        "📥 1 новое обращение\nСело: Осакаровка (Осакаровский район)\n"
+        "📥 2 новых обращения\n"
+        "• Осакаровка (Осакаровский район): 1\n"
+        "• Молодежный (Осакаровский район): 1\n"
         "🔁 Снова в работе (по словам жителей, не решено): 1 обращение"
     ]
+    assert staff.button_labels() == ["📥 Обращения"]
     assert await outbox.pending(services(bot).db) == []
