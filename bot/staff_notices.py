@@ -107,7 +107,7 @@ class StaffNoticeSender:
     async def _sleep(self, seconds: float) -> None:
         """Wait ``seconds``, less when woken or when the application stops."""
         loop = asyncio.get_running_loop()
-        until = max(loop.time() + seconds, self._resume_at)
+        until = loop.time() + seconds
         while self.app.running and not self._wake.is_set() and (left := until - loop.time()) > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), min(left, POLL))
@@ -118,6 +118,8 @@ class StaffNoticeSender:
         for notice in pending:
             by_staff.setdefault(notice.telegram_id, []).append(notice)
         now = asyncio.get_running_loop().time()
+        if self._resume_at > now:
+            return self._resume_at - now  # trouble at Telegram: everyone waits
         due = {
             staff_id: rows
             for staff_id, rows in by_staff.items()
@@ -164,8 +166,6 @@ class StaffNoticeSender:
     async def _send(self, chat_id: int, text: str, markup: InlineKeyboardMarkup) -> str | None:
         """Send as low-priority traffic: the outcome, or None to try again after a pause."""
         loop = asyncio.get_running_loop()
-        if (pause := self._resume_at - loop.time()) > 0:
-            await asyncio.sleep(pause)
         try:
             await self.app.bot.send_message(
                 chat_id, text, reply_markup=markup, rate_limit_args={"broadcast": True}

@@ -12,7 +12,7 @@ import pytest
 
 from bot.settings import Settings
 from bot.simulator import Harness, SimUser
-from bot.simulator.api import Throttle
+from bot.simulator.api import ApiError, Json, Throttle
 from storage import appeals as appeals_repo
 from storage import broadcasts, people
 from storage import staff_notices as outbox
@@ -217,3 +217,28 @@ async def test_notices_pending_at_a_crash_are_sent_after_the_start_merged(bot: H
     ]
     assert staff.button_labels() == ["📥 Обращения"]
     assert await outbox.pending(services(bot).db) == []
+
+
+async def test_trouble_telling_staff_does_not_reach_the_resident_and_the_notice_follows(
+    bot: Harness,
+) -> None:
+    staff = await staff_member(bot, STAFF_ID, "Ерлан", "ru")
+    failures: list[str] = []
+
+    async def staff_chat_in_trouble(method: str, params: Json) -> None:
+        """Longer than a reply's retries: before, the error reached the resident's Send."""
+        if method == "sendMessage" and params.get("chat_id") == STAFF_ID and len(failures) < 7:
+            failures.append(method)
+            if len(failures) == 3:
+                raise ApiError(502, "Bad Gateway")
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+
+    bot.sim.fault = staff_chat_in_trouble
+    ivan = await resident(bot, 1102, "Иван", "ru")
+    await file_complaint(ivan, "Нет воды в колонке на улице Ленина")
+    assert ivan.last_text.startswith("✅ Ваша жалоба зарегистрирована под номером #")
+    appeal = await latest(bot)  # waits until the staff were told
+    assert f"#{appeal.number}" in ivan.last_text
+    assert len(failures) == 7
+    notices = [text for text in staff.texts if text.startswith("📥")]
+    assert len(notices) == 1 and notices[0].startswith(f"📥 Новое: Жалоба #{appeal.number}")
