@@ -37,9 +37,8 @@ async def send(
 
 
 async def translator_of(services: Services, telegram_id: int) -> Translator:
-    """The translator of a person's stored language."""
-    person = await people.get_by_telegram_id(services.db, telegram_id)
-    return services.i18n.get(person.language if person else None)
+    """The translator of a person: chosen language, else their Telegram app's, else default."""
+    return services.i18n.of(await people.get_by_telegram_id(services.db, telegram_id))
 
 
 async def staff_covering(

@@ -140,7 +140,7 @@ async def _store(
         category=category,
         text=text.strip(),
         text_key=text_key(text),
-        language=person.language or services.settings.default_language,
+        language=person.preferred_language or services.settings.default_language,
         due_on=calendar(services).due_date(local.date()),
         **extra,
     )

@@ -104,6 +104,6 @@ async def publish_all(bot: Bot, services: Services) -> None:
     holders = {grant.telegram_id for grant in await roles_repo.all_grants(services.db)}
     for telegram_id in sorted(holders | set(services.settings.admin_ids)):
         person = await people.get_by_telegram_id(services.db, telegram_id)
-        tr = services.i18n.get(person.language if person else None)
+        tr = services.i18n.of(person)
         access = await read_access(services, telegram_id)
         await publish_for_chat(bot, tr, telegram_id, access.roles)

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 from bot.settings import LANGUAGES
+from storage.models import Person
 
 DOMAIN = "qatysu"
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
@@ -118,11 +119,18 @@ class I18n:
         """Return the translator :meth:`resolve` picks."""
         return self.get(self.resolve(stored, telegram_code))
 
+    def of(self, person: Person | None) -> Translator:
+        """The translator of a stored person: chosen language, else the app's, else default."""
+        return self.get(person.preferred_language if person is not None else None)
+
     def resolve(self, stored: str | None, telegram_code: str | None) -> str:
         """Pick the language: stored choice, then the Telegram client's, then the default."""
         if stored in self._translators:
             return stored
-        client = (telegram_code or "").split("-")[0].lower()
-        if client in self._translators:
-            return client
-        return self.default_language
+        return app_language(telegram_code) or self.default_language
+
+
+def app_language(telegram_code: str | None) -> str | None:
+    """The language of a Telegram app's ``language_code`` ("ru-RU"), when one the bot speaks."""
+    client = (telegram_code or "").split("-")[0].lower()
+    return client if client in LANGUAGES else None

@@ -42,6 +42,9 @@ def render(tr: Translator, data: PersonalData) -> str:
         lines.append(tr.t("mydata.name", name=person.first_name))
     if person.language:
         lines.append(tr.t("mydata.language", language=LANGUAGE_NAMES[person.language]))
+    if person.telegram_language and person.telegram_language != person.language:
+        app = LANGUAGE_NAMES[person.telegram_language]
+        lines.append(tr.t("mydata.app_language", language=app))
     if data.village is not None:
         lines.append(tr.t("mydata.village", village=data.village.names.get(tr.language)))
     else:

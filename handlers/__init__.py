@@ -9,6 +9,7 @@ from bot.context import QatysuApp
 from handlers import (
     broadcasts,
     complaints,
+    dialogs,
     errors,
     fallbacks,
     flood,
@@ -40,6 +41,8 @@ def register_all(app: QatysuApp) -> None:
     session.register(app)
     # Vote buttons first: whatever dialog is open, a tap on a poll is a vote (the hot path).
     polls.register_buttons(app)
+    # A dialog's command or entry button while a dialog is open: start over, or "finish first".
+    dialogs.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
     complaints.register(app)  # a resident writing a complaint or suggestion

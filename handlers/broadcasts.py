@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -12,7 +10,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot import callbacks, notices
 from bot.auth import load_access, requires
@@ -20,6 +17,7 @@ from bot.broadcast import FEATURE as ENGINE_FEATURE
 from bot.broadcast import preview_of
 from bot.context import QatysuApp, QatysuContext
 from handlers import village_picker
+from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.keyboards import button
 from storage import broadcasts as broadcasts_repo
 from storage import drafts
@@ -35,7 +33,13 @@ async def start(update: Update, context: QatysuContext) -> int:
     """Ask for the notice (/broadcast)."""
     assert update.effective_user is not None and update.effective_message is not None
     await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
-    await update.effective_message.reply_text(context.tr.t("notice.ask_content"))
+    return await ask_content(update, context)
+
+
+async def ask_content(update: Update, context: QatysuContext) -> int:
+    """Ask for the notice."""
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, context.tr.t("notice.ask_content"))
     return CONTENT
 
 
@@ -64,6 +68,11 @@ async def take_content(update: Update, context: QatysuContext) -> int:
         photo=photo,
         document=document,
     )
+    return await ask_villages(update, context)
+
+
+async def ask_villages(update: Update, context: QatysuContext) -> int:
+    """Show the village picker with the draft's choice."""
     await village_picker.show(update, context, FEATURE, DIALOG)
     return VILLAGES
 
@@ -109,6 +118,13 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
     return CONFIRM
 
 
+async def ask_confirm(update: Update, context: QatysuContext) -> int:
+    """Show the preview again (the villages chosen, still in scope)."""
+    codes = await village_picker.chosen_in_scope(update, context, DIALOG)
+    villages = [v for v in await village_picker.in_scope(update, context) if v.code in codes]
+    return await preview(update, context, villages)
+
+
 async def send(update: Update, context: QatysuContext) -> int:
     """Hand the notice to the broadcast engine (villages re-checked against the scope)."""
     query = update.callback_query
@@ -138,15 +154,7 @@ async def send(update: Update, context: QatysuContext) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: QatysuContext) -> int:
-    """Drop the notice (/cancel or the Cancel button)."""
-    assert update.effective_user is not None and update.effective_chat is not None
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_reply_markup(None)
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    await context.bot.send_message(update.effective_chat.id, context.tr.t("cancel.done"))
-    return ConversationHandler.END
+cancel = cancel_step(DIALOG)
 
 
 @requires(Role.STAFF)
@@ -170,25 +178,21 @@ async def stop_broadcast(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register the /broadcast dialog and the stop button of running broadcasts."""
     content = filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[CommandHandler("broadcast", start)],
-            states={
-                CONTENT: [
-                    MessageHandler(content, take_content),
-                    MessageHandler(~filters.COMMAND, wrong_content),
-                ],
-                VILLAGES: village_picker.handlers(FEATURE, DIALOG, preview),
-                CONFIRM: [
-                    CallbackQueryHandler(send, pattern=callbacks.matches(FEATURE, "send")),
-                    CallbackQueryHandler(cancel, pattern=callbacks.matches(FEATURE, "cancel")),
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="broadcast",
-            persistent=True,
-        )
+    dialog = Dialog(
+        "broadcast",
+        entry_points=[CommandHandler("broadcast", start)],
+        states={
+            CONTENT: [
+                MessageHandler(content, take_content),
+                MessageHandler(~filters.COMMAND, wrong_content),
+            ],
+            VILLAGES: village_picker.handlers(FEATURE, DIALOG, preview),
+            CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "cancel")],
+        },
+        prompts={CONTENT: ask_content, VILLAGES: ask_villages, CONFIRM: ask_confirm},
+        draft=DIALOG,
+        cancel=cancel,
+    )
     app.add_handler(dialog)
     app.add_handler(
         CallbackQueryHandler(stop_broadcast, pattern=callbacks.matches(ENGINE_FEATURE, "stop"))

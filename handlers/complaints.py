@@ -5,7 +5,7 @@ A persistent conversation with its draft saved at every step: a restart continue
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -15,13 +15,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot import appeal_texts as texts
 from bot import appeals, callbacks
 from bot.appeals import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused, IntakeDraft
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
+from handlers.dialogs import Callback, Dialog, cancel_step, tap
 from handlers.keyboards import button
 from storage import drafts, territory
 from storage.appeals import Kind
@@ -97,9 +97,27 @@ async def _summary(update: Update, context: QatysuContext, draft: IntakeDraft) -
     return SUMMARY
 
 
+async def _ask_category(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
+    tr = context.tr
+    await _show(update, tr.t(f"complaint.ask_category.{draft.kind}"), category_keyboard(tr))
+    return CATEGORY
+
+
 async def _ask_text(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
     await _show(update, context.tr.t(f"complaint.ask_text.{draft.kind}", min=appeals.TEXT_MIN))
     return TEXT
+
+
+def _with_draft(
+    ask: Callable[[Update, QatysuContext, IntakeDraft], Awaitable[int]],
+) -> Callback:
+    """A step's prompt that reads the draft itself (to show it again on Continue)."""
+
+    async def prompt(update: Update, context: QatysuContext) -> int:
+        assert update.effective_user is not None
+        return await ask(update, context, await _load(context, update.effective_user.id))
+
+    return prompt
 
 
 async def _ask_attachments(update: Update, context: QatysuContext) -> int:
@@ -324,12 +342,7 @@ async def edit_part(update: Update, context: QatysuContext) -> int:
         draft.photos, draft.voice, draft.latitude, draft.longitude = [], None, None, None
     await _save(context, update.effective_user.id, draft)
     if part == "cat":
-        await _show(
-            update,
-            context.tr.t(f"complaint.ask_category.{draft.kind}"),
-            category_keyboard(context.tr),
-        )
-        return CATEGORY
+        return await _ask_category(update, context, draft)
     if part == "text":
         return await _ask_text(update, context, draft)
     if part == "att":
@@ -337,16 +350,7 @@ async def edit_part(update: Update, context: QatysuContext) -> int:
     return await _summary(update, context, draft)
 
 
-async def cancel(update: Update, context: QatysuContext) -> int:
-    """Leave the dialog and forget the draft (/cancel or the button)."""
-    assert update.effective_user is not None
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_text(context.tr.t("cancel.done"))
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(context.tr.t("cancel.done"))
-    return END
+cancel = cancel_step(DIALOG)
 
 
 async def use_buttons(update: Update, context: QatysuContext) -> None:
@@ -358,50 +362,44 @@ async def use_buttons(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register the intake conversation (persistent: it survives a restart)."""
     attachments = filters.PHOTO | filters.VOICE | filters.LOCATION
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat and user, not per message: that is intended here.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CommandHandler("complaint", start_complaint),
-                CommandHandler("suggestion", start_suggestion),
-                CallbackQueryHandler(
-                    start_complaint, pattern=callbacks.matches("menu", "complaint")
-                ),
-                CallbackQueryHandler(
-                    start_suggestion, pattern=callbacks.matches("menu", "suggestion")
-                ),
+    other = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    dialog = Dialog(
+        "complaint",
+        entry_points=[
+            CommandHandler("complaint", start_complaint),
+            CommandHandler("suggestion", start_suggestion),
+            CallbackQueryHandler(start_complaint, pattern=callbacks.matches("menu", "complaint")),
+            CallbackQueryHandler(start_suggestion, pattern=callbacks.matches("menu", "suggestion")),
+        ],
+        states={
+            CATEGORY: [tap(FEATURE, pick_category, "cat")],
+            TEXT: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
+                MessageHandler(filters.VOICE, voice_instead_of_text),
+                MessageHandler(other, text_expected),
             ],
-            states={
-                CATEGORY: [
-                    CallbackQueryHandler(pick_category, pattern=callbacks.matches(FEATURE, "cat"))
-                ],
-                TEXT: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
-                    MessageHandler(filters.VOICE, voice_instead_of_text),
-                    MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_expected),
-                ],
-                ATTACH: [
-                    MessageHandler(attachments, got_attachment),
-                    CallbackQueryHandler(
-                        attachments_done, pattern=callbacks.matches(FEATURE, "next")
-                    ),
-                    MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, wrong_media),
-                ],
-                SUMMARY: [
-                    CallbackQueryHandler(send, pattern=callbacks.matches(FEATURE, "send")),
-                    CallbackQueryHandler(toggle_name, pattern=callbacks.matches(FEATURE, "hide")),
-                    CallbackQueryHandler(edit_menu, pattern=callbacks.matches(FEATURE, "edit")),
-                    CallbackQueryHandler(edit_part, pattern=callbacks.matches(FEATURE, "ed")),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=callbacks.matches(FEATURE, "cancel")),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons),
+            ATTACH: [
+                MessageHandler(attachments, got_attachment),
+                tap(FEATURE, attachments_done, "next"),
+                MessageHandler(other, wrong_media),
             ],
-            name="complaint",
-            persistent=True,
-            allow_reentry=True,
-        )
-    app.add_handler(conversation)
+            SUMMARY: [
+                tap(FEATURE, send, "send"),
+                tap(FEATURE, toggle_name, "hide"),
+                tap(FEATURE, edit_menu, "edit"),
+                tap(FEATURE, edit_part, "ed"),
+            ],
+        },
+        prompts={
+            CATEGORY: _with_draft(_ask_category),
+            TEXT: _with_draft(_ask_text),
+            ATTACH: _ask_attachments,
+            SUMMARY: _with_draft(_summary),
+        },
+        draft=DIALOG,
+        # The kind is the entry's; hiding the name is a setting, not something entered.
+        context_keys=("kind", "hide_name", "editing"),
+        cancel=cancel,
+        fallbacks=[tap(FEATURE, cancel, "cancel"), MessageHandler(other, use_buttons)],
+    )
+    app.add_handler(dialog)

@@ -7,24 +7,17 @@ can be forged and a role can be revoked between two taps.
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot import hearings as service
 from bot.auth import load_access, refuse, requires
 from bot.context import QatysuApp, QatysuContext
 from handlers import village_picker, when_picker
-from handlers.dialogs import tap
+from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.keyboards import button
 from storage import broadcasts, drafts, hearings, territory
 from storage.db import from_db_time, to_db_time, utcnow
@@ -140,6 +133,11 @@ async def change_time(update: Update, context: QatysuContext) -> int:
     """Ask for the new day."""
     if await _begin(update, context, "time") is None:
         return END
+    return await ask_date(update, context)
+
+
+async def ask_date(update: Update, context: QatysuContext) -> int:
+    """Offer the next two weeks."""
     today = utcnow().astimezone(context.services.settings.zone).date()
     await _send(update, context, context.tr.t("ha.ask_date", example=today.strftime("%d.%m.%Y")),
                 when_picker.date_keyboard(context.tr, FEATURE, today))  # fmt: skip
@@ -153,6 +151,11 @@ async def take_date(update: Update, context: QatysuContext) -> int:
         await _send(update, context, context.tr.t("ha.bad_date", example="30.11.2026"))
         return DATE
     await _update(update, context, day=day.isoformat())
+    return await ask_time(update, context)
+
+
+async def ask_time(update: Update, context: QatysuContext) -> int:
+    """Offer common meeting times."""
     await _send(update, context, context.tr.t("ha.ask_time"), when_picker.time_keyboard(FEATURE))
     return TIME
 
@@ -178,6 +181,11 @@ async def change_place(update: Update, context: QatysuContext) -> int:
     """Ask for the new place."""
     if await _begin(update, context, "place") is None:
         return END
+    return await ask_place(update, context)
+
+
+async def ask_place(update: Update, context: QatysuContext) -> int:
+    """Ask for the new place."""
     await _send(update, context, context.tr.t("ha.ask_place", limit=service.PLACE_MAX))
     return PLACE
 
@@ -186,12 +194,9 @@ async def take_place(update: Update, context: QatysuContext) -> int:
     """Keep the new place; offer a map pin."""
     text = (update.effective_message.text if update.effective_message else "") or ""
     if not text.strip() or len(text) > service.PLACE_MAX:
-        await _send(update, context, context.tr.t("ha.ask_place", limit=service.PLACE_MAX))
-        return PLACE
+        return await ask_place(update, context)
     await _update(update, context, place=text.strip(), pin=None)
-    skip = InlineKeyboardMarkup([[button(context.tr.t("ha.skip"), FEATURE, "nopin")]])
-    await _send(update, context, context.tr.t("ha.ask_pin"), skip)
-    return PIN
+    return await ask_pin(update, context)
 
 
 async def take_pin(update: Update, context: QatysuContext) -> int:
@@ -204,8 +209,8 @@ async def take_pin(update: Update, context: QatysuContext) -> int:
     return await _preview(update, context)
 
 
-async def ask_pin_again(update: Update, context: QatysuContext) -> int:
-    """Say what the pin step expects."""
+async def ask_pin(update: Update, context: QatysuContext) -> int:
+    """Offer a map pin, or to skip it."""
     skip = InlineKeyboardMarkup([[button(context.tr.t("ha.skip"), FEATURE, "nopin")]])
     await _send(update, context, context.tr.t("ha.ask_pin"), skip)
     return PIN
@@ -225,6 +230,11 @@ async def record_outcome(update: Update, context: QatysuContext) -> int:
     """Ask how many attended."""
     if await _begin(update, context, "outcome") is None:
         return END
+    return await ask_attendance(update, context)
+
+
+async def ask_attendance(update: Update, context: QatysuContext) -> int:
+    """Ask how many attended."""
     await _send(update, context, context.tr.t("ha.ask_attendance"))
     return ATTENDANCE
 
@@ -236,6 +246,11 @@ async def take_attendance(update: Update, context: QatysuContext) -> int:
         await _send(update, context, context.tr.t("ha.bad_number"))
         return ATTENDANCE
     await _update(update, context, attendance=int(text))
+    return await ask_decisions(update, context)
+
+
+async def ask_decisions(update: Update, context: QatysuContext) -> int:
+    """Ask for the decisions taken."""
     await _send(update, context, context.tr.t("ha.ask_decisions", limit=service.DECISIONS_MAX))
     return DECISIONS
 
@@ -244,8 +259,7 @@ async def take_decisions(update: Update, context: QatysuContext) -> int:
     """Keep the decisions; preview the outcome notice."""
     text = ((update.effective_message.text if update.effective_message else "") or "").strip()
     if not text or len(text) > service.DECISIONS_MAX:
-        await _send(update, context, context.tr.t("ha.ask_decisions", limit=service.DECISIONS_MAX))
-        return DECISIONS
+        return await ask_decisions(update, context)
     await _update(update, context, decisions=text)
     return await _preview(update, context)
 
@@ -336,15 +350,7 @@ async def confirm(update: Update, context: QatysuContext) -> int:
     return END
 
 
-async def drop(update: Update, context: QatysuContext) -> int:
-    """Leave the change (/cancel or the Back button)."""
-    assert update.effective_user is not None
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_reply_markup(None)
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    await _send(update, context, context.tr.t("cancel.done"))
-    return END
+drop = cancel_step(DIALOG)
 
 
 def register(app: QatysuApp) -> None:
@@ -352,33 +358,40 @@ def register(app: QatysuApp) -> None:
     text = filters.TEXT & ~filters.COMMAND
     day_steps, time_steps = when_picker.date_and_time_steps(FEATURE, take_date, take_time)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[
-                tap(FEATURE, change_time, "time"),
-                tap(FEATURE, change_place, "place"),
-                tap(FEATURE, cancel_hearing, "cancel"),
-                tap(FEATURE, record_outcome, "outcome"),
+    dialog = Dialog(
+        "hearing_change",
+        entry_points=[
+            tap(FEATURE, change_time, "time"),
+            tap(FEATURE, change_place, "place"),
+            tap(FEATURE, cancel_hearing, "cancel"),
+            tap(FEATURE, record_outcome, "outcome"),
+        ],
+        states={
+            DATE: day_steps,
+            TIME: time_steps,
+            PLACE: [MessageHandler(text, take_place)],
+            PIN: [
+                tap(FEATURE, take_pin, "nopin"),
+                MessageHandler(filters.LOCATION, take_pin),
+                MessageHandler(~filters.COMMAND, ask_pin),
             ],
-            states={
-                DATE: day_steps,
-                TIME: time_steps,
-                PLACE: [MessageHandler(text, take_place)],
-                PIN: [
-                    tap(FEATURE, take_pin, "nopin"),
-                    MessageHandler(filters.LOCATION, take_pin),
-                    MessageHandler(~filters.COMMAND, ask_pin_again),
-                ],
-                ATTENDANCE: [MessageHandler(text, take_attendance)],
-                DECISIONS: [MessageHandler(text, take_decisions)],
-                CONFIRM: [tap(FEATURE, confirm, "confirm"), tap(FEATURE, drop, "drop")],
-            },
-            fallbacks=[CommandHandler("cancel", drop)],
-            name="hearing_change",
-            persistent=True,
-            allow_reentry=True,
-        )
+            ATTENDANCE: [MessageHandler(text, take_attendance)],
+            DECISIONS: [MessageHandler(text, take_decisions)],
+            CONFIRM: [tap(FEATURE, confirm, "confirm"), tap(FEATURE, drop, "drop")],
+        },
+        prompts={
+            DATE: ask_date,
+            TIME: ask_time,
+            PLACE: ask_place,
+            PIN: ask_pin,
+            ATTENDANCE: ask_attendance,
+            DECISIONS: ask_decisions,
+            CONFIRM: _preview,
+        },
+        draft=DIALOG,
+        context_keys=("id", "mode"),  # which hearing, and what is changed: the button's
+        cancel=drop,
+    )
     app.add_handler(dialog)
     app.add_handler(tap(FEATURE, list_hearings, "list"))
     app.add_handler(tap(FEATURE, open_hearing, "open"))

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import hearings as service
 from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
 from handlers import village_picker, when_picker
-from handlers.dialogs import tap
+from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.keyboards import button
 from storage import broadcasts, drafts, hearings
 from storage.db import from_db_time, to_db_time, utcnow
@@ -66,6 +59,11 @@ async def start(update: Update, context: QatysuContext) -> int:
     """Begin a new hearing (/newhearing)."""
     assert update.effective_user is not None
     await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
+    return await ask_topic(update, context)
+
+
+async def ask_topic(update: Update, context: QatysuContext) -> int:
+    """Ask for the topic."""
     await _reply(update, context, "ha.ask_topic", limit=service.TOPIC_MAX)
     return TOPIC
 
@@ -94,6 +92,11 @@ async def take_date(update: Update, context: QatysuContext) -> int:
         await _reply(update, context, "ha.bad_date", example="30.11.2026")
         return DATE
     await _save(update, context, day=day.isoformat())
+    return await ask_time(update, context)
+
+
+async def ask_time(update: Update, context: QatysuContext) -> int:
+    """Offer common meeting times."""
     await _reply(update, context, "ha.ask_time", markup=when_picker.time_keyboard(FEATURE))
     return TIME
 
@@ -112,6 +115,11 @@ async def take_time(update: Update, context: QatysuContext) -> int:
         await _reply(update, context, "ha.in_past")
         return await ask_date(update, context)
     await _save(update, context, starts_at=to_db_time(starts_at))
+    return await ask_place(update, context)
+
+
+async def ask_place(update: Update, context: QatysuContext) -> int:
+    """Ask for the place."""
     await _reply(update, context, "ha.ask_place", limit=service.PLACE_MAX)
     return PLACE
 
@@ -122,6 +130,11 @@ async def take_place(update: Update, context: QatysuContext) -> int:
     if place is None:
         return PLACE
     await _save(update, context, place=place, pin=None)
+    return await ask_pin(update, context)
+
+
+async def ask_pin(update: Update, context: QatysuContext) -> int:
+    """Offer to drop a map pin, or to skip it."""
     skip = InlineKeyboardMarkup([[button(context.tr.t("ha.skip"), FEATURE, "nopin")]])
     await _reply(update, context, "ha.ask_pin", markup=skip)
     return PIN
@@ -136,14 +149,13 @@ async def take_pin(update: Update, context: QatysuContext) -> int:
         assert update.effective_message is not None and update.effective_message.location
         location = update.effective_message.location
         await _save(update, context, pin=[location.latitude, location.longitude])
+    return await ask_agenda(update, context)
+
+
+async def ask_agenda(update: Update, context: QatysuContext) -> int:
+    """Ask for the agenda."""
     await _reply(update, context, "ha.ask_agenda", limit=service.AGENDA_MAX)
     return AGENDA
-
-
-async def pin_or_skip(update: Update, context: QatysuContext) -> int:
-    """Remind what the pin step expects."""
-    await _reply(update, context, "ha.ask_pin")
-    return PIN
 
 
 async def take_agenda(update: Update, context: QatysuContext) -> int:
@@ -152,6 +164,11 @@ async def take_agenda(update: Update, context: QatysuContext) -> int:
     if agenda is None:
         return AGENDA
     await _save(update, context, agenda=agenda)
+    return await ask_villages(update, context)
+
+
+async def ask_villages(update: Update, context: QatysuContext) -> int:
+    """Show the village picker with the draft's choice."""
     await village_picker.show(update, context, FEATURE, DIALOG)
     return VILLAGES
 
@@ -194,6 +211,13 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
     return CONFIRM
 
 
+async def ask_confirm(update: Update, context: QatysuContext) -> int:
+    """Show the preview again (the villages chosen, still in scope)."""
+    codes = await village_picker.chosen_in_scope(update, context, DIALOG)
+    villages = [v for v in await village_picker.in_scope(update, context) if v.code in codes]
+    return await preview(update, context, villages)
+
+
 async def send(update: Update, context: QatysuContext) -> int:
     """Store the hearing and announce it (villages and time re-checked)."""
     query = update.callback_query
@@ -224,47 +248,44 @@ async def send(update: Update, context: QatysuContext) -> int:
     return ConversationHandler.END
 
 
-async def cancel(update: Update, context: QatysuContext) -> int:
-    """Drop the draft (/cancel or the Cancel button)."""
-    assert update.effective_user is not None
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_reply_markup(None)
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    await _reply(update, context, "cancel.done")
-    return ConversationHandler.END
+cancel = cancel_step(DIALOG)
 
 
 def register(app: QatysuApp) -> None:
     """Register the /newhearing dialog."""
     text = filters.TEXT & ~filters.COMMAND
     day_steps, time_steps = when_picker.date_and_time_steps(FEATURE, take_date, take_time)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[CommandHandler("newhearing", start)],
-            states={
-                TOPIC: [MessageHandler(text, take_topic)],
-                DATE: day_steps,
-                TIME: time_steps,
-                PLACE: [MessageHandler(text, take_place)],
-                PIN: [
-                    tap(FEATURE, take_pin, "nopin"),
-                    MessageHandler(filters.LOCATION, take_pin),
-                    MessageHandler(~filters.COMMAND, pin_or_skip),
-                ],
-                AGENDA: [MessageHandler(text, take_agenda)],
-                VILLAGES: village_picker.handlers(FEATURE, DIALOG, preview),
-                CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "drop")],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                MessageHandler(~filters.COMMAND, _need_text),
+    dialog = Dialog(
+        "new_hearing",
+        entry_points=[CommandHandler("newhearing", start)],
+        states={
+            TOPIC: [MessageHandler(text, take_topic)],
+            DATE: day_steps,
+            TIME: time_steps,
+            PLACE: [MessageHandler(text, take_place)],
+            PIN: [
+                tap(FEATURE, take_pin, "nopin"),
+                MessageHandler(filters.LOCATION, take_pin),
+                MessageHandler(~filters.COMMAND, ask_pin),
             ],
-            name="new_hearing",
-            persistent=True,
-        )
+            AGENDA: [MessageHandler(text, take_agenda)],
+            VILLAGES: village_picker.handlers(FEATURE, DIALOG, preview),
+            CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "drop")],
+        },
+        prompts={
+            TOPIC: ask_topic,
+            DATE: ask_date,
+            TIME: ask_time,
+            PLACE: ask_place,
+            PIN: ask_pin,
+            AGENDA: ask_agenda,
+            VILLAGES: ask_villages,
+            CONFIRM: ask_confirm,
+        },
+        draft=DIALOG,
+        cancel=cancel,
+        fallbacks=[MessageHandler(~filters.COMMAND, _need_text)],
+    )
     app.add_handler(dialog)
 
 

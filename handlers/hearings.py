@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -12,13 +10,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot import appeal_texts, callbacks, ics
 from bot import hearings as service
 from bot.appeals import AppealRefused, submit_hearing_question
 from bot.auth import load_access
 from bot.context import QatysuApp, QatysuContext
+from handlers.dialogs import Dialog, cancel_step, tap
 from storage import drafts, hearings, territory
 from storage.db import utcnow
 from storage.hearings import Hearing
@@ -211,32 +209,21 @@ async def not_text(update: Update, context: QatysuContext) -> int:
     return QUESTION
 
 
-async def cancel(update: Update, context: QatysuContext) -> int:
-    """Leave the question."""
-    assert update.effective_message is not None and update.effective_user is not None
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    await update.effective_message.reply_text(context.tr.t("cancel.done"))
-    return ConversationHandler.END
-
-
 def register(app: QatysuApp) -> None:
     """Register /hearings and the buttons of hearing notices."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        question = ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(ask_question, pattern=callbacks.matches(FEATURE, "ask"))
-            ],
-            states={
-                QUESTION: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
-                    MessageHandler(~filters.COMMAND, not_text),
-                ]
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name="hearing_question",
-            persistent=True,
-        )
+    question = Dialog(
+        "hearing_question",
+        entry_points=[tap(FEATURE, ask_question, "ask")],
+        states={
+            QUESTION: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
+                MessageHandler(~filters.COMMAND, not_text),
+            ]
+        },
+        draft=DIALOG,
+        context_keys=("hearing",),  # which hearing: the button's
+        cancel=cancel_step(DIALOG),
+    )
     app.add_handler(question)
     app.add_handler(CommandHandler("hearings", show_list))
     app.add_handler(CallbackQueryHandler(show_list, pattern=callbacks.matches("menu", "hearings")))

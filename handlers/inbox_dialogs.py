@@ -5,23 +5,15 @@ A persistent conversation with a draft: a restart in the middle keeps what was c
 
 from __future__ import annotations
 
-import warnings
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import appeal_texts as texts
 from bot import appeals, callbacks
 from bot.appeals import EXTENSIONS, STAFF_TEXT_MAX
 from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
+from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.inbox import FEATURE, authorize_appeal
 from storage import drafts
 from storage.appeals import ACTIVE
@@ -117,40 +109,21 @@ async def text_expected(update: Update, context: QatysuContext) -> int:
     return TYPING
 
 
-async def cancel(update: Update, context: QatysuContext) -> int:
-    """Leave without changing the item (/cancel or the button)."""
-    assert update.effective_user is not None
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    query = update.callback_query
-    if query is None:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(context.tr.t("cancel.done"))
-        return END
-    await query.answer()
-    await query.edit_message_text(context.tr.t("cancel.done"))
-    return END
-
-
 def register(app: QatysuApp) -> None:
     """Register the staff's typing dialog (persistent: it survives a restart)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(ask_text, pattern=callbacks.matches(FEATURE, *ACTIONS))
-            ],
-            states={
-                TYPING: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
-                    MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_expected),
-                ]
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                CallbackQueryHandler(cancel, pattern=callbacks.matches(FEATURE, "tcancel")),
-            ],
-            name="inbox",
-            persistent=True,
-            allow_reentry=True,
-        )
-    app.add_handler(conversation)
+    cancel = cancel_step(DIALOG)
+    dialog = Dialog(
+        "inbox",
+        entry_points=[tap(FEATURE, ask_text, *ACTIONS)],
+        states={
+            TYPING: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
+                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_expected),
+            ]
+        },
+        draft=DIALOG,
+        context_keys=("appeal_id", "action", "days"),  # which item and action: the button's
+        cancel=cancel,
+        fallbacks=[tap(FEATURE, cancel, "tcancel")],
+    )
+    app.add_handler(dialog)

@@ -7,20 +7,10 @@ checked again when staff confirm.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import callbacks, poll_jobs, polls
 from bot import poll_texts as texts
@@ -28,6 +18,7 @@ from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers import village_picker
+from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.keyboards import button
 from storage import broadcasts as broadcasts_repo
 from storage import drafts
@@ -40,7 +31,6 @@ FEATURE = "npl"
 DIALOG = "newpoll"
 QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
 END = ConversationHandler.END
-Step = Callable[[Update, QatysuContext], Coroutine[Any, Any, object]]
 CLOSING_DAYS = (1, 3, 7)
 
 
@@ -48,12 +38,24 @@ async def _save(context: QatysuContext, user_id: int, **values: object) -> Draft
     return await drafts.update(context.services.db, user_id, DIALOG, **values)
 
 
+async def _send(
+    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
     """Ask for the question (/newpoll)."""
     assert update.effective_user is not None and update.effective_message is not None
     await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
-    await update.effective_message.reply_text(context.tr.t("poll.ask_question"))
+    return await ask_question(update, context)
+
+
+async def ask_question(update: Update, context: QatysuContext) -> int:
+    """Ask for the question."""
+    await _send(update, context, context.tr.t("poll.ask_question"))
     return QUESTION
 
 
@@ -69,7 +71,12 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         await message.reply_text(tr.t(key, **{k: tr.number(v) for k, v in values.items()}))
         return QUESTION
     await _save(context, update.effective_user.id, question=text)
-    await message.reply_text(tr.t("poll.ask_options"))
+    return await ask_options(update, context)
+
+
+async def ask_options(update: Update, context: QatysuContext) -> int:
+    """Ask for the options, one per line."""
+    await _send(update, context, context.tr.t("poll.ask_options"))
     return OPTIONS
 
 
@@ -85,11 +92,17 @@ async def take_options(update: Update, context: QatysuContext) -> int:
         await message.reply_text(tr.t(key, **shown))
         return OPTIONS
     await _save(context, update.effective_user.id, options=options)
+    return await ask_kind(update, context)
+
+
+async def ask_kind(update: Update, context: QatysuContext) -> int:
+    """Ask whether a resident chooses one option or several."""
+    tr = context.tr
     markup = InlineKeyboardMarkup(
         [[button(tr.t("poll.kind_single"), FEATURE, "kind", 1)],
          [button(tr.t("poll.kind_multiple"), FEATURE, "kind", 0)]]
     )  # fmt: skip
-    await message.reply_text(tr.t("poll.ask_kind"), reply_markup=markup)
+    await _send(update, context, tr.t("poll.ask_kind"), markup)
     return KIND
 
 
@@ -103,21 +116,22 @@ async def _tap(update: Update) -> tuple[str, ...]:
 
 async def take_kind(update: Update, context: QatysuContext) -> int:
     """Single choice goes on to the villages; multiple asks for the maximum."""
-    assert update.effective_user is not None and update.effective_chat is not None
+    assert update.effective_user is not None
     (single,) = await _tap(update)
-    tr = context.tr
-    user_id = update.effective_user.id
     if single == "1":
-        await _save(context, user_id, max_choices=1)
-        await village_picker.show(update, context, FEATURE, DIALOG)
-        return VILLAGES
-    draft = await drafts.load(context.services.db, user_id, DIALOG)
+        await _save(context, update.effective_user.id, max_choices=1)
+        return await ask_villages(update, context)
+    return await ask_maximum(update, context)
+
+
+async def ask_maximum(update: Update, context: QatysuContext) -> int:
+    """Ask how many options a resident may choose at most."""
+    assert update.effective_user is not None
+    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
     count = len(draft.get("options", []))
     buttons = [button(str(n), FEATURE, "max", n) for n in range(2, count + 1)]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
-    await context.bot.send_message(
-        update.effective_chat.id, tr.t("poll.ask_max"), reply_markup=InlineKeyboardMarkup(rows)
-    )
+    await _send(update, context, context.tr.t("poll.ask_max"), InlineKeyboardMarkup(rows))
     return MAXIMUM
 
 
@@ -128,6 +142,11 @@ async def take_maximum(update: Update, context: QatysuContext) -> int:
     draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
     count = len(draft.get("options", []))
     await _save(context, update.effective_user.id, max_choices=max(2, min(int(maximum), count)))
+    return await ask_villages(update, context)
+
+
+async def ask_villages(update: Update, context: QatysuContext) -> int:
+    """Show the village picker with the draft's choice."""
     await village_picker.show(update, context, FEATURE, DIALOG)
     return VILLAGES
 
@@ -159,18 +178,21 @@ async def ask_closing(update: Update, context: QatysuContext) -> int:
 
 
 async def _closing_chosen(update: Update, context: QatysuContext, moment: datetime) -> int:
-    assert update.effective_user is not None and update.effective_chat is not None
-    tr = context.tr
+    assert update.effective_user is not None
     await _save(context, update.effective_user.id, closes_at=to_db_time(moment))
+    return await ask_change(update, context)
+
+
+async def ask_change(update: Update, context: QatysuContext) -> int:
+    """Ask whether a resident may change their vote."""
+    tr = context.tr
     markup = InlineKeyboardMarkup(
         [
             [button(tr.t("poll.change_yes"), FEATURE, "chg", 1)],
             [button(tr.t("poll.change_no"), FEATURE, "chg", 0)],
         ]
     )
-    await context.bot.send_message(
-        update.effective_chat.id, tr.t("poll.ask_change"), reply_markup=markup
-    )
+    await _send(update, context, tr.t("poll.ask_change"), markup)
     return CHANGE
 
 
@@ -197,19 +219,22 @@ async def closing_typed(update: Update, context: QatysuContext) -> int:
 
 async def take_change(update: Update, context: QatysuContext) -> int:
     """Keep whether a vote may change; ask when results are shown."""
-    assert update.effective_user is not None and update.effective_chat is not None
+    assert update.effective_user is not None
     (may_change,) = await _tap(update)
-    tr = context.tr
     await _save(context, update.effective_user.id, may_change=may_change == "1")
+    return await ask_show(update, context)
+
+
+async def ask_show(update: Update, context: QatysuContext) -> int:
+    """Ask when residents see the results."""
+    tr = context.tr
     markup = InlineKeyboardMarkup(
         [
             [button(tr.t("poll.show_early"), FEATURE, "show", 1)],
             [button(tr.t("poll.show_late"), FEATURE, "show", 0)],
         ]
     )
-    await context.bot.send_message(
-        update.effective_chat.id, tr.t("poll.ask_show"), reply_markup=markup
-    )
+    await _send(update, context, tr.t("poll.ask_show"), markup)
     return SHOW
 
 
@@ -247,11 +272,18 @@ def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
 
 async def take_show(update: Update, context: QatysuContext) -> int:
     """Keep when results are shown; preview the poll with the number of recipients."""
-    assert update.effective_user is not None and update.effective_chat is not None
+    assert update.effective_user is not None
     (early,) = await _tap(update)
+    await _save(context, update.effective_user.id, results_early=early == "1")
+    return await preview(update, context)
+
+
+async def preview(update: Update, context: QatysuContext) -> int:
+    """Show the poll as residents will see it, and its rules and recipients to confirm."""
+    assert update.effective_user is not None and update.effective_chat is not None
     tr = context.tr
     user_id = update.effective_user.id
-    draft = await _save(context, user_id, results_early=early == "1")
+    draft = await drafts.load(context.services.db, user_id, DIALOG)
     new = _new_poll(draft, user_id)
     chat_id = update.effective_chat.id
     shown = Poll(
@@ -302,15 +334,7 @@ async def publish(update: Update, context: QatysuContext) -> int:
     return END
 
 
-async def cancel(update: Update, context: QatysuContext) -> int:
-    """Drop the poll (/cancel or the Cancel button)."""
-    assert update.effective_user is not None and update.effective_chat is not None
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_reply_markup(None)
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    await context.bot.send_message(update.effective_chat.id, context.tr.t("cancel.done"))
-    return END
+cancel = cancel_step(DIALOG)
 
 
 async def use_buttons(update: Update, context: QatysuContext) -> None:
@@ -322,30 +346,33 @@ async def use_buttons(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register the /newpoll conversation (persistent: it survives a restart)."""
     text = filters.TEXT & ~filters.COMMAND
-
-    def tap(callback: Step, action: str) -> CallbackQueryHandler[QatysuContext, object]:
-        return CallbackQueryHandler(callback, pattern=callbacks.matches(FEATURE, action))
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[CommandHandler("newpoll", start)],
-            states={
-                QUESTION: [MessageHandler(text, take_question)],
-                OPTIONS: [MessageHandler(text, take_options)],
-                KIND: [tap(take_kind, "kind")],
-                MAXIMUM: [tap(take_maximum, "max")],
-                VILLAGES: village_picker.handlers(FEATURE, DIALOG, take_villages),
-                CLOSING: [tap(closing_button, "in"), MessageHandler(text, closing_typed)],
-                CHANGE: [tap(take_change, "chg")],
-                SHOW: [tap(take_show, "show")],
-                CONFIRM: [tap(publish, "go"), tap(cancel, "cancel")],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons),
-            ],
-            name="newpoll",
-            persistent=True,
-        )
+    dialog = Dialog(
+        "newpoll",
+        entry_points=[CommandHandler("newpoll", start)],
+        states={
+            QUESTION: [MessageHandler(text, take_question)],
+            OPTIONS: [MessageHandler(text, take_options)],
+            KIND: [tap(FEATURE, take_kind, "kind")],
+            MAXIMUM: [tap(FEATURE, take_maximum, "max")],
+            VILLAGES: village_picker.handlers(FEATURE, DIALOG, take_villages),
+            CLOSING: [tap(FEATURE, closing_button, "in"), MessageHandler(text, closing_typed)],
+            CHANGE: [tap(FEATURE, take_change, "chg")],
+            SHOW: [tap(FEATURE, take_show, "show")],
+            CONFIRM: [tap(FEATURE, publish, "go"), tap(FEATURE, cancel, "cancel")],
+        },
+        prompts={
+            QUESTION: ask_question,
+            OPTIONS: ask_options,
+            KIND: ask_kind,
+            MAXIMUM: ask_maximum,
+            VILLAGES: ask_villages,
+            CLOSING: ask_closing,
+            CHANGE: ask_change,
+            SHOW: ask_show,
+            CONFIRM: preview,
+        },
+        draft=DIALOG,
+        cancel=cancel,
+        fallbacks=[MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons)],
+    )
     app.add_handler(dialog)

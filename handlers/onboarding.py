@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import warnings
-
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import callbacks, invites
 from bot.commands import refresh_person_commands
@@ -21,6 +11,7 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.territory import scope_name
 from handlers import hearings, keyboards
+from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.menu import send_menu
 from storage import people, territory
 from storage.models import Village
@@ -237,42 +228,25 @@ async def use_buttons(update: Update, context: QatysuContext) -> None:
     await update.effective_message.reply_text(context.tr.t("start.use_buttons"))
 
 
-async def cancel(update: Update, context: QatysuContext) -> int:
-    """Leave onboarding."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(context.tr.t("cancel.done"))
-    return ConversationHandler.END
-
-
 def register(app: QatysuApp) -> None:
     """Register the onboarding conversation (persistent: it survives a restart)."""
-    place: list[BaseHandler[Update, QatysuContext, object]] = [
-        CallbackQueryHandler(page_regions, pattern=callbacks.matches(FEATURE, "regions")),
-        CallbackQueryHandler(pick_region, pattern=callbacks.matches(FEATURE, "reg")),
-        CallbackQueryHandler(pick_district, pattern=callbacks.matches(FEATURE, "dis")),
-        CallbackQueryHandler(pick_village, pattern=callbacks.matches(FEATURE, "vil")),
-    ]
-    with warnings.catch_warnings():
-        # Buttons are tracked per chat and user, not per message: that is intended here.
-        warnings.simplefilter("ignore", PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CommandHandler("start", start),
-                CommandHandler("village", change_village),
-                CallbackQueryHandler(change_village, pattern=callbacks.matches("menu", "village")),
+    dialog = Dialog(
+        "onboarding",
+        entry_points=[
+            CommandHandler("start", start),
+            CommandHandler("village", change_village),
+            tap("menu", change_village, "village"),
+        ],
+        states={
+            LANGUAGE: [tap(FEATURE, pick_language, "lang")],
+            PLACE: [
+                tap(FEATURE, page_regions, "regions"),
+                tap(FEATURE, pick_region, "reg"),
+                tap(FEATURE, pick_district, "dis"),
+                tap(FEATURE, pick_village, "vil"),
             ],
-            states={
-                LANGUAGE: [
-                    CallbackQueryHandler(pick_language, pattern=callbacks.matches(FEATURE, "lang"))
-                ],
-                PLACE: place,
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                MessageHandler(~filters.COMMAND, use_buttons),
-            ],
-            name="onboarding",
-            persistent=True,
-            allow_reentry=True,
-        )
-    app.add_handler(conversation)
+        },
+        cancel=cancel_step(None),
+        fallbacks=[MessageHandler(~filters.COMMAND, use_buttons)],
+    )
+    app.add_handler(dialog)

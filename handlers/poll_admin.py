@@ -8,23 +8,16 @@ author or staff covering every village of the poll.
 from __future__ import annotations
 
 import re
-import warnings
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from bot import callbacks, poll_jobs, polls
 from bot import poll_texts as texts
 from bot.auth import authorize_village, load_access, refuse, requires
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
+from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.keyboards import button
 from handlers.polls import send_results
 from storage import drafts, territory
@@ -330,39 +323,23 @@ async def paper_counts(update: Update, context: QatysuContext) -> int:
     return END
 
 
-async def paper_cancel(update: Update, context: QatysuContext) -> int:
-    """Leave the paper votes dialog."""
-    assert update.effective_user is not None and update.effective_chat is not None
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_reply_markup(None)
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
-    await context.bot.send_message(update.effective_chat.id, context.tr.t("cancel.done"))
-    return END
+paper_cancel = cancel_step(DIALOG)
 
 
 def register(app: QatysuApp) -> None:
     """Register the paper votes dialog and the staff's poll buttons."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBUserWarning)
-        dialog = ConversationHandler(
-            entry_points=[
-                CallbackQueryHandler(paper_start, pattern=callbacks.matches(FEATURE, "paper"))
-            ],
-            states={
-                PAPER_VILLAGE: [
-                    CallbackQueryHandler(paper_village, pattern=callbacks.matches(FEATURE, "pv"))
-                ],
-                PAPER_COUNTS: [MessageHandler(filters.TEXT & ~filters.COMMAND, paper_counts)],
-            },
-            fallbacks=[
-                CommandHandler("cancel", paper_cancel),
-                CallbackQueryHandler(paper_cancel, pattern=callbacks.matches(FEATURE, "pcancel")),
-            ],
-            name="poll_paper",
-            persistent=True,
-            allow_reentry=True,
-        )
+    dialog = Dialog(
+        "poll_paper",
+        entry_points=[tap(FEATURE, paper_start, "paper")],
+        states={
+            PAPER_VILLAGE: [tap(FEATURE, paper_village, "pv")],
+            PAPER_COUNTS: [MessageHandler(filters.TEXT & ~filters.COMMAND, paper_counts)],
+        },
+        draft=DIALOG,
+        context_keys=("poll", "village"),  # which poll and village: chosen by buttons
+        cancel=paper_cancel,
+        fallbacks=[tap(FEATURE, paper_cancel, "pcancel")],
+    )
     app.add_handler(dialog)
     actions = {
         "list": list_area,

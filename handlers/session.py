@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import app_language
 from storage import people, sessions
 from storage.db import utcnow
 
@@ -29,6 +30,7 @@ async def open_session(update: Update, context: QatysuContext) -> None:
         at=utcnow(),
         telegram_id=user.id if served and user is not None else None,
         first_name=user.first_name if served and user is not None else None,
+        language=app_language(user.language_code) if served and user is not None else None,
     )
     session = await sessions.open_session(services.db, arrival)
     if not session.claimed or session.person is None:

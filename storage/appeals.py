@@ -105,7 +105,8 @@ class Event:
 
 _SELECT = """
 SELECT a.*, h.topic AS hearing_topic, p.telegram_id AS resident_telegram_id,
-       p.first_name AS resident_name, p.language AS resident_language
+       p.first_name AS resident_name,
+       COALESCE(p.language, p.telegram_language) AS resident_language
 FROM appeals a
 JOIN people p ON p.id = a.person_id
 JOIN villages v ON v.code = a.handler_village_code

@@ -172,7 +172,8 @@ async def claim(db: Database, broadcast_id: int, limit: int, lease: timedelta) -
     if not claimed:
         return []
     rows = await db.fetch_all(
-        "SELECT p.id, p.telegram_id, p.language, o.attempts FROM people p "
+        "SELECT p.id, p.telegram_id, COALESCE(p.language, p.telegram_language) AS language, "
+        "o.attempts FROM people p "
         "JOIN outbox o ON o.person_id = p.id AND o.broadcast_id = ? "
         "WHERE p.deleted_at IS NULL AND p.blocked_at IS NULL AND p.telegram_id IS NOT NULL "
         "AND p.id IN (SELECT value FROM json_each(?))",

@@ -73,10 +73,16 @@ class Person:
     id: int
     telegram_id: int
     first_name: str | None
-    language: str | None
+    language: str | None  # chosen in the bot; None until they choose
     village_code: str | None
     created_at: datetime
     blocked: bool = False  # blocked the bot: broadcasts skip them until they write again
+    telegram_language: str | None = None  # their Telegram app's, when kk, ru or en
+
+    @property
+    def preferred_language(self) -> str | None:
+        """The chosen language, else the Telegram app's; None: the default applies."""
+        return self.language or self.telegram_language
 
 
 @dataclass(frozen=True, slots=True)

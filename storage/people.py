@@ -8,7 +8,9 @@ from storage.db import Database, from_db_time, to_db_time, utcnow
 from storage.models import Person, VillageCount
 from storage.territory import list_villages
 
-_COLUMNS = "id, telegram_id, first_name, language, village_code, created_at, blocked_at"
+_COLUMNS = (
+    "id, telegram_id, first_name, language, telegram_language, village_code, created_at, blocked_at"
+)
 
 
 def _person(row: sqlite3.Row) -> Person:
@@ -20,6 +22,7 @@ def _person(row: sqlite3.Row) -> Person:
         village_code=row["village_code"],
         created_at=from_db_time(row["created_at"]),
         blocked=row["blocked_at"] is not None,
+        telegram_language=row["telegram_language"],
     )
 
 
@@ -80,7 +83,8 @@ async def delete_personal_data(db: Database, telegram_id: int) -> bool:
     """Erase the person's identity; the anonymous row stays so that aggregates stay true."""
     async with db.transaction() as tx:
         cursor = await tx.execute(
-            "UPDATE people SET telegram_id = NULL, first_name = NULL, deleted_at = ? "
+            "UPDATE people SET telegram_id = NULL, first_name = NULL, telegram_language = NULL, "
+            "deleted_at = ? "
             "WHERE telegram_id = ?",
             (to_db_time(utcnow()), telegram_id),
         )

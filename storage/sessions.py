@@ -27,6 +27,7 @@ class Arrival:
     at: datetime
     telegram_id: int | None = None  # None: nobody to load (a group, a bot, a channel post)
     first_name: str | None = None
+    language: str | None = None  # their Telegram app's language, when kk, ru or en
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +52,23 @@ async def _open(conn: aiosqlite.Connection, arrivals: list[Arrival]) -> list[Ses
         claimed.append(arrival.update_id in new)
         new.discard(arrival.update_id)
     people = [
-        [a.telegram_id, a.first_name, to_db_time(a.at)]
+        [a.telegram_id, a.first_name, a.language, to_db_time(a.at)]
         for a, fresh in zip(arrivals, claimed, strict=True)
         if fresh and a.telegram_id is not None
     ]
     found: dict[int, Person] = {}
     if people:
         listed = json.dumps(people, ensure_ascii=False)
+        # The app's language too, at every contact: notices sent later use it until the
+        # person chooses one, as the replies to this update do.
         await conn.execute(
-            "INSERT INTO people (telegram_id, first_name, created_at) "
+            "INSERT INTO people (telegram_id, first_name, telegram_language, created_at) "
             "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-            "json_extract(value, '$[2]') FROM json_each(?) WHERE true "
-            "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name "
-            "WHERE people.first_name IS NOT excluded.first_name",
+            "json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?) WHERE true "
+            "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name, "
+            "telegram_language = excluded.telegram_language "
+            "WHERE people.first_name IS NOT excluded.first_name "
+            "OR people.telegram_language IS NOT excluded.telegram_language",
             (listed,),
         )
         ids = json.dumps([row[0] for row in people])
