@@ -192,7 +192,7 @@ async def add_residents(
             await people.ensure_person(db, user_id, f"R{user_id}")
             await people.set_language(db, user_id, language)
             await people.set_village(db, user_id, village)
-            server.sim.users[user_id] = {"id": user_id, "is_bot": False, "first_name": "R"}
+            server.sim.add_person(user_id, "R")  # they wrote to the bot when they joined
     finally:
         await db.close()
 
