@@ -99,6 +99,7 @@ def _seed_chats(sim: BotApiSimulator, residents: int, text: str, markup: Json) -
         user_id = FIRST_RESIDENT + n
         sim.users[user_id] = {"id": user_id, "is_bot": False, "first_name": f"R{n}",
                               "language_code": "ru"}  # fmt: skip
+        sim.started.add(user_id)  # they joined earlier, so the bot may write to them
         message = {
             "message_id": sim.next_message_id(), "date": now(), "text": text,
             "chat": {"id": user_id, "type": "private", "first_name": f"R{n}"},

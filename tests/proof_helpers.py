@@ -83,6 +83,7 @@ class BotProcess:
     def __init__(self, server: SimServer, settings: Settings, **extra: object) -> None:
         self.server = server
         self.settings = settings
+        server.sim.match_time_scale(settings)
         self.env = bot_env(server.url, settings, **extra)
         self.cwd = settings.database_path.parent
         self.log_path = self.cwd / "bot.log"
@@ -195,7 +196,7 @@ async def add_residents(
             await people.ensure_person(db, user_id, f"R{user_id}")
             await people.set_language(db, user_id, language)
             await people.set_village(db, user_id, village)
-            server.sim.users[user_id] = {"id": user_id, "is_bot": False, "first_name": "R"}
+            server.sim.add_person(user_id, "R")  # they wrote to the bot when they joined
     finally:
         await db.close()
 

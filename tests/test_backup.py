@@ -31,7 +31,7 @@ async def run_backup(settings_path: Path, target: Path) -> int:
 
 
 async def test_a_backup_taken_while_the_bot_writes_is_consistent(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, broadcast_rate=60)
+    settings = make_settings(tmp_path)  # broadcasting within Telegram's 30 a second
     await seed(settings)
     async with Harness(settings) as bot:
         for user_id in range(30_000, 30_200):

@@ -179,7 +179,7 @@ async def test_sender_can_stop_a_running_broadcast(tmp_path: Path) -> None:
     await seed(settings)
     async with Harness(settings) as bot:
         await residents(bot, "krg-osakarovka-molodezhny", range(200, 240))
-        staff = bot.user(STAFF_ID, "Ерлан", "ru")
+        staff = bot.user(STAFF_ID, "Ерлан", "ru", started=True)  # gets the sender's report
         services = bot.app.bot_data.services
         assert services is not None
         broadcast_id = await services.engine.submit(

@@ -55,8 +55,8 @@ async def osakarovka_names(bot: Harness, language: str) -> tuple[set[str], set[s
 
 async def test_staff_get_a_digest_of_only_their_villages(bot: Harness) -> None:
     await seed_region(services(bot).db)
-    bot.user(STAFF_ID, "Ерлан", "kk")
-    bot.user(OTHER_STAFF_ID, "Асель", "kk")
+    bot.user(STAFF_ID, "Ерлан", "kk", started=True)
+    bot.user(OTHER_STAFF_ID, "Асель", "kk", started=True)
     result = await delivery.send_digests(services(bot), bot.app.bot, MONDAY_0905)
     assert result.sent == 2 and result.failed == 0
     inside, outside = await osakarovka_names(bot, "kk")
@@ -127,7 +127,7 @@ def test_long_digests_are_split_between_villages_under_telegrams_limit() -> None
 
 async def test_missed_digest_goes_out_at_start_the_same_day_only(bot: Harness) -> None:
     await seed_region(services(bot).db)
-    bot.user(STAFF_ID, "Ерлан", "kk")
+    bot.user(STAFF_ID, "Ерлан", "kk", started=True)
     tuesday = local(2026, 12, 1, 10, 0)
     assert await delivery.catch_up(services(bot), bot.app.bot, tuesday) == []  # a day late
     early = local(2026, 11, 30, 8, 30)  # Monday, before 09:00
@@ -140,7 +140,7 @@ async def test_missed_digest_goes_out_at_start_the_same_day_only(bot: Harness) -
 
 async def test_no_duplicate_digest_after_a_restart(bot: Harness) -> None:
     await seed_region(services(bot).db)
-    bot.user(STAFF_ID, "Ерлан", "kk")
+    bot.user(STAFF_ID, "Ерлан", "kk", started=True)
     await delivery.send_digests(services(bot), bot.app.bot, MONDAY_0905)
     sent = len(texts_to(bot, STAFF_ID))
     assert sent >= 1
@@ -236,7 +236,7 @@ async def test_summary_is_refused_to_a_resident_and_to_another_region(bot: Harne
 
 async def test_scheduled_summary_reaches_each_coordinator_once(bot: Harness) -> None:
     await seed_region(services(bot).db)
-    bot.user(COORDINATOR_ID, "Дина", "kk")
+    bot.user(COORDINATOR_ID, "Дина", "kk", started=True)
     first = await delivery.send_summaries(services(bot), bot.app.bot, MONDAY_0905)
     assert first.sent == 1
     documents = bot.sim.calls_to("sendDocument")
@@ -272,7 +272,7 @@ async def test_staff_digest_button_sends_the_workbook_of_their_area(bot: Harness
 
 async def test_resident_rows_carry_no_identity_in_the_digest(bot: Harness) -> None:
     await seed_region(services(bot).db)
-    bot.user(STAFF_ID, "Ерлан", "kk")
+    bot.user(STAFF_ID, "Ерлан", "kk", started=True)
     person = await people.get_by_telegram_id(services(bot).db, 880_000_001)
     assert person is not None and person.first_name is not None
     await delivery.send_digests(services(bot), bot.app.bot, MONDAY_0905)

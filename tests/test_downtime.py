@@ -19,7 +19,7 @@ def escalations(bot: Harness) -> int:
     return sum(
         1
         for call in bot.sim.calls_to("sendMessage")
-        if call.params["chat_id"] == STAFF_ID and "🚨" in call.params["text"]
+        if call.ok and call.params["chat_id"] == STAFF_ID and "🚨" in call.params["text"]
     )
 
 

@@ -75,7 +75,7 @@ async def test_the_bot_rides_out_a_locked_database_and_a_backup(tmp_path: Path) 
         "c.execute('COMMIT')\n"
     )
     async with SimServer(token=TOKEN) as server, BotProcess(server, settings) as bot:
-        server.person(STAFF_ID, "Ерлан", "ru")
+        server.person(STAFF_ID, "Ерлан", "ru", started=True)  # to be told of the complaint
         aigerim = server.person(1101, "Айгерім", "kk")
         await aigerim.send("/start v_krg-osakarovka-osakarovka")
         await aigerim.send("/complaint")

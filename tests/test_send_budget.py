@@ -44,7 +44,7 @@ def telegram_limits(tmp_path: Path, **overrides: object) -> Settings:
 
 def throttle(bot: Harness) -> Throttle:
     """Telegram's flood limits in the simulator: 30 a second, one a second per chat."""
-    bot.sim.throttle = Throttle(overall=30, per_chat=1, retry_after=1)
+    bot.sim.throttle = Throttle(overall=30, chat_burst=1, chat_rate=1.0)
     return bot.sim.throttle
 
 

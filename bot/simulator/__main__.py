@@ -1,4 +1,4 @@
-"""``python -m bot.simulator serve --port N``: the Bot API simulator over HTTP, by hand."""
+"""``python -m bot.simulator serve --port N [--latency S]``: the Bot API simulator over HTTP."""
 
 from __future__ import annotations
 
@@ -17,6 +17,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8081)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--token", default=None, help="answer 401 to any other bot token")
+    serve.add_argument(
+        "--latency", type=float, default=0.0, help="seconds each Bot API answer takes"
+    )
+    serve.add_argument(
+        "--no-flood-limits",
+        action="store_true",
+        help="never answer 429 (a paid-broadcast benchmark); Telegram's limits apply otherwise",
+    )
     args = parser.parse_args(argv)
     try:
         from bot.simulator import http
@@ -24,7 +32,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("The HTTP simulator needs aiohttp: pip install -e '.[dev]'", file=sys.stderr)
         return 2
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(http.serve(args.host, args.port, args.token))
+        asyncio.run(
+            http.serve(
+                args.host,
+                args.port,
+                args.token,
+                latency=args.latency,
+                flood_limits=not args.no_flood_limits,
+            )
+        )
     return 0
 
 

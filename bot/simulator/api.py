@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -19,19 +21,14 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.settings import Settings
+from bot.simulator import rules
+from bot.simulator.errors import ApiError as ApiError  # where callers have found it
+
+_LOGGER = logging.getLogger(__name__)
 Json = dict[str, Any]
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "qatysu_bot"
-
-
-class ApiError(Exception):
-    """An error answer of the Bot API."""
-
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
 
 
 class Unreachable(Exception):
@@ -106,6 +103,7 @@ class ApiCall:
     files: dict[str, bytes] = field(default_factory=dict)
     at: float = field(default_factory=time.monotonic)
     status: int = 0  # the HTTP status answered
+    error: str = ""  # the description of an error answer
 
     @property
     def ok(self) -> bool:
@@ -119,57 +117,131 @@ def now() -> int:
 
 
 SEND_METHODS = frozenset(
-    {"sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVoice", "sendMediaGroup"}
-)
+    {
+        "sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVoice", "sendMediaGroup",
+        "sendAudio", "sendVideo", "sendAnimation", "sendSticker", "copyMessage", "forwardMessage",
+    }
+)  # fmt: skip
+FILE_KINDS = ("photo", "document", "voice", "audio", "video", "animation", "sticker", "video_note")
+CALLBACK_DEADLINE = 15.0  # seconds Telegram waits for the answer to a button tap
 
 
 class Throttle:
-    """Telegram's flood limits: 429 past ``overall`` sends per second, or one per chat."""
+    """Telegram's flood limits on sends: past any of them, 429 with ``retry_after``.
 
-    def __init__(self, overall: int = 30, per_chat: int = 1, retry_after: int = 1) -> None:
+    Overall, ``overall`` sends a second (``paid_overall`` for requests with
+    ``allow_paid_broadcast``). A private chat tolerates a short burst, then one a second: a
+    bucket of ``chat_burst`` sends refilled at ``chat_rate`` a second. A group takes
+    ``group_per_minute`` sends a minute.
+    """
+
+    def __init__(
+        self,
+        overall: int = 30,
+        *,
+        paid_overall: int = 1000,
+        chat_burst: float = 3.0,
+        chat_rate: float = 1.0,
+        group_per_minute: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clock = clock
         self.overall = overall
-        self.per_chat = per_chat
-        self.retry_after = retry_after
+        self.paid_overall = paid_overall
+        self.chat_burst = chat_burst
+        self.chat_rate = chat_rate
+        self.group_per_minute = group_per_minute
         self.refused = 0
         self._recent: deque[float] = deque()
-        self._chat_recent: dict[int, deque[float]] = {}
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when counted)
+        self._groups: dict[int, deque[float]] = {}
 
-    def check(self, chat_id: int) -> None:
+    def check(self, chat_id: int, *, paid: bool = False) -> None:
         """Count one send, or refuse it with a 429 as Telegram would."""
-        now = time.monotonic()
+        now = self.clock()
+        wait = max(self._overall_wait(now, paid), self._chat_wait(chat_id, now))
+        if wait > 0:
+            self.refused += 1
+            retry_after = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        self._recent.append(now)
+        if chat_id < 0:
+            self._groups.setdefault(chat_id, deque()).append(now)
+        else:
+            tokens, _ = self._tokens(chat_id, now)
+            self._buckets[chat_id] = (tokens - 1.0, now)
+
+    def _overall_wait(self, now: float, paid: bool) -> float:
         while self._recent and self._recent[0] <= now - 1.0:
             self._recent.popleft()
-        chat = self._chat_recent.setdefault(chat_id, deque())
-        while chat and chat[0] <= now - 1.0:
-            chat.popleft()
-        if len(self._recent) >= self.overall or len(chat) >= self.per_chat:
-            self.refused += 1
-            raise ApiError(
-                429, f"Too Many Requests: retry after {self.retry_after}", self.retry_after
-            )
-        self._recent.append(now)
-        chat.append(now)
+        limit = self.paid_overall if paid else self.overall
+        if len(self._recent) < limit:
+            return 0.0
+        return self._recent[len(self._recent) - limit] + 1.0 - now
+
+    def _tokens(self, chat_id: int, now: float) -> tuple[float, float]:
+        tokens, since = self._buckets.get(chat_id, (self.chat_burst, now))
+        return min(self.chat_burst, tokens + (now - since) * self.chat_rate), now
+
+    def _chat_wait(self, chat_id: int, now: float) -> float:
+        if chat_id < 0:
+            sent = self._groups.setdefault(chat_id, deque())
+            while sent and sent[0] <= now - 60.0:
+                sent.popleft()
+            if len(sent) < self.group_per_minute:
+                return 0.0
+            return sent[len(sent) - self.group_per_minute] + 60.0 - now
+        tokens, _ = self._tokens(chat_id, now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.chat_rate
 
 
 class BotApiSimulator(BaseRequest):
-    """The Bot API as seen by one bot: chats, messages, updates, command menus."""
+    """The Bot API as seen by one bot: chats, messages, updates, command menus.
 
-    def __init__(self) -> None:
+    Strict as Telegram: it refuses what Telegram refuses (see :mod:`bot.simulator.rules`), knows
+    which file ids and callback queries it issued, which people started the bot, and applies
+    the flood limits (``throttle``; ``flood_limits=False`` or ``throttle = None`` lifts them).
+    """
+
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        flood_limits: bool = True,
+        callback_deadline: float = CALLBACK_DEADLINE,
+    ) -> None:
         self.calls: list[ApiCall] = []
         self.messages: dict[int, dict[int, Json]] = {}  # chat id -> message id -> message
         self.users: dict[int, Json] = {}
+        self.started: set[int] = set()  # people who wrote to the bot: it may message them
         self.blocked: set[int] = set()
+        self.files: dict[str, str] = {}  # file id -> kind, for every file id Telegram issued
         self.commands: dict[tuple[str, str], list[Json]] = {}
         self.callback_answers: dict[str, Json] = {}
+        self.callback_deadline = callback_deadline
+        self._queries: dict[str, float] = {}  # unanswered tap -> when it was made
+        self.clock: Callable[[], float] = time.monotonic  # for the callback deadline
         self.webhook: Json = {"url": ""}
         self.observers: list[Callable[[str, Json], None]] = []
         self._updates: list[Json] = []
         self._next_update_id = 1
         self._next_message_id = 1
+        self._next_file = 0
         self._new_update = asyncio.Event()
         self.fault: Callable[[str, Json], Awaitable[None]] | None = None
-        self.throttle: Throttle | None = None
-        self.latency = 0.0  # seconds each answer takes
+        self.throttle: Throttle | None = Throttle() if flood_limits else None
+        self.latency = latency  # seconds each answer takes
+
+    def match_time_scale(self, settings: Settings) -> None:
+        """Refill each private chat's bucket at the rate the bot is set to pace chats.
+
+        Tests lower ``CHAT_RATE`` so that scripted people need not wait a second per message;
+        the simulated Telegram then runs on the same clock: the pacer must still never draw a
+        429. Every other limit stays Telegram's. With the production settings nothing changes.
+        """
+        if self.throttle is not None:
+            self.throttle.chat_burst = float(settings.chat_burst)
+            self.throttle.chat_rate = settings.chat_rate
 
     # --- BaseRequest -------------------------------------------------------------------------
     @property
@@ -223,23 +295,66 @@ class BotApiSimulator(BaseRequest):
         try:
             if self.fault is not None:
                 await self.fault(name, params)
-            if self.throttle is not None and name in SEND_METHODS:
-                self.throttle.check(int(params["chat_id"]))
             handler = getattr(self, f"api_{name}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
+            rules.check_request(name, params)
+            self._check_files(name, params, call.files)
+            if self.throttle is not None and name in SEND_METHODS:
+                paid = bool(params.get("allow_paid_broadcast"))
+                self.throttle.check(int(params["chat_id"]), paid=paid)
             result = await handler(params)
         except ApiError as error:
             body: Json = {"ok": False, "error_code": error.code, "description": error.description}
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
-            call.status = error.code
+            call.status, call.error = error.code, error.description
+            # Shown with a failing test: which request Telegram would have refused, and why.
+            _LOGGER.warning("Refused %s to %s: %s", name, params.get("chat_id"), error.description)
             return error.code, json.dumps(body).encode()
         except Unreachable:
             call.status = -1
             raise
         call.status = 200
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # --- files -------------------------------------------------------------------------------
+    def _check_files(self, name: str, params: Json, files: dict[str, bytes]) -> None:
+        """Refuse a file field that is not an issued file id, an http(s) URL or an upload."""
+        field_name = rules.FILE_FIELDS.get(name)
+        if field_name is not None:
+            if params.get(field_name) is None:
+                if field_name not in files:
+                    raise rules.bad(f"Bad Request: there is no {field_name} in the request")
+            else:
+                self._check_file(params[field_name], files)
+        if name == "sendMediaGroup":
+            for item in rules.media_items(params):
+                self._check_file(item.get("media"), files, album=True)
+
+    def _check_file(self, value: Any, files: dict[str, bytes], *, album: bool = False) -> None:
+        text = value if isinstance(value, str) else ""
+        if text.startswith("attach://"):
+            if text.removeprefix("attach://") in files:
+                return
+            if album:
+                raise rules.bad("Bad Request: can't parse InputMedia: media not found")
+        elif text in self.files or text.startswith(("http://", "https://")):
+            return
+        raise rules.bad(rules.WRONG_FILE)
+
+    def issue_file(self, kind: str) -> str:
+        """A fresh file id, as Telegram gives for an upload (or a file fetched by URL)."""
+        self._next_file += 1
+        file_id = f"sim-{kind}-{self._next_file}"
+        self.files[file_id] = kind
+        return file_id
+
+    def _file_id(self, value: Any, kind: str) -> str:
+        """The file id a send answers with: the one given, or a fresh one for a new file."""
+        if isinstance(value, str) and value in self.files:
+            return value
+        return self.issue_file(kind)
 
     # --- updates from people -----------------------------------------------------------------
     def next_message_id(self) -> int:
@@ -251,7 +366,36 @@ class BotApiSimulator(BaseRequest):
         """Number an update (``message``, ``callback_query``...) as Telegram would."""
         update = {"update_id": self._next_update_id, **payload}
         self._next_update_id += 1
+        self.saw(payload)
         return update
+
+    def saw(self, payload: Json) -> None:
+        """Learn from an update what Telegram would: who started the bot, files, taps.
+
+        A person who writes in their private chat has started the bot (and unblocked it); the
+        file ids in their message and the id of their button tap are Telegram's own.
+        """
+        message = payload.get("message") or payload.get("edited_message")
+        if isinstance(message, dict):
+            chat = message.get("chat", {})
+            if chat.get("type") == "private":
+                self.started.add(int(chat["id"]))
+                self.blocked.discard(int(chat["id"]))
+            for kind in FILE_KINDS:
+                media = message.get(kind)
+                for item in media if isinstance(media, list) else [media]:
+                    if isinstance(item, dict) and "file_id" in item:
+                        self.files[str(item["file_id"])] = kind
+        query = payload.get("callback_query")
+        if isinstance(query, dict):
+            self.started.add(int(query["from"]["id"]))
+            self._queries[str(query["id"])] = self.clock()
+
+    def add_person(self, user_id: int, first_name: str, *, started: bool = True) -> None:
+        """A person Telegram knows (who wrote to the bot before, unless ``started`` is false)."""
+        self.users[user_id] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if started:
+            self.started.add(user_id)
 
     def enqueue(self, update: Json) -> None:
         """Offer an update to ``getUpdates``."""
@@ -294,9 +438,19 @@ class BotApiSimulator(BaseRequest):
         return [call for call in self.calls if call.method == method]
 
     def _chat(self, params: Json) -> int:
-        chat_id = int(params["chat_id"])
+        """The chat a request is for, if the bot may write there (as Telegram decides)."""
+        chat_id = self._known_chat(params)
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id > 0 and chat_id not in self.started:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        return chat_id
+
+    def _known_chat(self, params: Json) -> int:
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, TypeError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
         if chat_id not in self.users:
             raise ApiError(400, "Bad Request: chat not found")
         return chat_id
@@ -316,8 +470,9 @@ class BotApiSimulator(BaseRequest):
             "from": self.bot_user(),
             **content,
         }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = _markup(params)
+        if markup:
+            message["reply_markup"] = markup
         return self._store(chat_id, message)
 
     def _existing(self, params: Json) -> tuple[int, Json]:
@@ -385,16 +540,16 @@ class BotApiSimulator(BaseRequest):
 
     async def api_setMyCommands(self, params: Json) -> bool:
         """Store a command menu per scope and language."""
-        scope = params.get("scope") or {"type": "default"}
+        scope = rules.decoded(params.get("scope")) or {"type": "default"}
         if scope.get("type") == "chat":
             self._chat({"chat_id": scope["chat_id"]})
         key = (json.dumps(scope, sort_keys=True), params.get("language_code", ""))
-        self.commands[key] = list(params["commands"])
+        self.commands[key] = list(rules.decoded(params["commands"]))
         return True
 
     async def api_deleteMyCommands(self, params: Json) -> bool:
         """Drop a command menu."""
-        scope = params.get("scope") or {"type": "default"}
+        scope = rules.decoded(params.get("scope")) or {"type": "default"}
         self.commands.pop(
             (json.dumps(scope, sort_keys=True), params.get("language_code", "")), None
         )
@@ -402,30 +557,30 @@ class BotApiSimulator(BaseRequest):
 
     async def api_sendMessage(self, params: Json) -> Json:
         """Send text."""
-        text = str(params["text"])
-        if not 1 <= len(text) <= 4096:
-            raise ApiError(400, "Bad Request: message text is empty or too long")
-        return self._new_message(self._chat(params), params, text=text)
+        return self._new_message(self._chat(params), params, text=str(params["text"]))
 
     async def api_editMessageText(self, params: Json) -> Json:
-        """Edit a message's text (and keyboard)."""
+        """Edit a message's text; its keyboard becomes the one given (none if none is)."""
         chat_id, message = self._existing(params)
-        markup = params.get("reply_markup")
-        if message.get("text") == params["text"] and message.get("reply_markup") == markup:
-            raise ApiError(400, "Bad Request: message is not modified")
-        message["text"] = params["text"]
-        message["edit_date"] = now()
-        if markup:
-            message["reply_markup"] = markup
-        else:
-            message.pop("reply_markup", None)
-        return self._store(chat_id, message)
+        if "text" not in message:
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
+        markup = _markup(params)
+        if message["text"] == str(params["text"]) and message.get("reply_markup") == markup:
+            raise ApiError(400, rules.NOT_MODIFIED)
+        message["text"] = str(params["text"])
+        return self._edited(chat_id, message, markup)
 
     async def api_editMessageReplyMarkup(self, params: Json) -> Json:
         """Replace or remove a message's keyboard."""
         chat_id, message = self._existing(params)
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = _markup(params)
+        if message.get("reply_markup") == markup:
+            raise ApiError(400, rules.NOT_MODIFIED)
+        return self._edited(chat_id, message, markup)
+
+    def _edited(self, chat_id: int, message: Json, markup: Json | None) -> Json:
+        if markup:
+            message["reply_markup"] = markup
         else:
             message.pop("reply_markup", None)
         message["edit_date"] = now()
@@ -438,8 +593,12 @@ class BotApiSimulator(BaseRequest):
         return True
 
     async def api_answerCallbackQuery(self, params: Json) -> bool:
-        """Record the answer to a button tap."""
-        self.callback_answers[str(params["callback_query_id"])] = params
+        """Answer a button tap: once, within the deadline, and only a tap that was made."""
+        query_id = str(params.get("callback_query_id", ""))
+        tapped = self._queries.pop(query_id, None)
+        if tapped is None or self.clock() - tapped > self.callback_deadline:
+            raise ApiError(400, rules.QUERY_TOO_OLD)
+        self.callback_answers[query_id] = params
         return True
 
     async def api_sendChatAction(self, params: Json) -> bool:
@@ -449,12 +608,8 @@ class BotApiSimulator(BaseRequest):
 
     async def _media(self, params: Json, kind: str) -> Json:
         chat_id = self._chat(params)
-        value = params.get(kind)
-        file_id = value if isinstance(value, str) and not value.startswith("attach://") else None
-        media: Json = {
-            "file_id": file_id or f"sim-{kind}-{self._next_message_id}",
-            "file_unique_id": "u",
-        }
+        file_id = self._file_id(params.get(kind), kind)
+        media: Json = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
         media.update(self._MEDIA_FIELDS.get(kind, {}))
         content: Json = {kind: [media] if kind == "photo" else media}
         if params.get("caption"):
@@ -475,7 +630,9 @@ class BotApiSimulator(BaseRequest):
         return self._new_message(self._chat(params), params, location=location)
 
     async def api_getFile(self, params: Json) -> Json:
-        """Describe a file a person sent."""
+        """Describe a file a person sent (or the bot uploaded)."""
+        if str(params.get("file_id")) not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
         return {
             "file_id": params["file_id"],
             "file_unique_id": "u",
@@ -495,12 +652,17 @@ class BotApiSimulator(BaseRequest):
     async def api_sendMediaGroup(self, params: Json) -> list[Json]:
         """Send an album of photos: one message each, as Telegram does."""
         chat_id = self._chat(params)
-        media = params["media"]
-        items = json.loads(media) if isinstance(media, str) else media
+        group = f"album-{self._next_message_id}"
         sent = []
-        for item in items:
-            photo = {"file_id": item["media"], "file_unique_id": "u", **self._MEDIA_FIELDS["photo"]}
-            sent.append(self._new_message(chat_id, {}, photo=[photo]))
+        for item in rules.media_items(params):
+            kind = str(item.get("type", "photo"))
+            file_id = self._file_id(item["media"], kind)
+            media = {"file_id": file_id, "file_unique_id": f"u-{file_id}"}
+            media.update(self._MEDIA_FIELDS.get(kind, {}))
+            content: Json = {kind: [media] if kind == "photo" else media, "media_group_id": group}
+            if item.get("caption"):
+                content["caption"] = item["caption"]
+            sent.append(self._new_message(chat_id, {}, **content))
         return sent
 
     # --- group chats (the staff chat of digests) ---------------------------------------------
@@ -511,7 +673,7 @@ class BotApiSimulator(BaseRequest):
 
     async def api_getChat(self, params: Json) -> Json:
         """Describe a chat: a group made by :meth:`add_group`, or a person's private chat."""
-        known = self.users[self._chat(params)]
+        known = self.users[self._known_chat(params)]
         gifts = dict.fromkeys(
             (
                 "unlimited_gifts",
@@ -537,3 +699,13 @@ class BotApiSimulator(BaseRequest):
         thread_id = 1000 + len(chat["topics"])
         chat["topics"][thread_id] = str(params["name"])
         return {"message_thread_id": thread_id, "name": params["name"], "icon_color": 7322096}
+
+
+def _markup(params: Json) -> Json | None:
+    """A request's reply markup as an object; an empty inline keyboard is no keyboard."""
+    markup = rules.decoded(params.get("reply_markup"))
+    if not isinstance(markup, dict):
+        return None
+    if "inline_keyboard" in markup and not any(rules.inline_rows(markup)):
+        return None
+    return markup

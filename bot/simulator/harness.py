@@ -20,12 +20,15 @@ class Harness:
     """One bot process (which can crash and restart) talking to one simulated Telegram.
 
     ``direct`` delivery hands each update to ``Application.process_update`` and returns when it
-    was handled; ``polling`` serves it through ``getUpdates`` to PTB's real Updater.
+    was handled; ``polling`` serves it through ``getUpdates`` to PTB's real Updater. The
+    simulator is strict (see :class:`~bot.simulator.api.BotApiSimulator`); ``latency`` is the
+    seconds each Bot API answer takes.
     """
 
-    def __init__(self, settings: Settings, *, polling: bool = False) -> None:
+    def __init__(self, settings: Settings, *, polling: bool = False, latency: float = 0.0) -> None:
         self.settings = settings
-        self.sim = BotApiSimulator()
+        self.sim = BotApiSimulator(latency=latency)
+        self.sim.match_time_scale(settings)
         self.polling = polling
         self._app: QatysuApp | None = None
 
@@ -106,9 +109,16 @@ class Harness:
                 raise TimeoutError("broadcasts still sending")
             await asyncio.sleep(0.02)
 
-    def user(self, user_id: int, first_name: str, language_code: str | None = "kk") -> SimUser:
-        """A person who will write to the bot."""
-        return SimUser(self.sim, self.deliver, user_id, first_name, language_code)
+    def user(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str | None = "kk",
+        *,
+        started: bool = False,
+    ) -> SimUser:
+        """A person who will write to the bot (``started``: who already did, before the test)."""
+        return SimUser(self.sim, self.deliver, user_id, first_name, language_code, started=started)
 
     async def __aenter__(self) -> Harness:
         await self.start()

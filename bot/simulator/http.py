@@ -137,7 +137,14 @@ class SimServer:
         await self.stop()
 
     # --- people and waiting --------------------------------------------------------------
-    def person(self, user_id: int, first_name: str, language_code: str | None = "kk") -> SimUser:
+    def person(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str | None = "kk",
+        *,
+        started: bool = False,
+    ) -> SimUser:
         """A person whose every update is delivered, then waited on until the bot is quiet."""
 
         async def deliver(update: Json) -> None:
@@ -145,7 +152,7 @@ class SimServer:
             await self.deliver(update)
             await self.settle_chat(user_id, since)
 
-        return SimUser(self.sim, deliver, user_id, first_name, language_code)
+        return SimUser(self.sim, deliver, user_id, first_name, language_code, started=started)
 
     async def deliver(self, update: Json) -> None:
         """Offer an update: to ``getUpdates``, or pushed to the webhook when one is set."""
@@ -433,8 +440,16 @@ def control_routes(server: SimServer) -> list[web.RouteDef]:
     ]
 
 
-async def serve(host: str, port: int, token: str | None = None) -> None:
+async def serve(
+    host: str,
+    port: int,
+    token: str | None = None,
+    *,
+    latency: float = 0.0,
+    flood_limits: bool = True,
+) -> None:
     """Run a server until cancelled (``python -m bot.simulator serve``)."""
-    async with SimServer(host=host, port=port, token=token) as server:
+    sim = BotApiSimulator(latency=latency, flood_limits=flood_limits)
+    async with SimServer(sim, host=host, port=port, token=token) as server:
         print(f"Bot API simulator on {server.url}: BOT_API_BASE_URL={server.base_url}", flush=True)
         await asyncio.Event().wait()

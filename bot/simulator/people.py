@@ -15,7 +15,14 @@ class ButtonNotFound(AssertionError):
 
 
 class SimUser:
-    """One person in a private chat with the bot."""
+    """One person in a private chat with the bot.
+
+    Created, the person exists but has not started the bot: the bot cannot write to them until
+    they send something (``started=True``: they wrote to it before, e.g. staff of long standing
+    whom a test messages without a word first). The file ids of what they send, and their taps,
+    become Telegram's own (the bot may send those files on, and must answer each tap once, in
+    time).
+    """
 
     def __init__(
         self,
@@ -24,6 +31,8 @@ class SimUser:
         user_id: int,
         first_name: str,
         language_code: str | None = None,
+        *,
+        started: bool = False,
     ) -> None:
         self.sim = sim
         self._deliver = deliver
@@ -31,6 +40,8 @@ class SimUser:
         self.first_name = first_name
         self.language_code = language_code
         sim.users[user_id] = self.as_json()
+        if started:
+            sim.started.add(user_id)
 
     def as_json(self) -> Json:
         """This person as Telegram describes a user."""
@@ -106,9 +117,10 @@ class SimUser:
 
     async def send_sticker(self) -> None:
         """Send a sticker."""
+        file_id = f"sticker-{self.id}-{self.sim.next_message_id()}"
         sticker = {
-            "file_id": "sticker",
-            "file_unique_id": "sticker",
+            "file_id": file_id,
+            "file_unique_id": file_id,
             "type": "regular",
             "width": 512,
             "height": 512,
