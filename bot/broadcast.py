@@ -149,7 +149,9 @@ class BroadcastEngine:
         self.renderers: dict[str, Renderer] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._workers: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._killed = False
         self._idle = False
         self._resume_at = 0.0  # loop time before which nobody sends (after a 429)
         self._backoff = 0.0  # the pause after network trouble; doubles while it lasts
@@ -162,7 +164,7 @@ class BroadcastEngine:
     # --- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
         """Start sending (also what a previous run left pending)."""
-        self._stopping = False
+        self._stopping = self._killed = False
         self._task = asyncio.create_task(self._run(), name="broadcast-engine")
 
     async def stop(self) -> None:
@@ -177,7 +179,15 @@ class BroadcastEngine:
             self._task = None
 
     def kill(self) -> None:
-        """Stop at once, recording nothing more (what a crash does)."""
+        """Stop at once, recording nothing more (what a crash does).
+
+        The workers are cancelled here too, not only through the engine's task: a cancellation
+        that ``asyncio.wait_for`` swallows (Python 3.11) must not leave them sending.
+        """
+        self._killed = self._stopping = True
+        for worker in self._workers:
+            worker.cancel()
+        self._workers.clear()
         if self._task is not None:
             self._task.cancel()
             self._task = None
@@ -274,6 +284,7 @@ class BroadcastEngine:
         db = self.services.db
         run = _Delivery(self, broadcast)
         workers = [asyncio.create_task(run.work()) for _ in range(self.workers)]
+        self._workers.update(workers)
         # Claim no more than is sent well within a lease, or a slow queue would outlive it.
         batch_size = max(1, min(self.workers * 2, int(self.pace * self.lease.total_seconds() / 4)))
         last_report = asyncio.get_running_loop().time()  # the queued message is the first report
@@ -301,6 +312,9 @@ class BroadcastEngine:
             for worker in workers:  # a crash: what was in flight is not recorded
                 worker.cancel()
             raise
+        self._workers.difference_update(workers)
+        if self._killed:
+            return
         for _ in workers:
             run.queue.put_nowait(None)
         if self._stopping:  # a graceful stop: finish what was claimed, record it
