@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import commands, hearings, notices, poll_broadcasts, polls
 from bot.broadcast import BroadcastEngine
+from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, QatysuApp, QatysuContext, Services
 from bot.i18n import I18n
 from bot.pacing import Pacer
@@ -77,6 +78,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
             )
         )
         .persistence(SqlitePersistence(db))
+        .concurrent_updates(ChatLanes(settings.concurrent_updates))  # each chat in order
         .rate_limiter(Pacer(settings.broadcast_pace))
         .post_init(post_init)
         .post_stop(post_stop)

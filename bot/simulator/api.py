@@ -169,6 +169,7 @@ class BotApiSimulator(BaseRequest):
         self._new_update = asyncio.Event()
         self.fault: Callable[[str, Json], Awaitable[None]] | None = None
         self.throttle: Throttle | None = None
+        self.latency = 0.0  # seconds each answer takes, as Telegram's round trip would
 
     # --- BaseRequest -------------------------------------------------------------------------
     @property
@@ -215,6 +216,8 @@ class BotApiSimulator(BaseRequest):
 
         Raises :class:`Unreachable` when a fault hook says the API does not answer.
         """
+        if self.latency:
+            await asyncio.sleep(self.latency)
         call = ApiCall(name, params, files or {})
         self.calls.append(call)
         try:
