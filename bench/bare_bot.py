@@ -21,6 +21,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -138,6 +139,23 @@ def build() -> Application:  # type: ignore[type-arg]
     return app
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """Poll, or serve a webhook when ``WEBHOOK_URL`` is set (as ``python -m bot run`` does)."""
     logging.basicConfig(level=logging.WARNING)
-    build().run_polling(allowed_updates=ALLOWED_UPDATES)
+    app = build()
+    url = os.environ.get("WEBHOOK_URL")
+    if not url:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return
+    app.run_webhook(
+        listen=os.environ.get("WEBHOOK_LISTEN", "127.0.0.1"),
+        port=int(os.environ["WEBHOOK_PORT"]),
+        url_path=urlsplit(url).path.lstrip("/"),
+        webhook_url=url,
+        secret_token=os.environ.get("WEBHOOK_SECRET"),
+        allowed_updates=ALLOWED_UPDATES,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,14 +1,16 @@
 """Benchmark of the shipped process: ``python -m bot run`` next to a bare PTB bot, over HTTP.
 
-Run: ``.venv/bin/python bench/serve.py`` (options: ``--votes 1000 --dialogs 200 --rate 50
---seconds 20 --latency-ms 50``, ``--profile DIR`` to sample Qatysu with py-spy, ``--only
-qatysu``). Everything stays on 127.0.0.1 and is bounded: every answer is awaited at most
-``--patience`` seconds, then counted as missing.
+Run: ``.venv/bin/python bench/serve.py`` (defaults: ``--votes 1000 --dialogs 200 --rate 50
+--seconds 20 --latency-ms 50 --concurrency 32``; ``--rounds 2`` runs each bot twice,
+alternating; ``--webhook`` posts updates to a webhook instead of polling; ``--profile DIR``
+samples both bots with py-spy; ``--only qatysu``; ``--logs DIR`` keeps the bots' logs).
+Everything stays on 127.0.0.1 and is bounded: every answer is awaited at most ``--patience``
+seconds, then counted as missing.
 
 The Bot API simulator (``bot/simulator/http.py``) runs in this process, answering every request
 after ``--latency-ms`` (Telegram's round trip from Kazakhstan is tens of milliseconds). Each bot
-runs as its own process against a fresh simulator, polling ``getUpdates`` as in production:
-first ``python -m bot run`` on a seeded database, then ``bench/bare_bot.py`` (bare
+runs as its own process against a fresh simulator, taking updates as in production: first
+``python -m bot run`` on a seeded database, then ``bench/bare_bot.py`` (bare
 python-telegram-bot, the same Bot API calls, the same update processor, nothing stored). Both
 get the same updates:
 
@@ -18,10 +20,11 @@ get the same updates:
 - mixed traffic at a fixed rate: vote taps, complaint steps and /mydata (2:2:1), for a fixed
   time, each person waiting for the bot's answer before their next update.
 
-An update's latency runs from the moment it is offered to ``getUpdates`` until the bot's answer
-reaches its chat (the first message sent or edited there); for a tap also until the tap is
-answered (``answerCallbackQuery``). CPU is the process's user and system time from /proc
-(all threads); RSS is read from /proc as well (idle: after start, before any update).
+An update's latency runs from the moment it is offered to ``getUpdates`` (or to the webhook)
+until the bot's answer reaches its chat (the first message sent or edited there); for a tap
+also until the tap is answered (``answerCallbackQuery``). CPU is the process's user and system
+time from /proc (all threads); RSS is read from /proc as well (idle: after start, before any
+update). Scheduled digests and summaries are off, so that nothing but the updates runs.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -83,6 +87,7 @@ class Load:
     patience: float
     concurrency: int
     scenarios: tuple[str, ...] = ("votes", "dialogs", "mixed")
+    webhook: bool = False
 
     @property
     def mixed_updates(self) -> int:
@@ -398,8 +403,16 @@ def seed_chats(sim: BotApiSimulator, load: Load, text: str, markup: Json) -> dic
     return poll_messages
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def environment(server: SimServer, database: Path, load: Load) -> dict[str, str]:
-    """This machine's environment, less any Qatysu setting, plus the bench's."""
+    """This machine's environment, less any Qatysu setting, plus the bench's (and a webhook)."""
     names = {name.upper() for name in Settings.model_fields}
     env = {key: value for key, value in os.environ.items() if key.upper() not in names}
     env.update(
@@ -408,13 +421,31 @@ def environment(server: SimServer, database: Path, load: Load) -> dict[str, str]
         DIGEST_SCHEDULE="off", SUMMARY_SCHEDULE="off", BARE_STAFF_ID=str(STAFF_ID),
         CONCURRENT_UPDATES=str(load.concurrency),
     )  # fmt: skip
+    if load.webhook:
+        port = free_port()
+        env.update(
+            WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", WEBHOOK_LISTEN="127.0.0.1",
+            WEBHOOK_PORT=str(port), WEBHOOK_SECRET="bench-secret_1",
+        )  # fmt: skip
     return env
 
 
-async def wait_ready(server: SimServer, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Until the bot polls for updates."""
+async def wait_ready(
+    server: SimServer, process: subprocess.Popen[bytes], log: Path, webhook_port: int | None
+) -> None:
+    """Until the bot polls for updates, or has set its webhook and listens."""
     deadline = time.monotonic() + 60
-    while not any(c.method == "getUpdates" for c in server.sim.calls):
+    ready_on = "getUpdates" if webhook_port is None else "setWebhook"
+
+    def ready() -> bool:
+        if not any(c.method == ready_on for c in server.sim.calls):
+            return False
+        if webhook_port is None:
+            return True
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", webhook_port)) == 0
+
+    while not ready():
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the bot did not start:\n{tail(log)}")
         await asyncio.sleep(0.05)
@@ -469,11 +500,13 @@ async def run_bot(
     poll_messages = seed_chats(server.sim, load, text, markup)
     await server.start()
     log = folder / f"{name}.log"
-    process = start_bot(name, folder, environment(server, database, load))
+    env = environment(server, database, load)
+    process = start_bot(name, folder, env)
     result = BotRun(name, name)
     spy: subprocess.Popen[bytes] | None = None
     try:
-        await wait_ready(server, process, log)
+        port = int(env["WEBHOOK_PORT"]) if load.webhook else None
+        await wait_ready(server, process, log, port)
         cpu_before = cpu_seconds(process.pid)
         await asyncio.sleep(IDLE_SECONDS)  # idle: long polls only
         result.idle_rss = memory_mb(process.pid, "VmRSS")
@@ -637,7 +670,8 @@ async def main(
                 run = await run_bot(kind, load, work, profile if round_ == 1 else None, keep)
                 run.name = name
                 runs.append(run)
-    print(f"Bot API latency {load.latency * 1000:.0f} ms, polling over HTTP on 127.0.0.1, "
+    how = "a webhook" if load.webhook else "polling"
+    print(f"Bot API latency {load.latency * 1000:.0f} ms, {how} over HTTP on 127.0.0.1, "
           f"{load.concurrency} chats at once, {os.cpu_count()} CPUs")  # fmt: skip
     print(table(runs, load))
     print()
@@ -666,6 +700,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--scenarios", default="votes,dialogs,mixed")
+    parser.add_argument("--webhook", action="store_true", help="updates posted to a webhook")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each bot, alternating")
     parser.add_argument("--concurrency", type=int, default=32, help="CONCURRENT_UPDATES")
     parser.add_argument("--patience", type=float, default=60.0, help="seconds to await an answer")
@@ -676,7 +711,8 @@ if __name__ == "__main__":
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
     chosen = Load(args.votes, args.dialogs, args.rate, args.seconds, args.latency_ms / 1000,
-                  args.patience, args.concurrency, tuple(args.scenarios.split(",")))  # fmt: skip
+                  args.patience, args.concurrency, tuple(args.scenarios.split(",")),
+                  args.webhook)  # fmt: skip
     if args.logs is not None:
         args.logs.mkdir(parents=True, exist_ok=True)
     asyncio.run(main(chosen, args.only or ["qatysu", "bare"], args.rounds, args.profile, args.logs))
