@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/serve.py`` (defaults: ``--votes 1000 --dialogs 200 --rate 50
 --seconds 20 --latency-ms 50 --concurrency 32``; ``--rounds 2`` runs each bot twice,
 alternating; ``--webhook`` posts updates to a webhook instead of polling; ``--profile DIR``
-samples both bots with py-spy; ``--only qatysu``; ``--logs DIR`` keeps the bots' logs).
+samples both bots with py-spy (``pip install py-spy``); ``--only qatysu``; ``--logs DIR``
+keeps the bots' logs).
 Everything stays on 127.0.0.1 and is bounded: every answer is awaited at most ``--patience``
 seconds, then counted as missing.
 
@@ -481,9 +482,12 @@ def log_errors(log: Path) -> list[str]:
     ]
 
 
-def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
+def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes] | None:
     """py-spy sampling the bot's Python work (what holds the GIL) until it is interrupted."""
     spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        print("--profile needs py-spy in this environment: pip install py-spy")
+        return None
     command = [str(spy), "record", "--pid", str(pid), "--rate", "250", "--gil", "--format", "raw",
                "--output", str(out), "--nonblocking"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
