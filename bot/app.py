@@ -15,6 +15,7 @@ import handlers
 from bot import commands, hearings, jobs, notices, poll_broadcasts, polls, staff_notices
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import BroadcastEngine
+from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
 from bot.i18n import I18n
 from bot.pacing import Pacer
@@ -100,6 +101,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
             )
         )
         .persistence(SqlitePersistence(db))
+        .concurrent_updates(ChatLanes(settings.concurrent_updates))  # each chat in order
         .rate_limiter(Pacer.from_settings(settings))
         .post_init(post_init)
         .post_stop(post_stop)

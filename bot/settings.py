@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     appeals_per_day: int = Field(default=5, ge=1, le=100)
     flood_updates: int = Field(default=20, ge=0)  # 0 turns the flood guard off
     flood_window_seconds: float = Field(default=10.0, gt=0)
+    concurrent_updates: int = Field(default=32, ge=1, le=1024)  # chats handled at once
     poll_reminder: timedelta = timedelta(hours=24)
     public_holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
     digest_schedule: str = "mon 09:00"

@@ -50,6 +50,9 @@ async def open_session(update: Update, context: QatysuContext) -> None:
 
 async def close_session(update: Update, context: QatysuContext) -> None:
     """Write changed conversation states now, so a crash right after loses no dialog step."""
+    # Updates of other chats flush at the same time: PTB runs one flush after another (a lock),
+    # each writing every state changed until then. So once this returns, this update's state
+    # is stored, by this flush or by the one before it; a chat's next update waits for it.
     await context.application.update_persistence()
 
 

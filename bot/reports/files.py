@@ -2,21 +2,18 @@
 
 The workbook is written by openpyxl in write-only mode, row by row, so memory stays bounded
 however many villages a region has. Everything here is blocking CPU work: async callers run
-:func:`write_report` in a thread.
+:func:`write_report` in a thread. openpyxl (with lxml and numpy behind it) is imported when a
+workbook is written, not when the bot starts: it would cost every process tens of megabytes.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from typing import Any
 
 from bot.i18n import Translator
 from bot.reports import charts
@@ -24,7 +21,6 @@ from bot.reports.data import ReportData
 from bot.reports.sections import Cell, Table, tables
 
 _FORBIDDEN_IN_SHEET_TITLES = str.maketrans({c: " " for c in "[]:*?/\\"})
-_BOLD = Font(bold=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +39,12 @@ class ReportFiles:
 
 def write_workbook(sheets: Sequence[Table], path: Path, title: str) -> Path:
     """Write one sheet per table, a bold frozen header row, percentages with one decimal."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
     book = Workbook(write_only=True)
     book.properties.title = title
     book.properties.creator = "Qatysu"
@@ -55,22 +57,25 @@ def write_workbook(sheets: Sequence[Table], path: Path, title: str) -> Path:
         header_row = []
         for header in table.headers:
             cell = WriteOnlyCell(sheet, value=header)
-            cell.font = _BOLD
+            cell.font = bold
             header_row.append(cell)
         sheet.append(header_row)
         for row in table.rows:
-            sheet.append([_cell(sheet, table, i, value) for i, value in enumerate(row)])
+            sheet.append([_cell(WriteOnlyCell, sheet, table, i, v) for i, v in enumerate(row)])
     book.save(path)
     return path
 
 
-def _cell(sheet: object, table: Table, index: int, value: Cell) -> object:
+def _cell(
+    cell_type: Callable[..., Any], sheet: object, table: Table, index: int, value: Cell
+) -> object:
+    """A plain value, or a cell of ``cell_type`` (openpyxl's) carrying its number format."""
     if isinstance(value, datetime):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = cell_type(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm"
         return cell
     if index in table.percent_columns and value is not None:
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = cell_type(sheet, value=value)
         cell.number_format = "0.0"
         return cell
     return value
