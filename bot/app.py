@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.error import InvalidToken
-from telegram.ext import Application, Defaults, ExtBot, Updater
+from telegram.ext import Application, Defaults, ExtBot, Job, Updater
 from telegram.request import BaseRequest
 
 import handlers
@@ -42,6 +42,18 @@ class QatysuApplication(
         await super().start()
         jobs.schedule_all(self)
 
+    def _mark_for_persistence_update(
+        self, *, update: object | None = None, job: Job[Any] | None = None
+    ) -> None:
+        """Note nothing when chat and user data are not persisted (:mod:`bot.persistence`).
+
+        PTB adds every chat and user id it sees to two sets that only storing those data
+        empties: with nothing stored, they would keep every resident's ids for ever.
+        """
+        stored = self.persistence.store_data if self.persistence is not None else None
+        if stored is not None and (stored.chat_data or stored.user_data):
+            super()._mark_for_persistence_update(update=update, job=job)
+
 
 class QatysuUpdater(Updater):
     """PTB's Updater, whose ``stop`` does not fail when polling ended on a refused token."""
@@ -58,11 +70,13 @@ class QatysuUpdater(Updater):
 
 
 async def post_init(app: QatysuApp) -> None:
-    """Open the database (migrating it), publish command menus."""
+    """Open the database (migrating it), publish command menus, start the broadcast engine."""
     services = app.bot_data.services
     assert services is not None
     await services.db.open()
     await commands.publish_all(app.bot, services)
+    # Before any update or job can make a broadcast: those a crash left half written go first.
+    await services.engine.finish_unwritten()
     services.engine.start()
     staff_notices.start(app)
 

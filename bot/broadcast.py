@@ -213,26 +213,46 @@ class BroadcastEngine:
         """
         if kind not in self.renderers:
             raise ValueError(f"no renderer for broadcast kind {kind!r}")
-        db = self.services.db
+        report = None if report_to is None else (report_to[0], report_to[1].language, report_title)
+        # The outbox goes in chunks, other residents' writes between them; the engine sees the
+        # broadcast once it is whole.
         broadcast_id = await repo.create(
-            db,
+            self.services.db,
             kind=kind,
             payload=payload,
             created_by=created_by,
             ref_id=ref_id,
             village_codes=village_codes,
             person_ids=person_ids,
+            report_to=report,
         )
-        if report_to is not None:
-            await self._open_report(broadcast_id, *report_to, report_title)
+        await self._open_report(broadcast_id)
         self._wake.set()
         return broadcast_id
 
-    async def _open_report(
-        self, broadcast_id: int, chat_id: int, tr: Translator, title: str | None
-    ) -> None:
-        """Send the sender's progress message, to be edited as the broadcast goes."""
+    async def finish_unwritten(self) -> int:
+        """At start, before anything else: finish the outboxes a crash left half written.
+
+        Such a broadcast was never sent; it goes out now to everyone it was for, and its
+        sender gets the report they would have got. Returns how many there were.
+        """
+        found = await repo.unwritten(self.services.db)
+        for broadcast in found:
+            _LOGGER.info("Broadcast %s: writing the rest of its outbox", broadcast.id)
+            await repo.write_outbox(self.services.db, broadcast.id)
+            await self._open_report(broadcast.id)
+        if found:
+            self._wake.set()
+        return len(found)
+
+    async def _open_report(self, broadcast_id: int) -> None:
+        """Send the sender's progress message (if it has a sender), to be edited as it goes."""
         db = self.services.db
+        broadcast = await repo.get(db, broadcast_id)
+        if broadcast is None or broadcast.report_chat_id is None:
+            return
+        chat_id, title = broadcast.report_chat_id, broadcast.report_title
+        tr = self.services.i18n.get(broadcast.report_language)
         total = (await repo.tally(db, broadcast_id)).total
         text = tr.t("broadcast.queued", total=tr.nt("broadcast.recipients", total))
         try:
@@ -448,7 +468,8 @@ class BroadcastEngine:
         broadcast = await repo.get(db, broadcast_id)
         if broadcast is None or broadcast.report_chat_id is None:
             return
-        assert broadcast.report_message_id is not None
+        if broadcast.report_message_id is None:  # the progress message could not be sent
+            return
         tr = self.services.i18n.get(broadcast.report_language)
         status = broadcast.status if final else "sending"
         text = self.progress_text(tr, await repo.tally(db, broadcast.id), status)

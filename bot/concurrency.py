@@ -58,6 +58,10 @@ class ChatLanes(BaseUpdateProcessor):
         """Chats with an update running or waiting."""
         return len(self._tails)
 
+    def busy(self, key: LaneKey) -> bool:
+        """Whether an update of this chat is running or waiting."""
+        return key in self._tails
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for the chat's previous update and for a free slot, then handle this one."""
         key = lane_of(update)

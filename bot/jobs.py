@@ -8,13 +8,14 @@ scheduled later (a new poll's close) go through the same helpers, :mod:`bot.sche
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import time, timedelta
+from typing import cast
 
-from bot import botapi, deadlines, hearings, poll_jobs, staff_notices
+from bot import botapi, deadlines, hearings, persistence, poll_jobs, staff_notices
 from bot.context import QatysuApp, QatysuContext
 from bot.reports import delivery
 from bot.scheduler import daily, once, repeating
-from storage import updates
+from storage import broadcasts, updates
 from storage.db import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -23,12 +24,29 @@ UPDATE_MEMORY = timedelta(hours=48)
 HOUSEKEEPING_EVERY = timedelta(hours=6)
 HEARING_REMINDERS_EVERY = timedelta(minutes=1)
 TOKEN_CHECK_EVERY = timedelta(minutes=5)
+DIALOG_SWEEP_EVERY = timedelta(hours=1)
+COMPACTION_AT = time(3, 30)  # local time: the quietest hour
+COMPACTION_CATCH_UP = timedelta(minutes=10)
 
 
 async def forget_old_updates(context: QatysuContext) -> None:
     """Drop handled update ids older than Telegram could re-deliver."""
     dropped = await updates.forget_updates_before(context.services.db, utcnow() - UPDATE_MEMORY)
     _LOGGER.info("Forgot %d handled update ids", dropped)
+
+
+async def forget_abandoned_dialogs(context: QatysuContext) -> None:
+    """End dialogs untouched for DIALOG_TIMEOUT_HOURS that no PTB timer watches; drop drafts."""
+    timeout = context.services.settings.dialog_timeout
+    app = cast(QatysuApp, context.application)
+    await persistence.forget_abandoned(app, timeout, utcnow())
+
+
+async def compact_outbox(context: QatysuContext) -> None:
+    """Keep only the counts of broadcasts finished more than OUTBOX_RETENTION_DAYS ago."""
+    retention = context.services.settings.outbox_retention
+    compacted = await broadcasts.compact_finished(context.services.db, utcnow() - retention)
+    _LOGGER.info("Compacted the outbox of %d finished broadcasts", compacted)
 
 
 def schedule_all(app: QatysuApp) -> None:
@@ -65,6 +83,14 @@ def schedule_all(app: QatysuApp) -> None:
     once(job_queue, staff_notices.send_pending, 0, name="staff-notices")
     # Housekeeping: forget handled update ids Telegram can no longer re-deliver.
     repeating(job_queue, forget_old_updates, HOUSEKEEPING_EVERY, first=60, name="forget-updates")
+    # Dialogs: abandoned ones (their step, their draft) end after DIALOG_TIMEOUT_HOURS. PTB's
+    # timer ends those it watches; this sweep the ones a restart brought back without one.
+    repeating(job_queue, forget_abandoned_dialogs, DIALOG_SWEEP_EVERY, first=90,
+              name="abandoned-dialogs")  # fmt: skip
+    # Broadcasts: finished ones keep only their counts after OUTBOX_RETENTION_DAYS; daily at
+    # night, and soon after start for a night the bot was down.
+    daily(job_queue, compact_outbox, COMPACTION_AT.replace(tzinfo=zone), name="outbox-compaction")
+    once(job_queue, compact_outbox, COMPACTION_CATCH_UP, name="outbox-compaction-catch-up")
     # Webhook mode: no getUpdates tells that Telegram stopped accepting the token; ask getMe.
     if settings.webhook_url:
         repeating(job_queue, botapi.token_check_job, TOKEN_CHECK_EVERY, first=TOKEN_CHECK_EVERY,

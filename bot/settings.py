@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     digest_schedule: str = "mon 09:00"
     summary_schedule: str = "mon 09:00"
     staff_chat_id: int | None = None
+    # A dialog nobody touched for this long is forgotten: its step, its draft.
+    dialog_timeout_hours: float = Field(default=24.0, gt=0)
+    # A finished broadcast keeps one outbox row per recipient this long, then only its counts.
+    outbox_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("bot_token")
     @classmethod
@@ -163,6 +167,16 @@ class Settings(BaseSettings):
             raise ValueError("must be days and a local time like 'mon 09:00', 'mon,thu 08:30', "
                              "'daily 18:00', or 'off'")  # fmt: skip
         return value
+
+    @property
+    def dialog_timeout(self) -> timedelta:
+        """How long an untouched dialog is kept."""
+        return timedelta(hours=self.dialog_timeout_hours)
+
+    @property
+    def outbox_retention(self) -> timedelta:
+        """How long a finished broadcast keeps its outbox rows."""
+        return timedelta(days=self.outbox_retention_days)
 
     @property
     def zone(self) -> ZoneInfo:

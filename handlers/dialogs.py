@@ -7,10 +7,16 @@ at once when nothing was entered yet, else after "Start over?" with Start over /
 inside one leaves it for the other when nothing was entered yet, else is answered with "finish
 or cancel this first" (Continue / Cancel), instead of starting a second dialog alongside, whose
 next text the first dialog would take.
+
+A dialog nobody touches for ``DIALOG_TIMEOUT_HOURS`` ends without a word, its draft forgotten
+(PTB's ``conversation_timeout``); one a restart left without that timer is ended by the hourly
+sweep (:func:`bot.persistence.forget_abandoned`). Coming back, the person's old buttons are
+answered as out of date, and what they type as outside any dialog.
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from typing import Any, cast
@@ -22,6 +28,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
+    TypeHandler,
 )
 from telegram.warnings import PTBUserWarning
 
@@ -101,7 +108,10 @@ class Dialog(ConversationHandler[QatysuContext]):
             warnings.simplefilter("ignore", PTBUserWarning)
             super().__init__(
                 entry_points=list(entry_points),
-                states={state: list(steps) for state, steps in states.items()},
+                states={
+                    **{state: list(steps) for state, steps in states.items()},
+                    ConversationHandler.TIMEOUT: [cast(Step, TypeHandler(Update, self.timed_out))],
+                },
                 fallbacks=[*shared, *fallbacks],
                 name=name,
                 persistent=True,
@@ -158,11 +168,52 @@ class Dialog(ConversationHandler[QatysuContext]):
         await self.handle_update(update, _app(context), check, context)
 
     async def end(self, update: Update, context: QatysuContext) -> None:
-        """Leave the dialog without a word: forget its step and its draft."""
+        """Leave the dialog without a word: forget its step, its timer and its draft."""
         assert update.effective_user is not None
-        self._update_state(END, self._get_key(update))
+        key = self._get_key(update)
+        self._update_state(END, key)
+        timer = self.timeout_jobs.pop(key, None)
+        if timer is not None:
+            with contextlib.suppress(LookupError):  # it has just run
+                timer.schedule_removal()
         if self.draft is not None:
             await drafts.drop(context.services.db, update.effective_user.id, self.draft)
+
+    async def timed_out(self, update: Update, context: QatysuContext) -> None:
+        """Untouched for DIALOG_TIMEOUT_HOURS: forget the drafts; PTB then ends the dialog."""
+        assert update.effective_user is not None
+        if self.state_of(update) is None:  # it was left meanwhile
+            return
+        db, user_id = context.services.db, update.effective_user.id
+        if self.draft is not None:
+            await drafts.drop(db, user_id, self.draft)
+        if (await drafts.load(db, user_id, REENTRY)).get("dialog") == self.name:
+            await drafts.drop(db, user_id, REENTRY)
+
+    async def _initialize_persistence(
+        self, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> dict[str, Any]:
+        """Load the stored states, and take the timeout from the settings (PTB calls this once,
+        when the application initializes: the first moment a dialog knows its application)."""
+        services = cast(QatysuApp, application).bot_data.services
+        if services is not None:
+            self._conversation_timeout = services.settings.dialog_timeout
+        return await super()._initialize_persistence(application)
+
+    def _schedule_job(
+        self,
+        new_state: object,
+        application: Application[Any, QatysuContext, Any, Any, Any, Any],
+        update: Update,
+        context: QatysuContext,
+        conversation_key: tuple[int | str, ...],
+    ) -> None:
+        """PTB's timer, made to run however late: APScheduler drops a run more than a second
+        late, and PTB would then fail the person's next update removing the dropped job."""
+        super()._schedule_job(new_state, application, update, context, conversation_key)
+        timer = self.timeout_jobs.get(conversation_key)
+        if timer is not None and new_state != END:
+            timer.job.modify(misfire_grace_time=None)
 
     async def reenter(self, update: Update, context: QatysuContext) -> None:
         """Its own entry inside the dialog: start over now, or ask first when work would be lost."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
-from storage.db import Database
+from storage.db import Database, to_db_time, utcnow
 
 ConversationKey = tuple[int | str, ...]
 
@@ -34,7 +35,16 @@ async def save(db: Database, name: str, key: ConversationKey, state: Any) -> Non
         )
         return
     await db.execute_write(
-        "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
-        "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-        (name, encode_key(key), json.dumps(state)),
+        "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
+        "updated_at = excluded.updated_at",
+        (name, encode_key(key), json.dumps(state), to_db_time(utcnow())),
     )
+
+
+async def untouched_since(db: Database, moment: datetime) -> list[tuple[str, ConversationKey]]:
+    """Conversations (name, key) whose state last changed before ``moment``."""
+    rows = await db.fetch_all(
+        "SELECT name, key FROM conversations WHERE updated_at < ?", (to_db_time(moment),)
+    )
+    return [(row["name"], decode_key(row["key"])) for row in rows]

@@ -1,4 +1,9 @@
-"""The one SQLite connection of a process, its pragmas, transactions and migrations."""
+"""The SQLite connections of a process, their pragmas, transactions and migrations.
+
+One connection writes (every write, serialized, with group commit); a second, read-only one
+serves the heavy reads (reports, audience counts, lists), so that they neither wait for the
+writer nor hold it: WAL lets a reader see the last committed state while a write goes on.
+"""
 
 from __future__ import annotations
 
@@ -60,12 +65,44 @@ def bundled_migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+async def _connect(target: Path | str, *, uri: bool = False) -> aiosqlite.Connection:
+    """Open one connection with rows by name and the busy timeout."""
+    pending = aiosqlite.connect(
+        target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, uri=uri
+    )
+    # aiosqlite's worker thread is not a daemon: one connection left open (a crashed test, a
+    # task killed mid-query) would keep the process from ever exiting. What is committed is
+    # durable on disk, so nothing is lost by not waiting for it.
+    worker = getattr(pending, "_thread", None)
+    if worker is not None:
+        worker.daemon = True
+    conn = await pending
+    conn.row_factory = sqlite3.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    return conn
+
+
+async def _first(conn: aiosqlite.Connection, sql: str, params: Params) -> sqlite3.Row | None:
+    async with conn.execute(sql, params) as cursor:
+        row: sqlite3.Row | None = await cursor.fetchone()
+        return row
+
+
+async def _all(conn: aiosqlite.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    async with conn.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())
+
+
 class Database:
-    """One aiosqlite connection, opened once; writes are serialized by a lock.
+    """One writing aiosqlite connection, opened once, and a read-only one beside it.
 
     SQLite allows one writer at a time. Coroutines share this connection, so a transaction of
     one coroutine must not swallow the statements of another: every write goes through
     :meth:`transaction` (or :meth:`execute_write`), which holds an asyncio lock.
+
+    :meth:`read_one` and :meth:`read_all` run on the read-only connection, its own thread:
+    each statement sees what was committed when it started (the caller's own committed writes
+    included), never a transaction in progress, and does not queue behind the writer's work.
     """
 
     def __init__(
@@ -74,6 +111,7 @@ class Database:
         self.path = Path(path)
         self._migrations = list(migrations) if migrations is not None else None
         self._conn: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._open_lock = asyncio.Lock()
         self._write_lock = asyncio.Lock()
         self._waiting: list[_Entry] = []
@@ -91,27 +129,25 @@ class Database:
                 return
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            pending = aiosqlite.connect(
-                self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
-            )
-            # aiosqlite's worker thread is not a daemon: one connection left open (a crashed
-            # test, a task killed mid-query) would keep the process from ever exiting. What is
-            # committed is durable on disk, so nothing is lost by not waiting for it.
-            worker = getattr(pending, "_thread", None)
-            if worker is not None:
-                worker.daemon = True
-            conn = await pending
-            conn.row_factory = sqlite3.Row
+            conn = await _connect(self.path)
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
             self._conn = conn
             await self._migrate()
+            if str(self.path) != ":memory:":  # a second in-memory connection is another database
+                # Opened after the writer switched to WAL and migrated: a read-only connection
+                # can neither create the WAL files nor change the schema.
+                reader = await _connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+                await reader.execute("PRAGMA query_only = ON")
+                self._reader = reader
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close both connections (the reader first: the writer's close checkpoints the WAL)."""
         async with self._open_lock:
+            if self._reader is not None:
+                await self._reader.close()
+                self._reader = None
             if self._conn is not None:
                 await self._conn.close()
                 self._conn = None
@@ -144,15 +180,25 @@ class Database:
                 raise RuntimeError(f"migration {name} failed: {error}") from error
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """Run a query and return its first row."""
-        async with self.conn.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        """Run a query on the writing connection and return its first row."""
+        return await _first(self.conn, sql, params)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Run a query and return all rows."""
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        """Run a query on the writing connection and return all rows."""
+        return await _all(self.conn, sql, params)
+
+    @property
+    def reader(self) -> aiosqlite.Connection:
+        """The read-only connection (the writing one for an in-memory database)."""
+        return self._reader if self._reader is not None else self.conn
+
+    async def read_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """Run a query on the read-only connection (committed data) and return its first row."""
+        return await _first(self.reader, sql, params)
+
+    async def read_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Run a query on the read-only connection (committed data) and return all rows."""
+        return await _all(self.reader, sql, params)
 
     async def execute_write(self, sql: str, params: Params = ()) -> int:
         """Run one writing statement in its own transaction; return the rows changed."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
 from storage.db import Database, to_db_time, utcnow
@@ -40,4 +42,13 @@ async def drop(db: Database, telegram_id: int, dialog: str) -> None:
     """Forget a draft (the dialog ended or was cancelled)."""
     await db.execute_write(
         "DELETE FROM drafts WHERE telegram_id = ? AND dialog = ?", (telegram_id, dialog)
+    )
+
+
+async def forget_untouched(db: Database, moment: datetime, keep: Collection[int] = ()) -> int:
+    """Forget drafts last saved before ``moment``, except those of ``keep`` (Telegram ids)."""
+    return await db.execute_write(
+        "DELETE FROM drafts WHERE updated_at < ? "
+        "AND telegram_id NOT IN (SELECT value FROM json_each(?))",
+        (to_db_time(moment), json.dumps(sorted(keep))),
     )

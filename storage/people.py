@@ -97,8 +97,11 @@ async def delete_personal_data(db: Database, telegram_id: int) -> bool:
 
 
 async def count_by_village(db: Database, district_code: str | None = None) -> list[VillageCount]:
-    """Count registered residents of each village (of one district, or everywhere)."""
-    rows = await db.fetch_all(
+    """Count registered residents of each village (of one district, or everywhere).
+
+    Read beside the writer (a whole region's residents: no write waits for it).
+    """
+    rows = await db.read_all(
         "SELECT village_code, COALESCE(language, '') AS language, COUNT(*) AS n FROM people "
         "WHERE deleted_at IS NULL AND village_code IS NOT NULL "
         "GROUP BY village_code, language"

@@ -3,7 +3,8 @@
 Every query groups in SQL (by village, kind, category...) and returns small typed records: no
 row of a large table crosses into Python. A week is ``[start, end)`` in UTC; villages go in as
 one JSON array parameter (``json_each``). Nothing here returns a name, a Telegram id or a
-resident's text: the reports built on it carry no personal data.
+resident's text: the reports built on it carry no personal data. The aggregates run on the
+read-only connection (:meth:`storage.db.Database.read_all`), beside the writer, never holding it.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ async def residents(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> list[LanguageTally]:
     """Registered, new and departed residents per village and language."""
-    rows = await db.fetch_all(
+    rows = await db.read_all(
         "SELECT village_code, COALESCE(language, '') AS language, "
         "TOTAL(created_at < :end AND (deleted_at IS NULL OR deleted_at >= :end)) AS registered, "
         "TOTAL(created_at >= :start AND created_at < :end) AS new, "
@@ -146,7 +147,7 @@ async def active(
 ) -> dict[str, int]:
     """Residents per village who did anything of :data:`ACTIVITY_SOURCES` in the week."""
     union = " UNION ".join(ACTIVITY_SOURCES)
-    rows = await db.fetch_all(
+    rows = await db.read_all(
         f"SELECT p.village_code, COUNT(*) AS n FROM ({union}) x "  # noqa: S608 - constant SQL
         "JOIN people p ON p.id = x.person_id "
         "WHERE p.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY p.village_code",
@@ -159,7 +160,7 @@ async def appeals_received(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> list[AppealTally]:
     """Complaints and suggestions received in the week, by village, kind, category, status."""
-    rows = await db.fetch_all(
+    rows = await db.read_all(
         "SELECT village_code, kind, category, status, COUNT(*) AS n FROM appeals "
         "WHERE kind IN ('complaint', 'suggestion') AND created_at >= :start "
         "AND created_at < :end AND village_code IN (SELECT value FROM json_each(:codes)) "
@@ -182,7 +183,7 @@ async def appeals_overdue(
         "codes": _codes(village_codes),
         "answered": json.dumps(list(_ANSWERED_ACTIONS)),
     }
-    rows = await db.fetch_all(
+    rows = await db.read_all(
         "SELECT a.village_code, a.kind, a.category, COUNT(*) AS n FROM appeals a "
         "WHERE a.kind IN ('complaint', 'suggestion') AND a.created_at < :end "
         "AND a.due_on < :day AND a.village_code IN (SELECT value FROM json_each(:codes)) "
@@ -221,7 +222,7 @@ async def hearings_between(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> list[HearingLine]:
     """Hearings of any of the villages that start in ``[start, end)``, in order."""
-    rows = await db.fetch_all(
+    rows = await db.read_all(
         _HEARING_SELECT + "AND h.starts_at >= :start AND h.starts_at < :end "
         "ORDER BY h.starts_at, h.id",
         _week(start, end, village_codes),
@@ -233,7 +234,7 @@ async def hearings_upcoming(
     db: Database, village_codes: Sequence[str], now: datetime, until: datetime
 ) -> list[HearingLine]:
     """Scheduled hearings of any of the villages starting after ``now`` until ``until``."""
-    rows = await db.fetch_all(
+    rows = await db.read_all(
         _HEARING_SELECT + "AND h.status = 'scheduled' AND h.starts_at > :start "
         "AND h.starts_at <= :end ORDER BY h.starts_at, h.id",
         _week(now, until, village_codes),
@@ -246,14 +247,14 @@ async def hearings_by_village(
 ) -> list[VillageHearings]:
     """Per village: hearings of the week not cancelled, and its residents who will come."""
     params = _week(start, end, village_codes)
-    held = await db.fetch_all(
+    held = await db.read_all(
         "SELECT hv.village_code, COUNT(*) AS n FROM hearing_villages hv "
         "JOIN hearings h ON h.id = hv.hearing_id WHERE h.status != 'cancelled' "
         "AND h.starts_at >= :start AND h.starts_at < :end "
         "AND hv.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY hv.village_code",
         params,
     )
-    coming = await db.fetch_all(
+    coming = await db.read_all(
         "SELECT p.village_code, COUNT(*) AS n FROM hearing_rsvps r "
         "JOIN hearings h ON h.id = r.hearing_id JOIN people p ON p.id = r.person_id "
         "WHERE h.status != 'cancelled' AND h.starts_at >= :start AND h.starts_at < :end "
@@ -271,15 +272,28 @@ async def hearings_by_village(
 async def reach(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> list[Reach]:
-    """Per village: broadcasts made in the week that reached its residents, and deliveries."""
-    rows = await db.fetch_all(
-        "SELECT p.village_code, COUNT(DISTINCT o.broadcast_id) AS broadcasts, "
-        "COUNT(*) AS messages, TOTAL(o.status = 'sent') AS delivered "
+    """Per village: broadcasts made in the week that reached its residents, and deliveries.
+
+    A compacted broadcast (its outbox rows deleted after the retention) counts by its reach
+    per village, stored when it was compacted.
+    """
+    rows = await db.read_all(
+        "SELECT village_code, COUNT(DISTINCT broadcast_id) AS broadcasts, "
+        "SUM(messages) AS messages, TOTAL(delivered) AS delivered FROM ("
+        " SELECT p.village_code, o.broadcast_id, COUNT(*) AS messages,"
+        " TOTAL(o.status = 'sent') AS delivered"
         # CROSS JOIN keeps this order: the week's few broadcasts, their rows, their people.
-        "FROM broadcasts b CROSS JOIN outbox o CROSS JOIN people p "
-        "WHERE o.broadcast_id = b.id AND p.id = o.person_id "
-        "AND b.created_at >= :start AND b.created_at < :end "
-        "AND p.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY p.village_code",
+        " FROM broadcasts b CROSS JOIN outbox o CROSS JOIN people p"
+        " WHERE o.broadcast_id = b.id AND p.id = o.person_id AND b.compacted_at IS NULL"
+        " AND b.audience IS NULL AND b.created_at >= :start AND b.created_at < :end"
+        " AND p.village_code IN (SELECT value FROM json_each(:codes))"
+        " GROUP BY p.village_code, o.broadcast_id"
+        " UNION ALL"
+        " SELECT r.village_code, r.broadcast_id, r.messages, r.delivered"
+        " FROM broadcasts b CROSS JOIN broadcast_reach r"
+        " WHERE r.broadcast_id = b.id AND b.created_at >= :start AND b.created_at < :end"
+        " AND r.village_code IN (SELECT value FROM json_each(:codes))"
+        ") GROUP BY village_code",
         _week(start, end, village_codes),
     )
     return [
@@ -297,7 +311,7 @@ async def poll_results(
     registered residents are those frozen at the close, or today's while the poll is open.
     """
     params = _week(start, end, village_codes)
-    polls = await db.fetch_all(
+    polls = await db.read_all(
         "SELECT p.id, p.question, p.closes_at, p.status, "
         " (SELECT json_group_array(pv.village_code) FROM poll_villages pv WHERE pv.poll_id = p.id"
         "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS villages, "
@@ -314,7 +328,7 @@ async def poll_results(
     )
     if not polls:
         return []
-    options = await db.fetch_all(
+    options = await db.read_all(
         "SELECT o.poll_id, o.position, o.label, "
         " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = o.poll_id "
         "  AND (v.choices >> o.position) & 1 "
@@ -349,7 +363,7 @@ async def poll_votes_by_village(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, int]:
     """Votes cast in the bot in the week, per village of the voter."""
-    rows = await db.fetch_all(
+    rows = await db.read_all(
         "SELECT village_code, COUNT(*) AS n FROM poll_votes "
         "WHERE voted_at >= :start AND voted_at < :end "
         "AND village_code IN (SELECT value FROM json_each(:codes)) GROUP BY village_code",
