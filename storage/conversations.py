@@ -28,16 +28,17 @@ async def load_all(db: Database, name: str) -> dict[ConversationKey, object]:
 
 
 async def save(db: Database, name: str, key: ConversationKey, state: Any) -> None:
-    """Store a state, or forget the conversation when ``state`` is None."""
+    """Store a state (and when it changed), or forget the conversation when ``state`` is None."""
     if state is None:
         await db.execute_write(
             "DELETE FROM conversations WHERE name = ? AND key = ?", (name, encode_key(key))
         )
         return
     await db.execute_write(
+        # The same step stored again (a wrong answer at a step) is no change: its time stays.
         "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
-        "updated_at = excluded.updated_at",
+        "updated_at = excluded.updated_at WHERE state IS NOT excluded.state",
         (name, encode_key(key), json.dumps(state), to_db_time(utcnow())),
     )
 

@@ -152,3 +152,20 @@ async def test_the_sweep_leaves_a_chat_whose_update_is_in_hand(bot: Harness) -> 
     del lanes._tails[1101]
     assert await persistence.forget_abandoned(app, timedelta(hours=24), later) == 1
     assert not in_complaint(bot, 1101)
+
+
+async def test_a_dialog_state_stored_without_its_time_is_dated_all_the_same(db: Database) -> None:
+    upsert = (
+        "INSERT INTO conversations (name, key, state) VALUES ('complaint', '7,7', ?) "
+        "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state"
+    )
+    await db.execute_write(upsert, ("1",))
+    soon, before = utcnow() + timedelta(seconds=2), utcnow() - timedelta(minutes=1)
+    assert await conversations.untouched_since(db, soon) == [("complaint", (7, 7))]
+    assert await conversations.untouched_since(db, before) == []
+    long_ago = to_db_time(utcnow() - timedelta(hours=30))
+    await db.execute_write("UPDATE conversations SET updated_at = ?", (long_ago,))
+    await db.execute_write(upsert, ("1",))  # the same step again: no change
+    assert await conversations.untouched_since(db, before) == [("complaint", (7, 7))]
+    await db.execute_write(upsert, ("2",))  # the next step
+    assert await conversations.untouched_since(db, before) == []

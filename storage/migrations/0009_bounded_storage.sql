@@ -28,3 +28,14 @@ CREATE TABLE broadcast_reach (
 -- forgotten. Dialogs open now count from this upgrade.
 ALTER TABLE conversations ADD COLUMN updated_at TEXT;
 UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now');
+-- A writer that does not set it (a state stored with other writes) still marks the change.
+CREATE TRIGGER conversations_inserted AFTER INSERT ON conversations
+WHEN NEW.updated_at IS NULL BEGIN
+    UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+    WHERE name = NEW.name AND key = NEW.key;
+END;
+CREATE TRIGGER conversations_changed AFTER UPDATE OF state ON conversations
+WHEN NEW.updated_at IS OLD.updated_at AND NEW.state IS NOT OLD.state BEGIN
+    UPDATE conversations SET updated_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')
+    WHERE name = NEW.name AND key = NEW.key;
+END;
