@@ -25,6 +25,7 @@ HOUSEKEEPING_EVERY = timedelta(hours=6)
 HEARING_REMINDERS_EVERY = timedelta(minutes=1)
 TOKEN_CHECK_EVERY = timedelta(minutes=5)
 DIALOG_SWEEP_EVERY = timedelta(hours=1)
+DIALOG_SWEEP_MIN = timedelta(minutes=1)
 COMPACTION_AT = time(3, 30)  # local time: the quietest hour
 COMPACTION_CATCH_UP = timedelta(minutes=10)
 
@@ -36,7 +37,7 @@ async def forget_old_updates(context: QatysuContext) -> None:
 
 
 async def forget_abandoned_dialogs(context: QatysuContext) -> None:
-    """End dialogs untouched for DIALOG_TIMEOUT_HOURS that no PTB timer watches; drop drafts."""
+    """End dialogs untouched for DIALOG_TIMEOUT_HOURS, and drop their drafts."""
     timeout = context.services.settings.dialog_timeout
     app = cast(QatysuApp, context.application)
     await persistence.forget_abandoned(app, timeout, utcnow())
@@ -83,9 +84,10 @@ def schedule_all(app: QatysuApp) -> None:
     once(job_queue, staff_notices.send_pending, 0, name="staff-notices")
     # Housekeeping: forget handled update ids Telegram can no longer re-deliver.
     repeating(job_queue, forget_old_updates, HOUSEKEEPING_EVERY, first=60, name="forget-updates")
-    # Dialogs: abandoned ones (their step, their draft) end after DIALOG_TIMEOUT_HOURS. PTB's
-    # timer ends those it watches; this sweep the ones a restart brought back without one.
-    repeating(job_queue, forget_abandoned_dialogs, DIALOG_SWEEP_EVERY, first=90,
+    # Dialogs: abandoned ones (their step, their draft) end after DIALOG_TIMEOUT_HOURS, at
+    # most a quarter of it (or an hour) late.
+    sweep_every = max(DIALOG_SWEEP_MIN, min(DIALOG_SWEEP_EVERY, settings.dialog_timeout / 4))
+    repeating(job_queue, forget_abandoned_dialogs, sweep_every, first=90,
               name="abandoned-dialogs")  # fmt: skip
     # Broadcasts: finished ones keep only their counts after OUTBOX_RETENTION_DAYS; daily at
     # night, and soon after start for a night the bot was down.

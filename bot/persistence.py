@@ -4,20 +4,31 @@ Only conversation states are persisted through PTB: user, chat and bot data are 
 since everything else Qatysu keeps lives in its own tables (and so PTB is kept from noting
 every chat and user id it sees: ``QatysuApplication._mark_for_persistence_update``).
 
-Dialogs nobody touched for ``DIALOG_TIMEOUT_HOURS`` are forgotten: PTB's timer ends those it
-watches; :func:`forget_abandoned` ends the rest (a restart loses PTB's timers) and their drafts.
+Dialogs nobody touched for ``DIALOG_TIMEOUT_HOURS`` are forgotten by :func:`forget_abandoned`,
+a periodic sweep. PTB's own ``conversation_timeout`` is not used: it schedules and cancels an
+APScheduler job on every dialog step (about 0.3 ms of CPU each here), keeps each open dialog's
+last update and context for the whole timeout, and its jobs are lost on a restart anyway.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram.ext import BasePersistence, ConversationHandler, PersistenceInput
+from telegram import Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    BasePersistence,
+    ConversationHandler,
+    PersistenceInput,
+)
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.concurrency import ChatLanes
+from bot.context import QatysuContext
 from storage import conversations, drafts
 from storage.db import Database
 
@@ -101,30 +112,81 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         """Every write is committed as it happens; nothing to flush."""
 
 
-async def forget_abandoned(app: QatysuApp, after: timedelta, now: datetime) -> int:
-    """End the dialogs untouched for ``after`` that PTB's timer does not watch; return how many.
+class TimedConversation(ConversationHandler[QatysuContext]):
+    """A ConversationHandler that notes when each of its conversations was last touched.
 
-    Those are the ones a restart brought back from the database. Each is ended in memory and
-    in the database; then the drafts untouched as long are forgotten, except those of people
-    still in a dialog. A chat with an update in hand is left for the next sweep.
+    One float per open conversation, dropped when it ends; :func:`forget_abandoned` reads it.
     """
-    db = app.bot_data.services.db if app.bot_data.services is not None else None
-    if db is None:
+
+    __slots__ = ("touched",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.touched: dict[ConversationKey, float] = {}  # epoch seconds of the last step
+
+    def touch(self, key: ConversationKey) -> None:
+        """Note that the person acted in this conversation now."""
+        self.touched[key] = time.time()
+
+    async def handle_update(  # type: ignore[override]
+        self,
+        update: Update,
+        application: Application[Any, QatysuContext, Any, Any, Any, Any],
+        check_result: tuple[
+            object, ConversationKey, BaseHandler[Update, QatysuContext, Any], object
+        ],
+        context: QatysuContext,
+    ) -> object | None:
+        """Note the step, then handle it as PTB does."""
+        self.touch(check_result[1])
+        return await super().handle_update(update, application, check_result, context)
+
+    def _update_state(
+        self,
+        new_state: object,
+        key: ConversationKey,
+        handler: BaseHandler[Update, QatysuContext, Any] | None = None,
+    ) -> None:
+        """Change the state as PTB does; forget the time of a conversation that ended."""
+        super()._update_state(new_state, key, handler)
+        if key not in self._conversations:
+            self.touched.pop(key, None)
+
+
+async def forget_abandoned(app: QatysuApp, after: timedelta, now: datetime) -> int:
+    """End the dialogs nobody touched for ``after``, and old drafts; return how many ended.
+
+    Untouched: no step since ``now - after`` as the running bot saw it, or, for those it has
+    not seen since it started (a restart brought them back), as the database dates them. Each
+    is ended in memory and in the database; then drafts as old are forgotten, except those of
+    people still in a dialog. A chat with an update in hand is left for the next sweep.
+    """
+    services = app.bot_data.services
+    if services is None:
         return 0
-    cutoff = now - after
+    db, cutoff = services.db, now - after
     dialogs = {
         handler.name: handler
         for group in app.handlers.values()
         for handler in group
-        if isinstance(handler, ConversationHandler) and handler.name
+        if isinstance(handler, TimedConversation) and handler.name
     }
     lanes = app.update_processor if isinstance(app.update_processor, ChatLanes) else None
+    found = [
+        (name, key)
+        for name, dialog in dialogs.items()
+        for key, seen in dialog.touched.items()
+        if seen < cutoff.timestamp()
+    ]
+    found += await conversations.untouched_since(db, cutoff)
     ended = 0
-    for name, key in await conversations.untouched_since(db, cutoff):
+    for name, key in dict.fromkeys(found):
         dialog = dialogs.get(name)
+        if dialog is not None and dialog.touched.get(key, 0.0) >= cutoff.timestamp():
+            continue  # a step lately, as the running bot saw (the database dates changes only)
+        if lanes is not None and lanes.busy(int(key[0])):
+            continue  # the person is being answered right now
         if dialog is not None:
-            if key in dialog.timeout_jobs or (lanes is not None and lanes.busy(int(key[0]))):
-                continue  # PTB's timer watches it, or the person is being answered right now
             dialog._update_state(ConversationHandler.END, key)  # PTB's own way to end one
         await conversations.save(db, name, key, None)
         ended += 1

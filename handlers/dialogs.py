@@ -9,14 +9,12 @@ or cancel this first" (Continue / Cancel), instead of starting a second dialog a
 next text the first dialog would take.
 
 A dialog nobody touches for ``DIALOG_TIMEOUT_HOURS`` ends without a word, its draft forgotten
-(PTB's ``conversation_timeout``); one a restart left without that timer is ended by the hourly
-sweep (:func:`bot.persistence.forget_abandoned`). Coming back, the person's old buttons are
-answered as out of date, and what they type as outside any dialog.
+(:func:`bot.persistence.forget_abandoned`, a periodic sweep, also after a restart). Coming back,
+the person's old buttons are answered as out of date, and what they type as outside any dialog.
 """
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from typing import Any, cast
@@ -28,12 +26,12 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    TypeHandler,
 )
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.context import QatysuApp, QatysuContext
+from bot.persistence import TimedConversation
 from handlers.keyboards import button
 from storage import drafts
 
@@ -68,7 +66,7 @@ def cancel_step(draft: str | None) -> Callback:
     return cancel
 
 
-class Dialog(ConversationHandler[QatysuContext]):
+class Dialog(TimedConversation):
     """A persistent, re-enterable dialog with the shared /cancel, Continue and Start over steps.
 
     ``draft`` names the dialog's draft, and ``context_keys`` the draft keys its entry stores
@@ -108,10 +106,7 @@ class Dialog(ConversationHandler[QatysuContext]):
             warnings.simplefilter("ignore", PTBUserWarning)
             super().__init__(
                 entry_points=list(entry_points),
-                states={
-                    **{state: list(steps) for state, steps in states.items()},
-                    ConversationHandler.TIMEOUT: [cast(Step, TypeHandler(Update, self.timed_out))],
-                },
+                states={state: list(steps) for state, steps in states.items()},
                 fallbacks=[*shared, *fallbacks],
                 name=name,
                 persistent=True,
@@ -168,56 +163,16 @@ class Dialog(ConversationHandler[QatysuContext]):
         await self.handle_update(update, _app(context), check, context)
 
     async def end(self, update: Update, context: QatysuContext) -> None:
-        """Leave the dialog without a word: forget its step, its timer and its draft."""
+        """Leave the dialog without a word: forget its step and its draft."""
         assert update.effective_user is not None
-        key = self._get_key(update)
-        self._update_state(END, key)
-        timer = self.timeout_jobs.pop(key, None)
-        if timer is not None:
-            with contextlib.suppress(LookupError):  # it has just run
-                timer.schedule_removal()
+        self._update_state(END, self._get_key(update))
         if self.draft is not None:
             await drafts.drop(context.services.db, update.effective_user.id, self.draft)
-
-    async def timed_out(self, update: Update, context: QatysuContext) -> None:
-        """Untouched for DIALOG_TIMEOUT_HOURS: forget the drafts; PTB then ends the dialog."""
-        assert update.effective_user is not None
-        if self.state_of(update) is None:  # it was left meanwhile
-            return
-        db, user_id = context.services.db, update.effective_user.id
-        if self.draft is not None:
-            await drafts.drop(db, user_id, self.draft)
-        if (await drafts.load(db, user_id, REENTRY)).get("dialog") == self.name:
-            await drafts.drop(db, user_id, REENTRY)
-
-    async def _initialize_persistence(
-        self, application: Application[Any, Any, Any, Any, Any, Any]
-    ) -> dict[str, Any]:
-        """Load the stored states, and take the timeout from the settings (PTB calls this once,
-        when the application initializes: the first moment a dialog knows its application)."""
-        services = cast(QatysuApp, application).bot_data.services
-        if services is not None:
-            self._conversation_timeout = services.settings.dialog_timeout
-        return await super()._initialize_persistence(application)
-
-    def _schedule_job(
-        self,
-        new_state: object,
-        application: Application[Any, QatysuContext, Any, Any, Any, Any],
-        update: Update,
-        context: QatysuContext,
-        conversation_key: tuple[int | str, ...],
-    ) -> None:
-        """PTB's timer, made to run however late: APScheduler drops a run more than a second
-        late, and PTB would then fail the person's next update removing the dropped job."""
-        super()._schedule_job(new_state, application, update, context, conversation_key)
-        timer = self.timeout_jobs.get(conversation_key)
-        if timer is not None and new_state != END:
-            timer.job.modify(misfire_grace_time=None)
 
     async def reenter(self, update: Update, context: QatysuContext) -> None:
         """Its own entry inside the dialog: start over now, or ask first when work would be lost."""
         assert update.effective_user is not None
+        self.touch(self._get_key(update))  # the person is here, though the dialog did not step
         if not await self.entered(context, update.effective_user.id):
             await self.begin(update, context)
             return
@@ -234,6 +189,7 @@ class Dialog(ConversationHandler[QatysuContext]):
 
     async def busy(self, update: Update, context: QatysuContext) -> None:
         """Another dialog's entry inside this one: finish or cancel this one first."""
+        self.touch(self._get_key(update))
         await self._ask(
             update, context, f"dialog.busy.{self.name}",
             ("dialog.continue", "go"), ("dialog.cancel", "stop"),

@@ -10,6 +10,7 @@ from telegram.ext import ConversationHandler
 
 from bot import persistence
 from bot.jobs import forget_abandoned_dialogs
+from bot.persistence import TimedConversation
 from bot.simulator import Harness, SimUser
 from storage import conversations, drafts
 from storage.db import Database, to_db_time, utcnow
@@ -86,20 +87,23 @@ async def test_ids_of_thousands_of_residents_are_not_kept(bot: Harness) -> None:
     assert len(app.chat_data) == len(app.user_data) == 0
 
 
-async def test_a_dialog_left_untouched_ends_and_its_draft_is_forgotten(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, dialog_timeout_hours=1 / 3600)  # one second
-    await seed(settings)
-    async with Harness(settings) as bot:
-        person = await resident(bot, 1101, "Dana", "en")
-        button = await start_complaint(person)
-        assert in_complaint(bot, 1101)
-        timer = complaint_dialog(bot).timeout_jobs[(1101, 1101)]
-        assert timer.job.misfire_grace_time is None  # runs however late the loop is
-        await bot.wait_until(lambda: not in_complaint(bot, 1101))  # PTB's timer ended it
-        await bot.app.update_persistence()
-        assert await stored(bot, 1101) == (None, {})
-        assert person.last_text.startswith("Describe")  # nothing was said meanwhile
-        await comes_back(person, button)
+async def test_a_dialog_left_untouched_ends_and_its_draft_is_forgotten(bot: Harness) -> None:
+    person = await resident(bot, 1101, "Dana", "en")
+    other = await resident(bot, 1102, "Aru", "en")
+    button = await start_complaint(person)
+    await start_complaint(other)
+    dialog = complaint_dialog(bot)
+    assert isinstance(dialog, TimedConversation)
+    dialog.touched[(1102, 1102)] += 3600  # Aru took a step an hour later
+    tomorrow = utcnow() + timedelta(hours=24, minutes=30)
+
+    assert await persistence.forget_abandoned(bot.app, timedelta(hours=24), tomorrow) == 1
+    await bot.app.update_persistence()
+    assert not in_complaint(bot, 1101) and await stored(bot, 1101) == (None, {})
+    assert in_complaint(bot, 1102) and (await stored(bot, 1102))[1]
+    assert (1101, 1101) not in dialog.touched  # nothing is kept of it
+    assert person.last_text.startswith("Describe")  # nothing was said meanwhile
+    await comes_back(person, button)
 
 
 async def test_dialogs_a_restart_brought_back_are_swept_once_abandoned(tmp_path: Path) -> None:
@@ -112,7 +116,7 @@ async def test_dialogs_a_restart_brought_back_are_swept_once_abandoned(tmp_path:
         buttons = [await start_complaint(person) for person in (gone, busy, fresh)]
         await bot.restart(crash=True)  # PTB's timers are lost; the states come back
         assert all(in_complaint(bot, p.id) for p in (gone, busy, fresh))
-        await busy.send("too short")  # a step after the restart: PTB's timer watches it again
+        await busy.send("too short")  # a step after the restart: the running bot saw it
         yesterday = to_db_time(utcnow() - timedelta(hours=25))
         for user_id in (1101, 1102):  # untouched in the database for 25 hours
             await db_of(bot).execute_write(
@@ -130,7 +134,7 @@ async def test_dialogs_a_restart_brought_back_are_swept_once_abandoned(tmp_path:
         await bot.app.update_persistence()
 
         assert not in_complaint(bot, 1101) and await stored(bot, 1101) == (None, {})
-        assert in_complaint(bot, 1102) and (await stored(bot, 1102))[1]  # its timer runs
+        assert in_complaint(bot, 1102) and (await stored(bot, 1102))[1]  # touched lately
         assert in_complaint(bot, 1103) and (await stored(bot, 1103))[1]  # touched lately
         await comes_back(gone, buttons[0])
         await fresh.send("A pothole by the bridge, dangerous to drive")  # goes on as before
