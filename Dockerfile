@@ -15,7 +15,8 @@ RUN pybabel compile --statistics -d locales -D qatysu \
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DATABASE_PATH=/data/qatysu.db
+    DATABASE_PATH=/data/qatysu.db \
+    WEBHOOK_LISTEN=0.0.0.0
 RUN useradd --create-home --uid 10001 qatysu \
     && mkdir /data && chown qatysu:qatysu /data
 COPY --from=build /wheels /wheels
@@ -23,6 +24,7 @@ RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
 USER qatysu
 WORKDIR /home/qatysu
 VOLUME ["/data"]
-# Webhook mode listens here (WEBHOOK_PORT); polling mode needs no port.
+# Webhook mode listens here (WEBHOOK_PORT; on all interfaces, as the port is published);
+# polling mode needs no port.
 EXPOSE 8443
 CMD ["python", "-m", "bot", "run"]

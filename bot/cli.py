@@ -257,13 +257,18 @@ def cmd_run(settings: Settings) -> None:
 def _serve(app: QatysuApp, settings: Settings) -> None:
     """Poll for updates, or serve the webhook when ``WEBHOOK_URL`` is set, until stopped."""
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        from bot.webhook import WebhookUpdater
+
+        assert settings.webhook_secret is not None  # the settings refuse webhook mode without
+        app.updater = WebhookUpdater(
+            bot=app.bot, update_queue=app.update_queue, max_body=settings.webhook_max_body
+        )
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
-            secret_token=secret,
+            secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
         )
     else:
