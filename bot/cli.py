@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -26,6 +27,9 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 EXIT_SETTINGS = 2  # also when Telegram refuses BOT_TOKEN, at start or later
 EXIT_INPUT = 1
 EXIT_UNREACHABLE = 3  # the Bot API at BOT_API_BASE_URL does not answer
+INVITE_ACTIONS = ("list", "revoke")
+# Files the process creates (database, WAL, backups, reports) are readable by its user alone.
+PRIVATE_UMASK = 0o077
 
 
 class UsageError(Exception):
@@ -67,8 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("role", choices=[role.value for role in Role])
         _add_scope_options(p)
     roles.add_parser("list")
-    invite = sub.add_parser("invite", help="one-time deep link granting a role")
-    invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value])
+    invite = sub.add_parser(
+        "invite",
+        help="one-time deep link granting a role; `invite list`, `invite revoke ID`",
+        usage="qatysu invite {staff,coordinator} (--village CODE | --district CODE | "
+        "--region CODE | --all)\n       qatysu invite list\n       qatysu invite revoke ID",
+    )
+    invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value, *INVITE_ACTIONS])
+    invite.add_argument("invite_id", nargs="?", type=int, metavar="ID", help="for revoke")
     _add_scope_options(invite)
     sub.add_parser("backup", help="consistent copy of the database").add_argument("file", type=Path)
     report = sub.add_parser("report", help="reports").add_subparsers(dest="action", required=True)
@@ -173,7 +183,12 @@ async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
-    """Print a one-time deep link that grants a role."""
+    """Print a one-time deep link that grants a role; or list invites, or revoke one."""
+    if args.role in INVITE_ACTIONS:
+        await _with_db(settings, lambda db: _invite_action(db, args))
+        return
+    if args.invite_id is not None:
+        raise UsageError(f"`invite {args.role}` takes no ID")
 
     async def work(db: Database) -> None:
         role = Role(args.role)
@@ -181,11 +196,38 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
         invite = await invites.create(db, settings, role, scope)
         link = invites.deep_link(settings.bot_username, invites.INVITE_PREFIX + invite.token)
         print(link)
-        print(f"One use, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+        print(f"Invite {invite.id}: one use, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC "
+              "(only its hash is stored: keep the link, or make a new one).",
+              file=sys.stderr)  # fmt: skip
         if not settings.bot_username:
             print("Set BOT_USERNAME to print a t.me link.", file=sys.stderr)
 
     await _with_db(settings, work)
+
+
+async def _invite_action(db: Database, args: argparse.Namespace) -> None:
+    """``invite list`` or ``invite revoke ID``."""
+    if args.role == "list":
+        if args.invite_id is not None or _scope(args) is not None:
+            raise UsageError("`invite list` takes no ID and no scope")
+        now = utcnow()
+        print("id  role  scope  created  expires  used")
+        for invite in await invites.all_invites(db):
+            where = invite.scope.kind.value + (f" {invite.scope.code}" if invite.scope.code else "")
+            created = f"{invite.created_at:%Y-%m-%d %H:%M}" if invite.created_at else "-"
+            used = invites.state(invite, now)
+            if invite.used_by is not None and invite.used_at is not None:
+                used += f" by {invite.used_by} at {invite.used_at:%Y-%m-%d %H:%M}"
+            elif invite.revoked_at is not None:
+                used += f" at {invite.revoked_at:%Y-%m-%d %H:%M}"
+            print(f"{invite.id}  {invite.role.value}  {where}  {created}  "
+                  f"{invite.expires_at:%Y-%m-%d %H:%M}  {used}")  # fmt: skip
+        return
+    if args.invite_id is None or _scope(args) is not None:
+        raise UsageError("`invite revoke` needs the invite's ID (see `invite list`)")
+    if not await invites.revoke(db, args.invite_id):
+        raise UsageError(f"no unused invite {args.invite_id} to revoke: see `invite list`")
+    print(f"Revoked invite {args.invite_id}: its link no longer works")
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
@@ -275,6 +317,17 @@ def _serve(app: QatysuApp, settings: Settings) -> None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
+def _keep_private(database: Path) -> None:
+    """Take group and others' access from a database made before the umask (and its WAL)."""
+    for path in (database, *(Path(f"{database}{tail}") for tail in ("-wal", "-shm"))):
+        try:
+            mode = path.stat().st_mode
+            if mode & 0o077:
+                path.chmod(mode & 0o700)
+        except OSError:
+            continue  # not made yet (the umask covers it), or not ours to change
+
+
 ASYNC_COMMANDS = {
     "migrate": cmd_migrate,
     "villages": cmd_villages,
@@ -287,9 +340,11 @@ ASYNC_COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the command; return the exit code."""
+    os.umask(PRIVATE_UMASK)  # before the first file is made
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        _keep_private(settings.database_path)
         if args.command == "run":
             cmd_run(settings)
         elif args.command == "demo":
