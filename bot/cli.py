@@ -27,6 +27,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 EXIT_SETTINGS = 2  # also when Telegram refuses BOT_TOKEN, at start or later
 EXIT_INPUT = 1
 EXIT_UNREACHABLE = 3  # the Bot API at BOT_API_BASE_URL does not answer
+EXIT_CRASHED = 1  # as Python's own exit code after a traceback
 INVITE_ACTIONS = ("list", "revoke")
 # Files the process creates (database, WAL, backups, reports) are readable by its user alone.
 PRIVATE_UMASK = 0o077
@@ -269,17 +270,39 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_run(settings: Settings) -> None:
-    """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used."""
+    """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used.
+
+    Whatever else ends it goes through the log, whose handler cuts out the token and the
+    webhook secret (PTB's ``InvalidToken`` quotes the token; a raw traceback would print it).
+    """
+    from bot import botapi
+
+    token = settings.token()
+    secrets = [token, token.partition(":")[2]]  # the part after the bot id is the secret
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    handler = setup_logging(secrets=secrets)
+    handler.addFilter(botapi.QuietInvalidToken())
+    try:
+        _run_checked(settings)
+    except LinkFailure:
+        raise
+    except Exception:
+        logging.getLogger(__name__).critical("The bot stopped on an error", exc_info=True)
+        raise Crashed from None
+
+
+class Crashed(Exception):
+    """The bot stopped on an unexpected error, already logged (redacted)."""
+
+
+def _run_checked(settings: Settings) -> None:
+    """Check the Bot API, build the bot and serve it; end in :class:`LinkFailure` if needed."""
     from telegram.error import InvalidToken, NetworkError
 
     from bot import botapi
     from bot.app import build_application
 
-    token = settings.token()
-    handler = setup_logging(
-        secrets=[token, *(s.get_secret_value() for s in [settings.webhook_secret] if s)]
-    )
-    handler.addFilter(botapi.QuietInvalidToken())
     asyncio.run(botapi.check(settings))  # fails fast, in one line naming the setting
     app = build_application(settings)
     request = app.bot.request
@@ -363,4 +386,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TerritoryFileError, UsageError) as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_INPUT
+    except Crashed:
+        return EXIT_CRASHED
     return 0
