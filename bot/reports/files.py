@@ -1,21 +1,24 @@
 """The report as files: an Excel workbook, the same tables as CSV, and PNG charts.
 
 The workbook is written by openpyxl in write-only mode, row by row, so memory stays bounded
-however many villages a region has. Everything here is blocking CPU work: async callers run
-:func:`write_report` in a thread. openpyxl (with lxml and numpy behind it) is imported when a
-workbook is written, not when the bot starts: it would cost every process tens of megabytes.
+however many villages a region has. Everything here is blocking CPU work: the bot runs
+:func:`build_files` in its worker process (:mod:`bot.workers`), handing it the figures read from
+the database, never a connection. openpyxl (with lxml and numpy behind it) and matplotlib are
+imported there, when a workbook is written: the serving process never loads them.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.i18n import Translator
+from bot.i18n import I18n, Translator
 from bot.reports import charts
 from bot.reports.data import ReportData
 from bot.reports.sections import Cell, Table, tables
@@ -99,12 +102,30 @@ def _csv_value(value: Cell) -> str | int | float:
     return value
 
 
-def write_report(tr: Translator, data: ReportData, workbook: Path) -> ReportFiles:
-    """Write the workbook at ``workbook``, and the CSV files and charts next to it."""
+def write_report(
+    tr: Translator, data: ReportData, workbook: Path, poll_charts: Path | None = None
+) -> ReportFiles:
+    """Write the workbook at ``workbook``, and the CSV files and charts next to it.
+
+    Poll charts are taken from (or added to) the result charts in ``poll_charts``, if given.
+    """
     workbook.parent.mkdir(parents=True, exist_ok=True)
     stem = Path(f"{workbook.with_suffix('')}")
     sheets = tables(tr, data)
     write_workbook(sheets, workbook, tr.t("report.title", week=str(data.week)))
     csv_files = [write_csv(t, Path(f"{stem}-{t.key}.csv")) for t in sheets]
-    pictures = charts.draw_all(tr, data, stem)
+    pictures = charts.draw_all(tr, data, stem, poll_charts)
     return ReportFiles(workbook=workbook, csv_files=csv_files, charts=pictures)
+
+
+@functools.cache
+def _translator(language: str, zone: ZoneInfo) -> Translator:
+    """The worker's translator for ``language`` (catalogs loaded once per worker)."""
+    return I18n(language, zone).get(language)
+
+
+def build_files(
+    language: str, zone: ZoneInfo, data: ReportData, workbook: Path, poll_charts: Path | None
+) -> ReportFiles:
+    """:func:`write_report` in ``language``: the worker process's entry point."""
+    return write_report(_translator(language, zone), data, workbook, poll_charts)

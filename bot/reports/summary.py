@@ -1,16 +1,16 @@
-"""The weekly summary of a scope: figures loaded, files written (off the event loop)."""
+"""The weekly summary of a scope: figures loaded here, files written in the worker process."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import poll_chart, workers
 from bot.i18n import Translator
 from bot.reports import data as report_data
-from bot.reports.files import ReportFiles, write_report
+from bot.reports.files import ReportFiles, build_files
 from bot.reports.scope import scope_label, villages_of
 from bot.reports.week import Week
 from storage.db import Database
@@ -30,10 +30,21 @@ def file_name(week: Week, label: str) -> str:
 async def build(
     db: Database, tr: Translator, scopes: Iterable[Scope], week: Week, workbook: Path
 ) -> ReportFiles:
-    """Write the summary of ``week`` for the villages of ``scopes``: ``workbook`` and by it."""
+    """Write the summary of ``week`` for the villages of ``scopes``: ``workbook`` and by it.
+
+    The figures are read here, with the usual queries; the worker process gets them as plain
+    data and writes the files (a second connection there would duplicate the storage layer).
+    """
     villages = await villages_of(db, scopes)
     figures = await report_data.load(db, villages, week, tr.zone)
-    return await asyncio.to_thread(write_report, tr, figures, workbook)
+    workbook, poll_charts = _absolute(workbook, db.path)
+    return await workers.run(build_files, tr.language, tr.zone, figures, workbook, poll_charts)
+
+
+def _absolute(workbook: Path, database: Path) -> tuple[Path, Path | None]:
+    """The workbook and the result charts' folder as the worker finds them, whatever its cwd."""
+    charts = poll_chart.folder_of(database.absolute()) if str(database) != ":memory:" else None
+    return workbook.absolute(), charts
 
 
 async def build_for_scope(
