@@ -6,6 +6,8 @@ were drawn). Such work runs here instead, in a pool of one worker process that i
 
 - started on first use, with the "spawn" method: a fork of a process running an event loop,
   threads and open SQLite connections would copy them in an unknown state;
+- run at a lower priority (:data:`NICENESS`), so that on a small machine it takes the CPU the
+  serving process leaves, not the reverse;
 - stopped with the application (``post_shutdown``), by the CLI command that used it, and after
   :data:`IDLE_SECONDS` without work, so that its libraries (matplotlib, openpyxl, about 100 MB)
   are not kept for a week between two reports;
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +34,9 @@ T = TypeVar("T")
 # One at a time: the bot runs on a machine of few cores and must keep one for its updates.
 WORKERS = 1
 IDLE_SECONDS = 600.0
+# The worker yields the CPU to the serving process (and to anything interactive) when both
+# want it: a report may take a second longer, a tap must not.
+NICENESS = 10
 
 
 class WorkerPool:
@@ -54,7 +60,9 @@ class WorkerPool:
             self._idle_timer = None
         if self._executor is None:
             context = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(self._workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                self._workers, mp_context=context, initializer=os.nice, initargs=(NICENESS,)
+            )
             _LOGGER.info("Worker process for charts and reports started")
         return self._executor
 

@@ -15,7 +15,7 @@ import pytest
 
 from bot import poll_chart, polls, workers
 from bot.reports import summary
-from bot.reports.files import build_files
+from bot.reports.summary import write_summary
 from bot.reports.week import Week
 from bot.simulator import Harness
 from bot.workers import WorkerPool
@@ -203,6 +203,6 @@ async def test_summary_files_are_written_by_the_worker(
     await coordinator.send("/summary")
     await coordinator.tap("Прошлая неделя")
     await bot.wait_until(lambda: len(bot.sim.calls_to("sendDocument")) >= 2, within=30)
-    assert [function for function, _ in submitted.calls] == [build_files]
+    assert [function for function, _ in submitted.calls] == [write_summary]
     workbook = bot.sim.calls_to("sendDocument")[0]
     assert next(iter(workbook.files.values()))[:2] == b"PK"  # an xlsx is a zip

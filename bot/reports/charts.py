@@ -1,7 +1,7 @@
 """PNG charts of a report, drawn with matplotlib's Agg canvas (no display, no pyplot state).
 
 Each chart is skipped when it would be empty. Labels are in the reader's language. Drawn in
-the worker process (:func:`bot.reports.files.build_files`); a poll's chart is the result chart
+the worker process (:func:`bot.reports.summary.write_summary`); a poll's chart is the result chart
 of :mod:`bot.poll_chart`, shared with the results broadcast when the counts are the same.
 """
 

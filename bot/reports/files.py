@@ -1,24 +1,23 @@
-"""The report as files: an Excel workbook, the same tables as CSV, and PNG charts.
+"""The report as files: an Excel workbook, the same tables as CSV (also in one zip), and charts.
 
 The workbook is written by openpyxl in write-only mode, row by row, so memory stays bounded
-however many villages a region has. Everything here is blocking CPU work: the bot runs
-:func:`build_files` in its worker process (:mod:`bot.workers`), handing it the figures read from
-the database, never a connection. openpyxl (with lxml and numpy behind it) and matplotlib are
-imported there, when a workbook is written: the serving process never loads them.
+however many villages a region has. Everything here is blocking CPU work, run in the bot's
+worker process (:func:`bot.reports.summary.write_summary`). openpyxl (with lxml and numpy behind
+it) and matplotlib are imported there, when a workbook is written: the serving process never
+loads them.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.i18n import I18n, Translator
+from bot.i18n import Translator
 from bot.reports import charts
 from bot.reports.data import ReportData
 from bot.reports.sections import Cell, Table, tables
@@ -33,11 +32,12 @@ class ReportFiles:
     workbook: Path
     csv_files: list[Path]
     charts: list[Path]
+    archive: Path  # the CSV files in one zip, as they are sent
 
     @property
     def all(self) -> list[Path]:
         """Every file, the workbook first."""
-        return [self.workbook, *self.csv_files, *self.charts]
+        return [self.workbook, *self.csv_files, *self.charts, self.archive]
 
 
 def write_workbook(sheets: Sequence[Table], path: Path, title: str) -> Path:
@@ -114,18 +114,14 @@ def write_report(
     sheets = tables(tr, data)
     write_workbook(sheets, workbook, tr.t("report.title", week=str(data.week)))
     csv_files = [write_csv(t, Path(f"{stem}-{t.key}.csv")) for t in sheets]
+    archive = zip_files(csv_files, workbook.with_suffix(".csv.zip"))
     pictures = charts.draw_all(tr, data, stem, poll_charts)
-    return ReportFiles(workbook=workbook, csv_files=csv_files, charts=pictures)
+    return ReportFiles(workbook=workbook, csv_files=csv_files, charts=pictures, archive=archive)
 
 
-@functools.cache
-def _translator(language: str, zone: ZoneInfo) -> Translator:
-    """The worker's translator for ``language`` (catalogs loaded once per worker)."""
-    return I18n(language, zone).get(language)
-
-
-def build_files(
-    language: str, zone: ZoneInfo, data: ReportData, workbook: Path, poll_charts: Path | None
-) -> ReportFiles:
-    """:func:`write_report` in ``language``: the worker process's entry point."""
-    return write_report(_translator(language, zone), data, workbook, poll_charts)
+def zip_files(files: Sequence[Path], path: Path) -> Path:
+    """Write ``files`` into one zip at ``path``, by their names."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for file in files:
+            bundle.write(file, file.name)
+    return path
