@@ -231,8 +231,8 @@ def test_report_and_chart_libraries_load_only_when_used(settings: Settings) -> N
         "asyncio.run(main())\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=90, check=True
-    )
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True
+    )  # generous: the worker yields the CPU to anything else on a busy machine
     assert done.stdout.splitlines() == [
         "import []", "run []", "built [b'\\x89PNG', b'PK'] []"
     ]  # fmt: skip
