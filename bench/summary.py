@@ -99,7 +99,11 @@ def generate(path: Path, sizes: Sizes, weeks: int = WEEKS, seed: int = 6) -> flo
         people.append((i + 1, None if deleted else 10_000_000 + i, None if deleted else "Name",
                        rng.choice(languages), rng.choice(villages), created, created, deleted,
                        _stamp(start, rng, weeks) if i % 50 == 1 else None))  # fmt: skip
-    conn.executemany("INSERT INTO people VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", people)
+    conn.executemany(
+        "INSERT INTO people (id, telegram_id, first_name, language, village_code, created_at, "
+        "village_set_at, deleted_at, blocked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        people,
+    )
     hearing_rows, hearing_villages, rsvps = [], [], set()
     for h in range(1, sizes.hearings + 1):
         stamp = _stamp(start, rng, weeks)

@@ -12,7 +12,7 @@ from telegram.ext import Application, Defaults, ExtBot, Job, Updater
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, hearings, jobs, notices, poll_broadcasts, polls, staff_notices
+from bot import commands, hearings, jobs, notices, poll_broadcasts, polls, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import BroadcastEngine
 from bot.concurrency import ChatLanes
@@ -88,7 +88,8 @@ async def post_stop(app: QatysuApp) -> None:
 
 
 async def post_shutdown(app: QatysuApp) -> None:
-    """Close the database."""
+    """Stop the worker process for charts and reports, close the database."""
+    await workers.shutdown()
     if app.bot_data.services is not None:
         await app.bot_data.services.db.close()
 

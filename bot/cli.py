@@ -243,6 +243,7 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
     """Write the weekly summary of a scope: the workbook, and the CSV files and charts by it."""
+    from bot import workers
     from bot.i18n import I18n
     from bot.reports import summary
     from bot.reports.scope import parse_scope, scope_exists
@@ -261,7 +262,10 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
             raise UsageError(f"no {scope.kind.value} with code {scope.code!r}: see `villages list`")
         tr = I18n(settings.default_language, settings.zone).get(args.language)
         chosen = week or summary.last_week(utcnow(), settings.zone)
-        files = await summary.build(db, tr, [scope], chosen, args.out)
+        try:
+            files = await summary.build(db, tr, [scope], chosen, args.out)
+        finally:
+            await workers.shutdown()  # the files were written in the worker process
         print(f"Weekly summary {chosen} ({args.scope}) written to {args.out}")
         for path in [*files.csv_files, *files.charts]:
             print(f"  {path}")

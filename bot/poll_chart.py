@@ -1,72 +1,183 @@
-"""The results bar chart: a PNG per poll and language, drawn with matplotlib (Agg, no display).
+"""The results bar chart: a PNG per poll, language and set of counts.
 
-Drawing takes a moment of CPU, so :func:`chart` runs it in a thread; the object-oriented API
-(``Figure`` and its Agg canvas, no ``pyplot`` state) is safe there.
+The serving process only translates and formats what the chart shows (a :class:`Picture`);
+matplotlib (Agg, no display) draws it in the worker process (:mod:`bot.workers`), where it does
+not hold up other residents' taps. Each chart is cached on disk under a name carrying a digest
+of everything it shows, counts included: the results broadcast, the results shown to staff and
+residents, a publication after a restart and the weekly summary reuse one picture, drawn once
+(concurrent callers await the same drawing), and a chart of other counts, such as a poll's
+while it was open, can never be taken for the final one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import os
 import textwrap
+import time
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot import workers
 from bot.i18n import Translator
 from storage.polls import Poll, Results
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LABEL_WIDTH = 28  # characters per line of an option's label
 BOT_COLOUR = "#1f77b4"
 PAPER_COLOUR = "#ff9f40"
+DESIGN = 1  # part of every chart's name: raise it when the drawing changes
+STALE_AFTER = 86_400.0  # seconds before a chart of other counts of the same poll is removed
+# Drawings under way, by file: a second caller awaits the first one's (single flight).
+_DRAWING: dict[Path, asyncio.Task[Path]] = {}
 
 
-def _draw(path: Path, title: str, labels: list[str], bot: list[int], paper: list[int],
-          legend: tuple[str, str], axis: str, values: list[str]) -> None:  # fmt: skip
-    # Imported here: matplotlib takes a moment to load, and only a closing poll needs it.
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """Everything one chart shows, already in the reader's language: what the worker draws."""
+
+    title: str
+    labels: tuple[str, ...]
+    bot: tuple[int, ...]
+    paper: tuple[int, ...]
+    legend: tuple[str, str]
+    axis: str
+    values: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """A digest of the drawing and all it shows: equal keys, equal pictures."""
+        shown = json.dumps([DESIGN, *astuple(self)], ensure_ascii=False)
+        return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+
+def picture(
+    tr: Translator, question: str, options: Sequence[str], bot: Sequence[int],
+    paper: Sequence[int],
+) -> Picture:  # fmt: skip
+    """What the chart of these counts shows in ``tr``'s language."""
+    totals = [b + p for b, p in zip(bot, paper, strict=True)]
+    votes = sum(totals)
+    return Picture(
+        title=textwrap.fill(question, 70, max_lines=2, placeholder="…"),
+        labels=tuple(
+            textwrap.fill(f"{n}. {option}", LABEL_WIDTH, max_lines=3, placeholder="…")
+            for n, option in enumerate(options, 1)
+        ),
+        bot=tuple(bot),
+        paper=tuple(paper),
+        legend=(tr.t("poll.chart_bot"), tr.t("poll.chart_paper")),
+        axis=tr.t("poll.chart_votes"),
+        values=tuple(
+            f"{tr.number(total)} ({tr.percent(total / votes if votes else 0.0)})"
+            for total in totals
+        ),
+    )
+
+
+def folder_of(database: Path) -> Path:
+    """Where result charts are kept: next to the database."""
+    return database.parent / "charts"
+
+
+def path_of(folder: Path, poll_id: int, language: str, shown: Picture) -> Path:
+    """The file of one chart: ``poll-7-kk-<digest>.png``."""
+    return folder / f"poll-{poll_id}-{language}-{shown.key}.png"
+
+
+async def chart(folder: Path, tr: Translator, poll: Poll, results: Results) -> Path:
+    """The chart of ``results`` in ``tr``'s language: drawn once, then taken from ``folder``."""
+    shown = picture(tr, poll.question, poll.options, results.bot, results.paper)
+    return await cached(path_of(folder, poll.id, tr.language, shown), shown)
+
+
+async def cached(path: Path, shown: Picture) -> Path:
+    """``path`` once it holds ``shown``: drawn in the worker unless it is there or under way."""
+    drawing = _DRAWING.get(path) or _start_drawing(path, shown)
+    if drawing is None:
+        return path
+    # Shielded: one caller giving up (a cancelled update) does not stop the others' drawing.
+    return await asyncio.shield(drawing)
+
+
+def _start_drawing(path: Path, shown: Picture) -> asyncio.Task[Path] | None:
+    """Start drawing ``path``, or None when it is on disk already.
+
+    Synchronous on purpose, a stat of a local file: between looking at the drawings under way
+    and at the disk no other caller runs, and a drawing leaves the former only once its file
+    is written, so no chart is ever drawn twice.
+    """
+    if path.is_file():
+        return None
+    drawing = asyncio.ensure_future(workers.run(draw, shown, path))
+    _DRAWING[path] = drawing
+    drawing.add_done_callback(lambda _: _DRAWING.pop(path, None))
+    return drawing
+
+
+def draw(shown: Picture, path: Path) -> Path:
+    """Draw ``shown`` into the cached ``path`` unless it is there (in the worker process)."""
+    if not path.is_file():
+        render(shown, path)
+        _remove_stale(path)
+    return path
+
+
+def render(shown: Picture, path: Path) -> Path:
+    """Draw ``shown`` into ``path``, replacing what is there (in the worker process)."""
+    figure = _figure(shown)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    figure.savefig(partial, format="png")
+    partial.replace(path)  # a reader never sees half a file
+    return path
+
+
+def _figure(shown: Picture) -> Figure:
+    """The bar chart: the options top down, votes in the bot and on paper stacked."""
+    # Imported here, in the worker: matplotlib takes a second and tens of megabytes to load.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(8, 1.6 + 0.75 * len(labels)), dpi=100)
+    figure = Figure(figsize=(8, 1.6 + 0.75 * len(shown.labels)), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    rows = list(range(len(labels)))[::-1]  # the first option on top
-    axes.barh(rows, bot, color=BOT_COLOUR, label=legend[0])
-    axes.barh(rows, paper, left=bot, color=PAPER_COLOUR, label=legend[1])
-    axes.set_yticks(rows, labels)
-    axes.set_xlabel(axis)
-    axes.set_title(title, loc="left", fontsize=11)
-    peak = max([b + p for b, p in zip(bot, paper, strict=True)] + [1])
+    rows = list(range(len(shown.labels)))[::-1]  # the first option on top
+    totals = [b + p for b, p in zip(shown.bot, shown.paper, strict=True)]
+    axes.barh(rows, shown.bot, color=BOT_COLOUR, label=shown.legend[0])
+    axes.barh(rows, shown.paper, left=shown.bot, color=PAPER_COLOUR, label=shown.legend[1])
+    axes.set_yticks(rows, shown.labels)
+    axes.set_xlabel(shown.axis)
+    axes.set_title(shown.title, loc="left", fontsize=11)
+    peak = max([*totals, 1])
     axes.set_xlim(0, peak * 1.25)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # votes are whole
-    for row, total, text in zip(rows, [b + p for b, p in zip(bot, paper, strict=True)], values,
-                                strict=True):  # fmt: skip
+    for row, total, text in zip(rows, totals, shown.values, strict=True):
         axes.text(total + peak * 0.01, row, text, va="center", fontsize=9)
     axes.spines[["top", "right"]].set_visible(False)
-    if any(paper):
+    if any(shown.paper):
         axes.legend(loc="lower right", frameon=False)
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".part")
-    figure.savefig(partial, format="png")
-    partial.replace(path)  # a reader never sees half a file
+    return figure
 
 
-async def chart(folder: Path, tr: Translator, poll: Poll, results: Results) -> Path:
-    """Draw (once) the poll's results chart in ``tr``'s language; return the file."""
-    path = folder / f"poll-{poll.id}-{tr.language}.png"
-    if path.is_file():
-        return path
-    labels = [
-        textwrap.fill(f"{n}. {option}", LABEL_WIDTH, max_lines=3, placeholder="…")
-        for n, option in enumerate(poll.options, 1)
-    ]
-    values = [
-        f"{tr.number(total)} ({tr.percent(results.share(position))})"
-        for position, total in enumerate(results.totals)
-    ]
-    title = textwrap.fill(poll.question, 70, max_lines=2, placeholder="…")
-    legend = (tr.t("poll.chart_bot"), tr.t("poll.chart_paper"))
-    await asyncio.to_thread(
-        _draw, path, title, labels, list(results.bot), list(results.paper), legend,
-        tr.t("poll.chart_votes"), values,
-    )  # fmt: skip
-    return path
+def _remove_stale(path: Path) -> None:
+    """Remove day-old charts of other counts of the same poll and language (interim ones).
+
+    A day is long past any upload of them; one still wanted is simply drawn again.
+    """
+    poll_and_language = path.name.rsplit("-", 1)[0]
+    cutoff = time.time() - STALE_AFTER
+    for other in path.parent.glob(f"{poll_and_language}-*.png"):
+        try:
+            if other != path and other.stat().st_mtime < cutoff:
+                other.unlink()
+        except FileNotFoundError:  # removed meanwhile
+            continue

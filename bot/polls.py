@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import poll_chart
 from bot.appeal_notices import translator_of
 from bot.context import Services
 from bot.i18n import Translator
@@ -102,7 +103,7 @@ def closing_in(days: int, zone: Any, now: datetime, hour: int = 20) -> datetime:
 
 def chart_folder(services: Services) -> Path:
     """Where result charts are written: next to the database."""
-    return services.settings.database_path.parent / "charts"
+    return poll_chart.folder_of(services.settings.database_path)
 
 
 async def create(services: Services, new: NewPoll, report_to: tuple[int, Translator]) -> Poll:

@@ -1,14 +1,18 @@
 """PNG charts of a report, drawn with matplotlib's Agg canvas (no display, no pyplot state).
 
-Each chart is skipped when it would be empty. Labels are in the reader's language.
+Each chart is skipped when it would be empty. Labels are in the reader's language. Drawn in
+the worker process (:func:`bot.reports.summary.write_summary`); a poll's chart is the result chart
+of :mod:`bot.poll_chart`, shared with the results broadcast when the counts are the same.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import poll_chart
 from bot.i18n import Translator
 from bot.reports.data import ReportData
 from bot.reports.sections import plain
@@ -86,24 +90,29 @@ def categories(tr: Translator, data: ReportData, path: Path) -> Path | None:
     return path
 
 
-def poll(tr: Translator, data: ReportData, poll_id: int, path: Path) -> Path | None:
-    """One poll's options: votes in the bot and on paper, stacked."""
-    lines = sorted((p for p in data.polls if p.poll_id == poll_id), key=lambda p: -p.position)
+def poll(tr: Translator, data: ReportData, poll_id: int, path: Path,
+         cache: Path | None = None) -> Path | None:  # fmt: skip
+    """One poll's options, votes in the bot and on paper stacked: the result chart residents got.
+
+    With ``cache`` (the result charts' folder) a chart of the same counts is taken from there,
+    or drawn there for the next caller, and copied to ``path``.
+    """
+    lines = sorted((p for p in data.polls if p.poll_id == poll_id), key=lambda p: p.position)
     if not lines:
         return None
-    figure, axes = _figure(0.45 * len(lines) + 1.5)
-    labels = [line.label[:40] for line in lines]
-    online = [line.votes for line in lines]
-    axes.barh(labels, online, label=tr.t("report.col.votes"), color="#4c78a8")
-    axes.barh(labels, [line.paper_votes for line in lines], left=online,
-              label=tr.t("report.col.paper_votes"), color="#b279a2")  # fmt: skip
-    axes.legend(loc="lower right")
-    axes.set_title(lines[0].question[:80])
-    figure.savefig(path)
+    shown = poll_chart.picture(tr, lines[0].question, [line.label for line in lines],
+                               [line.votes for line in lines],
+                               [line.paper_votes for line in lines])  # fmt: skip
+    if cache is None:
+        return poll_chart.render(shown, path)
+    drawn = poll_chart.draw(shown, poll_chart.path_of(cache, poll_id, tr.language, shown))
+    shutil.copyfile(drawn, path)
     return path
 
 
-def draw_all(tr: Translator, data: ReportData, stem: Path) -> list[Path]:
+def draw_all(
+    tr: Translator, data: ReportData, stem: Path, poll_charts: Path | None = None
+) -> list[Path]:
     """Every chart that has something to show, as ``<stem>-<name>.png``."""
     drawn = [
         participation(tr, data, Path(f"{stem}-participation.png")),
@@ -113,5 +122,5 @@ def draw_all(tr: Translator, data: ReportData, stem: Path) -> list[Path]:
     for line in data.polls:
         votes[line.poll_id] = votes.get(line.poll_id, 0) + line.votes + line.paper_votes
     poll_ids = sorted(votes, key=lambda pid: (-votes[pid], pid))[:MAX_POLL_CHARTS]
-    drawn += [poll(tr, data, pid, Path(f"{stem}-poll-{pid}.png")) for pid in poll_ids]
+    drawn += [poll(tr, data, pid, Path(f"{stem}-poll-{pid}.png"), poll_charts) for pid in poll_ids]
     return [path for path in drawn if path is not None]

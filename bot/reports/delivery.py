@@ -9,10 +9,8 @@ goes out at start when it is still the same local day, and not later.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import tempfile
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -222,12 +220,7 @@ async def send_files(
                             caption=caption[:1024])  # fmt: skip
     if not charts:
         return
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for path in files.csv_files:
-            bundle.write(path, path.name)
-    await bot.send_document(chat_id, archive.getvalue(),
-                            filename=files.workbook.with_suffix(".csv.zip").name)  # fmt: skip
+    await bot.send_document(chat_id, files.archive.read_bytes(), filename=files.archive.name)
     if len(files.charts) == 1:
         await bot.send_photo(chat_id, files.charts[0].read_bytes())
     elif files.charts:

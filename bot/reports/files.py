@@ -1,14 +1,16 @@
-"""The report as files: an Excel workbook, the same tables as CSV, and PNG charts.
+"""The report as files: an Excel workbook, the same tables as CSV (also in one zip), and charts.
 
 The workbook is written by openpyxl in write-only mode, row by row, so memory stays bounded
-however many villages a region has. Everything here is blocking CPU work: async callers run
-:func:`write_report` in a thread. openpyxl (with lxml and numpy behind it) is imported when a
-workbook is written, not when the bot starts: it would cost every process tens of megabytes.
+however many villages a region has. Everything here is blocking CPU work, run in the bot's
+worker process (:func:`bot.reports.summary.write_summary`). openpyxl (with lxml and numpy behind
+it) and matplotlib are imported there, when a workbook is written: the serving process never
+loads them.
 """
 
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,11 +32,12 @@ class ReportFiles:
     workbook: Path
     csv_files: list[Path]
     charts: list[Path]
+    archive: Path  # the CSV files in one zip, as they are sent
 
     @property
     def all(self) -> list[Path]:
         """Every file, the workbook first."""
-        return [self.workbook, *self.csv_files, *self.charts]
+        return [self.workbook, *self.csv_files, *self.charts, self.archive]
 
 
 def write_workbook(sheets: Sequence[Table], path: Path, title: str) -> Path:
@@ -103,12 +106,26 @@ def _csv_value(value: Cell) -> str | int | float:
     return value
 
 
-def write_report(tr: Translator, data: ReportData, workbook: Path) -> ReportFiles:
-    """Write the workbook at ``workbook``, and the CSV files and charts next to it."""
+def write_report(
+    tr: Translator, data: ReportData, workbook: Path, poll_charts: Path | None = None
+) -> ReportFiles:
+    """Write the workbook at ``workbook``, and the CSV files and charts next to it.
+
+    Poll charts are taken from (or added to) the result charts in ``poll_charts``, if given.
+    """
     workbook.parent.mkdir(parents=True, exist_ok=True)
     stem = Path(f"{workbook.with_suffix('')}")
     sheets = tables(tr, data)
     write_workbook(sheets, workbook, tr.t("report.title", week=str(data.week)))
     csv_files = [write_csv(t, Path(f"{stem}-{t.key}.csv")) for t in sheets]
-    pictures = charts.draw_all(tr, data, stem)
-    return ReportFiles(workbook=workbook, csv_files=csv_files, charts=pictures)
+    archive = zip_files(csv_files, workbook.with_suffix(".csv.zip"))
+    pictures = charts.draw_all(tr, data, stem, poll_charts)
+    return ReportFiles(workbook=workbook, csv_files=csv_files, charts=pictures, archive=archive)
+
+
+def zip_files(files: Sequence[Path], path: Path) -> Path:
+    """Write ``files`` into one zip at ``path``, by their names."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for file in files:
+            bundle.write(file, file.name)
+    return path
