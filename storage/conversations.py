@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import aiosqlite
+
 from storage.db import Database
 
 ConversationKey = tuple[int | str, ...]
+StoredState = tuple[str, str, str | None]  # conversation name, key, state as JSON (None: forget)
 
 
 def encode_key(key: ConversationKey) -> str:
@@ -26,15 +29,27 @@ async def load_all(db: Database, name: str) -> dict[ConversationKey, object]:
     return {decode_key(row["key"]): json.loads(row["state"]) for row in rows}
 
 
-async def save(db: Database, name: str, key: ConversationKey, state: Any) -> None:
-    """Store a state, or forget the conversation when ``state`` is None."""
-    if state is None:
-        await db.execute_write(
-            "DELETE FROM conversations WHERE name = ? AND key = ?", (name, encode_key(key))
+async def _write(conn: aiosqlite.Connection, items: list[StoredState]) -> list[None]:
+    """Write the last state given for each conversation of the group (None: forget it)."""
+    last = {(name, key): state for name, key, state in items}
+    gone = [name_key for name_key, state in last.items() if state is None]
+    kept = [(*name_key, state) for name_key, state in last.items() if state is not None]
+    if gone:
+        await conn.executemany("DELETE FROM conversations WHERE name = ? AND key = ?", gone)
+    if kept:
+        await conn.executemany(
+            "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
+            "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            kept,
         )
-        return
-    await db.execute_write(
-        "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
-        "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-        (name, encode_key(key), json.dumps(state)),
-    )
+    return [None] * len(items)
+
+
+async def save(db: Database, name: str, key: ConversationKey, state: Any) -> None:
+    """Store a state, or forget the conversation when ``state`` is None.
+
+    Committed with the other writes of the moment (group commit: concurrent updates' states
+    and session claims share one transaction); returns once committed.
+    """
+    encoded = None if state is None else json.dumps(state)
+    await db.grouped(_write, (name, encode_key(key), encoded))

@@ -144,15 +144,17 @@ class Database:
                 raise RuntimeError(f"migration {name} failed: {error}") from error
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """Run a query and return its first row."""
-        async with self.conn.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        """Run a query of one row (by key, an aggregate, ``LIMIT 1``) and return it, or None.
+
+        One round trip to the database thread, as :meth:`fetch_all` (a cursor's execute, fetch
+        and close would be three): it reads every row the query gives, so give it one.
+        """
+        rows = await self.conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Run a query and return all rows."""
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        """Run a query and return all rows (in one round trip to the database thread)."""
+        return list(await self.conn.execute_fetchall(sql, params))
 
     async def execute_write(self, sql: str, params: Params = ()) -> int:
         """Run one writing statement in its own transaction; return the rows changed."""

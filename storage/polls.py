@@ -253,8 +253,7 @@ def _poll(row: sqlite3.Row) -> Poll:
 
 
 async def _query(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    return list(await conn.execute_fetchall(sql, params))  # one round trip to the thread
 
 
 async def _select(conn: aiosqlite.Connection, where: str, params: Sequence[Any]) -> list[Poll]:
