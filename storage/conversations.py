@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Statements
 
 ConversationKey = tuple[int | str, ...]
 StoredState = tuple[str, str, str | None]  # conversation name, key, state as JSON (None: forget)
@@ -29,7 +27,7 @@ async def load_all(db: Database, name: str) -> dict[ConversationKey, object]:
     return {decode_key(row["key"]): json.loads(row["state"]) for row in rows}
 
 
-async def _write(conn: aiosqlite.Connection, items: list[StoredState]) -> list[None]:
+async def _write(conn: Statements, items: list[StoredState]) -> list[None]:
     """Write the last state given for each conversation of the group (None: forget it)."""
     last = {(name, key): state for name, key, state in items}
     gone = [name_key for name_key, state in last.items() if state is None]

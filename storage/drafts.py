@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
-
-from storage.db import Database, to_db_time, utcnow
+from storage.db import Database, Statements, to_db_time, utcnow
 
 Draft = dict[str, Any]
 DraftWrite = tuple[int, str, str | None, str]  # telegram id, dialog, JSON (None: drop), when
@@ -21,7 +19,7 @@ async def load(db: Database, telegram_id: int, dialog: str) -> Draft:
     return dict(json.loads(row["data"])) if row else {}
 
 
-async def _write(conn: aiosqlite.Connection, items: list[DraftWrite]) -> list[None]:
+async def _write(conn: Statements, items: list[DraftWrite]) -> list[None]:
     """Write the last draft given for each person and dialog of the group (None: drop it)."""
     last = {(telegram_id, dialog): (data, at) for telegram_id, dialog, data, at in items}
     gone = [key for key, (data, _) in last.items() if data is None]

@@ -10,9 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, to_db_time
+from storage.db import Database, Statements, to_db_time
 from storage.models import Person
 
 # Package-private helpers: the row shape of a person is people's to define.
@@ -38,7 +36,7 @@ class Session:
     person: Person | None
 
 
-async def _open(conn: aiosqlite.Connection, arrivals: list[Arrival]) -> list[Session]:
+async def _open(conn: Statements, arrivals: list[Arrival]) -> list[Session]:
     # Three statements, each one round trip to the database thread (execute_fetchall).
     claims = await conn.execute_fetchall(
         "INSERT INTO processed_updates (update_id, processed_at) "
