@@ -1,28 +1,35 @@
 # syntax=docker/dockerfile:1
 # Build stage: compile the gettext catalogs and build the wheel.
+# Every dependency comes from requirements.lock, pinned and checked against its hash.
 FROM python:3.11-slim AS build
 WORKDIR /src
-RUN pip install --no-cache-dir "Babel>=2.14"
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY locales ./locales
 RUN pybabel compile --statistics -d locales -D qatysu \
-    && pip wheel --no-cache-dir --wheel-dir /wheels .
+    && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 # Run stage: slim image, non-root user, the database on a volume.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DATABASE_PATH=/data/qatysu.db
+    DATABASE_PATH=/data/qatysu.db \
+    WEBHOOK_LISTEN=0.0.0.0
 RUN useradd --create-home --uid 10001 qatysu \
     && mkdir /data && chown qatysu:qatysu /data
+COPY requirements.lock /tmp/requirements.lock
+RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.lock \
+    && rm /tmp/requirements.lock
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
 USER qatysu
 WORKDIR /home/qatysu
 VOLUME ["/data"]
-# Webhook mode listens here (WEBHOOK_PORT); polling mode needs no port.
+# Webhook mode listens here (WEBHOOK_PORT; on all interfaces, as the port is published);
+# polling mode needs no port.
 EXPOSE 8443
 CMD ["python", "-m", "bot", "run"]

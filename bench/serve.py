@@ -429,7 +429,7 @@ def environment(server: SimServer, database: Path, load: Load) -> dict[str, str]
         port = free_port()
         env.update(
             WEBHOOK_URL=f"http://127.0.0.1:{port}/hook", WEBHOOK_LISTEN="127.0.0.1",
-            WEBHOOK_PORT=str(port), WEBHOOK_SECRET="bench-secret_1",
+            WEBHOOK_PORT=str(port), WEBHOOK_SECRET="bench-secret_1-bench-secret_2-bench-3",
         )  # fmt: skip
     return env
 

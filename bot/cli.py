@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -26,6 +27,10 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 EXIT_SETTINGS = 2  # also when Telegram refuses BOT_TOKEN, at start or later
 EXIT_INPUT = 1
 EXIT_UNREACHABLE = 3  # the Bot API at BOT_API_BASE_URL does not answer
+EXIT_CRASHED = 1  # as Python's own exit code after a traceback
+INVITE_ACTIONS = ("list", "revoke")
+# Files the process creates (database, WAL, backups, reports) are readable by its user alone.
+PRIVATE_UMASK = 0o077
 
 
 class UsageError(Exception):
@@ -67,8 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("role", choices=[role.value for role in Role])
         _add_scope_options(p)
     roles.add_parser("list")
-    invite = sub.add_parser("invite", help="one-time deep link granting a role")
-    invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value])
+    invite = sub.add_parser(
+        "invite",
+        help="one-time deep link granting a role; `invite list`, `invite revoke ID`",
+        usage="qatysu invite {staff,coordinator} (--village CODE | --district CODE | "
+        "--region CODE | --all)\n       qatysu invite list\n       qatysu invite revoke ID",
+    )
+    invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value, *INVITE_ACTIONS])
+    invite.add_argument("invite_id", nargs="?", type=int, metavar="ID", help="for revoke")
     _add_scope_options(invite)
     sub.add_parser("backup", help="consistent copy of the database").add_argument("file", type=Path)
     report = sub.add_parser("report", help="reports").add_subparsers(dest="action", required=True)
@@ -173,7 +184,12 @@ async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
-    """Print a one-time deep link that grants a role."""
+    """Print a one-time deep link that grants a role; or list invites, or revoke one."""
+    if args.role in INVITE_ACTIONS:
+        await _with_db(settings, lambda db: _invite_action(db, args))
+        return
+    if args.invite_id is not None:
+        raise UsageError(f"`invite {args.role}` takes no ID")
 
     async def work(db: Database) -> None:
         role = Role(args.role)
@@ -181,11 +197,38 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
         invite = await invites.create(db, settings, role, scope)
         link = invites.deep_link(settings.bot_username, invites.INVITE_PREFIX + invite.token)
         print(link)
-        print(f"One use, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC.", file=sys.stderr)
+        print(f"Invite {invite.id}: one use, valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC "
+              "(only its hash is stored: keep the link, or make a new one).",
+              file=sys.stderr)  # fmt: skip
         if not settings.bot_username:
             print("Set BOT_USERNAME to print a t.me link.", file=sys.stderr)
 
     await _with_db(settings, work)
+
+
+async def _invite_action(db: Database, args: argparse.Namespace) -> None:
+    """``invite list`` or ``invite revoke ID``."""
+    if args.role == "list":
+        if args.invite_id is not None or _scope(args) is not None:
+            raise UsageError("`invite list` takes no ID and no scope")
+        now = utcnow()
+        print("id  role  scope  created  expires  used")
+        for invite in await invites.all_invites(db):
+            where = invite.scope.kind.value + (f" {invite.scope.code}" if invite.scope.code else "")
+            created = f"{invite.created_at:%Y-%m-%d %H:%M}" if invite.created_at else "-"
+            used = invites.state(invite, now)
+            if invite.used_by is not None and invite.used_at is not None:
+                used += f" by {invite.used_by} at {invite.used_at:%Y-%m-%d %H:%M}"
+            elif invite.revoked_at is not None:
+                used += f" at {invite.revoked_at:%Y-%m-%d %H:%M}"
+            print(f"{invite.id}  {invite.role.value}  {where}  {created}  "
+                  f"{invite.expires_at:%Y-%m-%d %H:%M}  {used}")  # fmt: skip
+        return
+    if args.invite_id is None or _scope(args) is not None:
+        raise UsageError("`invite revoke` needs the invite's ID (see `invite list`)")
+    if not await invites.revoke(db, args.invite_id):
+        raise UsageError(f"no unused invite {args.invite_id} to revoke: see `invite list`")
+    print(f"Revoked invite {args.invite_id}: its link no longer works")
 
 
 async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
@@ -227,17 +270,39 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_run(settings: Settings) -> None:
-    """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used."""
+    """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used.
+
+    Whatever else ends it goes through the log, whose handler cuts out the token and the
+    webhook secret (PTB's ``InvalidToken`` quotes the token; a raw traceback would print it).
+    """
+    from bot import botapi
+
+    token = settings.token()
+    secrets = [token, token.partition(":")[2]]  # the part after the bot id is the secret
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    handler = setup_logging(secrets=secrets)
+    handler.addFilter(botapi.QuietInvalidToken())
+    try:
+        _run_checked(settings)
+    except LinkFailure:
+        raise
+    except Exception:
+        logging.getLogger(__name__).critical("The bot stopped on an error", exc_info=True)
+        raise Crashed from None
+
+
+class Crashed(Exception):
+    """The bot stopped on an unexpected error, already logged (redacted)."""
+
+
+def _run_checked(settings: Settings) -> None:
+    """Check the Bot API, build the bot and serve it; end in :class:`LinkFailure` if needed."""
     from telegram.error import InvalidToken, NetworkError
 
     from bot import botapi
     from bot.app import build_application
 
-    token = settings.token()
-    handler = setup_logging(
-        secrets=[token, *(s.get_secret_value() for s in [settings.webhook_secret] if s)]
-    )
-    handler.addFilter(botapi.QuietInvalidToken())
     asyncio.run(botapi.check(settings))  # fails fast, in one line naming the setting
     app = build_application(settings)
     request = app.bot.request
@@ -257,17 +322,33 @@ def cmd_run(settings: Settings) -> None:
 def _serve(app: QatysuApp, settings: Settings) -> None:
     """Poll for updates, or serve the webhook when ``WEBHOOK_URL`` is set, until stopped."""
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        from bot.webhook import WebhookUpdater
+
+        assert settings.webhook_secret is not None  # the settings refuse webhook mode without
+        app.updater = WebhookUpdater(
+            bot=app.bot, update_queue=app.update_queue, max_body=settings.webhook_max_body
+        )
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
-            secret_token=secret,
+            secret_token=settings.webhook_secret.get_secret_value(),
             allowed_updates=ALLOWED_UPDATES,
         )
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def _keep_private(database: Path) -> None:
+    """Take group and others' access from a database made before the umask (and its WAL)."""
+    for path in (database, *(Path(f"{database}{tail}") for tail in ("-wal", "-shm"))):
+        try:
+            mode = path.stat().st_mode
+            if mode & 0o077:
+                path.chmod(mode & 0o700)
+        except OSError:
+            continue  # not made yet (the umask covers it), or not ours to change
 
 
 ASYNC_COMMANDS = {
@@ -282,9 +363,11 @@ ASYNC_COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the command; return the exit code."""
+    os.umask(PRIVATE_UMASK)  # before the first file is made
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        _keep_private(settings.database_path)
         if args.command == "run":
             cmd_run(settings)
         elif args.command == "demo":
@@ -303,4 +386,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (TerritoryFileError, UsageError) as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_INPUT
+    except Crashed:
+        return EXIT_CRASHED
     return 0

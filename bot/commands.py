@@ -104,6 +104,10 @@ async def publish_all(bot: Bot, services: Services) -> None:
     holders = {grant.telegram_id for grant in await roles_repo.all_grants(services.db)}
     for telegram_id in sorted(holders | set(services.settings.admin_ids)):
         person = await people.get_by_telegram_id(services.db, telegram_id)
+        if person is None:
+            # Never wrote to the bot: Telegram refuses a menu for a chat it has not seen. The
+            # menu is published when their language or roles change, and at the next start.
+            continue
         tr = services.i18n.of(person)
         access = await read_access(services, telegram_id)
         await publish_for_chat(bot, tr, telegram_id, access.roles)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["kk", "ru", "en"]
@@ -16,6 +16,9 @@ LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
 
 _TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Anyone who knows the webhook secret can pose as any user: long enough not to be guessed.
+WEBHOOK_SECRET_MIN = 32
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 _OFFSET_RE = re.compile(r"^(\d{1,4})([hm])$")
 _SCHEDULE_RE = re.compile(r"^(daily|[a-z]{3}(?:,[a-z]{3})*) +([01]\d|2[0-3]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -38,8 +41,11 @@ class Settings(BaseSettings):
     bot_api_base_file_url: str = "https://api.telegram.org/file/bot"
     bot_username: str | None = None
     webhook_url: str | None = None
-    webhook_secret: SecretStr | None = None
-    webhook_listen: str = "0.0.0.0"
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # Behind a reverse proxy on this machine; a container sets 0.0.0.0 (its port is published).
+    webhook_listen: str = "127.0.0.1"
+    # A request declaring a larger body is refused (413) before it is read; updates are small.
+    webhook_max_body: int = Field(default=1024 * 1024, ge=1024)
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     invite_valid_days: int = Field(default=7, ge=1, le=90)
@@ -83,19 +89,25 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a known time zone, e.g. Asia/Almaty") from None
         return value
 
-    @field_validator("webhook_secret")
-    @classmethod
-    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _SECRET_RE.match(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
-
     @field_validator("webhook_url")
     @classmethod
     def _https_url(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://\S+$", value):
             raise ValueError("must be an http(s) URL")
         return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        text = value.get_secret_value() if value is not None else ""
+        if value is not None and not _SECRET_RE.match(text):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        if info.data.get("webhook_url") and len(text) < WEBHOOK_SECRET_MIN:
+            raise ValueError(
+                f"webhook mode (WEBHOOK_URL) needs at least {WEBHOOK_SECRET_MIN} characters "
+                f"of A-Z, a-z, 0-9, _ and -; make one with: {MAKE_SECRET}"
+            )
+        return value
 
     @field_validator("admin_ids", mode="before")
     @classmethod

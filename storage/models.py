@@ -122,11 +122,15 @@ class RoleGrant:
 class Invite:
     """A one-time deep link that grants a role."""
 
-    token: str
+    token: str  # in clear only when just created: the database keeps its hash alone
     role: Role
     scope: Scope
     expires_at: datetime
     used_by: int | None
+    id: int = 0
+    created_at: datetime | None = None
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from datetime import datetime
 
@@ -58,46 +59,45 @@ async def all_grants(db: Database) -> list[RoleGrant]:
     return [_grant(row) for row in rows]
 
 
+def token_hash(token: str) -> str:
+    """The SHA-256 of an invite token (hex): what the database keeps instead of the token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 async def create_invite(
     db: Database, token: str, role: Role, scope: Scope, expires_at: datetime
 ) -> Invite:
-    """Store a one-time invite."""
-    await db.execute_write(
-        "INSERT INTO invites (token, role, scope_kind, scope_code, created_at, expires_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            token,
-            role.value,
-            scope.kind.value,
-            scope.code,
-            to_db_time(utcnow()),
-            to_db_time(expires_at),
-        ),
-    )
-    return Invite(token=token, role=role, scope=scope, expires_at=expires_at, used_by=None)
+    """Store a one-time invite under the hash of its token."""
+    now = utcnow()
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "INSERT INTO invites (token_hash, role, scope_kind, scope_code, created_at, "
+            "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (token_hash(token), role.value, scope.kind.value, scope.code, to_db_time(now),
+             to_db_time(expires_at)),
+        )  # fmt: skip
+        invite_id = cursor.lastrowid
+        await cursor.close()
+    assert invite_id is not None
+    return Invite(token=token, role=role, scope=scope, expires_at=expires_at, used_by=None,
+                  id=invite_id, created_at=now)  # fmt: skip
 
 
 async def redeem_invite(db: Database, token: str, telegram_id: int) -> Invite | None:
-    """Use an unused, unexpired invite and grant its role; None when it cannot be used."""
+    """Use an unused, unrevoked, unexpired invite and grant its role; None when it cannot."""
     now = utcnow()
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "UPDATE invites SET used_by = ?, used_at = ? "
-            "WHERE token = ? AND used_by IS NULL AND expires_at > ? "
-            "RETURNING role, scope_kind, scope_code, expires_at",
-            (telegram_id, to_db_time(now), token, to_db_time(now)),
+            "WHERE token_hash = ? AND used_by IS NULL AND revoked_at IS NULL AND expires_at > ? "
+            "RETURNING *",
+            (telegram_id, to_db_time(now), token_hash(token), to_db_time(now)),
         )
         row = await cursor.fetchone()
         await cursor.close()
         if row is None:
             return None
-        invite = Invite(
-            token=token,
-            role=Role(row["role"]),
-            scope=Scope(ScopeKind(row["scope_kind"]), row["scope_code"]),
-            expires_at=from_db_time(row["expires_at"]),
-            used_by=telegram_id,
-        )
+        invite = _invite(row)
         await tx.execute(
             "INSERT INTO role_grants (telegram_id, role, scope_kind, scope_code, granted_at, "
             "granted_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -107,7 +107,38 @@ async def redeem_invite(db: Database, token: str, telegram_id: int) -> Invite | 
                 invite.scope.kind.value,
                 invite.scope.code,
                 to_db_time(now),
-                f"invite:{token[:6]}",
+                f"invite:{invite.id}",
             ),
         )
     return invite
+
+
+async def list_invites(db: Database) -> list[Invite]:
+    """Every invite, oldest first (without tokens: only their hashes are stored)."""
+    return [_invite(row) for row in await db.fetch_all("SELECT * FROM invites ORDER BY id")]
+
+
+async def revoke_invite(db: Database, invite_id: int) -> bool:
+    """Make an unused invite unusable; False when there is none by that id, or it was used."""
+    changed = await db.execute_write(
+        "UPDATE invites SET revoked_at = ? WHERE id = ? AND used_by IS NULL AND revoked_at IS NULL",
+        (to_db_time(utcnow()), invite_id),
+    )
+    return changed > 0
+
+
+def _invite(row: sqlite3.Row) -> Invite:
+    def moment(name: str) -> datetime | None:
+        return from_db_time(row[name]) if row[name] else None
+
+    return Invite(
+        token="",
+        role=Role(row["role"]),
+        scope=Scope(ScopeKind(row["scope_kind"]), row["scope_code"]),
+        expires_at=from_db_time(row["expires_at"]),
+        used_by=row["used_by"],
+        id=row["id"],
+        created_at=moment("created_at"),
+        used_at=moment("used_at"),
+        revoked_at=moment("revoked_at"),
+    )

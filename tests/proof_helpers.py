@@ -17,7 +17,7 @@ from bot.simulator.http import SimServer
 from storage.db import Database
 
 TOKEN = "7000000001:OFFLINEofflineOFFLINEofflineOFFLINE"
-SECRET = "proof-secret_123"
+SECRET = "proof-secret_123-proof-secret_456-789"
 ROOT = Path(__file__).resolve().parent.parent
 
 

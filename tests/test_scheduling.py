@@ -85,7 +85,9 @@ async def test_a_one_off_job_runs_however_late(tmp_path: Path) -> None:
 
 
 async def test_every_timed_job_runs_late_rather_than_never(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, webhook_url="https://bot.example/hook")
+    settings = make_settings(
+        tmp_path, webhook_url="https://bot.example/hook", webhook_secret="s" * 32
+    )
     await seed(settings)
     async with Harness(settings) as bot:
         (ivan,) = await residents(bot, MOLODEZHNY, [102])

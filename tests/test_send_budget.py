@@ -58,7 +58,7 @@ async def registered(bot: Harness, ids: range, village: str = OSAKAROVKA) -> lis
     db = services(bot).db
     users = []
     for user_id in ids:
-        users.append(bot.user(user_id, f"R{user_id}", "ru"))
+        users.append(bot.user(user_id, f"R{user_id}", "ru", started=True))
         await people.ensure_person(db, user_id, f"R{user_id}")
         await people.set_village(db, user_id, village)
         await people.set_language(db, user_id, "ru")

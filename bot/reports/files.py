@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import Translator
-from bot.reports import charts
+from bot.reports import charts, safe
 from bot.reports.data import ReportData
 from bot.reports.sections import Cell, Table, tables
 
@@ -56,7 +56,7 @@ def write_workbook(sheets: Sequence[Table], path: Path, title: str) -> Path:
             sheet.column_dimensions[get_column_letter(index)].width = width
         header_row = []
         for header in table.headers:
-            cell = WriteOnlyCell(sheet, value=header)
+            cell = safe.as_text(WriteOnlyCell(sheet, value=header))
             cell.font = bold
             header_row.append(cell)
         sheet.append(header_row)
@@ -69,7 +69,9 @@ def write_workbook(sheets: Sequence[Table], path: Path, title: str) -> Path:
 def _cell(
     cell_type: Callable[..., Any], sheet: object, table: Table, index: int, value: Cell
 ) -> object:
-    """A plain value, or a cell of ``cell_type`` (openpyxl's) carrying its number format."""
+    """A plain value, or a cell of ``cell_type`` (openpyxl's) carrying its format or type."""
+    if isinstance(value, str):  # written as text, even when it starts with "="
+        return safe.as_text(cell_type(sheet, value=value))
     if isinstance(value, datetime):
         cell = cell_type(sheet, value=value)
         cell.number_format = "yyyy-mm-dd hh:mm"
@@ -85,7 +87,7 @@ def write_csv(table: Table, path: Path) -> Path:
     """Write one table as CSV (UTF-8 with a byte-order mark, so Excel reads Cyrillic)."""
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(table.headers)
+        writer.writerow([safe.csv_field(header) for header in table.headers])
         for row in table.rows:
             writer.writerow([_csv_value(value) for value in row])
     return path
@@ -96,6 +98,8 @@ def _csv_value(value: Cell) -> str | int | float:
         return ""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, str):
+        return safe.csv_field(value)
     return value
 
 
