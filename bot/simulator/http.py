@@ -2,8 +2,9 @@
 
 ``SimServer`` serves a :class:`~bot.simulator.api.BotApiSimulator` at
 ``http://127.0.0.1:PORT/bot<token>/<method>``, reading JSON, form and multipart bodies as
-the bot's transport (``bot/transport.py``) and PTB's ``HTTPXRequest`` send them and answering with Telegram's JSON (errors included, with
-``parameters.retry_after``). Point the bot at it with ``BOT_API_BASE_URL=<server.base_url>``.
+the bot's transport (``bot/transport.py``) and PTB's ``HTTPXRequest`` send them, and answering
+with Telegram's JSON (errors included, with ``parameters.retry_after``). Point the bot at it
+with ``BOT_API_BASE_URL=<server.base_url>``.
 In webhook mode (after ``setWebhook``) it POSTs each update to the bot's URL with the
 ``X-Telegram-Bot-Api-Secret-Token`` header it was given, in order, until the bot accepts it.
 
