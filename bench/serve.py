@@ -463,9 +463,12 @@ def tail(log: Path) -> str:
 def start_bot(kind: str, folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """``python -m bot run``, or the bare bot, with its output in ``folder/<kind>.log``."""
     command = [sys.executable, "-m", "bot", "run"]
+    # As installed from requirements.lock: without tornado, which PTB would load if it could.
+    env = {**env, "PYTHONPATH": f"{ROOT / 'bench' / 'without_tornado'}{os.pathsep}{ROOT}"}
     if kind.startswith("bare"):
         command = [sys.executable, str(ROOT / "bench" / "bare_bot.py")]
-        env = {**env, "BARE_TRANSPORT": "aiohttp" if kind == "bare-aiohttp" else "httpx"}
+        transport = "aiohttp" if kind == "bare-aiohttp" else "httpx"
+        env = {**env, "PYTHONPATH": str(ROOT), "BARE_TRANSPORT": transport}
     with (folder / f"{kind}.log").open("wb") as out:
         return subprocess.Popen(
             command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out,
