@@ -11,7 +11,9 @@ Started by ``bench/serve.py`` as ``python bench/bare_bot.py`` with ``BOT_TOKEN``
 
 Updates are handled with Qatysu's update processor (each chat in order, 32 chats at once), so
 the ratio in the benchmark compares the bots, not the processors (``CONCURRENT_UPDATES``
-sets its limit, as for Qatysu).
+sets its limit, as for Qatysu). It talks HTTP through PTB's default transport (httpx), or with
+``BARE_TRANSPORT=aiohttp`` through Qatysu's (``bot/transport.py``), sized as Qatysu sizes it:
+then the ratio compares the bots on the same transport too.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from telegram.ext import (
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.concurrency import ChatLanes
+from bot.transport import AiohttpRequest
 
 STAFF_ID = int(os.environ.get("BARE_STAFF_ID", "5001"))
 CATEGORY, TEXT, ATTACH, SUMMARY = range(4)
@@ -114,13 +117,17 @@ async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def build() -> Application:  # type: ignore[type-arg]
     """The bare bot, pointed at ``BOT_API_BASE_URL``."""
-    app = (
+    builder = (
         Application.builder()
         .token(os.environ["BOT_TOKEN"])
         .base_url(os.environ["BOT_API_BASE_URL"])
         .concurrent_updates(ChatLanes(int(os.environ.get("CONCURRENT_UPDATES", "32"))))
-        .build()
     )
+    if os.environ.get("BARE_TRANSPORT") == "aiohttp":
+        builder = builder.request(AiohttpRequest(connection_pool_size=256)).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
+        )
+    app = builder.build()
     app.add_handler(CallbackQueryHandler(vote, pattern=r"^v1:poll:v:"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # per_message=False is intended, as in Qatysu

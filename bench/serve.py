@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python bench/serve.py`` (defaults: ``--votes 1000 --dialogs 200 --rate 50
 --seconds 20 --latency-ms 50 --concurrency 32``; ``--rounds 2`` runs each bot twice,
 alternating; ``--webhook`` posts updates to a webhook instead of polling; ``--profile DIR``
-samples both bots with py-spy (``pip install py-spy``); ``--only qatysu``; ``--logs DIR``
-keeps the bots' logs).
+samples the bots with py-spy (``pip install py-spy``); ``--only qatysu`` (repeatable: the
+bots to run, of ``qatysu``, ``bare``, ``bare-aiohttp``); ``--logs DIR`` keeps the bots' logs).
 Everything stays on 127.0.0.1 and is bounded: every answer is awaited at most ``--patience``
 seconds, then counted as missing.
 
@@ -12,8 +12,9 @@ The Bot API simulator (``bot/simulator/http.py``) runs in this process, answerin
 after ``--latency-ms`` (Telegram's round trip from Kazakhstan is tens of milliseconds). Each bot
 runs as its own process against a fresh simulator, taking updates as in production: first
 ``python -m bot run`` on a seeded database, then ``bench/bare_bot.py`` (bare
-python-telegram-bot, the same Bot API calls, the same update processor, nothing stored). Both
-get the same updates:
+python-telegram-bot, the same Bot API calls, the same update processor, nothing stored) on
+PTB's default transport (httpx, ``bare``), then the same bare bot on Qatysu's aiohttp transport
+(``bare-aiohttp``). All get the same updates:
 
 - votes: N residents tap a poll's button at the same moment (a burst);
 - complaint dialogs: N residents each file a complaint at once, five updates each
@@ -72,6 +73,8 @@ VOTERS, DIALOGS, MIXED_VOTERS, MIXED_DIALOGS, COMMANDERS = (
     100_000, 200_000, 300_000, 400_000, 500_000
 )  # fmt: skip
 COMMAND_POOL = 200
+# The bots: Qatysu; a bare PTB bot on PTB's default transport (httpx); the same on Qatysu's.
+KINDS = ("qatysu", "bare", "bare-aiohttp")
 MIXED_PATTERN = ("vote", "step", "command", "vote", "step")
 OPTIONS = ("Дорога до школы", "Водопровод", "Крыша школы", "Уличное освещение")
 
@@ -126,7 +129,7 @@ class Figures:
 class BotRun:
     """Every scenario of one bot, and its memory."""
 
-    kind: str  # qatysu or bare
+    kind: str  # one of KINDS
     name: str = ""
     figures: dict[str, Figures] = field(default_factory=dict)
     idle_rss: float = 0.0
@@ -460,8 +463,12 @@ def tail(log: Path) -> str:
 def start_bot(kind: str, folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """``python -m bot run``, or the bare bot, with its output in ``folder/<kind>.log``."""
     command = [sys.executable, "-m", "bot", "run"]
-    if kind == "bare":
+    # As installed from requirements.lock: without tornado, which PTB would load if it could.
+    env = {**env, "PYTHONPATH": f"{ROOT / 'bench' / 'without_tornado'}{os.pathsep}{ROOT}"}
+    if kind.startswith("bare"):
         command = [sys.executable, str(ROOT / "bench" / "bare_bot.py")]
+        transport = "aiohttp" if kind == "bare-aiohttp" else "httpx"
+        env = {**env, "PYTHONPATH": str(ROOT), "BARE_TRANSPORT": transport}
     with (folder / f"{kind}.log").open("wb") as out:
         return subprocess.Popen(
             command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=out,
@@ -617,8 +624,9 @@ def where(frame: str) -> str:
 
 
 GROUPS = {
-    "HTTP client (httpx, httpcore, h11, anyio, a failing import per request)": (
-        "httpx", "httpcore", "h11", "anyio", "imports (failing)", "_distutils_hack", "urllib",
+    "HTTP client (aiohttp; httpx, httpcore, h11, anyio; failing imports)": (
+        "aiohttp", "yarl", "multidict", "propcache", "aiohappyeyeballs", "httpx", "httpcore",
+        "h11", "anyio", "imports (failing)", "_distutils_hack", "urllib",
     ),
     "python-telegram-bot (objects, dispatch)": ("telegram",),
     "asyncio event loop": ("asyncio", "selectors", "socket", "contextlib"),
@@ -686,10 +694,12 @@ async def main(
               f"CPU while idle {run.idle_cpu * 1000 / IDLE_SECONDS:.1f} ms/s, report and chart "
               f"libraries loaded at idle: {', '.join(run.heavy) or 'none'}; the simulator "
               f"(this process) spent {simulator:.1f} ms of CPU per update")  # fmt: skip
-    for ours, bare in zip(runs[::2], runs[1::2], strict=False):
-        if ours.kind == "qatysu" and bare.kind == "bare":
-            print()
-            print(ratios(ours, bare))
+    for start in range(0, len(runs), len(only)):  # each round: Qatysu against each bare bot
+        in_round = runs[start : start + len(only)]
+        for ours in (r for r in in_round if r.kind == "qatysu"):
+            for bare in (r for r in in_round if r.kind.startswith("bare")):
+                print()
+                print(ratios(ours, bare))
     for run in runs:
         if run.profile is not None:
             print(f"\nProfile of {run.name} (py-spy, samples holding the GIL, every scenario):")
@@ -708,7 +718,7 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=1, help="runs of each bot, alternating")
     parser.add_argument("--concurrency", type=int, default=32, help="CONCURRENT_UPDATES")
     parser.add_argument("--patience", type=float, default=60.0, help="seconds to await an answer")
-    parser.add_argument("--only", choices=["qatysu", "bare"], action="append")
+    parser.add_argument("--only", choices=KINDS, action="append")
     parser.add_argument("--logs", type=Path, default=None, help="folder to keep the bots' logs")
     parser.add_argument("--profile", type=Path, default=None, help="folder for py-spy output")
     args = parser.parse_args()
@@ -719,4 +729,4 @@ if __name__ == "__main__":
                   args.webhook)  # fmt: skip
     if args.logs is not None:
         args.logs.mkdir(parents=True, exist_ok=True)
-    asyncio.run(main(chosen, args.only or ["qatysu", "bare"], args.rounds, args.profile, args.logs))
+    asyncio.run(main(chosen, args.only or list(KINDS), args.rounds, args.profile, args.logs))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -35,6 +36,10 @@ MAX_PHOTOS = 3
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
 EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by
 REPEAT_WINDOW = timedelta(hours=24)
+# Hears a staff action's outcome (the item as changed, None when it changed meanwhile) once
+# it is stored and before anyone is told: the tapped button's answer, which Telegram refuses
+# when it comes late, must not wait for messages to others (paced at one a second per chat).
+Acknowledge = Callable[[Appeal | None], Awaitable[None]]
 
 
 class AppealRefused(Exception):
@@ -231,6 +236,7 @@ async def _move(
     actor: int,
     move: tuple[tuple[Status, ...], Status, str],
     note: str | None = None,
+    acknowledge: Acknowledge | None = None,
     **extra: int,
 ) -> Appeal | None:
     """Change the status (from one of ``move[0]`` to ``move[1]``), store the step ``move[2]``
@@ -239,14 +245,24 @@ async def _move(
     changed = await repo.change(
         services.db, appeal.id, allowed, to, action, actor, note, utcnow(), **extra
     )
+    if acknowledge is not None:
+        await acknowledge(changed)
     if changed is not None:
         await notices.to_resident(services, bot, changed, action, note=note)
     return changed
 
 
-async def take(services: Services, bot: Bot, appeal: Appeal, actor: int) -> Appeal | None:
-    """Take a new item into work."""
-    return await _move(services, bot, appeal, actor, ((Status.NEW,), Status.IN_PROGRESS, "taken"))
+async def take(
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    *,
+    acknowledge: Acknowledge | None = None,
+) -> Appeal | None:
+    """Take a new item into work (``acknowledge``: see :data:`Acknowledge`)."""
+    move = ((Status.NEW,), Status.IN_PROGRESS, "taken")
+    return await _move(services, bot, appeal, actor, move, acknowledge=acknowledge)
 
 
 async def answer(
@@ -272,9 +288,18 @@ async def reject(
 
 
 async def forward(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, target: Village | None
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    target: Village | None,
+    *,
+    acknowledge: Acknowledge | None = None,
 ) -> Appeal | None:
-    """Hand an item to the staff of ``target``, or (None) up to the district's staff."""
+    """Hand an item to the staff of ``target``, or (None) up to the district's staff.
+
+    ``acknowledge``: see :data:`Acknowledge`.
+    """
     if target is None:
         handler = await territory.get_village(services.db, appeal.handler_village_code)
         assert handler is not None
@@ -285,6 +310,8 @@ async def forward(
         services.db, appeal.id, ACTIVE, None, "forwarded", actor, note, utcnow(),
         handler_village_code=village_code, level=level,
     )  # fmt: skip
+    if acknowledge is not None:
+        await acknowledge(changed)
     if changed is not None:
         await notices.forwarded(services, bot, changed)
     return changed

@@ -18,10 +18,11 @@ from telegram import Bot
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.error import InvalidToken, TelegramError
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import BaseRequest, RequestData
 
 from bot.context import QatysuContext
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 
 _LOGGER = logging.getLogger(__name__)
 # The check before start waits this long for an answer: a Bot API that does not answer
@@ -80,7 +81,7 @@ async def check(settings: Settings) -> None:
     """
     watch = TokenWatch()
     request = WatchedRequest(
-        HTTPXRequest(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT), watch
+        AiohttpRequest(connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT), watch
     )
     bot = Bot(
         settings.token(),
@@ -169,10 +170,13 @@ def _description(code: int, payload: bytes) -> str:
 
 
 def watched_requests(watch: TokenWatch) -> tuple[WatchedRequest, WatchedRequest]:
-    """The requests PTB would build for Telegram (for calls, for getUpdates), watched."""
+    """The requests to Telegram (for calls, for getUpdates), on aiohttp, watched.
+
+    Sized as PTB sizes its own: getUpdates is one long poll at a time.
+    """
     return (
-        WatchedRequest(HTTPXRequest(connection_pool_size=256), watch),
-        WatchedRequest(HTTPXRequest(connection_pool_size=1), watch),
+        WatchedRequest(AiohttpRequest(connection_pool_size=256), watch),
+        WatchedRequest(AiohttpRequest(connection_pool_size=1), watch),
     )
 
 

@@ -18,10 +18,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# With 50 ms per Bot API call and ~15 ms of CPU per update, about a dozen updates in flight
-# keep a core busy; 32 leaves room for a slower Telegram. More costs CPU for nothing: httpx's
-# connection pool checks every open connection on each request (bench/serve.py: 64 at once
-# took ~1.5x the CPU per update of 16 in a burst of taps).
+# Each update waits for a few Bot API round trips (tens of milliseconds each) and spends a few
+# milliseconds of CPU: a few dozen in flight keep a core busy. In a burst of 1,000 taps
+# (bench/serve.py) 16 at once gave half the throughput of 32, and 64 or 128 no more than 32.
 DEFAULT_LIMIT = 32
 # PTB's own bound (the base class's) counts updates admitted: waiting in their lane or running.
 # Its queue is first come, first served, so a lane's first update is always admitted before the

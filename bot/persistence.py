@@ -52,18 +52,33 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
             update_interval=UPDATE_INTERVAL_SECONDS,
         )
         self.db = db
+        # What the database holds (loaded at start, then written through here): each dialog
+        # in progress, as PTB holds it too, and forgotten with it.
+        self._stored: dict[tuple[str, ConversationKey], object] = {}
 
     async def get_conversations(self, name: str) -> ConversationDict:
         """Load every stored state of one conversation."""
         await self.db.open()
-        return await conversations.load_all(self.db, name)
+        found = await conversations.load_all(self.db, name)
+        self._stored.update(((name, key), state) for key, state in found.items())
+        return found
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        """Store or forget one conversation state."""
+        """Store or forget one conversation state, unless it is stored so already.
+
+        PTB hands over every state a step returned, also the one the dialog was at (a photo
+        added, a text refused): that one is on disk already and costs no write.
+        """
+        if self._stored.get((name, key)) == new_state:  # None: nothing stored, nothing to forget
+            return
         await self.db.open()
         await conversations.save(self.db, name, key, new_state)
+        if new_state is None:
+            self._stored.pop((name, key), None)
+        else:
+            self._stored[(name, key)] = new_state
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """User data is not persisted."""

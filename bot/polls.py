@@ -8,6 +8,7 @@ the poll as it was at that moment in the broadcast's payload.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -137,12 +138,22 @@ async def staff_of(services: Services, poll: Poll) -> list[int]:
     return sorted(found)
 
 
-async def close(services: Services, poll_id: int, by: int | None = None) -> Poll | None:
+async def close(
+    services: Services,
+    poll_id: int,
+    by: int | None = None,
+    *,
+    acknowledge: Callable[[Poll | None], Awaitable[None]] | None = None,
+) -> Poll | None:
     """Close the poll (once, whoever asks first) and publish its results; None if not open.
 
     Staff who close it now watch the results go out; at its time, its author does.
+    ``acknowledge`` hears the outcome once it is stored, before the results are drawn and
+    queued (seconds for a large poll): a button's answer, which Telegram refuses when late.
     """
     poll = await repo.close(services.db, poll_id, utcnow(), by)
+    if acknowledge is not None:
+        await acknowledge(poll)
     if poll is None:
         return None
     _LOGGER.info("Poll %s closed%s", poll.id, " early" if by else "")

@@ -7,7 +7,13 @@ Typed answers, comments and reasons are in ``handlers.inbox_dialogs``.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Update,
+)
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import appeal_texts as texts
@@ -214,6 +220,19 @@ async def redraw(update: Update, context: QatysuContext) -> None:
         await show_card(update, context, appeal)
 
 
+def _answer_with(query: CallbackQuery, tr: Translator, done: str | None) -> appeals.Acknowledge:
+    """Answer the tap as soon as the change is stored: ``done`` (a text key), or an alert
+    when the item changed meanwhile."""
+
+    async def acknowledge(changed: Appeal | None) -> None:
+        if changed is None:
+            await query.answer(tr.t("inbox.changed_meanwhile"), show_alert=True)
+        else:
+            await query.answer(tr.t(done) if done else None)
+
+    return acknowledge
+
+
 @requires(Role.STAFF)
 async def take(update: Update, context: QatysuContext) -> None:
     """Take a new item into work; the resident is told."""
@@ -222,12 +241,15 @@ async def take(update: Update, context: QatysuContext) -> None:
     appeal = await authorize_appeal(update, context, callbacks.parse(query.data).int_arg(0))
     if appeal is None:
         return
-    changed = await appeals.take(context.services, context.bot, appeal, update.effective_user.id)
-    if changed is None:
-        await query.answer(context.tr.t("inbox.changed_meanwhile"), show_alert=True)
-        return
-    await query.answer(context.tr.t("inbox.taken"))
-    await show_card(update, context, changed)
+    changed = await appeals.take(
+        context.services,
+        context.bot,
+        appeal,
+        update.effective_user.id,
+        acknowledge=_answer_with(query, context.tr, "inbox.taken"),
+    )
+    if changed is not None:
+        await show_card(update, context, changed)
 
 
 async def _district_villages(context: QatysuContext, appeal: Appeal) -> list[Village]:
@@ -281,13 +303,15 @@ async def forward(update: Update, context: QatysuContext) -> None:
             await query.answer(tr.t("error.stale_button"), show_alert=True)
             return
     changed = await appeals.forward(
-        context.services, context.bot, appeal, update.effective_user.id, target
+        context.services,
+        context.bot,
+        appeal,
+        update.effective_user.id,
+        target,
+        acknowledge=_answer_with(query, tr, None),
     )
-    if changed is None:
-        await query.answer(tr.t("inbox.changed_meanwhile"), show_alert=True)
-        return
-    await query.answer()
-    await query.edit_message_text(tr.t("inbox.forwarded", number=texts.number(changed)))
+    if changed is not None:
+        await query.edit_message_text(tr.t("inbox.forwarded", number=texts.number(changed)))
 
 
 @requires(Role.STAFF)

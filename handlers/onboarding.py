@@ -103,8 +103,8 @@ async def pick_language(update: Update, context: QatysuContext) -> int:
     services = context.services
     await people.set_language(services.db, update.effective_user.id, language)
     context.tr = services.i18n.get(language)
-    await refresh_person_commands(context, update.effective_user.id)
     await query.answer(context.tr.t("language.set"))
+    await refresh_person_commands(context, update.effective_user.id)
     return await ask_region(update, context)
 
 

@@ -200,8 +200,14 @@ async def close_now(update: Update, context: QatysuContext) -> None:
     if not await _may_close(update, context, poll):
         await refuse(update, context, "poll.close_not_allowed", f"close poll {poll.id}")
         return
-    closed = await polls.close(context.services, poll.id, by=update.effective_user.id)
-    await query.answer(tr.t("poll.closed_now" if closed else "poll.already_closed"))
+
+    async def acknowledge(closed: Poll | None) -> None:
+        """Answer before the results are drawn and queued (seconds for a large poll)."""
+        await query.answer(tr.t("poll.closed_now" if closed else "poll.already_closed"))
+
+    await polls.close(
+        context.services, poll.id, by=update.effective_user.id, acknowledge=acknowledge
+    )
     assert context.job_queue is not None
     poll_jobs.unschedule(context.job_queue, poll.id)
     current = await repo.get(context.services.db, poll.id)

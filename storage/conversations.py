@@ -6,9 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, to_db_time, utcnow
+from storage.db import Database, Statements, to_db_time
 
 ConversationKey = tuple[int | str, ...]
+StoredState = tuple[str, str, str | None]  # conversation name, key, state as JSON (None: forget)
 
 
 def encode_key(key: ConversationKey) -> str:
@@ -27,20 +28,30 @@ async def load_all(db: Database, name: str) -> dict[ConversationKey, object]:
     return {decode_key(row["key"]): json.loads(row["state"]) for row in rows}
 
 
-async def save(db: Database, name: str, key: ConversationKey, state: Any) -> None:
-    """Store a state (and when it changed), or forget the conversation when ``state`` is None."""
-    if state is None:
-        await db.execute_write(
-            "DELETE FROM conversations WHERE name = ? AND key = ?", (name, encode_key(key))
+async def _write(conn: Statements, items: list[StoredState]) -> list[None]:
+    """Write the last state given for each conversation of the group (None: forget it)."""
+    last = {(name, key): state for name, key, state in items}
+    gone = [name_key for name_key, state in last.items() if state is None]
+    kept = [(*name_key, state) for name_key, state in last.items() if state is not None]
+    if gone:
+        await conn.executemany("DELETE FROM conversations WHERE name = ? AND key = ?", gone)
+    if kept:
+        await conn.executemany(
+            "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
+            "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            kept,
         )
-        return
-    await db.execute_write(
-        # The same step stored again (a wrong answer at a step) is no change: its time stays.
-        "INSERT INTO conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state, "
-        "updated_at = excluded.updated_at WHERE state IS NOT excluded.state",
-        (name, encode_key(key), json.dumps(state), to_db_time(utcnow())),
-    )
+    return [None] * len(items)
+
+
+async def save(db: Database, name: str, key: ConversationKey, state: Any) -> None:
+    """Store a state, or forget the conversation when ``state`` is None.
+
+    Committed with the other writes of the moment (group commit: concurrent updates' states
+    and session claims share one transaction); returns once committed.
+    """
+    encoded = None if state is None else json.dumps(state)
+    await db.grouped(_write, (name, encode_key(key), encoded))
 
 
 async def untouched_since(db: Database, moment: datetime) -> list[tuple[str, ConversationKey]]:

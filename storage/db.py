@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -28,8 +28,39 @@ LOCKED_TRIES = 3  # tries of BEGIN IMMEDIATE while another process holds the wri
 Params = Sequence[Any] | dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
-# Writes many items in the open transaction; returns one result per item, in order.
-BatchWrite = Callable[[aiosqlite.Connection, list[T]], Awaitable[list[R]]]
+
+
+class Statements:
+    """The statements a grouped write runs, on the database's own thread.
+
+    The methods are aiosqlite's, as coroutines, so that a grouped write reads as any other
+    storage code; but each runs at once: a grouped write awaits nothing else, and so the whole
+    transaction of a group (BEGIN, every write, COMMIT) is one round trip to the database
+    thread. Statements between them would each be one, and every round trip waits for a turn
+    of the event loop, long when it is busy with many updates.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+
+    async def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        """Run one statement."""
+        return self._raw.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> sqlite3.Cursor:
+        """Run one statement for each row of parameters."""
+        return self._raw.executemany(sql, rows)
+
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """Run a query and return its rows."""
+        return self._raw.execute(sql, params).fetchall()
+
+
+# Writes many items in the open transaction; returns one result per item, in order. It may
+# await only the methods of the Statements it is given (see there).
+BatchWrite = Callable[[Statements, list[T]], Coroutine[Any, Any, list[R]]]
 _Entry = tuple[BatchWrite[Any, Any], Any, "asyncio.Future[Any]"]
 
 
@@ -48,6 +79,27 @@ def to_db_time(moment: datetime) -> str:
 def from_db_time(text: str) -> datetime:
     """Decode UTC ISO-8601 text written by :func:`to_db_time`."""
     return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _waits_out(error: sqlite3.OperationalError, attempt: int) -> bool:
+    """Whether to try BEGIN IMMEDIATE again: another process held the lock past the timeout."""
+    if "locked" not in str(error) and "busy" not in str(error):
+        return False
+    if attempt == LOCKED_TRIES:
+        return False
+    _LOGGER.warning("Database locked by another process; waiting (try %d)", attempt)
+    return True
+
+
+def _run_at_once(step: Coroutine[Any, Any, R]) -> R:
+    """The result of a coroutine that never waits (a grouped write: see Statements)."""
+    try:
+        step.send(None)
+    except StopIteration as done:
+        result: R = done.value
+        return result
+    step.close()
+    raise RuntimeError("a grouped write awaited something other than its statements")
 
 
 def bundled_migrations() -> list[tuple[int, str, str]]:
@@ -83,14 +135,14 @@ async def _connect(target: Path | str, *, uri: bool = False) -> aiosqlite.Connec
 
 
 async def _first(conn: aiosqlite.Connection, sql: str, params: Params) -> sqlite3.Row | None:
-    async with conn.execute(sql, params) as cursor:
-        row: sqlite3.Row | None = await cursor.fetchone()
-        return row
+    # One round trip to the database thread (a cursor's execute, fetch and close would be
+    # three): it reads every row the query gives, so callers ask for one.
+    rows = await conn.execute_fetchall(sql, params)
+    return next(iter(rows), None)
 
 
 async def _all(conn: aiosqlite.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+    return list(await conn.execute_fetchall(sql, params))
 
 
 class Database:
@@ -226,11 +278,8 @@ class Database:
                 await self.conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error):
+                if not _waits_out(error, attempt):
                     raise
-                if attempt == LOCKED_TRIES:
-                    raise
-                _LOGGER.warning("Database locked by another process; waiting (try %d)", attempt)
 
     async def grouped(self, write: BatchWrite[T, R], item: T) -> R:
         """Write ``item`` in one transaction with what other coroutines hand in meanwhile.
@@ -274,17 +323,30 @@ class Database:
         kinds: dict[BatchWrite[Any, Any], list[_Entry]] = {}
         for entry in batch:
             kinds.setdefault(entry[0], []).append(entry)
-        results: list[tuple[asyncio.Future[Any], Any]] = []
-        try:
-            await self._begin()
+
+        def write_group(raw: sqlite3.Connection) -> list[tuple[asyncio.Future[Any], Any]]:
+            """The whole transaction, run on the database's thread."""
+            statements = Statements(raw)
+            written: list[tuple[asyncio.Future[Any], Any]] = []
+            for attempt in range(1, LOCKED_TRIES + 1):
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as error:
+                    if not _waits_out(error, attempt):
+                        raise
             try:
                 for write, entries in kinds.items():
-                    written = await write(self.conn, [item for _, item, _ in entries])
-                    results += zip((future for _, _, future in entries), written, strict=True)
+                    results = _run_at_once(write(statements, [item for _, item, _ in entries]))
+                    written += zip((future for _, _, future in entries), results, strict=True)
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                raw.execute("ROLLBACK")
                 raise
-            await self.conn.execute("COMMIT")
+            raw.execute("COMMIT")
+            return written
+
+        try:
+            results = await self._on_thread(write_group)
         except Exception as error:
             if len(batch) == 1 and not batch[0][2].done():
                 batch[0][2].set_exception(error)
@@ -293,6 +355,16 @@ class Database:
             if not future.done():
                 future.set_result(result)
         return True
+
+    async def _on_thread(self, work: Callable[[sqlite3.Connection], R]) -> R:
+        """Run ``work`` with the connection on the database's thread, in one round trip.
+
+        aiosqlite runs every call there through ``_execute``, but offers no public way to run
+        several statements in one trip: this uses it (tests/test_group_commit.py covers it).
+        """
+        conn = self.conn
+        result: R = await conn._execute(work, conn._conn)  # type: ignore[no-untyped-call]
+        return result
 
     async def backup(self, target: Path) -> None:
         """Write a consistent copy of the database to ``target`` with SQLite's backup API."""

@@ -19,9 +19,11 @@ from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, from_db_time, to_db_time
+from storage.db import Database, Statements, from_db_time, to_db_time
 
 RESULTS_KIND = "poll_results"  # the broadcast kind whose existence means "results published"
+# Reads run on the connection, or inside a group commit (votes: see Database.grouped).
+Conn = aiosqlite.Connection | Statements
 MAX_OPTIONS = 10
 
 
@@ -252,12 +254,11 @@ def _poll(row: sqlite3.Row) -> Poll:
     )
 
 
-async def _query(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+async def _query(conn: Conn, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    return list(await conn.execute_fetchall(sql, params))  # one round trip to the thread
 
 
-async def _select(conn: aiosqlite.Connection, where: str, params: Sequence[Any]) -> list[Poll]:
+async def _select(conn: Conn, where: str, params: Sequence[Any]) -> list[Poll]:
     """Polls matching ``where`` (constant SQL text of this module; values go in ``params``)."""
     return [_poll(row) for row in await _query(conn, _POLL + where, params)]
 
@@ -352,7 +353,7 @@ async def votes_of(db: Database, person_id: int, poll_ids: Sequence[int]) -> dic
 
 
 # --- votes ---------------------------------------------------------------------------------
-async def _polls_by_id(conn: aiosqlite.Connection, ids: Iterable[int]) -> dict[int, Poll]:
+async def _polls_by_id(conn: Conn, ids: Iterable[int]) -> dict[int, Poll]:
     found = await _select(
         conn, "WHERE p.id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
     )
@@ -376,7 +377,7 @@ def _decide(ballot: Ballot, poll: Poll | None, before: int) -> tuple[CastResult,
     return CastResult.CHANGED, poll, ballot.choices
 
 
-async def _cast(conn: aiosqlite.Connection, ballots: list[Ballot]) -> list[Cast]:
+async def _cast(conn: Statements, ballots: list[Ballot]) -> list[Cast]:
     polls = await _polls_by_id(conn, {b.poll_id for b in ballots})
     keys = [[b.poll_id, b.person_id] for b in ballots]
     standing = {
@@ -451,7 +452,7 @@ async def set_paper_votes(
     return True
 
 
-async def _results(conn: aiosqlite.Connection, poll: Poll, *, live: bool) -> Results:
+async def _results(conn: Conn, poll: Poll, *, live: bool) -> Results:
     size = len(poll.options)
     bot = {code: [0] * size for code in poll.village_codes}
     paper = {code: [0] * size for code in poll.village_codes}
@@ -491,9 +492,7 @@ async def _results(conn: aiosqlite.Connection, poll: Poll, *, live: bool) -> Res
     )
 
 
-async def _registered(
-    conn: aiosqlite.Connection, poll: Poll, villages: Iterable[str]
-) -> dict[str, int]:
+async def _registered(conn: Conn, poll: Poll, villages: Iterable[str]) -> dict[str, int]:
     """Residents per village: frozen at the close, counted live before it.
 
     A village's residents are those registered there now, and those who voted from there

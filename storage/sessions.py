@@ -10,9 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.db import Database, to_db_time
+from storage.db import Database, Statements, to_db_time
 from storage.models import Person
 
 # Package-private helpers: the row shape of a person is people's to define.
@@ -38,15 +36,15 @@ class Session:
     person: Person | None
 
 
-async def _open(conn: aiosqlite.Connection, arrivals: list[Arrival]) -> list[Session]:
-    cursor = await conn.execute(
+async def _open(conn: Statements, arrivals: list[Arrival]) -> list[Session]:
+    # Three statements, each one round trip to the database thread (execute_fetchall).
+    claims = await conn.execute_fetchall(
         "INSERT INTO processed_updates (update_id, processed_at) "
         "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) "
         "WHERE true ON CONFLICT DO NOTHING RETURNING update_id",
         (json.dumps([[a.update_id, to_db_time(a.at)] for a in arrivals]),),
     )
-    new = {row[0] for row in await cursor.fetchall()}
-    await cursor.close()
+    new = {row[0] for row in claims}
     claimed: list[bool] = []
     for arrival in arrivals:  # the same update twice in one group: the first one counts
         claimed.append(arrival.update_id in new)
@@ -60,30 +58,25 @@ async def _open(conn: aiosqlite.Connection, arrivals: list[Arrival]) -> list[Ses
     if people:
         listed = json.dumps(people, ensure_ascii=False)
         # The app's language too, at every contact: notices sent later use it until the
-        # person chooses one, as the replies to this update do.
+        # person chooses one, as the replies to this update do. Someone who blocked the bot
+        # wrote again: reach them again. A row that changes in nothing is not written.
         await conn.execute(
             "INSERT INTO people (telegram_id, first_name, telegram_language, created_at) "
             "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
             "json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?) WHERE true "
             "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name, "
-            "telegram_language = excluded.telegram_language "
+            "telegram_language = excluded.telegram_language, blocked_at = NULL "
             "WHERE people.first_name IS NOT excluded.first_name "
-            "OR people.telegram_language IS NOT excluded.telegram_language",
+            "OR people.telegram_language IS NOT excluded.telegram_language "
+            "OR people.blocked_at IS NOT NULL",
             (listed,),
         )
-        ids = json.dumps([row[0] for row in people])
-        # Someone who blocked the bot wrote again: reach them again.
-        await conn.execute(
-            "UPDATE people SET blocked_at = NULL WHERE blocked_at IS NOT NULL "
-            "AND telegram_id IN (SELECT value FROM json_each(?))",
-            (ids,),
-        )
-        async with conn.execute(
+        rows = await conn.execute_fetchall(
             f"SELECT {_COLUMNS} FROM people "  # noqa: S608 - constant columns
             "WHERE telegram_id IN (SELECT value FROM json_each(?))",
-            (ids,),
-        ) as rows:
-            found = {row["telegram_id"]: _person(row) for row in await rows.fetchall()}
+            (json.dumps([row[0] for row in people]),),
+        )
+        found = {row["telegram_id"]: _person(row) for row in rows}
     return [
         Session(fresh, found.get(a.telegram_id) if fresh and a.telegram_id is not None else None)
         for a, fresh in zip(arrivals, claimed, strict=True)

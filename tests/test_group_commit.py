@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import aiosqlite
 import pytest
 
 from bot.simulator import Harness
 from storage import sessions
-from storage.db import Database, utcnow
+from storage.db import Database, Statements, utcnow
 
 
 async def test_concurrent_writes_share_transactions_and_get_their_own_results(
@@ -17,7 +18,7 @@ async def test_concurrent_writes_share_transactions_and_get_their_own_results(
 ) -> None:
     groups: list[int] = []
 
-    async def write(conn: aiosqlite.Connection, items: list[int]) -> list[int]:
+    async def write(conn: Statements, items: list[int]) -> list[int]:
         groups.append(len(items))
         await conn.executemany(
             "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, 'x')",
@@ -33,7 +34,7 @@ async def test_concurrent_writes_share_transactions_and_get_their_own_results(
 
 
 async def test_one_failing_write_does_not_fail_the_others(db: Database) -> None:
-    async def write(conn: aiosqlite.Connection, items: list[int]) -> list[int]:
+    async def write(conn: Statements, items: list[int]) -> list[int]:
         for item in items:
             if item == 7:
                 raise ValueError("bad item")
@@ -49,6 +50,41 @@ async def test_one_failing_write_does_not_fail_the_others(db: Database) -> None:
     assert [o for i, o in enumerate(outcomes) if i != 7] == [n for n in range(20) if n != 7]
     row = await db.fetch_one("SELECT COUNT(*) FROM processed_updates")
     assert row is not None and row[0] == 19
+
+
+async def test_a_group_runs_in_one_round_trip_and_a_write_that_waits_is_refused(
+    db: Database,
+) -> None:
+    async def write(conn: Statements, items: list[int]) -> list[int]:
+        await conn.executemany(
+            "INSERT INTO processed_updates (update_id, processed_at) VALUES (?, 'x')",
+            [(item,) for item in items],
+        )
+        return items
+
+    async def waits(conn: Statements, items: list[int]) -> list[int]:
+        await conn.execute(
+            "INSERT INTO processed_updates (update_id, processed_at) VALUES (99, 'x')"
+        )
+        await asyncio.sleep(0)  # not a statement: the group's transaction cannot wait for it
+        return items
+
+    trips = 0
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, *args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await execute(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aiosqlite.Connection, "_execute", counted)
+        assert await db.grouped(write, 1) == 1
+        assert trips == 1  # BEGIN, the insert and COMMIT together
+    with pytest.raises(RuntimeError, match="awaited something other than its statements"):
+        await db.grouped(waits, 2)
+    rows = await db.fetch_all("SELECT update_id FROM processed_updates ORDER BY update_id")
+    assert [row[0] for row in rows] == [1]  # the refused write was rolled back
 
 
 async def test_the_same_update_arriving_twice_at_once_is_claimed_once(db: Database) -> None:

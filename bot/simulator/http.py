@@ -2,14 +2,15 @@
 
 ``SimServer`` serves a :class:`~bot.simulator.api.BotApiSimulator` at
 ``http://127.0.0.1:PORT/bot<token>/<method>``, reading JSON, form and multipart bodies as
-PTB's ``HTTPXRequest`` sends them and answering with Telegram's JSON (errors included, with
-``parameters.retry_after``). Point the bot at it with ``BOT_API_BASE_URL=<server.base_url>``.
+the bot's transport (``bot/transport.py``) and PTB's ``HTTPXRequest`` send them, and answering
+with Telegram's JSON (errors included, with ``parameters.retry_after``). Point the bot at it
+with ``BOT_API_BASE_URL=<server.base_url>``.
 In webhook mode (after ``setWebhook``) it POSTs each update to the bot's URL with the
 ``X-Telegram-Bot-Api-Secret-Token`` header it was given, in order, until the bot accepts it.
 
 Tests hold the server in process (``server.sim``, ``server.person(...)``, ``server.settle()``);
 ``python -m bot.simulator serve`` exposes the same through a small JSON control API under
-``/_sim/`` (see :func:`control_routes`). Needs ``aiohttp`` (the ``dev`` extra).
+``/_sim/`` (see :func:`control_routes`).
 """
 
 from __future__ import annotations
