@@ -9,8 +9,9 @@ One database holds the summary benchmark's synthetic region (``bench/summary.py`
 poll. ``python -m bot run`` serves over HTTP against the simulator (``--latency-ms`` per
 answer), with mixed traffic at ``--rate`` (votes, complaint steps, /mydata, as in serve.py).
 Meanwhile a coordinator taps "summary of this week, whole region" ``--summaries`` times, one
-after another, each once the previous one's files arrived. Printed: the latency of updates
-offered while a summary was building, and of the others. Asserts nothing.
+after another, each once the previous one's files arrived (the first one also starts the
+worker process). Printed: the latency of updates offered while a summary was building (in all,
+and during each), and of the others. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -188,6 +189,9 @@ async def main(args: argparse.Namespace) -> None:
           f"{args.scale:g} built {len(built)} times ({took}); mixed traffic at {args.rate:g}/s, "
           f"Bot API latency {args.latency_ms:g} ms")  # fmt: skip
     print(f"  while a summary built: {figures(during)}")
+    for number, (start, end) in enumerate(built, 1):
+        each = [a - o for o, a in outcomes if a is not None and start <= o <= end]
+        print(f"    summary {number}: {figures(each)}")
     print(f"  otherwise:             {figures(apart)}")
     print(f"  unanswered: {missing}; error lines in the bot's log: {len(errors)}")
     if args.profile is not None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import poll_chart, polls, workers
+from bot.i18n import I18n
 from bot.reports import summary
 from bot.reports.summary import write_summary
 from bot.reports.week import Week
@@ -209,3 +212,23 @@ async def test_summary_files_are_written_by_the_worker(
     assert [function for function, _ in submitted.calls] == [write_summary]
     workbook = bot.sim.calls_to("sendDocument")[0]
     assert next(iter(workbook.files.values()))[:2] == b"PK"  # an xlsx is a zip
+
+
+async def test_a_day_old_chart_of_other_counts_is_removed_when_the_poll_is_drawn_again(
+    tmp_path: Path,
+) -> None:
+    tr = I18n("ru", ZoneInfo("Asia/Almaty")).get("ru")
+    first = poll_chart.picture(tr, "Где остановка?", ["У школы", "У клуба"], [1, 0], [0, 0])
+    second = poll_chart.picture(tr, "Где остановка?", ["У школы", "У клуба"], [1, 9], [0, 0])
+    old = await poll_chart.cached(poll_chart.path_of(tmp_path, 7, "ru", first), first)
+    other_poll = poll_chart.path_of(tmp_path, 77, "ru", first)
+    await poll_chart.cached(other_poll, first)
+    day_ago = time.time() - poll_chart.STALE_AFTER - 60
+    for path in (old, other_poll):
+        os.utime(path, (day_ago, day_ago))
+    new = await poll_chart.cached(poll_chart.path_of(tmp_path, 7, "ru", second), second)
+    assert new != old and new.is_file()
+    assert not old.exists() and other_poll.exists()  # only the same poll's, in its language
+    fresh = poll_chart.path_of(tmp_path, 7, "ru", first)
+    assert await poll_chart.cached(fresh, first) == fresh and fresh.is_file()  # drawn again
+    assert new.is_file()  # not a day old: kept
