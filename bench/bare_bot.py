@@ -9,6 +9,9 @@ Started by ``bench/serve.py`` as ``python bench/bare_bot.py`` with ``BOT_TOKEN``
   Send → answer, a notice to the staff member, edit ("registered");
 - ``/mydata``: one reply.
 
+It paces nothing (PTB's ``AIORateLimiter`` would hold edits and answers to taps at 30 a
+second too), so ``bench/serve.py`` runs it against a simulator without Telegram's flood limits:
+its complaint and mixed figures are what Telegram would not allow (30 messages a second).
 Updates are handled with Qatysu's update processor (each chat in order, 32 chats at once), so
 the ratio in the benchmark compares the bots, not the processors (``CONCURRENT_UPDATES``
 sets its limit, as for Qatysu). It talks HTTP through PTB's default transport (httpx), or with
