@@ -14,7 +14,9 @@ runs as its own process against a fresh simulator, taking updates as in producti
 ``python -m bot run`` on a seeded database, then ``bench/bare_bot.py`` (bare
 python-telegram-bot, the same Bot API calls, the same update processor, nothing stored) on
 PTB's default transport (httpx, ``bare``), then the same bare bot on Qatysu's aiohttp transport
-(``bare-aiohttp``). All get the same updates:
+(``bare-aiohttp``). The bare bots pace nothing, so their simulator has no flood limits;
+Qatysu's keeps Telegram's (30 messages a second, one a second per chat after a burst). All get
+the same updates:
 
 - votes: N residents tap a poll's button at the same moment (a burst);
 - complaint dialogs: N residents each file a complaint at once, five updates each
