@@ -80,6 +80,11 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], Any]):
         else:
             self._stored[(name, key)] = new_state
 
+    async def forget(self, name: str, key: ConversationKey) -> None:
+        """Forget a conversation's stored state, whatever this persistence knew of it."""
+        await conversations.save(self.db, name, key, None)
+        self._stored.pop((name, key), None)
+
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """User data is not persisted."""
         return {}
@@ -203,7 +208,10 @@ async def forget_abandoned(app: QatysuApp, after: timedelta, now: datetime) -> i
             continue  # the person is being answered right now
         if dialog is not None:
             dialog._update_state(ConversationHandler.END, key)  # PTB's own way to end one
-        await conversations.save(db, name, key, None)
+        if isinstance(app.persistence, SqlitePersistence):  # it knows what is stored
+            await app.persistence.forget(name, key)
+        else:
+            await conversations.save(db, name, key, None)
         ended += 1
     in_dialogs = {int(key[-1]) for dialog in dialogs.values() for key in dialog._conversations}
     dropped = await drafts.forget_untouched(db, cutoff, keep=in_dialogs)
