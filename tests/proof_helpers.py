@@ -209,3 +209,20 @@ def received_by(server: SimServer, ids: range, marker: str) -> dict[int, int]:
         if call.ok and call.method == "sendMessage" and chat in counts:
             counts[chat] += marker in str(call.params.get("text"))
     return counts
+
+
+async def run_bot(env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """``python -m bot run`` to its end (the event loop keeps serving the simulator meanwhile)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()

@@ -6,8 +6,6 @@ token revoked), in polling and in webhook mode, against the HTTP simulator.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +22,7 @@ from tests.proof_helpers import (
     bot_env,
     free_port,
     kill_leftovers,
+    run_bot,
 )  # fmt: skip
 
 pytestmark = pytest.mark.slow
@@ -44,23 +43,6 @@ def webhook_settings(port: int) -> dict[str, object]:
         "WEBHOOK_LISTEN": "127.0.0.1",
         "WEBHOOK_PORT": port,
     }
-
-
-async def run_bot(env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
-    """``python -m bot run`` to its end (the event loop keeps serving the simulator meanwhile)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 def lines(text: str) -> list[str]:

@@ -6,9 +6,7 @@ body over the limit is refused (413) before it is read, and the process does not
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,7 +18,16 @@ from bot.cli import EXIT_SETTINGS
 from bot.settings import load_settings
 from bot.simulator.http import SECRET_HEADER, SimServer
 from tests.conftest import make_settings, seed
-from tests.proof_helpers import SECRET, TOKEN, BotProcess, bot_env, free_port, kill_leftovers, query
+from tests.proof_helpers import (
+    SECRET,
+    TOKEN,
+    BotProcess,
+    bot_env,
+    free_port,
+    kill_leftovers,
+    query,
+    run_bot,
+)
 
 pytestmark = pytest.mark.slow
 MB = 1024 * 1024
@@ -43,23 +50,6 @@ def webhook_env(port: int, secret: str | None = SECRET) -> dict[str, object]:
     return env
 
 
-async def run_to_end(env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    """``python -m bot run`` until it exits; its code and stderr."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=cwd, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        _, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return process.returncode, err.decode()
-
-
 @pytest.mark.parametrize(
     "secret", [None, "short-secret_1234", "x" * 31], ids=["none", "short", "31"]
 )
@@ -69,7 +59,7 @@ async def test_webhook_mode_refuses_to_start_without_a_long_secret(
     settings = make_settings(tmp_path)
     async with SimServer(token=TOKEN) as server:
         env = bot_env(server.url, settings, **webhook_env(free_port(), secret))
-        code, err = await run_to_end(env, tmp_path)
+        code, _, err = await run_bot(env, tmp_path)
         assert server.sim.calls == []  # not even getMe: the settings stopped it
     assert code == EXIT_SETTINGS
     lines = [line for line in err.splitlines() if line.strip()]
