@@ -24,6 +24,9 @@ COLUMNS = (
 # A code must fit a deep link (`v_<code>`, 64 characters) and callback data.
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 MAX_NAME = 120
+# Optional: a file without it imports as before, and an empty cell means "not known".
+POPULATION = "population"
+MAX_POPULATION = 10_000_000
 
 
 class TerritoryFileError(ValueError):
@@ -61,6 +64,8 @@ def _check_row(line: int, record: dict[str, str], seen: dict[str, int]) -> Terri
         )
     seen[code] = line
 
+    population = _population(line, (record.get(POPULATION) or "").strip())
+
     def names(prefix: str) -> Names:
         return Names(values[f"{prefix}_kk"], values[f"{prefix}_ru"], values[f"{prefix}_en"])
 
@@ -71,7 +76,19 @@ def _check_row(line: int, record: dict[str, str], seen: dict[str, int]) -> Terri
         region=names("region"),
         district=names("district"),
         village=names("village"),
+        population=population,
     )
+
+
+def _population(line: int, value: str) -> int | None:
+    """The optional population cell: empty, or a whole number of people."""
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > MAX_POPULATION:
+        raise TerritoryFileError(
+            f"line {line}: {POPULATION} {value!r} must be a whole number of people"
+        )
+    return int(value)
 
 
 def _check_parents(rows: list[TerritoryRow], lines: dict[str, int]) -> None:

@@ -10,9 +10,10 @@ from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.territory import scope_name
-from handlers import hearings, keyboards
-from handlers.dialogs import Dialog, cancel_step, tap
+from handlers.hearings import resident as hearings
 from handlers.menu import send_menu
+from handlers.widgets import keyboards
+from handlers.widgets.dialogs import Dialog, cancel_step, tap
 from storage import people, territory
 from storage.models import Village
 

@@ -64,6 +64,7 @@ class Village:
     names: Names
     district_names: Names
     region_names: Names
+    population: int | None = None  # from the territory file, when it gives one
 
 
 @dataclass(frozen=True, slots=True)

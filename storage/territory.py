@@ -20,6 +20,7 @@ class TerritoryRow:
     region: Names
     district: Names
     village: Names
+    population: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ class ImportCounts:
 
 
 _VILLAGE_SELECT = """
-SELECT v.code, v.district_code, d.region_code,
+SELECT v.code, v.district_code, d.region_code, v.population,
        v.name_kk, v.name_ru, v.name_en,
        d.name_kk AS d_kk, d.name_ru AS d_ru, d.name_en AS d_en,
        r.name_kk AS r_kk, r.name_ru AS r_ru, r.name_en AS r_en
@@ -58,6 +59,7 @@ def _village(row: sqlite3.Row) -> Village:
         names=_names(row, "name_"),
         district_names=_names(row, "d_"),
         region_names=_names(row, "r_"),
+        population=row["population"],
     )
 
 
@@ -80,11 +82,15 @@ async def upsert_territory(db: Database, rows: Sequence[TerritoryRow]) -> Import
             [(code, region, n.kk, n.ru, n.en) for code, (region, n) in districts.items()],
         )
         await tx.executemany(
-            "INSERT INTO villages (code, district_code, name_kk, name_ru, name_en) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+            "INSERT INTO villages (code, district_code, name_kk, name_ru, name_en, population) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
             "district_code = excluded.district_code, name_kk = excluded.name_kk, "
-            "name_ru = excluded.name_ru, name_en = excluded.name_en",
-            [(r.code, r.district_code, r.village.kk, r.village.ru, r.village.en) for r in rows],
+            "name_ru = excluded.name_ru, name_en = excluded.name_en, "
+            "population = excluded.population",
+            [
+                (r.code, r.district_code, r.village.kk, r.village.ru, r.village.en, r.population)
+                for r in rows
+            ],
         )
     return ImportCounts(regions=len(regions), districts=len(districts), villages=len(rows))
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot.appeals import CATEGORIES
+from bot.appeals.service import CATEGORIES
 from bot.cli import main
 from bot.i18n import I18n
 from bot.reports import data as report_data

@@ -72,3 +72,28 @@ async def test_bad_file_is_rejected_with_line_and_nothing_written(
     assert message in str(error.value)
     assert await count_villages(db) == 0
     assert await territory.list_regions(db) == []
+
+
+async def test_population_is_optional_and_read_when_given(db: Database, tmp_path: Path) -> None:
+    """A `population` column fills in each village's figure; an empty cell stays unknown."""
+    text = HEADER.replace("\n", ",population\n") + "".join(
+        ROW.format(n=n).replace("\n", f",{figure}\n") for n, figure in ((1, "412"), (2, ""))
+    )
+    await import_territory(db, write(tmp_path, text))
+    first, second = await territory.get_village(db, "v-1"), await territory.get_village(db, "v-2")
+    assert first is not None and first.population == 412
+    assert second is not None and second.population is None
+    await import_territory(db, sample_file())  # a file without the column imports as before
+    sampled = await territory.get_village(db, "vko-ulan-kaisenov")
+    assert sampled is not None and sampled.population is None
+
+
+@pytest.mark.parametrize("figure", ["-3", "many", "4.5", "99999999"])
+async def test_bad_population_is_rejected_with_its_line(
+    db: Database, tmp_path: Path, figure: str
+) -> None:
+    text = HEADER.replace("\n", ",population\n") + ROW.format(n=1).replace("\n", f",{figure}\n")
+    with pytest.raises(TerritoryFileError) as error:
+        await import_territory(db, write(tmp_path, text))
+    assert f"line 2: population {figure!r} must be a whole number" in str(error.value)
+    assert await count_villages(db) == 0

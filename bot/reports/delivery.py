@@ -21,7 +21,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMedia
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import callbacks
-from bot.appeal_notices import translator_of
+from bot.appeals.notices import translator_of
 from bot.context import QatysuContext, Services
 from bot.i18n import Translator
 from bot.reports import data as report_data
