@@ -246,8 +246,8 @@ async def count_of_person(db: Database, person_id: int) -> int:
 def _scope_clause(scopes: Sequence[Scope]) -> tuple[str, list[Any]]:
     """SQL (on ``a``, ``v``, ``d`` of :data:`_SELECT`) for the items staff of ``scopes`` work.
 
-    Village staff work items at village level; district and wider staff work every item of
-    their area, including those forwarded up to the district.
+    Village and okrug staff work items at village level; district and wider staff work every
+    item of their area, including those forwarded up to the district.
     """
     parts: list[str] = []
     params: list[Any] = []
@@ -258,6 +258,8 @@ def _scope_clause(scopes: Sequence[Scope]) -> tuple[str, list[Any]]:
             parts.append("d.region_code = ?")
         elif scope.kind is ScopeKind.DISTRICT:
             parts.append("v.district_code = ?")
+        elif scope.kind is ScopeKind.OKRUG:
+            parts.append("(v.okrug_code = ? AND a.level = 'village')")
         else:
             parts.append("(a.handler_village_code = ? AND a.level = 'village')")
         params.append(scope.code)
