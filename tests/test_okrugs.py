@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import callbacks, invites
 from bot.context import Services
+from bot.i18n import I18n
+from bot.reports import data as report_data
+from bot.reports import digest, sections, summary
+from bot.reports.week import Week
 from bot.simulator import Harness
 from bot.territory import import_territory, sample_file
 from storage import appeals as appeals_repo
 from storage import people, territory
 from storage import roles as roles_repo
 from storage.db import Database, bundled_migrations
-from storage.models import Role, Scope, ScopeKind
+from storage.models import Names, Role, Scope, ScopeKind
 from tests.appeal_helpers import file_complaint, latest, resident, staff_member, staff_told
+from tests.report_helpers import seed_region
 from tests.test_hearings import announce, join
+from tests.test_reports import _in_thread, by_header, sheet_rows
 
 OKRUG = "krg-bukhar-dubovka-okrug"  # Dubovka and three sample villages (Bukhar-Zhyrau District)
 OKRUG_VILLAGES = {"krg-bukhar-dubovka", "krg-bukhar-zhanaaul", "krg-bukhar-karaozek",
@@ -295,3 +302,96 @@ def test_okrug_callback_data_fits_telegrams_64_bytes_with_the_longest_codes(
 ) -> None:
     """Codes are at most 40 characters (the territory file's rule): the data stays in bounds."""
     assert len(callbacks.build(feature, action, *args).encode()) <= 64
+
+
+# --- reports: totals per okrug that reconcile with the villages' rows --------------------------
+
+W48 = Week(2026, 48)
+ZONE = ZoneInfo("Asia/Almaty")
+NO_NAMES = Names("", "", "")
+SUMMED_COLUMNS = ("Residents", "Joined", "Left", "Active", "Complaints", "Suggestions",
+                  "Overdue at week end", "Public hearings", "I will come", "Notices delivered",
+                  "Poll votes")  # fmt: skip
+
+
+async def test_okrug_totals_of_the_summary_reconcile_with_its_village_rows(
+    db: Database, tmp_path: Path
+) -> None:
+    await seed_region(db)
+    tr = I18n("kk", ZONE).get("en")
+    files = await summary.build(db, tr, [Scope(ScopeKind.REGION, "krg")], W48, tmp_path / "w.xlsx")
+    villages = {v.names.en: v for v in await territory.list_villages(db)}
+    overview = by_header(sheet_rows(files.workbook, "Overview"))[:-1]
+    okrug_rows = by_header(sheet_rows(files.workbook, "Rural okrugs"))
+    assert [row["Rural okrug"] for row in okrug_rows] == [
+        "Dubovka Rural Okrug (sample)", "Egindybulak Rural Okrug", "Aksu-Ayuly Rural Okrug",
+        "Total",
+    ]  # by district, then name  # fmt: skip
+    for row in okrug_rows[:-1]:
+        members = [r for r in overview if (villages[str(r["Village"])].okrug_names or NO_NAMES).en
+                   == row["Rural okrug"]]  # fmt: skip
+        assert row["Villages"] == len(members)
+        for column in SUMMED_COLUMNS:
+            assert row[column] == sum(int(str(r[column])) for r in members), column
+        assert row["Active, %"] == sections.share(int(str(row["Active"])),
+                                                  int(str(row["Residents"])))  # fmt: skip
+    dubovka = okrug_rows[0]
+    assert dubovka["Villages"] == 4 and int(str(dubovka["Residents"])) > 0  # the seed reaches it
+    for column in SUMMED_COLUMNS:  # the Total row adds up the okrugs
+        assert okrug_rows[-1][column] == sum(int(str(r[column])) for r in okrug_rows[:-1])
+
+    participation = by_header(sheet_rows(files.workbook, "Participation"))
+    for row in participation[:-1]:
+        okrug = villages[str(row["Village"])].okrug_names
+        assert row["Rural okrug"] == (okrug.en if okrug else None)
+    assert participation[-1]["Village"] == "Total" and participation[-1]["Rural okrug"] is None
+    assert participation[-1]["Residents"] == sum(int(str(r["Residents"])) for r in overview)
+
+
+async def test_a_summary_of_one_okrug_covers_its_villages_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cli.db"
+    database = Database(path)
+    await database.open()
+    await seed_region(database)
+    await database.close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    out = tmp_path / "okrug.xlsx"
+    code, printed, _ = await _in_thread(
+        capsys, "report", "weekly", "--week", "2026-W48", "--scope", f"okrug:{OKRUG}", "--out",
+        str(out), "--language", "en",
+    )  # fmt: skip
+    assert code == 0, printed
+    assert f"Weekly summary 2026-W48 (okrug:{OKRUG}) written to {out}" in printed
+    overview = by_header(sheet_rows(out, "Overview"))
+    assert {str(r["Village"]) for r in overview[:-1]} == {
+        "Dubovka", "Zhanaaul (sample)", "Karaozek (sample)", "Koktobe (sample)"
+    }  # fmt: skip
+    okrug_rows = by_header(sheet_rows(out, "Rural okrugs"))
+    assert [r["Rural okrug"] for r in okrug_rows] == ["Dubovka Rural Okrug (sample)", "Total"]
+    for column in SUMMED_COLUMNS:
+        assert okrug_rows[0][column] == overview[-1][column], column
+    code, _, error = await _in_thread(capsys, "report", "weekly", "--scope", "okrug:nowhere",
+                                      "--out", str(out))  # fmt: skip
+    assert code == 1 and "no okrug with code 'nowhere'" in error
+
+
+async def test_the_digest_totals_each_okrug_of_several_villages(db: Database) -> None:
+    await seed_region(db)
+    villages = await territory.list_villages(db, "krg-bukhar")
+    figures = await report_data.load(db, villages, W48, ZONE)
+    tr = I18n("kk", ZONE).get("en")
+    text = "\n\n".join(digest.render(tr, figures, digest.news_by_village(figures, [])))
+    own = [f for f in figures.villages if f.village.okrug_code == OKRUG]
+    registered = sum(f.registered for f in own)
+    line = (
+        f"Dubovka Rural Okrug (sample) (4 villages): 👥 {registered} resident"
+        f"{'' if registered == 1 else 's'}, {sum(f.new for f in own)} joined, "
+        f"{sum(f.departed for f in own)} left · 📨 {sum(f.complaints for f in own)} · "
+        f"💡 {sum(f.suggestions for f in own)} · ⏰ {sum(f.overdue for f in own)}"
+    )
+    assert "🏘 Totals per rural okrug:\n" + line in text
+    alone = await report_data.load(db, villages[:1], W48, ZONE)  # Botakara: no okrug, no total
+    assert "🏘" not in "".join(digest.render(tr, alone, digest.news_by_village(alone, [])))
