@@ -139,7 +139,7 @@ async def list_items(update: Update, context: QatysuContext) -> None:
     db = context.services.db
     user_id = update.effective_user.id
     scopes = (await load_access(context, user_id)).scopes(Role.STAFF)
-    place = await inbox_place.chosen(context, user_id, await inbox_place.area(context, user_id))
+    place = await inbox_place.stored(context, user_id)
     today = appeals.local_today(context.services)
     chosen = None if category == "all" else category
     total = await repo.count_in_scopes(db, scopes, status, chosen, today, place)

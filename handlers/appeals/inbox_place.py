@@ -38,14 +38,23 @@ async def area(context: QatysuContext, telegram_id: int) -> list[Village]:
     return await villages_in_scope(context, telegram_id, (Role.STAFF,))
 
 
-async def chosen(context: QatysuContext, telegram_id: int, villages: list[Village]) -> Scope | None:
-    """The okrug or village the inbox is narrowed to, while it is still in the area."""
+async def stored(context: QatysuContext, telegram_id: int) -> Scope | None:
+    """The okrug or village the inbox was narrowed to. It only ever narrows: the staff member's
+    own scopes still decide which items they see."""
     draft = await drafts.load(context.services.db, telegram_id, DRAFT)
     try:
-        place = Scope(ScopeKind(draft.get("kind", "")), str(draft.get("code", "")))
+        return Scope(ScopeKind(draft.get("kind", "")), str(draft.get("code", "")))
     except ValueError:
         return None
-    return place if any(_matches(place, v) for v in villages) else None
+
+
+async def chosen(context: QatysuContext, telegram_id: int, villages: list[Village]) -> Scope | None:
+    """The stored place while it is still in the area; one that left it is forgotten."""
+    place = await stored(context, telegram_id)
+    if place is None or any(_matches(place, v) for v in villages):
+        return place
+    await drafts.drop(context.services.db, telegram_id, DRAFT)
+    return None
 
 
 def place_button(
