@@ -6,6 +6,8 @@ import asyncio
 import csv
 import io
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -13,7 +15,7 @@ from pathlib import Path
 from bot.i18n import Translator
 from storage import territory
 from storage.db import Database
-from storage.models import Names, Scope, ScopeKind
+from storage.models import Names, Scope, ScopeKind, Village
 from storage.territory import ImportCounts, TerritoryRow
 
 COLUMNS = (
@@ -177,6 +179,16 @@ async def import_territory(db: Database, path: Path) -> ImportCounts:
         raise TerritoryFileError(f"cannot read {path}: {error.strerror}") from None
     checked = read_territory(raw)
     return await territory.upsert_territory(db, checked.rows, okrugs=checked.okrugs)
+
+
+def okrugs_of(villages: Iterable[Village]) -> dict[str, list[Village]]:
+    """The villages of each rural okrug that has several among ``villages``, in their order:
+    what a picker offers as a whole okrug (a village alone in its okrug is offered as itself)."""
+    found: dict[str, list[Village]] = defaultdict(list)
+    for village in villages:
+        if village.okrug_code is not None and village.okrug_names is not None:
+            found[village.okrug_code].append(village)
+    return {code: group for code, group in found.items() if len(group) > 1}
 
 
 async def scope_name(db: Database, tr: Translator, scope: Scope) -> str:

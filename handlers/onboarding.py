@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup, Update
@@ -13,7 +12,7 @@ from bot import callbacks, invites, share
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
-from bot.territory import scope_name
+from bot.territory import okrugs_of, scope_name
 from handlers.hearings import resident as hearings
 from handlers.menu import send_menu
 from handlers.widgets import keyboards
@@ -183,16 +182,17 @@ async def pick_region(update: Update, context: QatysuContext) -> int:
 def _places(tr: Translator, villages: list[Village]) -> tuple[list[keyboards.Choice], bool]:
     """A district's choices: each rural okrug of several villages as one button (its villages
     come on the next step), every other village as itself; and whether there is such an okrug."""
-    sizes = Counter(v.okrug_code for v in villages if v.okrug_code is not None)
-    choices, okrugs = [], set()
-    for v in villages:
-        if v.okrug_code is not None and v.okrug_names is not None and sizes[v.okrug_code] > 1:
-            if v.okrug_code not in okrugs:
-                okrugs.add(v.okrug_code)
-                label = v.okrug_names.get(tr.language)
-                choices.append((label, callbacks.build(FEATURE, "okr", v.okrug_code, 0)))
-        else:
-            choices.append((v.names.get(tr.language), callbacks.build(FEATURE, "vil", v.code)))
+    okrugs = okrugs_of(villages)
+    choices = [
+        (group[0].okrug_names.get(tr.language), callbacks.build(FEATURE, "okr", code, 0))
+        for code, group in okrugs.items()
+        if group[0].okrug_names is not None
+    ]
+    choices += [
+        (v.names.get(tr.language), callbacks.build(FEATURE, "vil", v.code))
+        for v in villages
+        if v.okrug_code not in okrugs
+    ]
     return keyboards.by_name(choices), bool(okrugs)
 
 

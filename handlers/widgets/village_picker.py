@@ -9,7 +9,6 @@ finishes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from bot import callbacks
 from bot.auth import refuse, villages_in_scope
 from bot.context import QatysuContext
 from bot.i18n import Translator, sort_key
+from bot.territory import okrugs_of
 from handlers.widgets.keyboards import PAGE_SIZE, page_count
 from storage import drafts
 from storage.models import Role, Village
@@ -61,18 +61,14 @@ def _village_row(tr: Translator, village: Village) -> Row:
 def rows_of(tr: Translator, villages: list[Village]) -> list[Row]:
     """Villages and okrugs by name, each okrug of several villages followed by its villages
     (``villages`` in reading order)."""
-    members: dict[str, list[Village]] = defaultdict(list)
-    for village in villages:
-        if village.okrug_code is not None:
-            members[village.okrug_code].append(village)
-    tops: list[tuple[Row, list[Village]]] = []
-    for village in villages:
-        group = members.get(village.okrug_code or "", [])
-        if len(group) < 2 or village.okrug_names is None:
-            tops.append((_village_row(tr, village), []))
-        elif village is group[0]:
-            name, codes = village.okrug_names.get(tr.language), frozenset(v.code for v in group)
-            tops.append((Row(name, village.okrug_code or "", codes, okrug=True), group))
+    okrugs = okrugs_of(villages)
+    tops: list[tuple[Row, list[Village]]] = [
+        (_village_row(tr, v), []) for v in villages if v.okrug_code not in okrugs
+    ]
+    for code, group in okrugs.items():
+        names = group[0].okrug_names
+        name = names.get(tr.language) if names is not None else code
+        tops.append((Row(name, code, frozenset(v.code for v in group), okrug=True), group))
     tops.sort(key=lambda top: sort_key(top[0].name))
     return [row for top, group in tops for row in (top, *(_village_row(tr, v) for v in group))]
 
