@@ -21,6 +21,7 @@ from storage import roles as roles_repo
 from storage.db import Database, bundled_migrations
 from storage.models import Names, Role, Scope, ScopeKind
 from tests.appeal_helpers import file_complaint, latest, resident, staff_member, staff_told
+from tests.conftest import make_settings
 from tests.report_helpers import seed_region
 from tests.test_hearings import announce, join
 from tests.test_reports import _in_thread, by_header, sheet_rows
@@ -30,7 +31,7 @@ OKRUG_VILLAGES = {"krg-bukhar-dubovka", "krg-bukhar-zhanaaul", "krg-bukhar-karao
                   "krg-bukhar-koktobe"}  # fmt: skip
 SHARED_SAMPLE = Path(__file__).parent / "data" / "villages.without-okrugs.csv"
 REGION_OF = {"Бейнеуский район": "Мангистауская область",
-                   "Осакаровский район": "Карагандинская область"}  # fmt: skip
+             "Осакаровский район": "Карагандинская область"}  # fmt: skip
 
 
 def services(bot: Harness) -> Services:
@@ -76,6 +77,9 @@ async def test_migration_keeps_an_existing_database(tmp_path: Path) -> None:
         await import_territory(db, SHARED_SAMPLE)  # a file without okrugs, as before
         await import_territory(db, sample_file())  # then one with them
         assert await roles_repo.grant(db, 5001, Role.STAFF, Scope(ScopeKind.OKRUG, OKRUG), "t")
+        okrug = Scope(ScopeKind.OKRUG, OKRUG)
+        invite = await invites.create(db, make_settings(tmp_path), Role.STAFF, okrug)
+        assert (await roles_repo.list_invites(db))[-1].scope == invite.scope
         in_okrug = await territory.list_villages(db, okrug_code=OKRUG)
         assert {v.code for v in in_okrug} == OKRUG_VILLAGES
     finally:
