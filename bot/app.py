@@ -16,6 +16,7 @@ from bot import commands, jobs, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
+from bot.budget import render as budget_broadcasts
 from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
 from bot.hearings import service as hearings
@@ -148,4 +149,6 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     engine.register(polls.ANNOUNCEMENT_KIND, poll_broadcasts.render_announcement)
     engine.register(polls.REMINDER_KIND, poll_broadcasts.render_reminder)
     engine.register(polls.RESULTS_KIND, poll_broadcasts.render_results)
+    for kind, renderer in budget_broadcasts.renderers().items():
+        engine.register(kind, renderer)
     return engine

@@ -51,6 +51,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),
     CommandSpec("newpoll", Role.STAFF),
+    CommandSpec("budget"),
+    CommandSpec("newbudget", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),
 )
