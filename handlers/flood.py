@@ -61,12 +61,15 @@ class FloodGuard:
             uid: w for uid, w in self._people.items() if w.seen and w.seen[-1] > now - self.window
         }
 
+    async def guard(self, update: Update, context: QatysuContext) -> None:
+        """The handler of group -2, counting with this guard."""
+        await _guard(self, update, context)
 
-async def guard(update: Update, context: QatysuContext) -> None:
+
+async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> None:
     """Let the update through, or drop it (telling the person once per window)."""
     user = update.effective_user
-    flood = context.bot_data.flood
-    if user is None or flood is None:
+    if user is None:
         return
     verdict = flood.check(user.id, time.monotonic())
     if verdict == "pass":
@@ -91,5 +94,5 @@ def register(app: QatysuApp) -> None:
     assert services is not None
     settings = services.settings
     if settings.flood_updates > 0:
-        app.bot_data.flood = FloodGuard(settings.flood_updates, settings.flood_window_seconds)
-        app.add_handler(TypeHandler(Update, guard), group=GROUP)
+        flood = FloodGuard(settings.flood_updates, settings.flood_window_seconds)
+        app.add_handler(TypeHandler(Update, flood.guard), group=GROUP)

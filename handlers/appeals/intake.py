@@ -19,7 +19,8 @@ from telegram.ext import (
 from bot import callbacks
 from bot.appeals import service as appeals
 from bot.appeals import texts
-from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused, IntakeDraft
+from bot.appeals.draft import IntakeDraft
+from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.widgets.dialogs import Callback, Dialog, cancel_step, tap
