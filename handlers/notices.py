@@ -16,6 +16,7 @@ from bot.auth import load_access, requires
 from bot.broadcast import notices
 from bot.broadcast.engine import FEATURE as ENGINE_FEATURE
 from bot.broadcast.engine import preview_of
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from handlers.widgets import village_picker
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
@@ -24,7 +25,7 @@ from storage import broadcasts as broadcasts_repo
 from storage import drafts
 from storage.models import Role, Village
 
-FEATURE = "ntc"
+FEATURE = Feature.NOTICE
 DIALOG = "notice"
 CONTENT, VILLAGES, CONFIRM = range(3)
 

@@ -10,6 +10,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot import callbacks
 from bot.appeals import texts
+from bot.callbacks import Feature
 from bot.context import Services
 from bot.i18n import Translator
 from storage import people, territory
@@ -20,8 +21,8 @@ from storage.db import utcnow
 from storage.models import Role, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
-INBOX = "inb"
-MINE = "my"
+INBOX = Feature.INBOX
+MINE = Feature.MINE
 
 
 async def send(
@@ -90,7 +91,7 @@ def inbox_button(tr: Translator) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    tr.t("inbox.open_inbox"), callback_data=callbacks.build("menu", "inbox")
+                    tr.t("inbox.open_inbox"), callback_data=callbacks.build(Feature.MENU, "inbox")
                 )
             ]
         ]

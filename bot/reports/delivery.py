@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot import callbacks
 from bot.appeals.notices import translator_of
+from bot.callbacks import Feature
 from bot.context import QatysuContext, Services
 from bot.i18n import Translator
 from bot.reports import data as report_data
@@ -37,7 +38,7 @@ from storage.db import utcnow
 from storage.models import Role, RoleGrant, Scope, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
-FEATURE = "rep"
+FEATURE = Feature.REPORT
 CATCH_UP_AFTER = timedelta(seconds=10)
 UPCOMING_DAYS = 14
 GROUP_INTERVAL = 3.1  # seconds between messages to the staff chat (Telegram: 20 a minute)

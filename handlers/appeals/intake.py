@@ -21,6 +21,7 @@ from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.draft import IntakeDraft
 from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.widgets.dialogs import Callback, Dialog, cancel_step, tap
@@ -29,7 +30,7 @@ from storage import drafts, territory
 from storage.appeals import Kind
 
 CATEGORY, TEXT, ATTACH, SUMMARY = range(4)
-FEATURE = "cmp"
+FEATURE = Feature.COMPLAINT
 DIALOG = "complaint"
 END = ConversationHandler.END
 
@@ -370,8 +371,12 @@ def register(app: QatysuApp) -> None:
         entry_points=[
             CommandHandler("complaint", start_complaint),
             CommandHandler("suggestion", start_suggestion),
-            CallbackQueryHandler(start_complaint, pattern=callbacks.matches("menu", "complaint")),
-            CallbackQueryHandler(start_suggestion, pattern=callbacks.matches("menu", "suggestion")),
+            CallbackQueryHandler(
+                start_complaint, pattern=callbacks.matches(Feature.MENU, "complaint")
+            ),
+            CallbackQueryHandler(
+                start_suggestion, pattern=callbacks.matches(Feature.MENU, "suggestion")
+            ),
         ],
         states={
             CATEGORY: [tap(FEATURE, pick_category, "cat")],

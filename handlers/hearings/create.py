@@ -8,17 +8,18 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.auth import requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import service
+from bot.hearings import service, texts
 from handlers.widgets import village_picker, when_picker
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
 from handlers.widgets.keyboards import button
-from storage import broadcasts, drafts, hearings
+from storage import broadcasts, drafts
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import NewHearing
 from storage.models import Role, Village
 
-FEATURE = "hn"
+FEATURE = Feature.NEW_HEARING
 DIALOG = "new_hearing"
 TOPIC, DATE, TIME, PLACE, PIN, AGENDA, VILLAGES, CONFIRM = range(8)
 
@@ -195,7 +196,7 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
     codes = tuple(v.code for v in villages)
     draft = await _save(update, context, villages=list(codes))
     new = _draft_hearing(draft, update.effective_user.id, codes)
-    shown = await service.card(context.services, tr, new.preview())
+    shown = await texts.card(context.services, tr, new.preview())
     await context.bot.send_message(update.effective_chat.id, shown)
     count = await broadcasts.count_audience(context.services.db, codes)
     markup = InlineKeyboardMarkup(
@@ -239,12 +240,8 @@ async def send(update: Update, context: QatysuContext) -> int:
         return await ask_date(update, context)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    hearing = await hearings.create(db, new)
+    await service.announce(context.services, new, report_to=(update.effective_chat.id, tr))
     await drafts.drop(db, update.effective_user.id, DIALOG)
-    await context.services.engine.submit(
-        kind=service.NEW, payload={}, created_by=update.effective_user.id, ref_id=hearing.id,
-        report_to=(update.effective_chat.id, tr), village_codes=codes,
-    )  # fmt: skip
     return ConversationHandler.END
 
 

@@ -14,8 +14,9 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.auth import load_access, refuse, requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import service
+from bot.hearings import service, texts
 from handlers.widgets import village_picker, when_picker
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
 from handlers.widgets.keyboards import button
@@ -24,7 +25,7 @@ from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import Hearing
 from storage.models import Role
 
-FEATURE = "ha"
+FEATURE = Feature.HEARING_STAFF
 DIALOG = "hearing_change"
 DATE, TIME, PLACE, PIN, ATTENDANCE, DECISIONS, CONFIRM = range(7)
 END = ConversationHandler.END
@@ -89,7 +90,7 @@ async def open_hearing(update: Update, context: QatysuContext) -> None:
     db = context.services.db
     text = tr.t(
         "ha.card_staff",
-        card=await service.card(context.services, tr, hearing),
+        card=await texts.card(context.services, tr, hearing),
         coming=tr.number(await hearings.rsvp_count(db, hearing.id)),
         questions=tr.number(await hearings.question_count(db, hearing.id)),
         status=tr.t(f"ha.status.{hearing.status}"),
@@ -293,11 +294,11 @@ async def _preview(update: Update, context: QatysuContext) -> int:
     after = _changed(hearing, draft)
     mode = str(draft["mode"])
     if mode == "cancel":
-        text = service.cancelled_text(tr, after)
+        text = texts.cancelled_text(tr, after)
     elif mode == "outcome":
-        text = service.outcome_text(tr, after)
+        text = texts.outcome_text(tr, after)
     else:
-        text = await service.changed_text(context.services, tr, after)
+        text = await texts.changed_text(context.services, tr, after)
     await _send(update, context, text)
     count = await broadcasts.count_audience(context.services.db, hearing.village_codes)
     go = "ha.yes_cancel" if mode == "cancel" else "ha.send"
@@ -329,24 +330,24 @@ async def confirm(update: Update, context: QatysuContext) -> int:
     await query.answer()
     await query.edit_message_reply_markup(None)
     after, mode = _changed(hearing, draft), str(draft["mode"])
-    kind = {"cancel": service.CANCELLED, "outcome": service.OUTCOME}.get(mode, service.CHANGED)
+    services, actor = context.services, update.effective_user.id
+    report_to = (update.effective_chat.id, context.tr)
     if mode == "cancel":
-        await hearings.cancel(db, hearing.id)
+        await service.cancel(services, hearing, actor=actor, report_to=report_to)
     elif mode == "outcome":
-        await hearings.conclude(db, hearing.id, after.attendance or 0, after.decisions or "")
+        await service.conclude(
+            services, hearing, attendance=after.attendance or 0, decisions=after.decisions or "",
+            actor=actor, report_to=report_to,
+        )  # fmt: skip
     else:
-        pin = (after.latitude, after.longitude) if after.has_pin else None
-        await hearings.reschedule(
-            db, hearing.id,
+        lat, lon = after.latitude, after.longitude
+        await service.change(
+            services, hearing, actor=actor, report_to=report_to,
             starts_at=after.starts_at if mode == "time" else None,
             place=after.place if mode == "place" else None,
-            pin=pin,  # type: ignore[arg-type]
+            pin=(lat, lon) if lat is not None and lon is not None else None,
         )  # fmt: skip
-    await drafts.drop(db, update.effective_user.id, DIALOG)
-    await context.services.engine.submit(
-        kind=kind, payload={}, created_by=update.effective_user.id, ref_id=hearing.id,
-        report_to=(update.effective_chat.id, context.tr), village_codes=hearing.village_codes,
-    )  # fmt: skip
+    await drafts.drop(db, actor, DIALOG)
     return END
 
 

@@ -13,10 +13,11 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.appeals import texts as appeal_texts
-from bot.appeals.service import AppealRefused, submit_hearing_question
+from bot.appeals.service import AppealRefused
 from bot.auth import load_access
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import ics, service
+from bot.hearings import ics, render, service, texts
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
 from storage import drafts, hearings, territory
 from storage.db import utcnow
@@ -58,7 +59,8 @@ async def show_list(update: Update, context: QatysuContext) -> None:
         rows.append(
             [
                 InlineKeyboardButton(
-                    tr.t("hearing.btn.manage"), callback_data=callbacks.build("ha", "list")
+                    tr.t("hearing.btn.manage"),
+                    callback_data=callbacks.build(Feature.HEARING_STAFF, "list"),
                 )
             ]
         )
@@ -89,8 +91,8 @@ async def show_hearing(update: Update, context: QatysuContext, hearing_id: int) 
     )
     await context.bot.send_message(
         update.effective_chat.id,
-        await service.card(context.services, tr, hearing),
-        reply_markup=service.buttons(tr, hearing, context.bot.username, coming=coming),
+        await texts.card(context.services, tr, hearing),
+        reply_markup=render.buttons(tr, hearing, context.bot.username, coming=coming),
     )
 
 
@@ -122,11 +124,14 @@ async def toggle_coming(update: Update, context: QatysuContext) -> None:
     if (problem := _open_problem(hearing)) is not None:
         await query.answer(tr.t(problem), show_alert=True)
         return
-    db = context.services.db
-    coming = await hearings.toggle_rsvp(db, hearing.id, context.person.id)
-    count = tr.nt("hearing.coming_count", await hearings.rsvp_count(db, hearing.id))
-    await query.answer(tr.t("hearing.rsvp_on" if coming else "hearing.rsvp_off", coming=count))
-    markup = service.buttons(tr, hearing, context.bot.username, coming=coming)
+    coming, count = await service.toggle_coming(context.services, hearing, context.person.id)
+    await query.answer(
+        tr.t(
+            "hearing.rsvp_on" if coming else "hearing.rsvp_off",
+            coming=tr.nt("hearing.coming_count", count),
+        )
+    )
+    markup = render.buttons(tr, hearing, context.bot.username, coming=coming)
     await query.edit_message_reply_markup(markup)
 
 
@@ -187,13 +192,9 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         await drafts.drop(db, update.effective_user.id, DIALOG)
         await message.reply_text(tr.t("error.stale_button"))
         return ConversationHandler.END
-    # The question goes to the staff of the resident's village if it is one of the hearing's.
-    village = person.village_code
-    if village not in hearing.village_codes:
-        village = hearing.village_codes[0]
     try:
-        appeal = await submit_hearing_question(
-            context.services, person, hearing.id, village, message.text or "", bot=context.bot
+        appeal = await service.ask(
+            context.services, context.bot, person, hearing, message.text or ""
         )
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
@@ -227,7 +228,9 @@ def register(app: QatysuApp) -> None:
     )
     app.add_handler(question)
     app.add_handler(CommandHandler("hearings", show_list))
-    app.add_handler(CallbackQueryHandler(show_list, pattern=callbacks.matches("menu", "hearings")))
+    app.add_handler(
+        CallbackQueryHandler(show_list, pattern=callbacks.matches(Feature.MENU, "hearings"))
+    )
     app.add_handler(CallbackQueryHandler(open_hearing, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(toggle_coming, pattern=callbacks.matches(FEATURE, "go")))
     app.add_handler(CallbackQueryHandler(send_calendar, pattern=callbacks.matches(FEATURE, "ics")))

@@ -14,6 +14,7 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from bot import callbacks
 from bot.auth import requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.polls import jobs as poll_jobs
@@ -29,7 +30,7 @@ from storage.drafts import Draft
 from storage.models import Role, Village
 from storage.polls import NewPoll, Poll
 
-FEATURE = "npl"
+FEATURE = Feature.NEW_POLL
 DIALOG = "newpoll"
 QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
 END = ConversationHandler.END

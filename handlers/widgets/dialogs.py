@@ -30,6 +30,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.persistence import TimedConversation
 from handlers.widgets.keyboards import button
@@ -38,7 +39,7 @@ from storage import drafts
 Step = BaseHandler[Update, QatysuContext, object]
 Callback = Callable[[Update, QatysuContext], Coroutine[Any, Any, Any]]
 END = ConversationHandler.END
-FEATURE = "dlg"
+FEATURE = Feature.DIALOG
 REENTRY = "reentry"  # the drafts row keeping the entry to run again on "Start over"
 _EMPTY: tuple[object, ...] = (None, "", [], {}, False)
 
