@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -18,8 +20,17 @@ from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, render, service, texts
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
-from storage import drafts, hearings, territory
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+)
+from storage import hearings, territory
 from storage.db import utcnow
 from storage.hearings import Hearing
 from storage.models import Role
@@ -27,6 +38,16 @@ from storage.models import Role
 FEATURE = service.FEATURE
 DIALOG = "hearing_question"
 QUESTION = 0
+
+
+@dataclass(slots=True)
+class QuestionDraft(DialogDraft):
+    """A question being asked before a hearing."""
+
+    hearing: int = 0  # the hearing's id: the button's
+
+
+DRAFTS = Drafts(DIALOG, QuestionDraft)
 
 
 async def show_list(update: Update, context: QatysuContext) -> None:
@@ -156,8 +177,7 @@ async def send_calendar(update: Update, context: QatysuContext) -> None:
 
 async def ask_question(update: Update, context: QatysuContext) -> int:
     """Start a question for a hearing."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    query = query_of(update)
     tr = context.tr
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
@@ -169,27 +189,20 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.t("error.need_village"), show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    await drafts.save(
-        context.services.db, update.effective_user.id, DIALOG, {"hearing": hearing.id}
-    )
-    assert update.effective_chat is not None
-    await context.bot.send_message(
-        update.effective_chat.id, tr.t("hearing.ask_prompt", topic=hearing.topic)
-    )
+    await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
+    await context.bot.send_message(chat_id(update), tr.t("hearing.ask_prompt", topic=hearing.topic))
     return QUESTION
 
 
 async def take_question(update: Update, context: QatysuContext) -> int:
     """File the question in the staff's inbox, linked to the hearing."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    hearing = await hearings.get(db, int(draft.get("hearing", 0)))
+    draft = await DRAFTS.load(update, context)
+    hearing = await hearings.get(context.services.db, draft.hearing)
     person = context.person
     if hearing is None or person is None or not person.village_code:
-        await drafts.drop(db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         await message.reply_text(tr.t("error.stale_button"))
         return ConversationHandler.END
     try:
@@ -199,7 +212,7 @@ async def take_question(update: Update, context: QatysuContext) -> int:
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
         return QUESTION if refused.key.startswith("complaint.text") else ConversationHandler.END
-    await drafts.drop(db, update.effective_user.id, DIALOG)
+    await DRAFTS.drop(update, context)
     await message.reply_text(tr.t("hearing.ask_done", number=appeal_texts.number(appeal)))
     return ConversationHandler.END
 
