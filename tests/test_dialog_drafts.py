@@ -20,7 +20,8 @@ from handlers.widgets.dialogs import DialogDraft
 
 STORED: list[tuple[type[DialogDraft], dict[str, Any]]] = [
     (NewHearingDraft, {"topic": "Бюджет", "day": "2026-12-01",
-                       "starts_at": "2026-12-01T13:00:00+00:00", "place": "Клуб", "pin": [50.56, 72.56], "agenda": "1. Жол",
+                       "starts_at": "2026-12-01T13:00:00+00:00", "place": "Клуб",
+                       "pin": [50.56, 72.56], "agenda": "1. Жол",
                        "villages": ["krg-osakarovka-molodezhny"]}),
     (ChangeDraft, {"id": 7, "mode": "place", "place": "Мектеп", "pin": [50.5, 72.5]}),
     (ChangeDraft, {"id": 7, "mode": "outcome", "attendance": 45, "decisions": "Жөндеу"}),
