@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.appeals.notices import translator_of
 from bot.hearings.service import REMINDER
+from bot.messaging import translator_of
 from storage import hearings
 from storage.db import utcnow
 
