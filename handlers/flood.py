@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -33,11 +34,14 @@ class _Window:
 
 
 class FloodGuard:
-    """Counts each person's updates in a sliding window."""
+    """Counts each person's updates in a sliding window (``clock``: seconds, monotonic)."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.clock = clock
         self._people: dict[int, _Window] = {}
 
     def check(self, user_id: int, now: float) -> str:
@@ -71,7 +75,7 @@ async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> N
     user = update.effective_user
     if user is None:
         return
-    verdict = flood.check(user.id, time.monotonic())
+    verdict = flood.check(user.id, flood.clock())
     if verdict == "pass":
         return
     if verdict == "warn":
@@ -86,6 +90,15 @@ async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> N
         except TelegramError as error:
             _LOGGER.info("Could not tell user %s to slow down: %s", user.id, error)
     raise ApplicationHandlerStop
+
+
+def guard_of(app: QatysuApp) -> FloodGuard | None:
+    """The application's flood guard, if it has one (tests move its clock)."""
+    for handler in app.handlers.get(GROUP, []):
+        owner = getattr(handler.callback, "__self__", None)
+        if isinstance(owner, FloodGuard):
+            return owner
+    return None
 
 
 def register(app: QatysuApp) -> None:
