@@ -24,7 +24,6 @@ from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
     Drafts,
-    cancel_step,
     chat_id,
     message_of,
     query_of,
@@ -237,7 +236,6 @@ def register(app: QatysuApp) -> None:
         },
         draft=DIALOG,
         context_keys=("hearing",),  # which hearing: the button's
-        cancel=cancel_step(DIALOG),
     )
     app.add_handler(question)
     app.add_handler(CommandHandler("hearings", show_list))

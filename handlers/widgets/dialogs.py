@@ -24,7 +24,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Generic, Self, TypeVar, cast
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -87,7 +87,7 @@ class DialogDraft:
     """
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         """The draft stored as ``data``."""
         names = {field.name for field in fields(cast(Any, cls))}
         return cls(**{key: value for key, value in data.items() if key in names})
@@ -98,7 +98,19 @@ class DialogDraft:
         return {name: value for name, value in values if value is not None}
 
 
-D = TypeVar("D", bound=DialogDraft)
+class StoredDraft(Protocol):
+    """What :class:`Drafts` needs of a draft class (a :class:`DialogDraft`, or
+    :class:`bot.appeals.draft.IntakeDraft`, which the appeals service reads too)."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """The draft stored as ``data``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object to store."""
+
+
+D = TypeVar("D", bound=StoredDraft)
 
 
 @dataclass(frozen=True, slots=True)
