@@ -153,3 +153,9 @@ def test_cycle_finder_finds_a_planted_cycle() -> None:
     """The checker itself: a cycle of three is found, a chain is not."""
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_context_knows_no_feature_and_no_handler() -> None:
+    """``bot.context`` is what every feature takes: it imports only the bottom of ``bot``."""
+    assert import_graph()["bot.context"] <= {"bot", "bot.i18n", "bot.settings", "storage",
+                                             "storage.db", "storage.models"}  # fmt: skip
