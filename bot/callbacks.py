@@ -30,7 +30,7 @@ class Feature(StrEnum):
     DIALOG = "dlg"  # handlers.widgets.dialogs: resume, start over, leave
     COMPLAINT = "cmp"  # handlers.appeals.intake
     MINE = "my"  # handlers.appeals.mine: a resident's own items
-    INBOX = "inb"  # handlers.appeals.inbox, inbox_typing: the staff's inbox
+    INBOX = "inb"  # handlers.appeals.inbox, inbox_typing, inbox_place: the staff's inbox
     POLL = "poll"  # handlers.polls.vote: residents vote
     POLL_STAFF = "pst"  # handlers.polls.manage
     NEW_POLL = "npl"  # handlers.polls.create
@@ -40,6 +40,7 @@ class Feature(StrEnum):
     NOTICE = "ntc"  # handlers.notices: staff notices to residents
     BROADCAST = "bc"  # bot.broadcast.engine: the progress message's stop button
     REPORT = "rep"  # handlers.reports, bot.reports.delivery
+    PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll
 
 
 class CallbackDataError(ValueError):

@@ -149,16 +149,19 @@ async def covering(
 ) -> list[int]:
     """Telegram ids of the holders of ``role`` whose scope takes in ``village``, in id order.
 
-    With ``above_village``, only scopes wider than one village (district, region, all). The
-    same rule as :meth:`storage.models.Scope.covers`, in one query.
+    With ``above_village``, only scopes wider than the village's own akimat (district, region,
+    all; not village or okrug: ``LOCAL_SCOPES``). The rule of
+    :meth:`storage.models.Scope.covers`, in one query: a new scope kind goes in both.
     """
     rows = await db.fetch_all(
         "SELECT DISTINCT telegram_id FROM role_grants WHERE role = ? AND ("
         "scope_kind = 'all' OR (scope_kind = 'region' AND scope_code = ?) "
         "OR (scope_kind = 'district' AND scope_code = ?) "
+        "OR (scope_kind = 'okrug' AND scope_code = ? AND NOT ?) "
         "OR (scope_kind = 'village' AND scope_code = ? AND NOT ?)) ORDER BY telegram_id",
-        (role.value, village.region_code, village.district_code, village.code, above_village),
-    )
+        (role.value, village.region_code, village.district_code,
+         village.okrug_code, above_village, village.code, above_village),
+    )  # fmt: skip
     return [row["telegram_id"] for row in rows]
 
 

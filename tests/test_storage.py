@@ -105,7 +105,7 @@ async def test_staff_covering_a_village_is_one_query_with_the_scope_rule(db: Dat
     from storage.models import Names, Role, Scope, ScopeKind, Village
 
     names = Names(kk="а", ru="а", en="a")
-    village = Village("v1", "d1", "r1", names, names, names)
+    village = Village("v1", "d1", "r1", names, names, names, okrug_code="o1", okrug_names=names)
     grants = [
         (1, Role.STAFF, Scope(ScopeKind.VILLAGE, "v1")),
         (2, Role.STAFF, Scope(ScopeKind.VILLAGE, "v2")),
@@ -115,6 +115,8 @@ async def test_staff_covering_a_village_is_one_query_with_the_scope_rule(db: Dat
         (6, Role.STAFF, Scope(ScopeKind.REGION, "r2")),
         (7, Role.STAFF, Scope(ScopeKind.ALL)),
         (8, Role.COORDINATOR, Scope(ScopeKind.VILLAGE, "v1")),
+        (9, Role.STAFF, Scope(ScopeKind.OKRUG, "o1")),
+        (10, Role.STAFF, Scope(ScopeKind.OKRUG, "o2")),
         (3, Role.STAFF, Scope(ScopeKind.VILLAGE, "v1")),  # twice over: named once
     ]
     for telegram_id, role, scope in grants:
@@ -124,6 +126,6 @@ async def test_staff_covering_a_village_is_one_query_with_the_scope_rule(db: Dat
          if g.role is Role.STAFF and g.scope.covers(village)}
     )  # fmt: skip
 
-    assert await roles.covering(db, Role.STAFF, village) == expected == [1, 3, 5, 7]
+    assert await roles.covering(db, Role.STAFF, village) == expected == [1, 3, 5, 7, 9]
     assert await roles.covering(db, Role.STAFF, village, above_village=True) == [3, 5, 7]
     assert await roles.holding(db, Role.STAFF, Scope(ScopeKind.DISTRICT, "d1")) == [3]
