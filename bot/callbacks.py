@@ -41,6 +41,10 @@ class Feature(StrEnum):
     BROADCAST = "bc"  # bot.broadcast.engine: the progress message's stop button
     REPORT = "rep"  # handlers.reports, bot.reports.delivery
     PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll
+    BUDGET = "bdg"  # handlers.budget.resident, ballot: a cycle's page, proposals, the ballot
+    BUDGET_STAFF = "bst"  # handlers.budget.manage, staff: screening, protocols, progress
+    NEW_BUDGET = "nbg"  # handlers.budget.create
+    BUDGET_PROPOSAL = "bpr"  # handlers.budget.propose: a resident's proposal dialog
 
 
 class CallbackDataError(ValueError):

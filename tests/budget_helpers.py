@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.budget import jobs as budget_jobs
 from bot.budget import service
 from bot.context import Services
 from bot.simulator import Harness, SimUser
@@ -83,7 +84,7 @@ async def open_cycle(
         implementation_at=now + timedelta(days=4), created_by=author,
     )  # fmt: skip
     assert bot.app.job_queue is not None
-    cycle = await service.create(
+    cycle = await budget_jobs.open_cycle(
         services, new, (author, services.i18n.get("ru")), bot.app.job_queue
     )
     await bot.broadcasts_finished()
@@ -108,9 +109,10 @@ async def begin(bot: Harness, cycle: Cycle, phase: Phase) -> Cycle:
         "results_at = ?, implementation_at = ? WHERE id = ?",
         (*(to_db_time(moments[_column(p)]) for p in PHASES), cycle.id),
     )
-    advanced = await service.advance(services_of(bot), cycle.id, bot.app.job_queue)
+    advanced = await service.advance(services_of(bot), cycle.id)
+    assert advanced is not None and bot.app.job_queue is not None
+    budget_jobs.schedule(bot.app.job_queue, advanced)  # as the job would
     await bot.broadcasts_finished()
-    assert advanced is not None
     return advanced
 
 

@@ -15,9 +15,10 @@ from telegram.ext import JobQueue
 
 from bot import scheduler
 from bot.budget import service
-from bot.context import QatysuContext
+from bot.context import QatysuContext, Services
+from bot.i18n import Translator
 from storage import budget as repo
-from storage.budget import Cycle
+from storage.budget import Cycle, NewCycle
 from storage.db import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,7 +32,22 @@ def _name(cycle_id: int) -> str:
 async def advance_job(context: QatysuContext) -> None:
     """Make the phase changes of this job's cycle that are due, and schedule the next."""
     assert context.job is not None and isinstance(context.job.data, int)
-    await service.advance(context.services, context.job.data, context.job_queue)
+    assert context.job_queue is not None
+    cycle = await service.advance(context.services, context.job.data)
+    if cycle is not None:
+        schedule(context.job_queue, cycle)
+
+
+async def open_cycle(
+    services: Services,
+    new: NewCycle,
+    report_to: tuple[int, Translator],
+    job_queue: JobQueue[Any],
+) -> Cycle:
+    """Open a cycle (stored and announced) and schedule its first phase change."""
+    cycle = await service.create(services, new, report_to)
+    schedule(job_queue, cycle)
+    return cycle
 
 
 def schedule(job_queue: JobQueue[Any], cycle: Cycle) -> None:

@@ -25,7 +25,7 @@ from storage.models import Names
 
 _LOGGER = logging.getLogger(__name__)
 MAX_CAPTION = 1024
-STAFF_FEATURE = "bst"
+STAFF_FEATURE = callbacks.Feature.BUDGET_STAFF
 
 
 def _where(payload: dict[str, Any], tr: Translator) -> str:

@@ -21,12 +21,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from telegram.ext import JobQueue
-
-from bot.appeals.notices import translator_of
 from bot.budget.rules import Outcome, Rule, decide
 from bot.context import Services
 from bot.i18n import Translator
+from bot.messaging import translator_of
 from storage import budget as repo
 from storage import people, territory
 from storage import polls as polls_repo
@@ -258,15 +256,13 @@ async def okrug_whole(services: Services, code: str, villages: list[Village]) ->
     return bool(every) and all(v.code in ours for v in every)
 
 
-async def create(
-    services: Services, new: NewCycle, report_to: tuple[int, Translator], job_queue: JobQueue[Any]
-) -> Cycle:
-    """Store the cycle, announce it to the residents of its villages, schedule its phases."""
-    from bot.budget import jobs  # the jobs call back into this module
+async def create(services: Services, new: NewCycle, report_to: tuple[int, Translator]) -> Cycle:
+    """Store the cycle and announce it to the residents of its villages.
 
+    Its phase changes are scheduled by the caller (:func:`bot.budget.jobs.open_cycle`).
+    """
     cycle = await repo.create(services.db, new)
     await announce(services, cycle, report_to)
-    jobs.schedule(job_queue, cycle)
     _LOGGER.info("Budget cycle %s opened in %d villages", cycle.id, len(cycle.village_codes))
     return cycle
 
@@ -452,24 +448,15 @@ async def record_protocol(
 
 
 # --- phases --------------------------------------------------------------------------------------
-async def advance(
-    services: Services, cycle_id: int, job_queue: JobQueue[Any] | None
-) -> Cycle | None:
-    """Make every phase change that is due (several after a long downtime), then schedule the
-    next one."""
-    from bot.budget import jobs
-
+async def advance(services: Services, cycle_id: int) -> Cycle | None:
+    """Make every phase change that is due (several after a long downtime); return the cycle as
+    it then stands (its next change is for the caller to schedule)."""
     while True:
         cycle = await repo.get(services.db, cycle_id)
         change = cycle.next_change() if cycle is not None else None
-        if cycle is None or change is None:
+        if cycle is None or change is None or change[1] > utcnow():
             return cycle
-        phase, at = change
-        if at > utcnow():
-            if job_queue is not None:
-                jobs.schedule(job_queue, cycle)
-            return cycle
-        await _begin(services, cycle, phase)
+        await _begin(services, cycle, change[0])
 
 
 async def _begin(services: Services, cycle: Cycle, phase: Phase) -> None:

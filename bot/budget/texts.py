@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from storage.budget import PHASES, BallotKind, Cycle, Electorate, Phase, Progress, Project
 from storage.models import Names
 
-FEATURE = "bdg"
+FEATURE = callbacks.Feature.BUDGET
 BUTTON_LABEL = 60
 MILLION, THOUSAND = 1_000_000, 1_000
 

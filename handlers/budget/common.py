@@ -14,7 +14,7 @@ from storage import territory
 from storage.budget import Cycle, Project
 from storage.models import Role
 
-RESIDENT, STAFF = texts.FEATURE, "bst"
+RESIDENT, STAFF = callbacks.Feature.BUDGET, callbacks.Feature.BUDGET_STAFF
 
 
 def tapped(update: Update) -> Callback | None:

@@ -8,11 +8,14 @@ at every step; the place is checked again when staff confirm (a role can be revo
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.auth import refuse, requires
+from bot.budget import jobs as budget_jobs
 from bot.budget import service, texts
 from bot.budget.rules import Rule
 from bot.budget.service import MAX_TITLE, PLANS
@@ -21,24 +24,44 @@ from bot.i18n import sort_key
 from bot.territory import okrugs_of
 from handlers.budget.common import answer, send
 from handlers.widgets import village_picker
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import Dialog, DialogDraft, Drafts, cancel_step, tap
 from handlers.widgets.keyboards import button, paged
 from storage import broadcasts as broadcasts_repo
-from storage import drafts
 from storage.budget import BallotKind, Cycle, Electorate, NewCycle, Phase
 from storage.db import utcnow
-from storage.drafts import Draft
 from storage.models import Role, Village
 
-FEATURE = "nbg"
+FEATURE = callbacks.Feature.NEW_BUDGET
 DIALOG = "newbudget"
 PLACE, TITLE, AMOUNT, RULE, BALLOT, MAXIMUM, ELECTORATE, PLAN, CONFIRM = range(9)
 END = ConversationHandler.END
 APPROVAL_CHOICES = (2, 3, 4, 5, 7, 10)
 
 
-async def _save(context: QatysuContext, user_id: int, **values: object) -> Draft:
-    return await drafts.update(context.services.db, user_id, DIALOG, **values)
+@dataclass(slots=True)
+class NewBudgetDraft(DialogDraft):
+    """The cycle being opened."""
+
+    kind: str | None = None  # "o": a rural okrug, "v": a village
+    code: str | None = None
+    title: str | None = None
+    amount: int | None = None
+    rule: str | None = None
+    ballot: str | None = None
+    max_choices: int | None = None
+    electorate: str | None = None
+    plan: str | None = None
+
+
+DRAFTS = Drafts(DIALOG, NewBudgetDraft)
+
+
+async def _save(update: Update, context: QatysuContext, **values: object) -> NewBudgetDraft:
+    """Set some of the draft's fields, store it, and return it."""
+    draft = await DRAFTS.load(update, context)
+    for name, value in values.items():
+        setattr(draft, name, value)
+    return await DRAFTS.save(update, context, draft)
 
 
 async def places(update: Update, context: QatysuContext) -> list[tuple[str, str, str]]:
@@ -66,7 +89,7 @@ async def places(update: Update, context: QatysuContext) -> list[tuple[str, str,
 async def start(update: Update, context: QatysuContext) -> int:
     """Ask for the village or okrug (/newbudget)."""
     assert update.effective_user is not None
-    await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
+    await DRAFTS.save(update, context, NewBudgetDraft())
     return await ask_place(update, context)
 
 
@@ -111,7 +134,7 @@ async def take_place(update: Update, context: QatysuContext) -> int:
         await refuse(update, context, "auth.out_of_scope", f"budget place {kind}:{code}")
         return PLACE
     await _tap(update)
-    await _save(context, update.effective_user.id, kind=kind, code=code)
+    await _save(update, context, kind=kind, code=code)
     return await ask_title(update, context)
 
 
@@ -129,7 +152,7 @@ async def take_title(update: Update, context: QatysuContext) -> int:
     if not text or len(text) > MAX_TITLE:
         await message.reply_text(context.tr.t("budget.too_long", limit=MAX_TITLE))
         return TITLE
-    await _save(context, update.effective_user.id, title=text)
+    await _save(update, context, title=text)
     return await ask_amount(update, context)
 
 
@@ -147,7 +170,7 @@ async def take_amount(update: Update, context: QatysuContext) -> int:
     if amount is None:
         await message.reply_text(context.tr.t("budget.cost_bad"))
         return AMOUNT
-    await _save(context, update.effective_user.id, amount=amount)
+    await _save(update, context, amount=amount)
     return await ask_rule(update, context)
 
 
@@ -168,7 +191,7 @@ async def take_rule(update: Update, context: QatysuContext) -> int:
     """Keep the rule, ask for the kind of ballot."""
     assert update.effective_user is not None
     (rule,) = await _tap(update)
-    await _save(context, update.effective_user.id, rule=Rule(rule).value)
+    await _save(update, context, rule=Rule(rule).value)
     return await ask_ballot(update, context)
 
 
@@ -189,7 +212,7 @@ async def take_ballot(update: Update, context: QatysuContext) -> int:
     """Within the budget goes on; approval asks for K."""
     assert update.effective_user is not None
     (kind,) = await _tap(update)
-    await _save(context, update.effective_user.id, ballot=BallotKind(kind).value)
+    await _save(update, context, ballot=BallotKind(kind).value)
     if BallotKind(kind) is BallotKind.APPROVAL:
         return await ask_maximum(update, context)
     return await ask_electorate(update, context)
@@ -206,7 +229,7 @@ async def take_maximum(update: Update, context: QatysuContext) -> int:
     """Keep K, ask who votes."""
     assert update.effective_user is not None
     (maximum,) = await _tap(update)
-    await _save(context, update.effective_user.id, max_choices=int(maximum))
+    await _save(update, context, max_choices=int(maximum))
     return await ask_electorate(update, context)
 
 
@@ -227,7 +250,7 @@ async def take_electorate(update: Update, context: QatysuContext) -> int:
     """Keep who votes, ask how long the phases last."""
     assert update.effective_user is not None
     (electorate,) = await _tap(update)
-    await _save(context, update.effective_user.id, electorate=Electorate(electorate).value)
+    await _save(update, context, electorate=Electorate(electorate).value)
     return await ask_plan(update, context)
 
 
@@ -252,32 +275,36 @@ async def take_plan(update: Update, context: QatysuContext) -> int:
     """Keep the plan; preview the announcement."""
     assert update.effective_user is not None
     (plan,) = await _tap(update)
-    await _save(context, update.effective_user.id, plan=plan if plan in PLANS else "standard")
+    await _save(update, context, plan=plan if plan in PLANS else "standard")
     return await preview(update, context)
 
 
-async def _new_cycle(update: Update, context: QatysuContext, draft: Draft) -> NewCycle | None:
-    """The cycle of a finished draft, dated from now; None when its place left the scope."""
+async def _new_cycle(
+    update: Update, context: QatysuContext, draft: NewBudgetDraft
+) -> NewCycle | None:
+    """The cycle of a finished draft, dated from now; None when its place left the scope (or
+    a step is missing)."""
     assert update.effective_user is not None
     villages: list[Village] = await village_picker.in_scope(update, context)
-    kind, code = str(draft.get("kind")), str(draft.get("code"))
-    if (kind, code) not in {(k, c) for k, c, _ in await places(update, context)}:
+    if (draft.kind, draft.code) not in {(k, c) for k, c, _ in await places(update, context)}:
         return None
-    scope_kind = "okrug" if kind == "o" else "village"
-    dates = service.phase_dates(
-        PLANS[str(draft.get("plan", "standard"))], utcnow(), context.services.settings.zone
-    )
-    ballot = BallotKind(str(draft["ballot"]))
+    if None in (draft.code, draft.title, draft.amount, draft.rule, draft.ballot, draft.electorate):
+        return None
+    assert draft.code is not None and draft.title is not None and draft.amount is not None
+    scope_kind = "okrug" if draft.kind == "o" else "village"
+    plan = PLANS.get(draft.plan or "", PLANS["standard"])
+    dates = service.phase_dates(plan, utcnow(), context.services.settings.zone)
+    ballot = BallotKind(str(draft.ballot))
     return NewCycle(
-        title=str(draft["title"]),
+        title=draft.title,
         scope_kind=scope_kind,
-        scope_code=code,
-        village_codes=service.scope_villages(scope_kind, code, villages),
-        amount=int(str(draft["amount"])),
-        rule=str(draft["rule"]),
+        scope_code=draft.code,
+        village_codes=service.scope_villages(scope_kind, draft.code, villages),
+        amount=draft.amount,
+        rule=str(draft.rule),
         ballot_kind=ballot,
-        max_choices=int(str(draft["max_choices"])) if ballot is BallotKind.APPROVAL else None,
-        electorate=Electorate(str(draft["electorate"])),
+        max_choices=draft.max_choices if ballot is BallotKind.APPROVAL else None,
+        electorate=Electorate(str(draft.electorate)),
         opened_at=dates[0],
         screening_at=dates[1],
         voting_at=dates[2],
@@ -313,8 +340,7 @@ async def preview(update: Update, context: QatysuContext) -> int:
     """The announcement as residents will read it, and its recipients, to confirm."""
     assert update.effective_user is not None
     tr = context.tr
-    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
-    new = await _new_cycle(update, context, draft)
+    new = await _new_cycle(update, context, await DRAFTS.load(update, context))
     if new is None:
         await send(update, context, tr.t("auth.out_of_scope"))
         return await ask_place(update, context)
@@ -347,17 +373,16 @@ async def publish(update: Update, context: QatysuContext) -> int:
     assert query is not None and update.effective_user is not None
     assert update.effective_chat is not None
     tr = context.tr
-    user_id = update.effective_user.id
-    draft = await drafts.load(context.services.db, user_id, DIALOG)
-    new = await _new_cycle(update, context, draft)
+    new = await _new_cycle(update, context, await DRAFTS.load(update, context))
     if new is None or not new.village_codes:
         await query.answer(tr.t("auth.out_of_scope"), show_alert=True)
         return END
     await answer(update)
     await query.edit_message_reply_markup(None)
     assert context.job_queue is not None
-    await service.create(context.services, new, (update.effective_chat.id, tr), context.job_queue)
-    await drafts.drop(context.services.db, user_id, DIALOG)
+    report_to = (update.effective_chat.id, tr)
+    await budget_jobs.open_cycle(context.services, new, report_to, context.job_queue)
+    await DRAFTS.drop(update, context)
     return END
 
 

@@ -31,7 +31,7 @@ from handlers.budget.resident import send_results
 from handlers.widgets.keyboards import button
 from storage import budget as repo
 from storage import territory
-from storage.budget import Cycle, Phase, Progress, Project, Screened
+from storage.budget import Cycle, Progress, Project, Screened
 from storage.db import utcnow
 from storage.models import Role
 
@@ -384,9 +384,6 @@ async def progress_card(update: Update, context: QatysuContext) -> None:
     await send(
         update, context, texts.project_card(tr, project, numbers, None), InlineKeyboardMarkup(rows)
     )
-
-
-__all__ = ["Phase"]
 
 
 def register(app: QatysuApp) -> None:

@@ -8,39 +8,64 @@ stored, in the transaction that stores it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot.budget import service, texts
 from bot.budget.service import MAX_DESCRIPTION, MAX_TITLE, Proposal
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from handlers.budget.ballot import not_eligible
 from handlers.budget.common import cycle_of_tap, send
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import Dialog, DialogDraft, Drafts, cancel_step, tap
 from handlers.widgets.keyboards import button
 from storage import budget as repo
-from storage import drafts
 from storage.budget import Cycle, Proposed
-from storage.db import from_db_time, utcnow
+from storage.db import utcnow
 
-FEATURE = "bpr"
+FEATURE = Feature.BUDGET_PROPOSAL
 DIALOG = "budget_propose"
 TITLE, DESCRIPTION, COST, PHOTO, PLACE, CONFIRM = range(6)
 END = ConversationHandler.END
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 
-async def _draft(context: QatysuContext, user_id: int) -> dict[str, object]:
-    return await drafts.load(context.services.db, user_id, DIALOG)
+@dataclass(slots=True)
+class ProposalDraft(DialogDraft):
+    """The proposal being written, for the cycle whose Propose button started the dialog."""
+
+    cycle: int | None = None
+    title: str | None = None
+    description: str | None = None
+    cost: int | None = None
+    photo: str | None = None  # a Telegram file id
+    latitude: float | None = None
+    longitude: float | None = None
+
+    def proposal(self) -> Proposal | None:
+        """The finished proposal (None while a step is missing)."""
+        if self.title is None or self.description is None or self.cost is None:
+            return None
+        return Proposal(self.title, self.description, self.cost, self.photo, self.latitude,
+                        self.longitude)  # fmt: skip
 
 
-async def _save(context: QatysuContext, user_id: int, **values: object) -> None:
-    await drafts.update(context.services.db, user_id, DIALOG, **values)
+DRAFTS = Drafts(DIALOG, ProposalDraft)
 
 
-async def _cycle(context: QatysuContext, user_id: int) -> Cycle | None:
-    draft = await _draft(context, user_id)
-    return await repo.get(context.services.db, int(str(draft.get("cycle", 0))))
+async def _save(update: Update, context: QatysuContext, **values: object) -> ProposalDraft:
+    """Set some of the draft's fields, store it, and return it."""
+    draft = await DRAFTS.load(update, context)
+    for name, value in values.items():
+        setattr(draft, name, value)
+    return await DRAFTS.save(update, context, draft)
+
+
+async def _cycle(update: Update, context: QatysuContext) -> Cycle | None:
+    draft = await DRAFTS.load(update, context)
+    return await repo.get(context.services.db, draft.cycle or 0)
 
 
 async def start(update: Update, context: QatysuContext) -> int:
@@ -64,7 +89,7 @@ async def start(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.nt("budget.proposal_limit", limit), show_alert=True)
         return END
     await query.answer()
-    await drafts.save(context.services.db, update.effective_user.id, DIALOG, {"cycle": cycle.id})
+    await DRAFTS.save(update, context, ProposalDraft(cycle=cycle.id))
     await send(update, context, tr.nt("budget.propose_intro", left, title=cycle.title))
     return await ask_title(update, context)
 
@@ -92,7 +117,7 @@ async def take_title(update: Update, context: QatysuContext) -> int:
     text = await _text(update, context, MAX_TITLE)
     if text is None:
         return TITLE
-    await _save(context, update.effective_user.id, title=text)
+    await _save(update, context, title=text)
     return await ask_description(update, context)
 
 
@@ -108,7 +133,7 @@ async def take_description(update: Update, context: QatysuContext) -> int:
     text = await _text(update, context, MAX_DESCRIPTION)
     if text is None:
         return DESCRIPTION
-    await _save(context, update.effective_user.id, description=text)
+    await _save(update, context, description=text)
     return await ask_cost(update, context)
 
 
@@ -123,7 +148,7 @@ async def take_cost(update: Update, context: QatysuContext) -> int:
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     tr = context.tr
-    cycle = await _cycle(context, update.effective_user.id)
+    cycle = await _cycle(update, context)
     cost = service.parse_tenge(message.text or "")
     if cycle is None:
         await message.reply_text(tr.t("error.stale_button"))
@@ -134,7 +159,7 @@ async def take_cost(update: Update, context: QatysuContext) -> int:
     if cost > cycle.amount:
         await message.reply_text(tr.t("budget.cost_over", amount=texts.money(tr, cycle.amount)))
         return COST
-    await _save(context, update.effective_user.id, cost=cost)
+    await _save(update, context, cost=cost)
     return await ask_photo(update, context)
 
 
@@ -155,7 +180,7 @@ async def take_photo(update: Update, context: QatysuContext) -> int:
     if (message.photo[-1].file_size or 0) > MAX_PHOTO_BYTES:
         await message.reply_text(context.tr.t("budget.photo_too_big"))
         return PHOTO
-    await _save(context, update.effective_user.id, photo=message.photo[-1].file_id)
+    await _save(update, context, photo=message.photo[-1].file_id)
     return await ask_place(update, context)
 
 
@@ -184,9 +209,7 @@ async def take_place(update: Update, context: QatysuContext) -> int:
     assert message is not None and message.location is not None
     assert update.effective_user is not None
     location = message.location
-    await _save(
-        context, update.effective_user.id, latitude=location.latitude, longitude=location.longitude
-    )
+    await _save(update, context, latitude=location.latitude, longitude=location.longitude)
     return await summary(update, context)
 
 
@@ -198,21 +221,14 @@ async def skip_place(update: Update, context: QatysuContext) -> int:
 
 async def summary(update: Update, context: QatysuContext) -> int:
     """Show the proposal as it will be stored, with Send and Cancel."""
-    assert update.effective_user is not None
     tr = context.tr
-    draft = await _draft(context, update.effective_user.id)
-    lines = [
-        tr.t("budget.summary_title"),
-        "",
-        str(draft.get("title")),
-        "",
-        str(draft.get("description")),
-        "",
-        tr.t("budget.cost", cost=texts.money(tr, int(str(draft.get("cost", 0))))),
-    ]
-    if draft.get("photo"):
+    draft = await DRAFTS.load(update, context)
+    cost = texts.money(tr, draft.cost or 0)
+    lines = [tr.t("budget.summary_title"), "", draft.title or "", "", draft.description or "",
+             "", tr.t("budget.cost", cost=cost)]  # fmt: skip
+    if draft.photo:
         lines.append(tr.t("budget.with_photo"))
-    if draft.get("latitude") is not None:
+    if draft.latitude is not None:
         lines.append(tr.t("budget.with_place"))
     markup = InlineKeyboardMarkup(
         [
@@ -229,38 +245,29 @@ async def summary(update: Update, context: QatysuContext) -> int:
 async def submit(update: Update, context: QatysuContext) -> int:
     """Store the proposal (everything checked again) and say what comes next."""
     query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    assert query is not None
     tr = context.tr
-    user_id = update.effective_user.id
-    draft = await _draft(context, user_id)
-    cycle = await _cycle(context, user_id)
+    draft = await DRAFTS.load(update, context)
+    cycle = await _cycle(update, context)
     person = context.person
-    if cycle is None or person is None or "cost" not in draft:
+    proposal = draft.proposal()
+    if cycle is None or person is None or proposal is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return END
     if await service.refusal(context.services, cycle, person) is not None:
         await query.answer(await not_eligible(context, cycle), show_alert=True)
         return END
-    proposal = Proposal(
-        title=str(draft["title"]),
-        description=str(draft["description"]),
-        cost=int(str(draft["cost"])),
-        photo=str(draft["photo"]) if draft.get("photo") else None,
-        latitude=_float(draft.get("latitude")),
-        longitude=_float(draft.get("longitude")),
-    )
     result, project = await service.propose(context.services, cycle, person, proposal)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await drafts.drop(context.services.db, user_id, DIALOG)
+    await DRAFTS.drop(update, context)
     if result is Proposed.STORED and project is not None:
         text = tr.t(
             "budget.proposed", number=tr.number(project.number), when=tr.datetime(cycle.voting_at)
         )
     elif result is Proposed.LIMIT:
-        text = tr.nt(
-            "budget.proposal_limit", context.services.settings.budget_proposals_per_resident
-        )
+        limit = context.services.settings.budget_proposals_per_resident
+        text = tr.nt("budget.proposal_limit", limit)
     elif result is Proposed.ELSEWHERE:
         text = await not_eligible(context, cycle)
     else:
@@ -270,10 +277,6 @@ async def submit(update: Update, context: QatysuContext) -> int:
     return END
 
 
-def _float(value: object) -> float | None:
-    return float(str(value)) if value is not None else None
-
-
 async def use_buttons(update: Update, context: QatysuContext) -> None:
     """Something this step does not take."""
     assert update.effective_message is not None
@@ -281,7 +284,6 @@ async def use_buttons(update: Update, context: QatysuContext) -> None:
 
 
 cancel = cancel_step(DIALOG)
-__all__ = ["from_db_time"]
 
 
 def register(app: QatysuApp) -> None:

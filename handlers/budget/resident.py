@@ -15,7 +15,7 @@ from bot import callbacks
 from bot.auth import load_access
 from bot.broadcast.engine import file_input, preview_of
 from bot.budget import render, service, texts
-from bot.budget.texts import button, clip, money
+from bot.budget.texts import button, clip
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.budget.ballot import ballot_of
@@ -252,9 +252,6 @@ async def send_results(update: Update, context: QatysuContext, cycle: Cycle) -> 
         )
     else:
         await context.bot.send_message(chat_id, shown.text, reply_markup=shown.markup)
-
-
-__all__ = ["money"]
 
 
 def register(app: QatysuApp) -> None:

@@ -6,6 +6,7 @@ protocol, a report on a funded project. Small persistent dialogs, each entered b
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import cast
 
 from telegram import InlineKeyboardMarkup, Update
@@ -17,12 +18,18 @@ from bot.budget import service, texts
 from bot.budget.rules import Rule
 from bot.budget.service import MAX_NOTE, MAX_REASON, ProtocolProblem
 from bot.context import QatysuApp, QatysuContext
-from handlers.budget.common import STAFF, cycle_of_tap, int_arg, manages, project_of_tap, send
+from handlers.budget.common import (
+    STAFF,
+    cycle_of_tap,
+    manages,
+    project_of_tap,
+    send,
+    village_names,
+)
 from handlers.budget.manage import card_keyboard, card_text, screened
-from handlers.widgets.dialogs import Dialog, Step, cancel_step, tap
+from handlers.widgets.dialogs import Dialog, DialogDraft, Drafts, Step, cancel_step, tap
 from handlers.widgets.keyboards import button
 from storage import budget as repo
-from storage import drafts
 from storage.budget import Cycle, Progress, Project
 from storage.db import utcnow
 from storage.models import Role
@@ -37,9 +44,33 @@ MAX_PRESENT = 100_000
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
-async def _project(context: QatysuContext, user_id: int, dialog: str) -> Project | None:
-    draft = await drafts.load(context.services.db, user_id, dialog)
-    return await repo.project(context.services.db, int(str(draft.get("project", 0))))
+@dataclass(slots=True)
+class ProjectDraft(DialogDraft):
+    """A decision on a proposal, or a report on a funded project, being typed."""
+
+    project: int | None = None
+    progress: str | None = None  # a report's new status (storage.budget.Progress)
+
+
+@dataclass(slots=True)
+class ProtocolDraft(DialogDraft):
+    """A paper protocol being entered."""
+
+    cycle: int | None = None
+    village: str | None = None
+    present: int | None = None
+
+
+SCREEN_DRAFTS = Drafts(SCREEN, ProjectDraft)
+PROTOCOL_DRAFTS = Drafts(PROTOCOL, ProtocolDraft)
+UPDATE_DRAFTS = Drafts(UPDATE, ProjectDraft)
+
+
+async def _project(
+    update: Update, context: QatysuContext, drafts: Drafts[ProjectDraft]
+) -> Project | None:
+    draft = await drafts.load(update, context)
+    return await repo.project(context.services.db, draft.project or 0)
 
 
 async def _covered(update: Update, context: QatysuContext, project: Project | None) -> bool:
@@ -49,7 +80,7 @@ async def _covered(update: Update, context: QatysuContext, project: Project | No
     return cycle is not None and await manages(update, context, cycle)
 
 
-async def _begin(update: Update, context: QatysuContext, dialog: str, key: str) -> int | None:
+async def _begin(update: Update, context: QatysuContext, key: str) -> int | None:
     """Enter a dialog on a project of the staff's area; None when refused."""
     assert update.effective_user is not None
     project = await project_of_tap(update, context)
@@ -58,9 +89,7 @@ async def _begin(update: Update, context: QatysuContext, dialog: str, key: str) 
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await drafts.save(
-        context.services.db, update.effective_user.id, dialog, {"project": project.id}
-    )
+    await SCREEN_DRAFTS.save(update, context, ProjectDraft(project=project.id))
     await send(update, context, context.tr.t(key, number=context.tr.number(project.number)))
     return project.id
 
@@ -69,13 +98,13 @@ async def _begin(update: Update, context: QatysuContext, dialog: str, key: str) 
 @requires(Role.STAFF)
 async def ask_cost(update: Update, context: QatysuContext) -> int:
     """Accept at another cost: ask for it."""
-    return COST if await _begin(update, context, SCREEN, "budget.ask_final_cost") else END
+    return COST if await _begin(update, context, "budget.ask_final_cost") else END
 
 
 @requires(Role.STAFF)
 async def ask_reason(update: Update, context: QatysuContext) -> int:
     """Reject: ask for the reason, which is published."""
-    return REASON if await _begin(update, context, SCREEN, "budget.ask_reason") else END
+    return REASON if await _begin(update, context, "budget.ask_reason") else END
 
 
 @requires(Role.STAFF)
@@ -84,7 +113,7 @@ async def take_cost(update: Update, context: QatysuContext) -> int:
     message = update.effective_message
     assert message is not None and update.effective_user is not None
     tr = context.tr
-    project = await _project(context, update.effective_user.id, SCREEN)
+    project = await _project(update, context, SCREEN_DRAFTS)
     if not await _covered(update, context, project):
         return END
     assert project is not None
@@ -99,7 +128,7 @@ async def take_cost(update: Update, context: QatysuContext) -> int:
     result = await service.screen(
         context.services, project, status="accepted", by=update.effective_user.id, final_cost=cost
     )
-    await drafts.drop(context.services.db, update.effective_user.id, SCREEN)
+    await SCREEN_DRAFTS.drop(update, context)
     await screened(update, context, project, result)
     return END
 
@@ -113,14 +142,14 @@ async def take_reason(update: Update, context: QatysuContext) -> int:
     if not text or len(text) > MAX_REASON:
         await message.reply_text(context.tr.t("budget.too_long", limit=MAX_REASON))
         return REASON
-    project = await _project(context, update.effective_user.id, SCREEN)
+    project = await _project(update, context, SCREEN_DRAFTS)
     if not await _covered(update, context, project):
         return END
     assert project is not None
     result = await service.screen(
         context.services, project, status="rejected", by=update.effective_user.id, reason=text
     )
-    await drafts.drop(context.services.db, update.effective_user.id, SCREEN)
+    await SCREEN_DRAFTS.drop(update, context)
     await screened(update, context, project, result)
     return END
 
@@ -129,9 +158,9 @@ async def take_reason(update: Update, context: QatysuContext) -> int:
 async def _protocol_cycle(update: Update, context: QatysuContext) -> tuple[Cycle, str] | None:
     """The cycle and village of the protocol being entered (scope checked again)."""
     assert update.effective_user is not None
-    draft = await drafts.load(context.services.db, update.effective_user.id, PROTOCOL)
-    cycle = await repo.get(context.services.db, int(str(draft.get("cycle", 0))))
-    code = str(draft.get("village", ""))
+    draft = await PROTOCOL_DRAFTS.load(update, context)
+    cycle = await repo.get(context.services.db, draft.cycle or 0)
+    code = draft.village or ""
     if (
         cycle is None
         or code not in cycle.village_codes
@@ -155,20 +184,13 @@ async def protocol_start(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.t("budget.ballot_closed"), show_alert=True)
         return END
     await query.answer()
-    await drafts.save(context.services.db, update.effective_user.id, PROTOCOL, {"cycle": cycle.id})
+    await PROTOCOL_DRAFTS.save(update, context, ProtocolDraft(cycle=cycle.id))
     if len(cycle.village_codes) == 1:
         return await _ask_present(update, context, cycle, cycle.village_codes[0])
-    names = await texts_village_names(context, cycle)
+    names = await village_names(context, cycle.village_codes)
     rows = [[button(names[code], FEATURE, "pv", cycle.id, code)] for code in cycle.village_codes]
     await send(update, context, tr.t("budget.protocol_village"), InlineKeyboardMarkup(rows))
     return VILLAGE
-
-
-async def texts_village_names(context: QatysuContext, cycle: Cycle) -> dict[str, str]:
-    """The cycle's villages named in the reader's language."""
-    from handlers.budget.common import village_names
-
-    return await village_names(context, cycle.village_codes)
 
 
 @requires(Role.STAFF)
@@ -192,7 +214,9 @@ async def _ask_present(update: Update, context: QatysuContext, cycle: Cycle, cod
     village = await authorize_village(update, context, Role.STAFF, code)
     if village is None:
         return END
-    await drafts.update(context.services.db, update.effective_user.id, PROTOCOL, village=code)
+    draft = await PROTOCOL_DRAFTS.load(update, context)
+    draft.village = code
+    await PROTOCOL_DRAFTS.save(update, context, draft)
     tr = context.tr
     population = (
         tr.t("budget.population", count=tr.number(village.population))
@@ -223,7 +247,9 @@ async def take_present(update: Update, context: QatysuContext) -> int:
     if found is None:
         return END
     cycle, _ = found
-    await drafts.update(context.services.db, update.effective_user.id, PROTOCOL, present=int(text))
+    draft = await PROTOCOL_DRAFTS.load(update, context)
+    draft.present = int(text)
+    await PROTOCOL_DRAFTS.save(update, context, draft)
     projects = sorted(
         (p for p in await repo.projects(context.services.db, cycle.id) if p.position is not None),
         key=lambda p: p.position or 0,
@@ -269,8 +295,7 @@ async def take_lines(update: Update, context: QatysuContext) -> int:
         return END
     cycle, code = found
     db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, PROTOCOL)
-    present = int(str(draft.get("present", 0)))
+    present = (await PROTOCOL_DRAFTS.load(update, context)).present or 0
     projects = [p for p in await repo.projects(db, cycle.id) if p.position is not None]
     greedy = Rule(cycle.rule) is Rule.GREEDY
     counts = parse_counts(message.text or "", len(projects)) if greedy else None
@@ -286,7 +311,7 @@ async def take_lines(update: Update, context: QatysuContext) -> int:
         context.services, cycle, village, present, counts, papers, by=update.effective_user.id
     )
     if problem is ProtocolProblem.CLOSED:
-        await drafts.drop(db, update.effective_user.id, PROTOCOL)
+        await PROTOCOL_DRAFTS.drop(update, context)
         await message.reply_text(tr.t("budget.ballot_closed"))
         return END
     if problem is not None:
@@ -298,7 +323,7 @@ async def take_lines(update: Update, context: QatysuContext) -> int:
             )
         )
         return PRESENT if problem is ProtocolProblem.POPULATION else LINES
-    await drafts.drop(db, update.effective_user.id, PROTOCOL)
+    await PROTOCOL_DRAFTS.drop(update, context)
     await message.reply_text(
         tr.t(
             "budget.protocol_saved",
@@ -338,12 +363,7 @@ async def update_start(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.t("budget.update_refused"), show_alert=True)
         return END
     await query.answer()
-    await drafts.save(
-        context.services.db,
-        update.effective_user.id,
-        UPDATE,
-        {"project": project.id, "progress": wanted.value},
-    )
+    await UPDATE_DRAFTS.save(update, context, ProjectDraft(project.id, wanted.value))
     if wanted is Progress.CANCELLED:
         await send(update, context, tr.t("budget.ask_cancel_reason"))
     else:
@@ -363,9 +383,9 @@ async def _post(update: Update, context: QatysuContext, note: str | None, photo:
     assert update.effective_user is not None
     tr = context.tr
     db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, UPDATE)
-    project = await repo.project(db, int(str(draft.get("project", 0))))
-    progress = _progress(str(draft.get("progress", "")))
+    draft = await UPDATE_DRAFTS.load(update, context)
+    project = await repo.project(db, draft.project or 0)
+    progress = _progress(draft.progress or "")
     if project is None or progress is None or not await _covered(update, context, project):
         return END
     if progress is Progress.CANCELLED and not note:
@@ -377,7 +397,7 @@ async def _post(update: Update, context: QatysuContext, note: str | None, photo:
     posted = await service.post_update(
         context.services, project, progress, note, photo, update.effective_user.id
     )
-    await drafts.drop(db, update.effective_user.id, UPDATE)
+    await UPDATE_DRAFTS.drop(update, context)
     await send(update, context, tr.t("budget.update_sent" if posted else "budget.update_refused"))
     return END
 
@@ -468,6 +488,3 @@ def register(app: QatysuApp) -> None:
             fallbacks=stray,
         )
     )
-
-
-__all__ = ["int_arg"]
