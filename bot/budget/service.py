@@ -544,11 +544,13 @@ def results_of(
     bot_ballots = ballots[: len(ballots) - papers]
     votes = {str(p.id): sum(1 for b in bot_ballots if p.id in b) for p in on_ballot}
     paper = {str(p.id): sum(1 for b in ballots[len(bot_ballots) :] if p.id in b) for p in on_ballot}
+    # Under greedy a protocol gives votes, not papers: its ballots are the residents present.
+    greedy = Rule(cycle.rule) is Rule.GREEDY
     results = {
         "votes": votes,
         "paper": paper,
         "voters": len(bot_ballots),
-        "paper_ballots": papers,
+        "paper_ballots": tally.present if greedy else papers,
         "present": tally.present,
         "registered": sum(tally.registered.values()),
         "funded": list(outcome.funded),

@@ -246,9 +246,18 @@ async def take_present(update: Update, context: QatysuContext) -> int:
     found = await _protocol_cycle(update, context)
     if found is None:
         return END
-    cycle, _ = found
+    cycle, code = found
+    village = await authorize_village(update, context, Role.STAFF, code)
+    if village is None:
+        return END
+    present = int(text)
+    if village.population is not None and present > village.population:
+        problem = f"budget.protocol_problem.{ProtocolProblem.POPULATION.value}"
+        shown = {"present": tr.number(present), "population": tr.number(village.population)}
+        await message.reply_text(tr.t(problem, **shown))
+        return PRESENT
     draft = await PROTOCOL_DRAFTS.load(update, context)
-    draft.present = int(text)
+    draft.present = present
     await PROTOCOL_DRAFTS.save(update, context, draft)
     projects = sorted(
         (p for p in await repo.projects(context.services.db, cycle.id) if p.position is not None),
