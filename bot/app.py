@@ -20,6 +20,7 @@ from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
 from bot.hearings import service as hearings
 from bot.i18n import I18n
+from bot.identity import load_identity
 from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
@@ -105,7 +106,10 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     )
     db = Database(settings.database_path)
     services = Services(
-        settings=settings, db=db, i18n=I18n(settings.default_language, settings.zone)
+        settings=settings,
+        db=db,
+        i18n=I18n(settings.default_language, settings.zone),
+        identity=load_identity(settings.identity_secret, settings.database_path),
     )
     builder = (
         Application.builder()

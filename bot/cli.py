@@ -285,11 +285,13 @@ def cmd_run(settings: Settings) -> None:
     secrets = [token, token.partition(":")[2]]  # the part after the bot id is the secret
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    if settings.identity_secret is not None:
+        secrets.append(settings.identity_secret.get_secret_value())
     handler = setup_logging(secrets=secrets)
     handler.addFilter(botapi.QuietInvalidToken())
     try:
         _run_checked(settings)
-    except LinkFailure:
+    except (LinkFailure, SettingsError):  # one line each, printed by main
         raise
     except Exception:
         logging.getLogger(__name__).critical("The bot stopped on an error", exc_info=True)

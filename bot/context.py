@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.i18n import I18n, Translator
+from bot.identity import Identity
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Person
@@ -25,6 +26,7 @@ class Services:
     settings: Settings
     db: Database
     i18n: I18n
+    identity: Identity
     broadcasts: BroadcastEngine | None = None
     staff_notices: StaffNoticeSender | None = None  # set in post_init
 

@@ -19,6 +19,7 @@ _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Anyone who knows the webhook secret can pose as any user: long enough not to be guessed.
 WEBHOOK_SECRET_MIN = 32
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+IDENTITY_SECRET_MIN = 32
 _OFFSET_RE = re.compile(r"^(\d{1,4})([hm])$")
 _SCHEDULE_RE = re.compile(r"^(daily|[a-z]{3}(?:,[a-z]{3})*) +([01]\d|2[0-3]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -76,6 +77,8 @@ class Settings(BaseSettings):
     dialog_timeout_hours: float = Field(default=24.0, gt=0)
     # A finished broadcast keeps one outbox row per recipient this long, then only its counts.
     outbox_retention_days: int = Field(default=30, ge=1)
+    # The key of the pseudonymous identities (bot/identity.py); unset: <database>.secret.
+    identity_secret: SecretStr | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -110,6 +113,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"webhook mode (WEBHOOK_URL) needs at least {WEBHOOK_SECRET_MIN} characters "
                 f"of A-Z, a-z, 0-9, _ and -; make one with: {MAKE_SECRET}"
+            )
+        return value
+
+    @field_validator("identity_secret")
+    @classmethod
+    def _identity_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < IDENTITY_SECRET_MIN:
+            raise ValueError(
+                f"must be at least {IDENTITY_SECRET_MIN} characters; make one with: {MAKE_SECRET}"
             )
         return value
 
