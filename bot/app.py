@@ -21,6 +21,7 @@ from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Servic
 from bot.hearings import service as hearings
 from bot.i18n import I18n
 from bot.identity import load_identity
+from bot.logs import use_identity
 from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
@@ -111,6 +112,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         i18n=I18n(settings.default_language, settings.zone),
         identity=load_identity(settings.identity_secret, settings.database_path),
     )
+    use_identity(services.identity)  # log lines name people by their keys
     builder = (
         Application.builder()
         .application_class(QatysuApplication)
