@@ -15,8 +15,8 @@ from bot.appeals import service as appeals
 from bot.appeals.deadlines import check_deadlines
 from bot.settings import Settings
 from bot.simulator import Harness, SimUser
-from storage import hearings, people
 from storage import appeals as appeals_repo
+from storage import hearings, people
 from storage.db import to_db_time, utcnow
 from storage.hearings import NewHearing
 from tests.appeal_helpers import file_complaint, latest, staff_member
