@@ -57,11 +57,19 @@ async def choose(services: Services, person: Person, village: Village) -> Outcom
     since = now - services.settings.village_change_interval
     binding = await people.bind_village(services.db, person.id, village.code, now, since)
     if binding is Binding.MOVED:
-        # Issue 13.3 (verification by phone) drops a verification here: it was of the old village.
-        _LOGGER.info("Resident %s moved to %s", who(person.telegram_id), village.code)
+        await moved(services, person.id, person.telegram_id, village.code)
     if binding is Binding.TOO_SOON:
         return Outcome(binding, village, next_move_at(services, person) or now)
     return Outcome(binding, village)
+
+
+async def moved(services: Services, person_id: int, telegram_id: int, village_code: str) -> None:
+    """What follows a move, by the resident or confirmed by staff (one place for both).
+
+    Issue 13.3 (verification by phone) drops the person's verification here: it was of the
+    old village.
+    """
+    _LOGGER.info("Resident %s moved to %s", who(telegram_id), village_code)
 
 
 async def ask_staff(
@@ -114,6 +122,8 @@ async def decide(
         return None
     person = await people.get_by_id(services.db, decided.person_id)
     village = await territory.get_village(services.db, decided.to_village)
+    if approve and person is not None:
+        await moved(services, person.id, person.telegram_id, decided.to_village)
     if person is not None and village is not None:
         tr = services.i18n.of(person)
         key = "village.move_approved" if approve else "village.move_refused"
