@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 from telegram import Bot
 
 from bot.appeals import notices
+from bot.appeals.draft import IntakeDraft
 from bot.appeals.workdays import WorkCalendar
 from bot.auth import Access
 from bot.context import Services
@@ -23,7 +23,7 @@ from storage import appeals as repo
 from storage import territory
 from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
 from storage.db import utcnow
-from storage.models import Person, Role, ScopeKind, Village
+from storage.models import LOCAL_SCOPES, Person, Role, Village
 
 CATEGORIES = (
     "roads", "water", "energy", "heating", "education", "health",
@@ -49,31 +49,6 @@ class AppealRefused(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-@dataclass(slots=True)
-class IntakeDraft:
-    """A resident's item being written, saved at every step of the dialog."""
-
-    kind: str = Kind.COMPLAINT.value
-    category: str | None = None
-    text: str | None = None
-    photos: list[str] = field(default_factory=list)
-    voice: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    hide_name: bool = False
-    editing: bool = False
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IntakeDraft:
-        """Rebuild a draft stored by :meth:`to_dict` (unknown keys are ignored)."""
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serializable copy."""
-        return asdict(self)
 
 
 def text_key(identity: Identity, text: str) -> str:
@@ -224,9 +199,10 @@ async def submit_hearing_question(
 
 
 def may_work(access: Access, village: Village, level: str) -> bool:
-    """Whether staff with ``access`` work items of ``village`` at ``level``."""
+    """Whether staff with ``access`` work items of ``village`` at ``level``: items forwarded up
+    to the district are for district (and wider) staff, not a village's or an okrug's."""
     for scope in access.scopes(Role.STAFF):
-        if scope.covers(village) and (level == "village" or scope.kind is not ScopeKind.VILLAGE):
+        if scope.covers(village) and (level == "village" or scope.kind not in LOCAL_SCOPES):
             return True
     return False
 

@@ -18,19 +18,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import callbacks
-from bot.appeals.notices import translator_of
+from bot import callbacks, messaging
+from bot.callbacks import Feature
 from bot.context import QatysuContext, Services
 from bot.i18n import Translator
 from bot.logs import who
+from bot.messaging import translator_of
 from bot.reports import data as report_data
 from bot.reports import digest, summary
 from bot.reports.files import ReportFiles
 from bot.reports.scope import scope_label
 from bot.reports.week import Week
 from bot.settings import WEEKDAYS
+from bot.territory import scope_name
 from storage import reports as repo
 from storage import roles as roles_repo
 from storage import territory
@@ -38,7 +40,7 @@ from storage.db import utcnow
 from storage.models import Role, RoleGrant, Scope, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
-FEATURE = "rep"
+FEATURE = Feature.REPORT
 CATCH_UP_AFTER = timedelta(seconds=10)
 UPCOMING_DAYS = 14
 GROUP_INTERVAL = 3.1  # seconds between messages to the staff chat (Telegram: 20 a minute)
@@ -91,26 +93,6 @@ def workbook_button(tr: Translator, week: Week) -> InlineKeyboardMarkup:
     )
 
 
-async def _send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None,
-    thread_id: int | None = None,
-) -> bool:  # fmt: skip
-    """Send one message; wait out one 429; a chat that is gone is logged, not retried."""
-    for attempt in (1, 2):
-        try:
-            await bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=thread_id)
-            return True
-        except RetryAfter as error:
-            if attempt == 2:
-                break
-            delay = error.retry_after
-            await asyncio.sleep(delay.total_seconds() if isinstance(delay, timedelta) else delay)
-        except (Forbidden, BadRequest) as error:
-            _LOGGER.info("Report not delivered to %s: %s", who(chat_id), error.message)
-            return False
-    return False
-
-
 def holders(grants: list[RoleGrant], role: Role) -> dict[int, list[Scope]]:
     """The scopes of each holder of ``role``, by Telegram id."""
     found: dict[int, list[Scope]] = defaultdict(list)
@@ -153,7 +135,7 @@ async def send_digests(services: Services, bot: Bot, now: datetime | None = None
         for index, text in enumerate(messages):
             last = index == len(messages) - 1
             markup = workbook_button(tr, week) if last else None
-            ok = await _send_text(bot, telegram_id, text, markup)
+            ok = await messaging.send(bot, telegram_id, text, markup)
             if not ok:
                 break
         await repo.record_delivery(
@@ -205,7 +187,7 @@ async def post_to_staff_chat(
             await asyncio.sleep(GROUP_INTERVAL)
         thread_id = await _topic(services, bot, chat_id, village, tr) if chat.is_forum else None
         text = digest.split([digest.title(tr, figures), digest.village_block(tr, news)])[0]
-        ok = await _send_text(bot, chat_id, text, thread_id=thread_id)
+        ok = await messaging.send(bot, chat_id, text, thread_id=thread_id)
         await repo.record_delivery(
             services.db, "group", recipient, slot, "sent" if ok else "failed", utcnow()
         )
@@ -233,17 +215,9 @@ async def send_files(
 
 async def area_name(services: Services, tr: Translator, scope: Scope) -> str:
     """A scope as a reader names it: "Karaganda Region", or "all regions"."""
-    db = services.db
     if scope.kind is ScopeKind.ALL:
         return tr.t("report.area.all")
-    if scope.kind is ScopeKind.REGION:
-        region = await territory.get_region(db, scope.code)
-        return region.names.get(tr.language) if region else scope.code
-    if scope.kind is ScopeKind.DISTRICT:
-        district = await territory.get_district(db, scope.code)
-        return district.names.get(tr.language) if district else scope.code
-    village = await territory.get_village(db, scope.code)
-    return village.names.get(tr.language) if village else scope.code
+    return await scope_name(services.db, tr, scope)
 
 
 async def deliver_summary(
