@@ -41,6 +41,7 @@ class Feature(StrEnum):
     BROADCAST = "bc"  # bot.broadcast.engine: the progress message's stop button
     REPORT = "rep"  # handlers.reports, bot.reports.delivery
     PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll
+    VILLAGE = "vil"  # handlers.village: a move of village asked, confirmed, decided by staff
     BUDGET = "bdg"  # handlers.budget.resident, ballot: a cycle's page, proposals, the ballot
     BUDGET_STAFF = "bst"  # handlers.budget.manage, staff: screening, protocols, progress
     NEW_BUDGET = "nbg"  # handlers.budget.create

@@ -241,6 +241,7 @@ class CastResult(StrEnum):
     SAME = "same"
     CLOSED = "closed"
     ELSEWHERE = "elsewhere"  # the voter does not live in one of the cycle's villages
+    MOVED = "moved"  # the voter moved to their village after voting opened
     UNVERIFIED = "unverified"  # a cycle of verified residents, and the voter is not one
     OVER = "over"  # over the budget, or more than K projects
     EMPTY = "empty"
@@ -258,6 +259,7 @@ class Ballot:
     verified: bool
     choices: int
     at: datetime
+    moved_at: datetime | None = None  # when the voter last moved from another village
 
 
 @dataclass(frozen=True, slots=True)
@@ -774,6 +776,8 @@ def judge(cycle: Cycle | None, prices: dict[int, int], ballot: Ballot, before: i
         return CastResult.CLOSED
     if ballot.village_code not in cycle.village_codes:
         return CastResult.ELSEWHERE
+    if ballot.moved_at is not None and ballot.moved_at >= cycle.voting_at:
+        return CastResult.MOVED  # they could vote where they lived before
     if cycle.electorate is Electorate.VERIFIED and not ballot.verified:
         return CastResult.UNVERIFIED
     if not ballot.choices:
@@ -927,6 +931,37 @@ def may_follow(current: Progress, new: Progress) -> bool:
     if new is current:
         return True
     return new is not Progress.PLANNED and _ORDER.index(new) > _ORDER.index(current)
+
+
+async def redact_of_person(conn: Conn, person_id: int) -> None:
+    """Erase what a person who erased their data wrote and sent with their proposals: the
+    description, the photo, the map pin. The title stays: it names the project on the
+    budget's list and ballot, for everyone who voted on it."""
+    await conn.execute(
+        "UPDATE budget_projects SET description = '', photo = NULL, latitude = NULL, "
+        "longitude = NULL WHERE person_id = ?",
+        (person_id,),
+    )
+
+
+async def voted_by(db: Database, person_id: int, limit: int) -> list[Cycle]:
+    """The cycles a person cast a ballot in, the newest first (for /mydata)."""
+    return await _cycles(
+        db.conn,
+        "WHERE c.id IN (SELECT cycle_id FROM budget_ballots WHERE person_id = ?) "
+        "ORDER BY c.id DESC LIMIT ?",
+        (person_id, limit),
+    )
+
+
+async def proposed_by(db: Database, person_id: int, limit: int) -> list[Project]:
+    """The projects a person proposed, the newest first (for /mydata)."""
+    rows = await _query(
+        db.conn,
+        "SELECT * FROM budget_projects WHERE person_id = ? ORDER BY id DESC LIMIT ?",
+        (person_id, limit),
+    )
+    return [_project(row) for row in rows]
 
 
 async def funded_in(db: Database, village_codes: Sequence[str]) -> list[tuple[Cycle, Project]]:

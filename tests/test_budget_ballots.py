@@ -17,6 +17,7 @@ from tests.budget_helpers import (
     bot,
     okrug_staff,
     open_cycle,
+    projects,
     propose,
     resident,
     stored_ballots,
@@ -171,3 +172,30 @@ async def test_forged_and_stale_ballots_are_refused_politely(bot: Harness) -> No
         assert answer is not None and answer["show_alert"], data
         assert answer["text"] == "Эта кнопка устарела. Отправьте /start.", data
     assert await stored_ballots(bot, cycle) == []
+
+
+async def test_erasing_ones_data_keeps_the_ballot_and_erases_what_one_wrote(bot: Harness) -> None:
+    await okrug_staff(bot)
+    olga = await resident(bot, 1202, KOKTOBE, "ru")
+    cycle = await open_cycle(bot)
+    await olga.tap_data(f"v1:bdg:prop:{cycle.id}")
+    await olga.send("Освещение у дома 5")
+    await olga.send("Темно у моего дома, звоните 87011234567")
+    await olga.send("1 млн")
+    await olga.send_photo()
+    await olga.share_location(50.11111, 73.22222)
+    await olga.tap("📤 Отправить")
+    await accept_all(bot, cycle)
+    cycle = await begin(bot, cycle, Phase.VOTING)
+    await tick_and_vote(olga, cycle, "1")
+    await olga.send("/mydata")
+    assert "Бюджеты участия, в которых вы голосовали (1):\n• Бюджет 2027" in olga.last_text
+    assert "Предложенные вами проекты (1; остаются в списке бюджета):\n• №1 Освещение" in (
+        olga.last_text
+    )
+    await olga.send("/deletedata")
+    await olga.tap("Да, удалить")
+    (project,) = await projects(bot, cycle)
+    assert (project.title, project.description, project.photo) == ("Освещение у дома 5", "", None)
+    assert (project.latitude, project.longitude) == (None, None)
+    assert len(await stored_ballots(bot, cycle)) == 1  # the ballot stays, under the key

@@ -13,7 +13,6 @@ pseudonymous key, which erasing their data does not reset.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import asdict, dataclass
@@ -61,13 +60,9 @@ PHASE_AT = 20  # every phase begins at 20:00 local time
 
 # --- who may take part ---------------------------------------------------------------------------
 def voter_key(services: Services, person: Person) -> str:
-    """The pseudonymous key of a person: their ballot and limits are tied to it.
-
-    It is made from the Telegram id, so a person who erases their data and comes back gets
-    the same key: their ballot, not a second one.
-    """
-    digest = hashlib.sha256(f"qatysu-budget:{person.telegram_id}".encode()).hexdigest()
-    return f"tg:{digest}"
+    """The pseudonymous key of a person (:mod:`bot.identity`): their ballot and limits are tied
+    to it, so one who erases their data and comes back finds their ballot, not a second one."""
+    return services.identity.person_key(person.telegram_id)
 
 
 async def is_verified(services: Services, person: Person) -> bool:
@@ -387,6 +382,7 @@ async def cast(services: Services, person: Person, cycle_id: int, choices: int) 
         verified,
         choices,
         utcnow(),
+        moved_at=person.village_moved_at,
     )
     return await repo.cast(services.db, ballot)
 

@@ -24,6 +24,7 @@ from bot import callbacks, messaging
 from bot.callbacks import Feature
 from bot.context import QatysuContext, Services
 from bot.i18n import Translator
+from bot.logs import who
 from bot.messaging import translator_of
 from bot.reports import data as report_data
 from bot.reports import digest, summary
@@ -250,7 +251,7 @@ async def send_summaries(services: Services, bot: Bot, now: datetime | None = No
                 await deliver_summary(services, bot, telegram_id, tr, scope, week)
                 outcome = "sent"
             except (Forbidden, BadRequest) as error:
-                _LOGGER.info("Summary not delivered to %s: %s", telegram_id, error.message)
+                _LOGGER.info("Summary not delivered to %s: %s", who(telegram_id), error.message)
                 outcome = "failed"
             await repo.record_delivery(services.db, "summary", recipient, slot, outcome, utcnow())
             sent, failed = sent + (outcome == "sent"), failed + (outcome == "failed")

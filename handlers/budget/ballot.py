@@ -68,6 +68,8 @@ async def refusal_text(context: QatysuContext, cycle: Cycle, result: CastResult)
         return tr.t("budget.ballot_closed")
     if result in (CastResult.ELSEWHERE, CastResult.UNVERIFIED):
         return await not_eligible(context, cycle)
+    if result is CastResult.MOVED:
+        return tr.t("budget.moved")
     if result is CastResult.EMPTY:
         return tr.t("budget.choose_one")
     return tr.t("error.stale_button")
