@@ -16,7 +16,7 @@ from bot.simulator.api import Json
 from storage import budget as repo
 from storage import roles as roles_repo
 from storage.budget import PHASES, BallotKind, Cycle, Electorate, NewCycle, Phase, Project
-from storage.db import to_db_time, utcnow
+from storage.db import utcnow
 from storage.models import Role, Scope, ScopeKind
 from tests.conftest import make_settings, seed
 
@@ -104,11 +104,7 @@ async def begin(bot: Harness, cycle: Cycle, phase: Phase) -> Cycle:
             else timedelta(days=position - index)
         )
         moments[_column(each)] = now + offset
-    await services_of(bot).db.execute_write(
-        "UPDATE budget_cycles SET opened_at = ?, screening_at = ?, voting_at = ?, "
-        "results_at = ?, implementation_at = ? WHERE id = ?",
-        (*(to_db_time(moments[_column(p)]) for p in PHASES), cycle.id),
-    )
+    await repo.redate(services_of(bot).db, cycle.id, [moments[_column(p)] for p in PHASES])
     advanced = await service.advance(services_of(bot), cycle.id)
     assert advanced is not None and bot.app.job_queue is not None
     budget_jobs.schedule(bot.app.job_queue, advanced)  # as the job would

@@ -21,8 +21,9 @@ from bot.polls.chart import folder_of
 
 __all__ = ["Picture", "chart", "folder_of", "picture"]
 LABEL_WIDTH = 30
-FUNDED_COLOUR, PASSED_COLOUR, PAPER_COLOUR = "#2ca02c", "#b0b0b0", "#ff9f40"
-DESIGN = 1
+FUNDED_COLOUR, PASSED_COLOUR = "#2ca02c", "#b0b0b0"
+PAPER_HATCH = "///"  # paper votes: the same colour, hatched, after the bot's
+DESIGN = 2
 _DRAWING: dict[Path, asyncio.Task[Path]] = {}
 
 
@@ -90,13 +91,14 @@ def draw(shown: Picture, path: Path) -> Path:
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(8, 1.6 + 0.75 * len(shown.labels)), dpi=100)
+    figure = Figure(figsize=(8, 2.1 + 0.75 * len(shown.labels)), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     rows = list(range(len(shown.labels)))[::-1]  # the first project on top
     colours = [FUNDED_COLOUR if funded else PASSED_COLOUR for funded in shown.funded]
     axes.barh(rows, shown.bot, color=colours)
-    axes.barh(rows, shown.paper, left=shown.bot, color=PAPER_COLOUR)
+    axes.barh(rows, shown.paper, left=shown.bot, color=colours, alpha=0.55, hatch=PAPER_HATCH,
+              edgecolor="white")  # fmt: skip
     axes.set_yticks(rows, shown.labels)
     axes.set_xlabel(shown.axis)
     axes.set_title(shown.title, loc="left", fontsize=11)
@@ -112,8 +114,10 @@ def draw(shown: Picture, path: Path) -> Path:
         Patch(color=PASSED_COLOUR, label=shown.legend[1]),
     ]
     if any(shown.paper):
-        handles.append(Patch(color=PAPER_COLOUR, label=shown.legend[2]))
-    axes.legend(handles=handles, loc="lower right", frameon=False)
+        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch=PAPER_HATCH,
+                             label=shown.legend[2]))  # fmt: skip
+    axes.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18),
+                ncol=len(handles), frameon=False)  # fmt: skip
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")

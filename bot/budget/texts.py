@@ -172,7 +172,8 @@ def ballot_text(
     tr: Translator, cycle: Cycle, where: str, items: Sequence[Item], choices: int, standing: int
 ) -> str:
     """The ballot: the projects with their costs, how to vote, the running total."""
-    lines = [tr.t("budget.ballot_title"), "", *header(tr, cycle, where), ""]
+    lines = [tr.t("budget.ballot_title"), "", tr.t("budget.header", title=cycle.title, place=where),
+             ballot_line(tr, cycle), ""]  # fmt: skip
     lines += [f"{item.number}. {item.title} — {money(tr, item.price)}" for item in items]
     lines += [
         "",
