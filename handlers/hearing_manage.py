@@ -16,6 +16,7 @@ from bot import callbacks
 from bot import hearings as service
 from bot.auth import load_access, refuse, requires
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
 from handlers import village_picker, when_picker
 from handlers.dialogs import Dialog, cancel_step, tap
 from handlers.keyboards import button
@@ -65,7 +66,11 @@ async def list_hearings(update: Update, context: QatysuContext) -> None:
     since = utcnow() - timedelta(days=30)
     found = await hearings.recent_in(context.services.db, codes, since)
     rows = [
-        [button(f"{tr.datetime(h.starts_at)} · {h.topic}"[:60], FEATURE, "open", h.id)]
+        [
+            button(
+                button_label(f"{tr.short_datetime(h.starts_at)} · {h.topic}"), FEATURE, "open", h.id
+            )
+        ]
         for h in found
     ]
     await _send(

@@ -16,6 +16,7 @@ from bot import hearings as service
 from bot.appeals import AppealRefused, submit_hearing_question
 from bot.auth import load_access
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
 from handlers.dialogs import Dialog, cancel_step, tap
 from storage import drafts, hearings, territory
 from storage.db import utcnow
@@ -47,7 +48,7 @@ async def show_list(update: Update, context: QatysuContext) -> None:
         rows = [
             [
                 InlineKeyboardButton(
-                    f"{tr.datetime(h.starts_at)} · {h.topic}"[:60],
+                    button_label(f"{tr.short_datetime(h.starts_at)} · {h.topic}"),
                     callback_data=callbacks.build(FEATURE, "open", h.id),
                 )
             ]

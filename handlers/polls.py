@@ -20,6 +20,7 @@ from bot.auth import load_access
 from bot.broadcast import Outgoing, file_input, preview_of
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
 from bot.poll_broadcasts import render_results
 from handlers.keyboards import button
 from storage import polls as repo
@@ -140,10 +141,10 @@ async def list_polls(update: Update, context: QatysuContext) -> None:
         mine = await repo.votes_of(db, person.id, [p.id for p in open_polls])
         for poll in open_polls:
             mark = "✅ " if poll.id in mine else "🗳 "
-            label = mark + texts.clip(poll.question, 50)
+            label = button_label(mark + poll.question)
             rows.append([button(label, FEATURE, "open", poll.id)])
         for poll in closed:
-            rows.append([button("📊 " + texts.clip(poll.question, 50), FEATURE, "res", poll.id)])
+            rows.append([button(button_label("📊 " + poll.question), FEATURE, "res", poll.id)])
         text = tr.t("poll.list_title" if rows else "poll.list_empty", village=name)
     if access.has(Role.STAFF):
         rows.append([button(tr.t("poll.manage"), STAFF_FEATURE, "list")])

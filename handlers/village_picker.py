@@ -15,7 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import callbacks
 from bot.auth import refuse, villages_in_scope
 from bot.context import QatysuContext
-from bot.i18n import sort_key
+from bot.i18n import button_label, sort_key
 from handlers.keyboards import PAGE_SIZE, page_count
 from storage import drafts
 from storage.models import Role, Village
@@ -49,7 +49,7 @@ def _markup(
     rows = [
         [
             InlineKeyboardButton(
-                ("☑️ " if v.code in chosen else "⬜ ") + v.names.get(tr.language),
+                button_label(("☑️ " if v.code in chosen else "⬜ ") + v.names.get(tr.language)),
                 callback_data=callbacks.build(feature, "vt", v.code, page),
             )
         ]
