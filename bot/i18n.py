@@ -99,9 +99,10 @@ class Translator:
         """Format a fraction (0.25) as a percentage."""
         return str(format_percent(value, locale=self.language, format="#,##0.#%"))
 
-    def date_range(self, start: date, end: date, *, year: bool = True) -> str:
-        """Two days as one span, the year once: «23—29 нояб. 2026 г.», «2026 ж. 23–29 қар.»."""
-        skeleton = "yMMMd" if year else "MMMd"
+    def date_range(self, start: date, end: date, *, short: bool = False) -> str:
+        """Two days as one span, the year once: «23—29 нояб. 2026 г.», «2026 ж. 23–29 қар.»;
+        ``short`` for a button: digits, no year («31.08 – 06.09»)."""
+        skeleton = "dM" if short else "yMMMd"
         return str(format_interval(start, end, skeleton, locale=self.language))
 
     def short_date(self, value: date | datetime) -> str:

@@ -28,7 +28,7 @@ ALL_CODE = "all"  # callback data parts cannot be empty
 
 
 def _dates(tr: Translator, week: Week) -> str:
-    return tr.date_range(week.monday, week.sunday, year=False)
+    return tr.date_range(week.monday, week.sunday, short=True)
 
 
 def _week_label(tr: Translator, ago: int, week: Week) -> str:

@@ -95,7 +95,7 @@ async def test_text_problems_get_a_clear_answer_and_the_draft_is_kept(bot: Harne
     await ivan.send("   ")
     assert ivan.last_text == "Сообщение пустое. Пожалуйста, напишите текст словами."
     await ivan.send("Нет воды")
-    assert ivan.last_text == "Слишком коротко: напишите не меньше 10 символов."
+    assert ivan.last_text == "Слишком коротко. Минимум символов: 10."
     await ivan.send("ы" * 2001)
     assert ivan.last_text.startswith("Слишком длинно (символов: 2001, можно не больше 2000).")
     await ivan.send_sticker()
