@@ -41,7 +41,7 @@ def catalog_texts(language: str) -> list[str]:
                 if not message.id:
                     continue
                 forms = message.string if isinstance(message.string, tuple) else (message.string,)
-                texts += [form for form in forms if form]
+                texts += [form for form in forms if isinstance(form, str) and form]
     return texts
 
 
