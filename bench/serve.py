@@ -54,10 +54,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import OFFLINE_TOKEN
-from bot.broadcast import preview_of
+from bot.broadcast.engine import preview_of
 from bot.i18n import I18n
-from bot.poll_broadcasts import render_announcement
-from bot.polls import ANNOUNCEMENT_KIND, payload_of
+from bot.polls.render import render_announcement
+from bot.polls.service import ANNOUNCEMENT_KIND, payload_of
 from bot.settings import Settings
 from bot.simulator.api import BotApiSimulator, Json, now
 from bot.simulator.http import SimServer

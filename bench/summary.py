@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.appeals import CATEGORIES  # noqa: E402
+from bot.appeals.service import CATEGORIES  # noqa: E402
 from bot.reports.week import Week  # noqa: E402
 from storage.db import Database  # noqa: E402
 

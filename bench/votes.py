@@ -33,9 +33,9 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import OFFLINE_TOKEN
-from bot.broadcast import preview_of
-from bot.poll_broadcasts import render_announcement
-from bot.polls import ANNOUNCEMENT_KIND, payload_of
+from bot.broadcast.engine import preview_of
+from bot.polls.render import render_announcement
+from bot.polls.service import ANNOUNCEMENT_KIND, payload_of
 from bot.settings import Settings
 from bot.simulator import BotApiSimulator, Harness
 from bot.simulator.api import Json, now

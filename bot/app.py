@@ -12,14 +12,18 @@ from telegram.ext import Application, Defaults, ExtBot, Job, Updater
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, hearings, jobs, notices, poll_broadcasts, polls, staff_notices, workers
+from bot import commands, jobs, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
-from bot.broadcast import BroadcastEngine
+from bot.broadcast import notices
+from bot.broadcast.engine import BroadcastEngine
 from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
+from bot.hearings import service as hearings
 from bot.i18n import I18n
 from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
+from bot.polls import render as poll_broadcasts
+from bot.polls import service as polls
 from bot.settings import Settings
 from storage.db import Database
 

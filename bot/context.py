@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.models import Person
 
 if TYPE_CHECKING:
-    from bot.broadcast import BroadcastEngine
+    from bot.broadcast.engine import BroadcastEngine
     from bot.staff_notices import StaffNoticeSender
     from handlers.flood import FloodGuard
 

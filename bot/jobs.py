@@ -11,8 +11,11 @@ import logging
 from datetime import time, timedelta
 from typing import cast
 
-from bot import botapi, deadlines, hearings, persistence, poll_jobs, staff_notices
+from bot import botapi, persistence, staff_notices
+from bot.appeals import deadlines
 from bot.context import QatysuApp, QatysuContext
+from bot.hearings import service as hearings
+from bot.polls import jobs as poll_jobs
 from bot.reports import delivery
 from bot.scheduler import daily, once, repeating
 from storage import broadcasts, updates

@@ -24,8 +24,8 @@ from datetime import timedelta
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot import appeal_texts as texts
-from bot.appeal_notices import inbox_button, open_button, translator_of
+from bot.appeals import texts
+from bot.appeals.notices import inbox_button, open_button, translator_of
 from bot.context import QatysuApp, QatysuContext, Services
 from bot.i18n import Translator
 from bot.pacing import retry_seconds

@@ -7,30 +7,31 @@ from __future__ import annotations
 
 from bot.context import QatysuApp
 from handlers import (
-    broadcasts,
-    complaints,
-    dialogs,
     errors,
     fallbacks,
     flood,
-    hearing_manage,
-    hearing_new,
-    hearings,
-    inbox,
-    inbox_dialogs,
     language,
     membership,
     menu,
-    my_appeals,
-    newpoll,
     onboarding,
-    poll_admin,
-    polls,
+    paper,
     privacy,
     reports,
     residents,
     session,
 )
+from handlers import notices as broadcasts
+from handlers.appeals import inbox
+from handlers.appeals import inbox_typing as inbox_dialogs
+from handlers.appeals import intake as complaints
+from handlers.appeals import mine as my_appeals
+from handlers.hearings import create as hearing_new
+from handlers.hearings import manage as hearing_manage
+from handlers.hearings import resident as hearings
+from handlers.polls import create as newpoll
+from handlers.polls import manage as poll_admin
+from handlers.polls import vote as polls
+from handlers.widgets import dialogs
 
 
 def register_all(app: QatysuApp) -> None:
@@ -63,6 +64,7 @@ def register_all(app: QatysuApp) -> None:
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
     reports.register(app)  # /summary, the workbook button
+    paper.register(app)  # the notice-board PDF of a hearing or poll
     membership.register(app)  # a resident blocking the bot
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)

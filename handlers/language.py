@@ -8,8 +8,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
-from handlers import keyboards
 from handlers.menu import send_menu
+from handlers.widgets import keyboards
 from storage import people
 
 FEATURE = "lang"

@@ -9,7 +9,7 @@ from bot import callbacks
 from bot.auth import load_access
 from bot.commands import commands_for
 from bot.context import QatysuApp, QatysuContext
-from handlers import keyboards
+from handlers.widgets import keyboards
 from storage.models import Role
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot import poll_jobs, polls
 from bot.context import Services
+from bot.polls import jobs as poll_jobs
+from bot.polls import service as polls
 from bot.simulator import Harness, SimUser
 from bot.simulator.api import Json
 from storage.db import Database, utcnow

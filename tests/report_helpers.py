@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.appeals import CATEGORIES
+from bot.appeals.service import CATEGORIES
 from bot.territory import import_territory, sample_file
 from storage.db import Database, to_db_time
 

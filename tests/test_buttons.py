@@ -191,6 +191,10 @@ def sample(language: str, placeholder: str) -> str:
         "due": tr.short_date(datetime(2026, 9, 30, tzinfo=UTC)),
         "dates": tr.date_range(*LONG_MONTHS, short=True),
         "status": max((v[0] for k, v in found.items() if k.startswith("appeal.status.")), key=len),
+        # names from the territory: such labels go through button_label, which cuts them
+        "place": "Ақсу",
+        "okrug": "Ақсу",
+        "villages": tr.nt("picker.count", 10),
     }
     return values[placeholder]
 

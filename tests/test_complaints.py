@@ -247,7 +247,7 @@ async def test_staff_covering_the_village_are_told_once_each(bot: Harness) -> No
 async def test_a_repeat_found_only_at_sending_ends_the_dialog_with_a_clear_answer(
     bot: Harness,
 ) -> None:
-    from bot import appeals
+    from bot.appeals import service as appeals
     from storage import people
 
     ivan = await resident(bot, 1102, "Иван", "ru")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import callbacks
-from bot.appeals import CATEGORIES
+from bot.appeals.service import CATEGORIES
 from bot.settings import Settings
 from bot.simulator import Harness, SimUser
 from bot.simulator.api import Json
@@ -205,7 +205,7 @@ def test_report_and_chart_libraries_load_only_when_used(settings: Settings) -> N
         "import asyncio, sys\n"
         "from pathlib import Path\n"
         "import bot.app\n"
-        "from bot import poll_chart\n"
+        "from bot.polls import chart as poll_chart\n"
         "from bot.reports import summary\n"
         "from bot.reports.week import Week\n"
         "from bot.settings import Settings\n"

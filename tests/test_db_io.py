@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import notices
+from bot.broadcast import notices
 from bot.jobs import compact_outbox
 from bot.settings import Settings
 from bot.simulator import Harness

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot import appeals
-from bot.deadlines import check_deadlines
+from bot.appeals import service as appeals
+from bot.appeals.deadlines import check_deadlines
+from bot.appeals.workdays import WorkCalendar
 from bot.settings import SettingsError, load_settings
 from bot.simulator import Harness
-from bot.workdays import WorkCalendar
 from storage import appeals as repo
 from storage import people
 from storage import roles as roles_repo

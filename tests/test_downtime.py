@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import deadlines
+from bot.appeals import deadlines
 from bot.simulator import Harness
 from storage import appeals as repo
 from tests.appeal_helpers import file_complaint, latest, resident, services, staff_member

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import hearings as service
+from bot.hearings import service
 from bot.simulator import Harness, SimUser
 from storage import hearings
 from storage.db import Database, utcnow

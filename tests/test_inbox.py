@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import appeals
+from bot.appeals import service as appeals
 from bot.simulator import Harness
 from storage import appeals as repo
 from storage import people

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot import appeal_texts
+from bot.appeals import texts as appeal_texts
 from bot.reports import delivery
 from bot.simulator import Harness, SimUser
 from storage import people, sessions, territory

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import polls
+from bot.polls import service as polls
 from bot.settings import Settings
 from bot.simulator import Harness, SimUser
 from bot.simulator.api import ApiCall, ApiError, Json

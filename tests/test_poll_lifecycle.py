@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot import polls
+from bot.polls import service as polls
 from bot.simulator import Harness
 from storage import polls as repo
 from storage.db import Database, to_db_time, utcnow

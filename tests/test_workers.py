@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import poll_chart, polls, workers
+from bot import workers
 from bot.i18n import I18n
+from bot.polls import chart as poll_chart
+from bot.polls import service as polls
 from bot.reports import summary
 from bot.reports.summary import write_summary
 from bot.reports.week import Week

@@ -2,7 +2,7 @@
 
 Each chart is skipped when it would be empty. Labels are in the reader's language. Drawn in
 the worker process (:func:`bot.reports.summary.write_summary`); a poll's chart is the result chart
-of :mod:`bot.poll_chart`, shared with the results broadcast when the counts are the same.
+of :mod:`bot.polls.chart`, shared with the results broadcast when the counts are the same.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import poll_chart
 from bot.i18n import Translator
+from bot.polls import chart as poll_chart
 from bot.reports.data import ReportData
 from bot.reports.sections import plain
 

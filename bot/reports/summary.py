@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot import poll_chart, workers
+from bot import workers
 from bot.i18n import I18n, Translator
+from bot.polls import chart as poll_chart
 from bot.reports import data as report_data
 from bot.reports.files import ReportFiles, write_report
 from bot.reports.scope import scope_label, villages_of

@@ -1,0 +1,1 @@
+"""Complaints, suggestions and hearing questions: intake rules, texts, notices, deadlines."""

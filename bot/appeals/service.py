@@ -1,0 +1,349 @@
+"""Complaints, suggestions and hearing questions: the rules of intake and of the staff's work.
+
+Handlers parse and render; this module decides. Every step is stored with its history by
+``storage.appeals`` and told to whom it concerns by ``bot.appeals.notices``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from telegram import Bot
+
+from bot.appeals import notices
+from bot.appeals.workdays import WorkCalendar
+from bot.auth import Access
+from bot.context import Services
+from storage import appeals as repo
+from storage import territory
+from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
+from storage.db import utcnow
+from storage.models import LOCAL_SCOPES, Person, Role, Village
+
+CATEGORIES = (
+    "roads", "water", "energy", "heating", "education", "health",
+    "waste", "transport", "land", "social", "other",
+)  # fmt: skip
+TEXT_MIN = 10
+TEXT_MAX = 2000
+STAFF_TEXT_MAX = 2000
+MAX_PHOTOS = 3
+MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
+EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by
+REPEAT_WINDOW = timedelta(hours=24)
+# Hears a staff action's outcome (the item as changed, None when it changed meanwhile) once
+# it is stored and before anyone is told: the tapped button's answer, which Telegram refuses
+# when it comes late, must not wait for messages to others (paced at one a second per chat).
+Acknowledge = Callable[[Appeal | None], Awaitable[None]]
+
+
+class AppealRefused(Exception):
+    """An item that may not be filed; ``key`` is the message explaining why."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(slots=True)
+class IntakeDraft:
+    """A resident's item being written, saved at every step of the dialog."""
+
+    kind: str = Kind.COMPLAINT.value
+    category: str | None = None
+    text: str | None = None
+    photos: list[str] = field(default_factory=list)
+    voice: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    hide_name: bool = False
+    editing: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IntakeDraft:
+        """Rebuild a draft stored by :meth:`to_dict` (unknown keys are ignored)."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable copy."""
+        return asdict(self)
+
+
+def text_key(text: str) -> str:
+    """A key equal for texts that differ only in case, spacing or punctuation at the ends."""
+    normalized = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def text_problem(text: str | None, maximum: int = TEXT_MAX, minimum: int = TEXT_MIN) -> str | None:
+    """The message key explaining what is wrong with a text, or None when it will do."""
+    stripped = (text or "").strip()
+    if not stripped:
+        return "complaint.text_empty"
+    if len(stripped) < minimum:
+        return "complaint.text_short"
+    if len(stripped) > maximum:
+        return "complaint.text_long"
+    return None
+
+
+def calendar(services: Services) -> WorkCalendar:
+    """Working days with the configured extra holidays."""
+    return WorkCalendar(services.settings.public_holidays)
+
+
+def local_today(services: Services, now: datetime | None = None) -> date:
+    """Today in the configured zone."""
+    return (now or utcnow()).astimezone(services.settings.zone).date()
+
+
+async def check_may_file(
+    services: Services, person: Person, text: str | None = None, now: datetime | None = None
+) -> Village:
+    """Return the resident's village; raise :class:`AppealRefused` (no village, limit, repeat)."""
+    now = now or utcnow()
+    village = None
+    if person.village_code is not None:
+        village = await territory.get_village(services.db, person.village_code)
+    if village is None:
+        raise AppealRefused("error.need_village")
+    day_start = datetime.combine(local_today(services, now), time(0), services.settings.zone)
+    if (
+        await repo.count_since(services.db, person.id, day_start)
+        >= services.settings.appeals_per_day
+    ):
+        raise AppealRefused("complaint.limit_reached")
+    if text is not None and await repo.sent_same_text_since(
+        services.db, person.id, text_key(text), now - REPEAT_WINDOW
+    ):
+        raise AppealRefused("complaint.repeat")
+    return village
+
+
+async def _store(
+    services: Services,
+    person: Person,
+    village_code: str,
+    now: datetime,
+    *,
+    kind: Kind,
+    category: str,
+    text: str,
+    **extra: Any,
+) -> Appeal:
+    local = now.astimezone(services.settings.zone)
+    new = NewAppeal(
+        kind=kind,
+        person_id=person.id,
+        village_code=village_code,
+        category=category,
+        text=text.strip(),
+        text_key=text_key(text),
+        language=person.preferred_language or services.settings.default_language,
+        due_on=calendar(services).due_date(local.date()),
+        **extra,
+    )
+    return await repo.create(services.db, new, local.year, now)
+
+
+async def submit(
+    services: Services, bot: Bot, person: Person, draft: IntakeDraft, now: datetime | None = None
+) -> Appeal:
+    """File the resident's draft, tell the staff of the village, and return the stored item."""
+    now = now or utcnow()
+    village = await check_may_file(services, person, draft.text, now)
+    problem = text_problem(draft.text)
+    if problem is not None or draft.category not in CATEGORIES:
+        raise AppealRefused(problem or "complaint.choose_category")
+    assert draft.text is not None and draft.category is not None
+    appeal = await _store(
+        services,
+        person,
+        village.code,
+        now,
+        kind=Kind(draft.kind),
+        category=draft.category,
+        text=draft.text,
+        hide_name=draft.hide_name,
+        photos=tuple(draft.photos[:MAX_PHOTOS]),
+        voice_file_id=draft.voice,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+    )
+    await notices.new_item(services, appeal, village)
+    return appeal
+
+
+async def submit_hearing_question(
+    services: Services,
+    person: Person,
+    hearing_id: int,
+    village_code: str,
+    text: str,
+    *,
+    bot: Bot | None = None,
+    now: datetime | None = None,
+) -> Appeal:
+    """Store a resident's question before a public hearing as an item of the staff's inbox.
+
+    The same limits as for complaints apply (:class:`AppealRefused` says which). With ``bot``,
+    the staff covering the village are told at once, as for any new item.
+    """
+    now = now or utcnow()
+    problem = text_problem(text)
+    if problem is not None:
+        raise AppealRefused(problem)
+    await check_may_file(services, person, text, now)
+    village = await territory.get_village(services.db, village_code)
+    if village is None:
+        raise AppealRefused("error.need_village")
+    appeal = await _store(
+        services,
+        person,
+        village.code,
+        now,
+        kind=Kind.QUESTION,
+        category="other",
+        text=text,
+        hearing_id=hearing_id,
+    )
+    if bot is not None:
+        await notices.new_item(services, appeal, village)
+    return appeal
+
+
+def may_work(access: Access, village: Village, level: str) -> bool:
+    """Whether staff with ``access`` work items of ``village`` at ``level``: items forwarded up
+    to the district are for district (and wider) staff, not a village's or an okrug's."""
+    for scope in access.scopes(Role.STAFF):
+        if scope.covers(village) and (level == "village" or scope.kind not in LOCAL_SCOPES):
+            return True
+    return False
+
+
+# --- staff actions: each returns the changed item, or None when it changed meanwhile ----------
+
+
+async def _move(
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    move: tuple[tuple[Status, ...], Status, str],
+    note: str | None = None,
+    acknowledge: Acknowledge | None = None,
+    **extra: int,
+) -> Appeal | None:
+    """Change the status (from one of ``move[0]`` to ``move[1]``), store the step ``move[2]``
+    with its note, and tell the resident; None when the item changed meanwhile."""
+    allowed, to, action = move
+    changed = await repo.change(
+        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), **extra
+    )
+    if acknowledge is not None:
+        await acknowledge(changed)
+    if changed is not None:
+        await notices.to_resident(services, bot, changed, action, note=note)
+    return changed
+
+
+async def take(
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    *,
+    acknowledge: Acknowledge | None = None,
+) -> Appeal | None:
+    """Take a new item into work (``acknowledge``: see :data:`Acknowledge`)."""
+    move = ((Status.NEW,), Status.IN_PROGRESS, "taken")
+    return await _move(services, bot, appeal, actor, move, acknowledge=acknowledge)
+
+
+async def answer(
+    services: Services, bot: Bot, appeal: Appeal, actor: int, text: str
+) -> Appeal | None:
+    """Send the staff's answer to the resident."""
+    return await _move(services, bot, appeal, actor, (ACTIVE, Status.ANSWERED, "answered"), text)
+
+
+async def resolve(
+    services: Services, bot: Bot, appeal: Appeal, actor: int, comment: str
+) -> Appeal | None:
+    """Mark an item resolved and ask the resident whether it really is."""
+    move = (ACTIVE, Status.RESOLVED, "resolved")
+    return await _move(services, bot, appeal, actor, move, comment, confirm_pending=1)
+
+
+async def reject(
+    services: Services, bot: Bot, appeal: Appeal, actor: int, reason: str
+) -> Appeal | None:
+    """Reject an item with a reason."""
+    return await _move(services, bot, appeal, actor, (ACTIVE, Status.REJECTED, "rejected"), reason)
+
+
+async def forward(
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    target: Village | None,
+    *,
+    acknowledge: Acknowledge | None = None,
+) -> Appeal | None:
+    """Hand an item to the staff of ``target``, or (None) up to the district's staff.
+
+    ``acknowledge``: see :data:`Acknowledge`.
+    """
+    if target is None:
+        handler = await territory.get_village(services.db, appeal.handler_village_code)
+        assert handler is not None
+        village_code, level, note = handler.code, "district", f"district:{handler.district_code}"
+    else:
+        village_code, level, note = target.code, "village", f"village:{target.code}"
+    changed = await repo.change(
+        services.db, appeal.id, ACTIVE, None, "forwarded", actor, note, utcnow(),
+        handler_village_code=village_code, level=level,
+    )  # fmt: skip
+    if acknowledge is not None:
+        await acknowledge(changed)
+    if changed is not None:
+        await notices.forwarded(services, bot, changed)
+    return changed
+
+
+async def extend(
+    services: Services, bot: Bot, appeal: Appeal, actor: int, days: int, reason: str
+) -> Appeal | None:
+    """Move the due date ``days`` working days later, with a reason."""
+    if days not in EXTENSIONS:
+        return None
+    due = calendar(services).add_working_days(appeal.due_on, days)
+    changed = await repo.change(
+        services.db, appeal.id, ACTIVE, None, "extended", actor, reason, utcnow(),
+        due_on=due.isoformat(),
+    )  # fmt: skip
+    if changed is not None:
+        await notices.to_resident(services, bot, changed, "extended", note=reason)
+    return changed
+
+
+async def settle(
+    services: Services, bot: Bot, appeal_id: int, person: Person, solved: bool
+) -> Appeal | None:
+    """Take the resident's answer to "Was it really solved?"; "no" reopens and tells staff."""
+    changed = await repo.settle_confirmation(services.db, appeal_id, person.id, solved, utcnow())
+    if changed is not None and not solved:
+        await notices.reopened(services, changed)
+    return changed
+
+
+def is_open(appeal: Appeal) -> bool:
+    """Not yet answered."""
+    return appeal.status in OPEN

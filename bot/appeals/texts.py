@@ -1,0 +1,201 @@
+"""How complaints, suggestions and questions read: for the resident, for staff, in any language.
+
+Resident text is shown to staff, and staff text to residents, exactly as typed: messages carry
+no ``parse_mode``, so nothing in them is markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.i18n import Translator
+from storage import territory
+from storage.appeals import Appeal, Event, Status
+from storage.db import Database
+from storage.models import Village
+
+if TYPE_CHECKING:
+    from bot.appeals.service import IntakeDraft
+
+MAX_MESSAGE = 4000  # under Telegram's 4,096, leaving room for a line or two
+NOTE_IN_HISTORY = 600
+PREVIEW = 300
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def number(appeal: Appeal) -> str:
+    """The number residents and staff quote: ``#2026-00042``."""
+    return f"#{appeal.number}"
+
+
+def category(tr: Translator, code: str) -> str:
+    """A category's label with its icon."""
+    return tr.t(f"appeal.category.{code}")
+
+
+def kind(tr: Translator, appeal: Appeal) -> str:
+    """ "Complaint", "Suggestion" or "Question"."""
+    return tr.t(f"appeal.kind.{appeal.kind.value}")
+
+
+def status(tr: Translator, appeal: Appeal, today: date) -> str:
+    """The status label, with the overdue mark when unanswered past its due date."""
+    label = tr.t(f"appeal.status.{appeal.status.value}")
+    return f"{label} · {tr.t('appeal.status.overdue')}" if appeal.is_overdue(today) else label
+
+
+def title(tr: Translator, appeal: Appeal) -> str:
+    """«Complaint #2026-00042 · 🛣 Roads»."""
+    return f"{kind(tr, appeal)} {number(appeal)} · {category(tr, appeal.category)}"
+
+
+def place(tr: Translator, village: Village) -> str:
+    """«Village (District)»."""
+    return tr.t(
+        "appeal.place",
+        village=village.names.get(tr.language),
+        district=village.district_names.get(tr.language),
+    )
+
+
+def list_label(tr: Translator, appeal: Appeal, today: date) -> str:
+    """One line of a list of items (a button label)."""
+    mark = "⚠️ " if appeal.is_overdue(today) else ""
+    return f"{mark}{number(appeal)} · {category(tr, appeal.category)} · {status(tr, appeal, today)}"
+
+
+async def target_names(db: Database, tr: Translator, events: Sequence[Event]) -> dict[str, str]:
+    """Names of the places items were forwarded to, keyed by the event note."""
+    names: dict[str, str] = {}
+    for event in events:
+        if event.action != "forwarded" or not event.note or event.note in names:
+            continue
+        level, _, code = event.note.partition(":")
+        if level == "district":
+            district = await territory.get_district(db, code)
+            names[event.note] = tr.t(
+                "appeal.district_akimat",
+                district=district.names.get(tr.language) if district else code,
+            )
+        else:
+            village = await territory.get_village(db, code)
+            names[event.note] = village.names.get(tr.language) if village else code
+    return names
+
+
+def history(
+    tr: Translator, events: Sequence[Event], targets: Mapping[str, str], *, for_staff: bool
+) -> list[str]:
+    """History lines, oldest first; staff also see who acted."""
+    lines = []
+    for event in events:
+        line = f"{tr.datetime(event.created_at)} — {tr.t(f'appeal.event.{event.action}')}"
+        if event.action == "forwarded" and event.note:
+            line += f": {targets.get(event.note, event.note)}"
+        if for_staff and event.actor_id is not None:
+            line += f" ({event.actor_name or event.actor_id})"
+        lines.append(line)
+        if event.note and event.action != "forwarded":
+            lines.append("   «" + clip(event.note, NOTE_IN_HISTORY) + "»")
+    return lines
+
+
+def _extras(tr: Translator, appeal: Appeal) -> str | None:
+    parts = []
+    if appeal.photos:
+        parts.append(tr.nt("appeal.photos", len(appeal.photos)))
+    if appeal.voice_file_id:
+        parts.append(tr.t("appeal.has_voice"))
+    if appeal.latitude is not None:
+        parts.append(tr.t("appeal.has_location"))
+    return " · ".join(parts) if parts else None
+
+
+def staff_card(
+    tr: Translator,
+    appeal: Appeal,
+    village: Village,
+    handler: Village,
+    events: Sequence[Event],
+    targets: Mapping[str, str],
+    today: date,
+) -> str:
+    """Everything staff need to work an item; the resident's name only when not hidden."""
+    sender = tr.t("appeal.name_hidden") if appeal.hide_name else appeal.resident_name or "—"
+    lines = [title(tr, appeal), tr.t("appeal.village", place=place(tr, village))]
+    if appeal.level == "district":
+        lines.append(tr.t("appeal.at_district", district=handler.district_names.get(tr.language)))
+    elif handler.code != village.code:
+        lines.append(tr.t("appeal.forwarded_to", village=handler.names.get(tr.language)))
+    lines += [
+        tr.t("appeal.sender", name=sender),
+        tr.t("appeal.dates", filed=tr.date(appeal.created_at), due=tr.date(appeal.due_on)),
+        tr.t("appeal.status_line", status=status(tr, appeal, today)),
+    ]
+    if appeal.hearing_topic is not None:
+        lines.append(tr.t("appeal.hearing", topic=appeal.hearing_topic))
+    extras = _extras(tr, appeal)
+    if extras:
+        lines.append(extras)
+    lines += ["", appeal.text, "", tr.t("appeal.history")]
+    lines += history(tr, events[-8:], targets, for_staff=True)
+    return clip("\n".join(lines), MAX_MESSAGE)
+
+
+def resident_card(
+    tr: Translator, appeal: Appeal, events: Sequence[Event], targets: Mapping[str, str], today: date
+) -> str:
+    """The resident's own item: status, due date, text and every answer."""
+    lines = [
+        title(tr, appeal),
+        tr.t("appeal.dates", filed=tr.date(appeal.created_at), due=tr.date(appeal.due_on)),
+        tr.t("appeal.status_line", status=status(tr, appeal, today)),
+        "",
+        clip(appeal.text, 1200),
+        "",
+        tr.t("appeal.history"),
+    ]
+    lines += history(tr, events, targets, for_staff=False)
+    return clip("\n".join(lines), MAX_MESSAGE)
+
+
+def new_item(tr: Translator, appeal: Appeal, village: Village) -> str:
+    """What staff are told of a new (or forwarded) item."""
+    return "\n".join(
+        [
+            tr.t("inbox.new_item", title=title(tr, appeal), village=village.names.get(tr.language)),
+            tr.t("appeal.due", due=tr.date(appeal.due_on)),
+            "",
+            clip(appeal.text, PREVIEW),
+        ]
+    )
+
+
+def is_final(appeal: Appeal) -> bool:
+    """Resolved or rejected."""
+    return appeal.status in (Status.RESOLVED, Status.REJECTED)
+
+
+def draft_summary(tr: Translator, draft: IntakeDraft, village: Village | None) -> str:
+    """The summary a resident checks before sending."""
+    lines = [
+        tr.t(f"complaint.summary_title.{draft.kind}"),
+        tr.t("complaint.summary_category", category=category(tr, draft.category or "other")),
+    ]
+    if village is not None:
+        lines.append(tr.t("appeal.village", place=place(tr, village)))
+    lines += ["", clip(draft.text or "", 2000), ""]
+    if draft.photos:
+        lines.append(tr.nt("appeal.photos", len(draft.photos)))
+    if draft.voice:
+        lines.append(tr.t("appeal.has_voice"))
+    if draft.latitude is not None:
+        lines.append(tr.t("appeal.has_location"))
+    lines.append(tr.t("complaint.name_hidden" if draft.hide_name else "complaint.name_shown"))
+    return "\n".join(lines)

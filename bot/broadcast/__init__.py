@@ -1,0 +1,1 @@
+"""The broadcast engine and the free notices staff send through it."""

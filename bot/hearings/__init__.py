@@ -1,0 +1,1 @@
+"""Public hearings: the service, texts, reminders and calendar files."""

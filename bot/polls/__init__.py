@@ -1,0 +1,1 @@
+"""Polls on local priorities: the service, texts, what is broadcast, jobs, charts."""

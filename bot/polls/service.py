@@ -1,0 +1,236 @@
+"""Polls on local priorities: the rules of creating, voting, closing and reminding.
+
+Handlers parse and render; this module decides. Everything that goes to many residents (the
+announcement, the reminder to non-voters, the results) goes through the broadcast engine, with
+the poll as it was at that moment in the broadcast's payload.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.appeals.notices import translator_of
+from bot.context import Services
+from bot.i18n import Translator
+from bot.polls import chart as poll_chart
+from storage import polls as repo
+from storage import roles as roles_repo
+from storage import territory
+from storage.db import from_db_time, to_db_time, utcnow
+from storage.models import Person, Role
+from storage.polls import Ballot, Cast, NewPoll, Poll, Results
+
+_LOGGER = logging.getLogger(__name__)
+ANNOUNCEMENT_KIND = "poll"
+REMINDER_KIND = "poll_reminder"
+RESULTS_KIND = repo.RESULTS_KIND
+MAX_QUESTION = 300
+MAX_OPTION = 100
+MIN_OPTIONS, MAX_OPTIONS = 2, repo.MAX_OPTIONS
+
+
+def payload_of(poll: Poll) -> dict[str, Any]:
+    """The poll as a broadcast carries it (JSON)."""
+    return {
+        "poll": poll.id, "question": poll.question, "options": list(poll.options),
+        "max_choices": poll.max_choices, "may_change": poll.may_change,
+        "results_early": poll.results_early, "closes_at": to_db_time(poll.closes_at),
+        "status": poll.status, "created_by": poll.created_by,
+        "created_at": to_db_time(poll.created_at),
+        "closed_at": to_db_time(poll.closed_at) if poll.closed_at else None,
+        "villages": list(poll.village_codes), "reminded": poll.reminded,
+    }  # fmt: skip
+
+
+def poll_of(payload: dict[str, Any]) -> Poll:
+    """Read :func:`payload_of`'s form back."""
+    closed_at = payload.get("closed_at")
+    return Poll(
+        id=int(payload["poll"]), question=str(payload["question"]),
+        options=tuple(payload["options"]), max_choices=int(payload["max_choices"]),
+        may_change=bool(payload["may_change"]), results_early=bool(payload["results_early"]),
+        closes_at=from_db_time(payload["closes_at"]), status=str(payload["status"]),
+        created_by=int(payload["created_by"]), created_at=from_db_time(payload["created_at"]),
+        closed_at=from_db_time(closed_at) if closed_at else None,
+        village_codes=tuple(payload["villages"]), reminded=bool(payload["reminded"]),
+    )  # fmt: skip
+
+
+def question_problem(text: str) -> tuple[str, dict[str, Any]] | None:
+    """Why a question cannot be used (a message key and its values), or None."""
+    if not text.strip():
+        return "poll.ask_question", {}
+    if len(text) > MAX_QUESTION:
+        return "poll.question_too_long", {"limit": MAX_QUESTION, "length": len(text)}
+    return None
+
+
+def parse_options(text: str) -> tuple[list[str], tuple[str, dict[str, Any]] | None]:
+    """Options typed one per line, and why they cannot be used (or None)."""
+    options = [line.strip() for line in text.splitlines() if line.strip()]
+    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+        return options, ("poll.options_count", {"count": len(options)})
+    for option in options:
+        if len(option) > MAX_OPTION:
+            return options, ("poll.option_too_long", {"option": option[:40], "limit": MAX_OPTION})
+    seen: set[str] = set()
+    for option in options:
+        if option.casefold() in seen:
+            return options, ("poll.option_twice", {"option": option})
+        seen.add(option.casefold())
+    return options, None
+
+
+def parse_closing(text: str, zone: Any, now: datetime) -> datetime | None:
+    """``DD.MM.YYYY HH:MM`` in the configured zone, when it is in the future."""
+    try:
+        local = datetime.strptime(text.strip(), "%d.%m.%Y %H:%M")
+    except ValueError:
+        return None
+    moment = local.replace(tzinfo=zone)
+    return moment if moment > now else None
+
+
+def closing_in(days: int, zone: Any, now: datetime, hour: int = 20) -> datetime:
+    """``days`` days from today (in the configured zone) at ``hour``:00."""
+    local = now.astimezone(zone) + timedelta(days=days)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def chart_folder(services: Services) -> Path:
+    """Where result charts are written: next to the database."""
+    return poll_chart.folder_of(services.settings.database_path)
+
+
+async def create(services: Services, new: NewPoll, report_to: tuple[int, Translator]) -> Poll:
+    """Store the poll and announce it to the residents of its villages."""
+    poll = await repo.create(services.db, new, utcnow())
+    await services.engine.submit(
+        kind=ANNOUNCEMENT_KIND,
+        payload=payload_of(poll),
+        created_by=new.created_by,
+        report_to=report_to,
+        ref_id=poll.id,
+        village_codes=poll.village_codes,
+    )
+    _LOGGER.info("Poll %s announced in %d villages", poll.id, len(poll.village_codes))
+    return poll
+
+
+async def vote(services: Services, person: Person, poll_id: int, choices: int) -> Cast:
+    """Record a resident's tap: checked against the poll, its villages and its rules."""
+    ballot = Ballot(poll_id, person.id, person.village_code, choices, utcnow())
+    return await repo.cast(services.db, ballot)
+
+
+async def staff_of(services: Services, poll: Poll) -> list[int]:
+    """Telegram ids of the poll's author and the staff covering any of its villages."""
+    villages = [await territory.get_village(services.db, code) for code in poll.village_codes]
+    found = {poll.created_by}
+    for grant in await roles_repo.all_grants(services.db):
+        if grant.role is Role.STAFF and any(v and grant.scope.covers(v) for v in villages):
+            found.add(grant.telegram_id)
+    return sorted(found)
+
+
+async def close(
+    services: Services,
+    poll_id: int,
+    by: int | None = None,
+    *,
+    acknowledge: Callable[[Poll | None], Awaitable[None]] | None = None,
+) -> Poll | None:
+    """Close the poll (once, whoever asks first) and publish its results; None if not open.
+
+    Staff who close it now watch the results go out; at its time, its author does.
+    ``acknowledge`` hears the outcome once it is stored, before the results are drawn and
+    queued (seconds for a large poll): a button's answer, which Telegram refuses when late.
+    """
+    poll = await repo.close(services.db, poll_id, utcnow(), by)
+    if acknowledge is not None:
+        await acknowledge(poll)
+    if poll is None:
+        return None
+    _LOGGER.info("Poll %s closed%s", poll.id, " early" if by else "")
+    await publish(services, poll, reporter=by)
+    return poll
+
+
+async def results_payload(services: Services, poll: Poll) -> dict[str, Any]:
+    """The poll with its results, the folder of its charts and its villages' names."""
+    results = await repo.results(services.db, poll)
+    villages = [await territory.get_village(services.db, code) for code in poll.village_codes]
+    return payload_of(poll) | {
+        "results": results.to_dict(),
+        "charts": str(chart_folder(services)),
+        "names": {v.code: asdict(v.names) for v in villages if v is not None},
+    }
+
+
+async def report_chat(services: Services, telegram_id: int) -> tuple[int, Translator]:
+    """Where and in which language a staff member watches a broadcast made for them."""
+    return telegram_id, await translator_of(services, telegram_id)
+
+
+async def publish(services: Services, poll: Poll, reporter: int | None = None) -> None:
+    """Send the results to the residents of the poll's villages and to its staff.
+
+    ``reporter`` (by default the poll's author) gets the sender's report: how many got them.
+    """
+    staff = await repo.people_ids(services.db, await staff_of(services, poll))
+    chat_id, tr = await report_chat(services, reporter or poll.created_by)
+    await services.engine.submit(
+        kind=RESULTS_KIND,
+        payload=await results_payload(services, poll),
+        created_by=poll.created_by,
+        report_to=(chat_id, tr),
+        report_title=tr.t("poll.results_report", question=poll.question),
+        ref_id=poll.id,
+        village_codes=poll.village_codes,
+        person_ids=tuple(staff),
+    )
+
+
+async def publish_missing(services: Services) -> int:
+    """Publish the results of polls closed without them (the bot died in between)."""
+    missing = await repo.closed_unpublished(services.db)
+    for poll in missing:
+        await publish(services, poll)
+    return len(missing)
+
+
+async def remind(services: Services, poll_id: int) -> int:
+    """Remind the residents who have not voted, once per poll; return how many."""
+    poll = await repo.get(services.db, poll_id)
+    if poll is None or not await repo.claim_reminder(services.db, poll_id, utcnow()):
+        return 0
+    people = await repo.non_voters(services.db, poll)
+    if people:
+        chat_id, tr = await report_chat(services, poll.created_by)
+        await services.engine.submit(
+            kind=REMINDER_KIND,
+            payload=payload_of(poll),
+            created_by=poll.created_by,
+            report_to=(chat_id, tr),
+            report_title=tr.t("poll.reminder_report", question=poll.question),
+            ref_id=poll.id,
+            person_ids=tuple(people),
+        )
+    _LOGGER.info("Poll %s: reminded %d residents", poll.id, len(people))
+    return len(people)
+
+
+def reminder_at(poll: Poll, before: timedelta) -> datetime | None:
+    """When the reminder is due; None when the poll is shorter than the reminder's lead."""
+    moment = poll.closes_at - before
+    return moment if moment > poll.created_at and not poll.reminded else None
+
+
+async def results(services: Services, poll: Poll) -> Results:
+    """The poll's counts: live while open, frozen at the close."""
+    return await repo.results(services.db, poll)

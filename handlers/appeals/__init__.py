@@ -1,0 +1,1 @@
+"""Complaints and suggestions: intake, a resident's own items, the staff inbox."""

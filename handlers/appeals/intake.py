@@ -1,0 +1,406 @@
+"""Intake of complaints and suggestions: category → text → photos, voice, location → summary.
+
+A persistent conversation with its draft saved at every step: a restart continues it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.appeals import service as appeals
+from bot.appeals import texts
+from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused, IntakeDraft
+from bot.context import QatysuApp, QatysuContext
+from bot.i18n import Translator
+from handlers.widgets.dialogs import Callback, Dialog, cancel_step, tap
+from handlers.widgets.keyboards import button
+from storage import drafts, territory
+from storage.appeals import Kind
+
+CATEGORY, TEXT, ATTACH, SUMMARY = range(4)
+FEATURE = "cmp"
+DIALOG = "complaint"
+END = ConversationHandler.END
+
+
+def category_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    """The categories, two a row, and Cancel."""
+    buttons = [
+        InlineKeyboardButton(
+            texts.category(tr, code), callback_data=callbacks.build(FEATURE, "cat", code)
+        )
+        for code in CATEGORIES
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([button(tr.t("complaint.button_cancel"), FEATURE, "cancel")])
+    return InlineKeyboardMarkup(rows)
+
+
+def attach_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+    """Next and Cancel, under the request for photos, voice and location."""
+    return InlineKeyboardMarkup(
+        [
+            [button(tr.t("complaint.button_next"), FEATURE, "next")],
+            [button(tr.t("complaint.button_cancel"), FEATURE, "cancel")],
+        ]
+    )
+
+
+def summary_keyboard(tr: Translator, draft: IntakeDraft) -> InlineKeyboardMarkup:
+    """Send, hide or show the name, edit, cancel."""
+    hide = "complaint.button_show_name" if draft.hide_name else "complaint.button_hide_name"
+    return InlineKeyboardMarkup(
+        [
+            [button(tr.t("complaint.button_send"), FEATURE, "send")],
+            [button(tr.t(hide), FEATURE, "hide")],
+            [
+                button(tr.t("complaint.button_edit"), FEATURE, "edit"),
+                button(tr.t("complaint.button_cancel"), FEATURE, "cancel"),
+            ],
+        ]
+    )
+
+
+async def _load(context: QatysuContext, user_id: int) -> IntakeDraft:
+    return IntakeDraft.from_dict(await drafts.load(context.services.db, user_id, DIALOG))
+
+
+async def _save(context: QatysuContext, user_id: int, draft: IntakeDraft) -> None:
+    await drafts.save(context.services.db, user_id, DIALOG, draft.to_dict())
+
+
+async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit the tapped message, or answer a message with a new one."""
+    if update.callback_query is not None:
+        await update.callback_query.edit_message_text(text, reply_markup=markup)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def _summary(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
+    person = context.person
+    village = None
+    if person is not None and person.village_code is not None:
+        village = await territory.get_village(context.services.db, person.village_code)
+    await _show(
+        update, texts.draft_summary(context.tr, draft, village), summary_keyboard(context.tr, draft)
+    )
+    return SUMMARY
+
+
+async def _ask_category(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
+    tr = context.tr
+    await _show(update, tr.t(f"complaint.ask_category.{draft.kind}"), category_keyboard(tr))
+    return CATEGORY
+
+
+async def _ask_text(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
+    await _show(update, context.tr.t(f"complaint.ask_text.{draft.kind}", min=appeals.TEXT_MIN))
+    return TEXT
+
+
+def _with_draft(
+    ask: Callable[[Update, QatysuContext, IntakeDraft], Awaitable[int]],
+) -> Callback:
+    """A step's prompt that reads the draft itself (to show it again on Continue)."""
+
+    async def prompt(update: Update, context: QatysuContext) -> int:
+        assert update.effective_user is not None
+        return await ask(update, context, await _load(context, update.effective_user.id))
+
+    return prompt
+
+
+async def _ask_attachments(update: Update, context: QatysuContext) -> int:
+    await _show(
+        update,
+        context.tr.t("complaint.ask_attachments", max=MAX_PHOTOS),
+        attach_keyboard(context.tr),
+    )
+    return ATTACH
+
+
+async def begin(update: Update, context: QatysuContext, kind: Kind) -> int:
+    """Check that the resident may file, then ask for the category."""
+    assert update.effective_user is not None and update.effective_message is not None
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    tr = context.tr
+    try:
+        assert context.person is not None
+        await appeals.check_may_file(context.services, context.person)
+    except AppealRefused as refused:
+        await update.effective_message.reply_text(
+            tr.t(refused.key, limit=context.services.settings.appeals_per_day)
+        )
+        return END
+    await _save(context, update.effective_user.id, IntakeDraft(kind=kind.value))
+    await update.effective_message.reply_text(
+        tr.t(f"complaint.ask_category.{kind.value}"), reply_markup=category_keyboard(tr)
+    )
+    return CATEGORY
+
+
+async def start_complaint(update: Update, context: QatysuContext) -> int:
+    """Begin a complaint (/complaint or the menu)."""
+    return await begin(update, context, Kind.COMPLAINT)
+
+
+async def start_suggestion(update: Update, context: QatysuContext) -> int:
+    """Begin a suggestion (/suggestion or the menu)."""
+    return await begin(update, context, Kind.SUGGESTION)
+
+
+async def pick_category(update: Update, context: QatysuContext) -> int:
+    """Store the category; ask for the text (or go back to the summary when editing)."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    code = callbacks.parse(query.data).arg(0)
+    if code not in CATEGORIES:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return CATEGORY
+    await query.answer()
+    draft = await _load(context, update.effective_user.id)
+    draft.category = code
+    await _save(context, update.effective_user.id, draft)
+    if draft.editing and draft.text:
+        return await _summary(update, context, draft)
+    return await _ask_text(update, context, draft)
+
+
+async def got_text(update: Update, context: QatysuContext) -> int:
+    """Check the text (length, repeat) and store it; then ask for attachments."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None and context.person is not None
+    tr = context.tr
+    problem = appeals.text_problem(message.text)
+    if problem is not None:
+        length = len((message.text or "").strip())
+        await message.reply_text(
+            tr.t(problem, min=appeals.TEXT_MIN, max=appeals.TEXT_MAX, length=length)
+        )
+        return TEXT
+    try:
+        await appeals.check_may_file(context.services, context.person, message.text)
+    except AppealRefused as refused:
+        await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
+        return TEXT
+    draft = await _load(context, update.effective_user.id)
+    draft.text = (message.text or "").strip()
+    await _save(context, update.effective_user.id, draft)
+    if draft.editing:
+        return await _summary(update, context, draft)
+    return await _ask_attachments(update, context)
+
+
+def _too_big(message: Message) -> bool:
+    media = message.photo[-1] if message.photo else message.voice
+    return media is not None and (media.file_size or 0) > MAX_FILE_BYTES
+
+
+async def voice_instead_of_text(update: Update, context: QatysuContext) -> int:
+    """Keep a voice note sent instead of text, and ask for a few written words too."""
+    message = update.effective_message
+    assert message is not None and message.voice is not None and update.effective_user is not None
+    if _too_big(message):
+        await message.reply_text(context.tr.t("complaint.file_too_big"))
+        return TEXT
+    draft = await _load(context, update.effective_user.id)
+    draft.voice = message.voice.file_id
+    await _save(context, update.effective_user.id, draft)
+    await message.reply_text(context.tr.t("complaint.voice_then_text", min=appeals.TEXT_MIN))
+    return TEXT
+
+
+async def text_expected(update: Update, context: QatysuContext) -> int:
+    """Answer a photo, sticker or file sent where the text is expected."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.tr.t("complaint.text_expected"))
+    return TEXT
+
+
+async def got_attachment(update: Update, context: QatysuContext) -> int:
+    """Add a photo (up to three, 20 MB each), a voice note or a location to the draft."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    tr = context.tr
+    if _too_big(message):
+        await message.reply_text(tr.t("complaint.file_too_big"), reply_markup=attach_keyboard(tr))
+        return ATTACH
+    draft = await _load(context, update.effective_user.id)
+    if message.photo:
+        if len(draft.photos) >= MAX_PHOTOS:
+            await message.reply_text(
+                tr.t("complaint.too_many_photos", max=MAX_PHOTOS), reply_markup=attach_keyboard(tr)
+            )
+            return ATTACH
+        draft.photos.append(message.photo[-1].file_id)
+        added = tr.t("complaint.photo_added", count=len(draft.photos), max=MAX_PHOTOS)
+    elif message.voice:
+        draft.voice = message.voice.file_id
+        added = tr.t("complaint.voice_added")
+    else:
+        assert message.location is not None
+        draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
+        added = tr.t("complaint.location_added")
+    await _save(context, update.effective_user.id, draft)
+    await message.reply_text(
+        added + "\n" + tr.t("complaint.more_or_next"), reply_markup=attach_keyboard(tr)
+    )
+    return ATTACH
+
+
+async def wrong_media(update: Update, context: QatysuContext) -> int:
+    """Refuse stickers, files, videos and text where attachments are expected."""
+    message = update.effective_message
+    assert message is not None
+    key = "complaint.attach_text" if message.text else "complaint.wrong_media"
+    await message.reply_text(
+        context.tr.t(key, max=MAX_PHOTOS), reply_markup=attach_keyboard(context.tr)
+    )
+    return ATTACH
+
+
+async def attachments_done(update: Update, context: QatysuContext) -> int:
+    """Show the summary."""
+    assert update.callback_query is not None and update.effective_user is not None
+    await update.callback_query.answer()
+    return await _summary(update, context, await _load(context, update.effective_user.id))
+
+
+async def toggle_name(update: Update, context: QatysuContext) -> int:
+    """Hide the name from staff, or show it again."""
+    assert update.callback_query is not None and update.effective_user is not None
+    draft = await _load(context, update.effective_user.id)
+    draft.hide_name = not draft.hide_name
+    await _save(context, update.effective_user.id, draft)
+    await update.callback_query.answer()
+    return await _summary(update, context, draft)
+
+
+async def send(update: Update, context: QatysuContext) -> int:
+    """File the item; show its number and due date."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None and context.person is not None
+    tr = context.tr
+    draft = await _load(context, update.effective_user.id)
+    await query.answer()
+    try:
+        appeal = await appeals.submit(context.services, context.bot, context.person, draft)
+    except AppealRefused as refused:
+        # The limit, a repeat or a lost village: nothing the resident can fix in this draft.
+        await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+        limit = context.services.settings.appeals_per_day
+        await query.edit_message_text(tr.t(refused.key, limit=limit))
+        return END
+    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+    await query.edit_message_text(
+        tr.t(
+            f"complaint.sent.{appeal.kind.value}",
+            number=texts.number(appeal),
+            due=tr.date(appeal.due_on),
+        )
+    )
+    return END
+
+
+async def edit_menu(update: Update, context: QatysuContext) -> int:
+    """Ask what to change."""
+    assert update.callback_query is not None
+    tr = context.tr
+    await update.callback_query.answer()
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t("complaint.edit_category"), FEATURE, "ed", "cat")],
+            [button(tr.t("complaint.edit_text"), FEATURE, "ed", "text")],
+            [button(tr.t("complaint.edit_attachments"), FEATURE, "ed", "att")],
+            [button(tr.t("button.back"), FEATURE, "ed", "back")],
+        ]
+    )
+    await _show(update, tr.t("complaint.edit_what"), markup)
+    return SUMMARY
+
+
+async def edit_part(update: Update, context: QatysuContext) -> int:
+    """Go back to one step; its answer returns to the summary."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    await query.answer()
+    part = callbacks.parse(query.data).arg(0)
+    draft = await _load(context, update.effective_user.id)
+    draft.editing = True
+    if part == "att":
+        draft.photos, draft.voice, draft.latitude, draft.longitude = [], None, None, None
+    await _save(context, update.effective_user.id, draft)
+    if part == "cat":
+        return await _ask_category(update, context, draft)
+    if part == "text":
+        return await _ask_text(update, context, draft)
+    if part == "att":
+        return await _ask_attachments(update, context)
+    return await _summary(update, context, draft)
+
+
+cancel = cancel_step(DIALOG)
+
+
+async def use_buttons(update: Update, context: QatysuContext) -> None:
+    """Remind the resident to tap a button at this step."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.tr.t("complaint.use_buttons"))
+
+
+def register(app: QatysuApp) -> None:
+    """Register the intake conversation (persistent: it survives a restart)."""
+    attachments = filters.PHOTO | filters.VOICE | filters.LOCATION
+    other = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    dialog = Dialog(
+        "complaint",
+        entry_points=[
+            CommandHandler("complaint", start_complaint),
+            CommandHandler("suggestion", start_suggestion),
+            CallbackQueryHandler(start_complaint, pattern=callbacks.matches("menu", "complaint")),
+            CallbackQueryHandler(start_suggestion, pattern=callbacks.matches("menu", "suggestion")),
+        ],
+        states={
+            CATEGORY: [tap(FEATURE, pick_category, "cat")],
+            TEXT: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
+                MessageHandler(filters.VOICE, voice_instead_of_text),
+                MessageHandler(other, text_expected),
+            ],
+            ATTACH: [
+                MessageHandler(attachments, got_attachment),
+                tap(FEATURE, attachments_done, "next"),
+                MessageHandler(other, wrong_media),
+            ],
+            SUMMARY: [
+                tap(FEATURE, send, "send"),
+                tap(FEATURE, toggle_name, "hide"),
+                tap(FEATURE, edit_menu, "edit"),
+                tap(FEATURE, edit_part, "ed"),
+            ],
+        },
+        prompts={
+            CATEGORY: _with_draft(_ask_category),
+            TEXT: _with_draft(_ask_text),
+            ATTACH: _ask_attachments,
+            SUMMARY: _with_draft(_summary),
+        },
+        draft=DIALOG,
+        # The kind is the entry's; hiding the name is a setting, not something entered.
+        context_keys=("kind", "hide_name", "editing"),
+        cancel=cancel,
+        fallbacks=[tap(FEATURE, cancel, "cancel"), MessageHandler(other, use_buttons)],
+    )
+    app.add_handler(dialog)

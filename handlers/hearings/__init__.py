@@ -1,0 +1,1 @@
+"""Residents and hearings; staff create and manage them."""

@@ -1,0 +1,404 @@
+"""Staff manage the hearings of their villages: change time or place, cancel, record the outcome.
+
+Every residents' notice of a change goes out through the broadcast engine after a preview. Each
+step re-checks that all villages of the hearing are in the staff member's scope, since a button
+can be forged and a role can be revoked between two taps.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.auth import load_access, refuse, requires
+from bot.context import QatysuApp, QatysuContext
+from bot.hearings import service
+from bot.i18n import button_label
+from handlers import paper as notice_board
+from handlers.widgets import village_picker, when_picker
+from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.keyboards import button
+from storage import broadcasts, drafts, hearings, territory
+from storage.db import from_db_time, to_db_time, utcnow
+from storage.hearings import Hearing
+from storage.models import Role
+
+FEATURE = "ha"
+DIALOG = "hearing_change"
+DATE, TIME, PLACE, PIN, ATTENDANCE, DECISIONS, CONFIRM = range(7)
+END = ConversationHandler.END
+
+
+async def managed(update: Update, context: QatysuContext, hearing_id: int) -> Hearing | None:
+    """The hearing if this staff member may manage it; otherwise refuse and return None."""
+    assert update.effective_user is not None
+    db = context.services.db
+    hearing = await hearings.get(db, hearing_id)
+    villages = []
+    if hearing is not None:
+        villages = [
+            v for code in hearing.village_codes if (v := await territory.get_village(db, code))
+        ]
+    access = await load_access(context, update.effective_user.id)
+    if hearing is None or not service.may_manage(access, villages):
+        await refuse(update, context, "auth.out_of_scope", f"hearing {hearing_id}")
+        return None
+    return hearing
+
+
+async def _send(
+    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+@requires(Role.STAFF)
+async def list_hearings(update: Update, context: QatysuContext) -> None:
+    """List the hearings of the staff member's villages, recent and upcoming."""
+    assert update.effective_user is not None
+    tr = context.tr
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    codes = [v.code for v in await village_picker.in_scope(update, context)]
+    since = utcnow() - timedelta(days=30)
+    found = await hearings.recent_in(context.services.db, codes, since)
+    rows = [
+        [
+            button(
+                button_label(f"{tr.short_datetime(h.starts_at)} · {h.topic}"), FEATURE, "open", h.id
+            )
+        ]
+        for h in found
+    ]
+    await _send(
+        update,
+        context,
+        tr.t("ha.list_title" if found else "ha.list_empty"),
+        InlineKeyboardMarkup(rows),
+    )
+
+
+@requires(Role.STAFF)
+async def open_hearing(update: Update, context: QatysuContext) -> None:
+    """Show a hearing to staff: answers, questions, and what can be done with it."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    hearing = await managed(update, context, callbacks.parse(query.data).int_arg(0))
+    if hearing is None:
+        return
+    await query.answer()
+    db = context.services.db
+    text = tr.t(
+        "ha.card_staff",
+        card=await service.card(context.services, tr, hearing),
+        coming=tr.number(await hearings.rsvp_count(db, hearing.id)),
+        questions=tr.number(await hearings.question_count(db, hearing.id)),
+        status=tr.t(f"ha.status.{hearing.status}"),
+    )
+    rows = []
+    if hearing.status == "scheduled":
+        if hearing.starts_at > utcnow():
+            rows.append([button(tr.t("ha.btn.time"), FEATURE, "time", hearing.id),
+                         button(tr.t("ha.btn.place"), FEATURE, "place", hearing.id)])  # fmt: skip
+            rows.append([button(tr.t("ha.btn.cancel"), FEATURE, "cancel", hearing.id)])
+        else:
+            rows.append([button(tr.t("ha.btn.outcome"), FEATURE, "outcome", hearing.id)])
+    rows.append(notice_board.paper_buttons(tr, "h", hearing.id))
+    await _send(update, context, text, InlineKeyboardMarkup(rows))
+
+
+async def _begin(update: Update, context: QatysuContext, mode: str) -> Hearing | None:
+    """Start a change of a scheduled hearing; None (after saying why) when it cannot be."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    hearing = await managed(update, context, callbacks.parse(query.data).int_arg(0))
+    if hearing is None:
+        return None
+    if hearing.status != "scheduled":
+        await query.answer(context.tr.t(f"hearing.is_{hearing.status}"), show_alert=True)
+        return None
+    started = hearing.starts_at <= utcnow()
+    if started != (mode == "outcome"):
+        await query.answer(
+            context.tr.t("ha.not_started" if not started else "hearing.is_started"), show_alert=True
+        )
+        return None
+    await query.answer()
+    await drafts.save(
+        context.services.db, update.effective_user.id, DIALOG, {"id": hearing.id, "mode": mode}
+    )
+    return hearing
+
+
+@requires(Role.STAFF)
+async def change_time(update: Update, context: QatysuContext) -> int:
+    """Ask for the new day."""
+    if await _begin(update, context, "time") is None:
+        return END
+    return await ask_date(update, context)
+
+
+async def ask_date(update: Update, context: QatysuContext) -> int:
+    """Offer the next two weeks."""
+    today = utcnow().astimezone(context.services.settings.zone).date()
+    await _send(update, context, context.tr.t("ha.ask_date", example=today.strftime("%d.%m.%Y")),
+                when_picker.date_keyboard(context.tr, FEATURE, today))  # fmt: skip
+    return DATE
+
+
+async def take_date(update: Update, context: QatysuContext) -> int:
+    """Keep the new day; ask for the time."""
+    day = await when_picker.read_day(update)
+    if day is None:
+        await _send(update, context, context.tr.t("ha.bad_date", example="30.11.2026"))
+        return DATE
+    await _update(update, context, day=day.isoformat())
+    return await ask_time(update, context)
+
+
+async def ask_time(update: Update, context: QatysuContext) -> int:
+    """Offer common meeting times."""
+    await _send(update, context, context.tr.t("ha.ask_time"), when_picker.time_keyboard(FEATURE))
+    return TIME
+
+
+async def take_time(update: Update, context: QatysuContext) -> int:
+    """Keep the new moment if in the future; preview the notice of the change."""
+    moment = await when_picker.read_time(update)
+    if moment is None:
+        await _send(update, context, context.tr.t("ha.bad_time"))
+        return TIME
+    draft = await _update(update, context)
+    day = datetime.fromisoformat(str(draft["day"])).date()
+    starts_at = datetime.combine(day, moment, tzinfo=context.services.settings.zone)
+    if starts_at <= utcnow():
+        await _send(update, context, context.tr.t("ha.in_past"))
+        return TIME
+    await _update(update, context, starts_at=to_db_time(starts_at))
+    return await _preview(update, context)
+
+
+@requires(Role.STAFF)
+async def change_place(update: Update, context: QatysuContext) -> int:
+    """Ask for the new place."""
+    if await _begin(update, context, "place") is None:
+        return END
+    return await ask_place(update, context)
+
+
+async def ask_place(update: Update, context: QatysuContext) -> int:
+    """Ask for the new place."""
+    await _send(update, context, context.tr.t("ha.ask_place", limit=service.PLACE_MAX))
+    return PLACE
+
+
+async def take_place(update: Update, context: QatysuContext) -> int:
+    """Keep the new place; offer a map pin."""
+    text = (update.effective_message.text if update.effective_message else "") or ""
+    if not text.strip() or len(text) > service.PLACE_MAX:
+        return await ask_place(update, context)
+    await _update(update, context, place=text.strip(), pin=None)
+    return await ask_pin(update, context)
+
+
+async def take_pin(update: Update, context: QatysuContext) -> int:
+    """Keep the pin (or none); preview the notice of the change."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    elif update.effective_message is not None and update.effective_message.location:
+        location = update.effective_message.location
+        await _update(update, context, pin=[location.latitude, location.longitude])
+    return await _preview(update, context)
+
+
+async def ask_pin(update: Update, context: QatysuContext) -> int:
+    """Offer a map pin, or to skip it."""
+    skip = InlineKeyboardMarkup([[button(context.tr.t("ha.skip"), FEATURE, "nopin")]])
+    await _send(update, context, context.tr.t("ha.ask_pin"), skip)
+    return PIN
+
+
+@requires(Role.STAFF)
+async def cancel_hearing(update: Update, context: QatysuContext) -> int:
+    """Ask to confirm the cancellation."""
+    hearing = await _begin(update, context, "cancel")
+    if hearing is None:
+        return END
+    return await _preview(update, context)
+
+
+@requires(Role.STAFF)
+async def record_outcome(update: Update, context: QatysuContext) -> int:
+    """Ask how many attended."""
+    if await _begin(update, context, "outcome") is None:
+        return END
+    return await ask_attendance(update, context)
+
+
+async def ask_attendance(update: Update, context: QatysuContext) -> int:
+    """Ask how many attended."""
+    await _send(update, context, context.tr.t("ha.ask_attendance"))
+    return ATTENDANCE
+
+
+async def take_attendance(update: Update, context: QatysuContext) -> int:
+    """Keep the attendance; ask for the decisions."""
+    text = (update.effective_message.text if update.effective_message else "") or ""
+    if not text.strip().isdigit() or int(text) > 100_000:
+        await _send(update, context, context.tr.t("ha.bad_number"))
+        return ATTENDANCE
+    await _update(update, context, attendance=int(text))
+    return await ask_decisions(update, context)
+
+
+async def ask_decisions(update: Update, context: QatysuContext) -> int:
+    """Ask for the decisions taken."""
+    await _send(update, context, context.tr.t("ha.ask_decisions", limit=service.DECISIONS_MAX))
+    return DECISIONS
+
+
+async def take_decisions(update: Update, context: QatysuContext) -> int:
+    """Keep the decisions; preview the outcome notice."""
+    text = ((update.effective_message.text if update.effective_message else "") or "").strip()
+    if not text or len(text) > service.DECISIONS_MAX:
+        return await ask_decisions(update, context)
+    await _update(update, context, decisions=text)
+    return await _preview(update, context)
+
+
+async def _update(update: Update, context: QatysuContext, **values: object) -> dict[str, object]:
+    assert update.effective_user is not None
+    return await drafts.update(context.services.db, update.effective_user.id, DIALOG, **values)
+
+
+def _changed(hearing: Hearing, draft: dict[str, object]) -> Hearing:
+    """The hearing as it will be after the change in ``draft``."""
+    pin = draft.get("pin")
+    values: dict[str, object] = {}
+    if "starts_at" in draft:
+        values["starts_at"] = from_db_time(str(draft["starts_at"]))
+    if "place" in draft:
+        values["place"] = draft["place"]
+        values["latitude"], values["longitude"] = pin if isinstance(pin, list) else (None, None)
+    if "attendance" in draft:
+        values.update(attendance=draft["attendance"], decisions=draft.get("decisions"))
+    return hearing.with_changes(**values)
+
+
+async def _preview(update: Update, context: QatysuContext) -> int:
+    """Show what residents will get, and to how many; ask to confirm."""
+    tr = context.tr
+    draft = await _update(update, context)
+    hearing = await hearings.get(context.services.db, int(str(draft["id"])))
+    if hearing is None:
+        return END
+    after = _changed(hearing, draft)
+    mode = str(draft["mode"])
+    if mode == "cancel":
+        text = service.cancelled_text(tr, after)
+    elif mode == "outcome":
+        text = service.outcome_text(tr, after)
+    else:
+        text = await service.changed_text(context.services, tr, after)
+    await _send(update, context, text)
+    count = await broadcasts.count_audience(context.services.db, hearing.village_codes)
+    go = "ha.yes_cancel" if mode == "cancel" else "ha.send"
+    markup = InlineKeyboardMarkup(
+        [[button(tr.t(go), FEATURE, "confirm"), button(tr.t("ha.back"), FEATURE, "drop")]]
+    )
+    await _send(
+        update, context, tr.t("ha.preview", recipients=tr.nt("broadcast.recipients", count)), markup
+    )
+    return CONFIRM
+
+
+async def confirm(update: Update, context: QatysuContext) -> int:
+    """Apply the change and tell the residents of the hearing's villages."""
+    query = update.callback_query
+    assert (
+        query is not None
+        and update.effective_user is not None
+        and update.effective_chat is not None
+    )
+    db = context.services.db
+    draft = await drafts.load(db, update.effective_user.id, DIALOG)
+    hearing = await managed(update, context, int(draft.get("id", 0)))
+    if hearing is None or hearing.status != "scheduled":
+        await drafts.drop(db, update.effective_user.id, DIALOG)
+        if hearing is not None:
+            await query.answer(context.tr.t(f"hearing.is_{hearing.status}"), show_alert=True)
+        return END
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    after, mode = _changed(hearing, draft), str(draft["mode"])
+    kind = {"cancel": service.CANCELLED, "outcome": service.OUTCOME}.get(mode, service.CHANGED)
+    if mode == "cancel":
+        await hearings.cancel(db, hearing.id)
+    elif mode == "outcome":
+        await hearings.conclude(db, hearing.id, after.attendance or 0, after.decisions or "")
+    else:
+        pin = (after.latitude, after.longitude) if after.has_pin else None
+        await hearings.reschedule(
+            db, hearing.id,
+            starts_at=after.starts_at if mode == "time" else None,
+            place=after.place if mode == "place" else None,
+            pin=pin,  # type: ignore[arg-type]
+        )  # fmt: skip
+    await drafts.drop(db, update.effective_user.id, DIALOG)
+    await context.services.engine.submit(
+        kind=kind, payload={}, created_by=update.effective_user.id, ref_id=hearing.id,
+        report_to=(update.effective_chat.id, context.tr), village_codes=hearing.village_codes,
+    )  # fmt: skip
+    return END
+
+
+drop = cancel_step(DIALOG)
+
+
+def register(app: QatysuApp) -> None:
+    """Register the staff's hearing list and the change dialog."""
+    text = filters.TEXT & ~filters.COMMAND
+    day_steps, time_steps = when_picker.date_and_time_steps(FEATURE, take_date, take_time)
+
+    dialog = Dialog(
+        "hearing_change",
+        entry_points=[
+            tap(FEATURE, change_time, "time"),
+            tap(FEATURE, change_place, "place"),
+            tap(FEATURE, cancel_hearing, "cancel"),
+            tap(FEATURE, record_outcome, "outcome"),
+        ],
+        states={
+            DATE: day_steps,
+            TIME: time_steps,
+            PLACE: [MessageHandler(text, take_place)],
+            PIN: [
+                tap(FEATURE, take_pin, "nopin"),
+                MessageHandler(filters.LOCATION, take_pin),
+                MessageHandler(~filters.COMMAND, ask_pin),
+            ],
+            ATTENDANCE: [MessageHandler(text, take_attendance)],
+            DECISIONS: [MessageHandler(text, take_decisions)],
+            CONFIRM: [tap(FEATURE, confirm, "confirm"), tap(FEATURE, drop, "drop")],
+        },
+        prompts={
+            DATE: ask_date,
+            TIME: ask_time,
+            PLACE: ask_place,
+            PIN: ask_pin,
+            ATTENDANCE: ask_attendance,
+            DECISIONS: ask_decisions,
+            CONFIRM: _preview,
+        },
+        draft=DIALOG,
+        context_keys=("id", "mode"),  # which hearing, and what is changed: the button's
+        cancel=drop,
+    )
+    app.add_handler(dialog)
+    app.add_handler(tap(FEATURE, list_hearings, "list"))
+    app.add_handler(tap(FEATURE, open_hearing, "open"))

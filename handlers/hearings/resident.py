@@ -1,0 +1,234 @@
+"""Residents and public hearings: /hearings, "I will come", the calendar file, questions."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.appeals import texts as appeal_texts
+from bot.appeals.service import AppealRefused, submit_hearing_question
+from bot.auth import load_access
+from bot.context import QatysuApp, QatysuContext
+from bot.hearings import ics, service
+from bot.i18n import button_label
+from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from storage import drafts, hearings, territory
+from storage.db import utcnow
+from storage.hearings import Hearing
+from storage.models import Role
+
+FEATURE = service.FEATURE
+DIALOG = "hearing_question"
+QUESTION = 0
+
+
+async def show_list(update: Update, context: QatysuContext) -> None:
+    """List the upcoming hearings of the resident's village (/hearings or the menu)."""
+    assert update.effective_message is not None and update.effective_user is not None
+    tr = context.tr
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    person = context.person
+    rows: list[list[InlineKeyboardButton]] = []
+    village = None
+    if person is not None and person.village_code:
+        village = await territory.get_village(context.services.db, person.village_code)
+    if village is None:
+        text = tr.t("error.need_village")
+    else:
+        upcoming = await hearings.upcoming_in(context.services.db, village.code, utcnow())
+        name = village.names.get(tr.language)
+        text = tr.t("hearing.list_title" if upcoming else "hearing.list_empty", village=name)
+        rows = [
+            [
+                InlineKeyboardButton(
+                    button_label(f"{tr.short_datetime(h.starts_at)} · {h.topic}"),
+                    callback_data=callbacks.build(FEATURE, "open", h.id),
+                )
+            ]
+            for h in upcoming
+        ]
+    if (await load_access(context, update.effective_user.id)).has(Role.STAFF):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    tr.t("hearing.btn.manage"), callback_data=callbacks.build("ha", "list")
+                )
+            ]
+        )
+    await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _hearing(update: Update, context: QatysuContext, hearing_id: int) -> Hearing | None:
+    """The hearing of a tap, or None after telling the person it is gone."""
+    hearing = await hearings.get(context.services.db, hearing_id)
+    if hearing is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return None
+    return hearing
+
+
+async def show_hearing(update: Update, context: QatysuContext, hearing_id: int) -> None:
+    """Send one hearing's card with its buttons (also for a shared link, ``/start h_<id>``)."""
+    assert update.effective_chat is not None
+    tr = context.tr
+    hearing = await hearings.get(context.services.db, hearing_id)
+    if hearing is None or hearing.status != "scheduled":
+        key = "hearing.gone" if hearing is None else f"hearing.is_{hearing.status}"
+        await context.bot.send_message(update.effective_chat.id, tr.t(key))
+        return
+    coming = context.person is not None and await hearings.is_coming(
+        context.services.db, hearing.id, context.person.id
+    )
+    await context.bot.send_message(
+        update.effective_chat.id,
+        await service.card(context.services, tr, hearing),
+        reply_markup=service.buttons(tr, hearing, context.bot.username, coming=coming),
+    )
+
+
+async def open_hearing(update: Update, context: QatysuContext) -> None:
+    """Open a hearing from the list."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await show_hearing(update, context, callbacks.parse(query.data).int_arg(0))
+
+
+def _open_problem(hearing: Hearing) -> str | None:
+    """Why a resident can no longer answer a hearing, if they cannot."""
+    if hearing.status != "scheduled":
+        return f"hearing.is_{hearing.status}"
+    if hearing.starts_at <= utcnow():
+        return "hearing.is_started"
+    return None
+
+
+async def toggle_coming(update: Update, context: QatysuContext) -> None:
+    """Say "I will come" (or take it back) and show how many are coming."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
+    if hearing is None or context.person is None:
+        return
+    if (problem := _open_problem(hearing)) is not None:
+        await query.answer(tr.t(problem), show_alert=True)
+        return
+    db = context.services.db
+    coming = await hearings.toggle_rsvp(db, hearing.id, context.person.id)
+    count = tr.nt("hearing.coming_count", await hearings.rsvp_count(db, hearing.id))
+    await query.answer(tr.t("hearing.rsvp_on" if coming else "hearing.rsvp_off", coming=count))
+    markup = service.buttons(tr, hearing, context.bot.username, coming=coming)
+    await query.edit_message_reply_markup(markup)
+
+
+async def send_calendar(update: Update, context: QatysuContext) -> None:
+    """Send the hearing as an .ics file for the phone's calendar."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    tr = context.tr
+    hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
+    if hearing is None:
+        return
+    await query.answer()
+    content = ics.hearing_event(
+        hearing, context.services.settings.zone, title=tr.t("hearing.ics_title")
+    )
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(content, filename=f"hearing-{hearing.id}.ics", attach=True),
+        caption=tr.t("hearing.ics_caption"),
+    )
+
+
+async def ask_question(update: Update, context: QatysuContext) -> int:
+    """Start a question for a hearing."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    tr = context.tr
+    hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
+    if hearing is None:
+        return ConversationHandler.END
+    if (problem := _open_problem(hearing)) is not None:
+        await query.answer(tr.t(problem), show_alert=True)
+        return ConversationHandler.END
+    if context.person is None or not context.person.village_code:
+        await query.answer(tr.t("error.need_village"), show_alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    await drafts.save(
+        context.services.db, update.effective_user.id, DIALOG, {"hearing": hearing.id}
+    )
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id, tr.t("hearing.ask_prompt", topic=hearing.topic)
+    )
+    return QUESTION
+
+
+async def take_question(update: Update, context: QatysuContext) -> int:
+    """File the question in the staff's inbox, linked to the hearing."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    tr = context.tr
+    db = context.services.db
+    draft = await drafts.load(db, update.effective_user.id, DIALOG)
+    hearing = await hearings.get(db, int(draft.get("hearing", 0)))
+    person = context.person
+    if hearing is None or person is None or not person.village_code:
+        await drafts.drop(db, update.effective_user.id, DIALOG)
+        await message.reply_text(tr.t("error.stale_button"))
+        return ConversationHandler.END
+    # The question goes to the staff of the resident's village if it is one of the hearing's.
+    village = person.village_code
+    if village not in hearing.village_codes:
+        village = hearing.village_codes[0]
+    try:
+        appeal = await submit_hearing_question(
+            context.services, person, hearing.id, village, message.text or "", bot=context.bot
+        )
+    except AppealRefused as refused:
+        await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
+        return QUESTION if refused.key.startswith("complaint.text") else ConversationHandler.END
+    await drafts.drop(db, update.effective_user.id, DIALOG)
+    await message.reply_text(tr.t("hearing.ask_done", number=appeal_texts.number(appeal)))
+    return ConversationHandler.END
+
+
+async def not_text(update: Update, context: QatysuContext) -> int:
+    """A question is text."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.tr.t("hearing.ask_text_only"))
+    return QUESTION
+
+
+def register(app: QatysuApp) -> None:
+    """Register /hearings and the buttons of hearing notices."""
+    question = Dialog(
+        "hearing_question",
+        entry_points=[tap(FEATURE, ask_question, "ask")],
+        states={
+            QUESTION: [
+                MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
+                MessageHandler(~filters.COMMAND, not_text),
+            ]
+        },
+        draft=DIALOG,
+        context_keys=("hearing",),  # which hearing: the button's
+        cancel=cancel_step(DIALOG),
+    )
+    app.add_handler(question)
+    app.add_handler(CommandHandler("hearings", show_list))
+    app.add_handler(CallbackQueryHandler(show_list, pattern=callbacks.matches("menu", "hearings")))
+    app.add_handler(CallbackQueryHandler(open_hearing, pattern=callbacks.matches(FEATURE, "open")))
+    app.add_handler(CallbackQueryHandler(toggle_coming, pattern=callbacks.matches(FEATURE, "go")))
+    app.add_handler(CallbackQueryHandler(send_calendar, pattern=callbacks.matches(FEATURE, "ics")))

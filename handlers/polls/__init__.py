@@ -1,0 +1,1 @@
+"""Residents vote, staff create and manage polls."""

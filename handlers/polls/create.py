@@ -1,0 +1,380 @@
+"""/newpoll: staff create a poll step by step, see a preview with the recipients, confirm.
+
+A persistent conversation with its draft saved at every step, so a restart continues it.
+Villages come from the shared picker (only the staff's own); they and the closing time are
+checked again when staff confirm.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.auth import requires
+from bot.context import QatysuApp, QatysuContext
+from bot.i18n import Translator
+from bot.polls import jobs as poll_jobs
+from bot.polls import service as polls
+from bot.polls import texts
+from handlers.widgets import village_picker
+from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.keyboards import button
+from storage import broadcasts as broadcasts_repo
+from storage import drafts
+from storage.db import from_db_time, to_db_time, utcnow
+from storage.drafts import Draft
+from storage.models import Role, Village
+from storage.polls import NewPoll, Poll
+
+FEATURE = "npl"
+DIALOG = "newpoll"
+QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
+END = ConversationHandler.END
+CLOSING_DAYS = (1, 3, 7)
+
+
+async def _save(context: QatysuContext, user_id: int, **values: object) -> Draft:
+    return await drafts.update(context.services.db, user_id, DIALOG, **values)
+
+
+async def _send(
+    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+@requires(Role.STAFF)
+async def start(update: Update, context: QatysuContext) -> int:
+    """Ask for the question (/newpoll)."""
+    assert update.effective_user is not None and update.effective_message is not None
+    await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
+    return await ask_question(update, context)
+
+
+async def ask_question(update: Update, context: QatysuContext) -> int:
+    """Ask for the question."""
+    await _send(update, context, context.tr.t("poll.ask_question"))
+    return QUESTION
+
+
+async def take_question(update: Update, context: QatysuContext) -> int:
+    """Keep the question, ask for the options."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    tr = context.tr
+    text = (message.text or "").strip()
+    problem = polls.question_problem(text)
+    if problem is not None:
+        key, values = problem
+        await message.reply_text(tr.t(key, **{k: tr.number(v) for k, v in values.items()}))
+        return QUESTION
+    await _save(context, update.effective_user.id, question=text)
+    return await ask_options(update, context)
+
+
+async def ask_options(update: Update, context: QatysuContext) -> int:
+    """Ask for the options, one per line."""
+    await _send(update, context, context.tr.t("poll.ask_options"))
+    return OPTIONS
+
+
+async def take_options(update: Update, context: QatysuContext) -> int:
+    """Keep the options (one per line), ask how many a resident may choose."""
+    message = update.effective_message
+    assert message is not None and update.effective_user is not None
+    tr = context.tr
+    options, problem = polls.parse_options(message.text or "")
+    if problem is not None:
+        key, values = problem
+        shown = {k: tr.number(v) if isinstance(v, int) else v for k, v in values.items()}
+        await message.reply_text(tr.t(key, **shown))
+        return OPTIONS
+    await _save(context, update.effective_user.id, options=options)
+    return await ask_kind(update, context)
+
+
+async def ask_kind(update: Update, context: QatysuContext) -> int:
+    """Ask whether a resident chooses one option or several."""
+    tr = context.tr
+    markup = InlineKeyboardMarkup(
+        [[button(tr.t("poll.kind_single"), FEATURE, "kind", 1)],
+         [button(tr.t("poll.kind_multiple"), FEATURE, "kind", 0)]]
+    )  # fmt: skip
+    await _send(update, context, tr.t("poll.ask_kind"), markup)
+    return KIND
+
+
+async def _tap(update: Update) -> tuple[str, ...]:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return callbacks.parse(query.data).args
+
+
+async def take_kind(update: Update, context: QatysuContext) -> int:
+    """Single choice goes on to the villages; multiple asks for the maximum."""
+    assert update.effective_user is not None
+    (single,) = await _tap(update)
+    if single == "1":
+        await _save(context, update.effective_user.id, max_choices=1)
+        return await ask_villages(update, context)
+    return await ask_maximum(update, context)
+
+
+async def ask_maximum(update: Update, context: QatysuContext) -> int:
+    """Ask how many options a resident may choose at most."""
+    assert update.effective_user is not None
+    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
+    count = len(draft.get("options", []))
+    buttons = [button(str(n), FEATURE, "max", n) for n in range(2, count + 1)]
+    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+    await _send(update, context, context.tr.t("poll.ask_max"), InlineKeyboardMarkup(rows))
+    return MAXIMUM
+
+
+async def take_maximum(update: Update, context: QatysuContext) -> int:
+    """Keep the maximum number of choices, show the village picker."""
+    assert update.effective_user is not None
+    (maximum,) = await _tap(update)
+    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
+    count = len(draft.get("options", []))
+    await _save(context, update.effective_user.id, max_choices=max(2, min(int(maximum), count)))
+    return await ask_villages(update, context)
+
+
+async def ask_villages(update: Update, context: QatysuContext) -> int:
+    """Show the village picker with the draft's choice."""
+    await village_picker.show(update, context, FEATURE, DIALOG)
+    return VILLAGES
+
+
+async def take_villages(update: Update, context: QatysuContext, villages: list[Village]) -> int:
+    """The villages are chosen: ask when voting closes."""
+    assert update.effective_user is not None
+    await _save(context, update.effective_user.id, villages=[v.code for v in villages])
+    return await ask_closing(update, context)
+
+
+async def ask_closing(update: Update, context: QatysuContext) -> int:
+    """Ask when voting closes: common choices as buttons, or a typed date and time."""
+    assert update.effective_chat is not None
+    tr = context.tr
+    zone = context.services.settings.zone
+    now = utcnow()
+    rows = [
+        [button(tr.short_datetime(polls.closing_in(days, zone, now)), FEATURE, "in", days)]
+        for days in CLOSING_DAYS
+    ]
+    example = polls.closing_in(3, zone, now).strftime("%d.%m.%Y %H:%M")
+    await context.bot.send_message(
+        update.effective_chat.id,
+        tr.t("poll.ask_closing", example=example),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    return CLOSING
+
+
+async def _closing_chosen(update: Update, context: QatysuContext, moment: datetime) -> int:
+    assert update.effective_user is not None
+    await _save(context, update.effective_user.id, closes_at=to_db_time(moment))
+    return await ask_change(update, context)
+
+
+async def ask_change(update: Update, context: QatysuContext) -> int:
+    """Ask whether a resident may change their vote."""
+    tr = context.tr
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t("poll.change_yes"), FEATURE, "chg", 1)],
+            [button(tr.t("poll.change_no"), FEATURE, "chg", 0)],
+        ]
+    )
+    await _send(update, context, tr.t("poll.ask_change"), markup)
+    return CHANGE
+
+
+async def closing_button(update: Update, context: QatysuContext) -> int:
+    """A closing time from the buttons (N days from today at 20:00)."""
+    (days,) = await _tap(update)
+    zone = context.services.settings.zone
+    return await _closing_chosen(update, context, polls.closing_in(int(days), zone, utcnow()))
+
+
+async def closing_typed(update: Update, context: QatysuContext) -> int:
+    """A closing time typed as DD.MM.YYYY HH:MM (in the future)."""
+    message = update.effective_message
+    assert message is not None
+    zone = context.services.settings.zone
+    now = utcnow()
+    moment = polls.parse_closing(message.text or "", zone, now)
+    if moment is None:
+        example = polls.closing_in(3, zone, now).strftime("%d.%m.%Y %H:%M")
+        await message.reply_text(context.tr.t("poll.closing_bad", example=example))
+        return CLOSING
+    return await _closing_chosen(update, context, moment)
+
+
+async def take_change(update: Update, context: QatysuContext) -> int:
+    """Keep whether a vote may change; ask when results are shown."""
+    assert update.effective_user is not None
+    (may_change,) = await _tap(update)
+    await _save(context, update.effective_user.id, may_change=may_change == "1")
+    return await ask_show(update, context)
+
+
+async def ask_show(update: Update, context: QatysuContext) -> int:
+    """Ask when residents see the results."""
+    tr = context.tr
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t("poll.show_early"), FEATURE, "show", 1)],
+            [button(tr.t("poll.show_late"), FEATURE, "show", 0)],
+        ]
+    )
+    await _send(update, context, tr.t("poll.ask_show"), markup)
+    return SHOW
+
+
+def _new_poll(draft: Draft, created_by: int, villages: tuple[str, ...] | None = None) -> NewPoll:
+    """The poll of a finished draft (``villages`` replace the draft's when given)."""
+    return NewPoll(
+        question=str(draft["question"]),
+        options=tuple(str(option) for option in draft["options"]),
+        max_choices=int(draft.get("max_choices", 1)),
+        may_change=bool(draft.get("may_change")),
+        results_early=bool(draft.get("results_early")),
+        closes_at=from_db_time(str(draft["closes_at"])),
+        village_codes=villages if villages is not None else tuple(draft["villages"]),
+        created_by=created_by,
+    )
+
+
+def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
+    """What staff confirm: the recipients, villages and rules of the poll."""
+    kind = (
+        tr.t("poll.summary_single")
+        if new.max_choices == 1
+        else tr.nt("poll.summary_multiple", new.max_choices)
+    )
+    return tr.t(
+        "poll.summary",
+        recipients=tr.nt("broadcast.recipients", recipients),
+        villages=names,
+        kind=kind,
+        when=tr.datetime(new.closes_at),
+        change=tr.t("poll.summary_change_yes" if new.may_change else "poll.summary_change_no"),
+        show=tr.t("poll.summary_early" if new.results_early else "poll.summary_late"),
+    )
+
+
+async def take_show(update: Update, context: QatysuContext) -> int:
+    """Keep when results are shown; preview the poll with the number of recipients."""
+    assert update.effective_user is not None
+    (early,) = await _tap(update)
+    await _save(context, update.effective_user.id, results_early=early == "1")
+    return await preview(update, context)
+
+
+async def preview(update: Update, context: QatysuContext) -> int:
+    """Show the poll as residents will see it, and its rules and recipients to confirm."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    tr = context.tr
+    user_id = update.effective_user.id
+    draft = await drafts.load(context.services.db, user_id, DIALOG)
+    new = _new_poll(draft, user_id)
+    chat_id = update.effective_chat.id
+    shown = Poll(
+        id=0, question=new.question, options=new.options, max_choices=new.max_choices,
+        may_change=new.may_change, results_early=new.results_early, closes_at=new.closes_at,
+        status="open", created_by=user_id, created_at=utcnow(), closed_at=None,
+        village_codes=new.village_codes, reminded=False,
+    )  # fmt: skip
+    await context.bot.send_message(chat_id, texts.announcement(tr, shown))
+    villages = await village_picker.in_scope(update, context)
+    names = ", ".join(v.names.get(tr.language) for v in villages if v.code in new.village_codes)
+    count = await broadcasts_repo.count_audience(context.services.db, new.village_codes)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                button(tr.t("poll.publish"), FEATURE, "go"),
+                button(tr.t("poll.cancel"), FEATURE, "cancel"),
+            ]
+        ]
+    )
+    await context.bot.send_message(chat_id, summary(tr, new, count, names), reply_markup=markup)
+    return CONFIRM
+
+
+async def publish(update: Update, context: QatysuContext) -> int:
+    """Create and announce the poll (villages and closing time checked again)."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    assert update.effective_chat is not None
+    tr = context.tr
+    user_id = update.effective_user.id
+    draft = await drafts.load(context.services.db, user_id, DIALOG)
+    allowed = {v.code for v in await village_picker.in_scope(update, context)}
+    codes = tuple(code for code in draft.get("villages", []) if code in allowed)
+    if not codes:
+        await query.answer(tr.t("auth.out_of_scope"), show_alert=True)
+        return END
+    new = _new_poll(draft, user_id, codes)
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    if new.closes_at <= utcnow():
+        await context.bot.send_message(update.effective_chat.id, tr.t("poll.closing_passed"))
+        return await ask_closing(update, context)
+    poll = await polls.create(context.services, new, (update.effective_chat.id, tr))
+    assert context.job_queue is not None
+    poll_jobs.schedule(context.job_queue, poll, context.services.settings.poll_reminder)
+    await drafts.drop(context.services.db, user_id, DIALOG)
+    return END
+
+
+cancel = cancel_step(DIALOG)
+
+
+async def use_buttons(update: Update, context: QatysuContext) -> None:
+    """Remind staff to tap a button at this step."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(context.tr.t("poll.use_buttons"))
+
+
+def register(app: QatysuApp) -> None:
+    """Register the /newpoll conversation (persistent: it survives a restart)."""
+    text = filters.TEXT & ~filters.COMMAND
+    dialog = Dialog(
+        "newpoll",
+        entry_points=[CommandHandler("newpoll", start)],
+        states={
+            QUESTION: [MessageHandler(text, take_question)],
+            OPTIONS: [MessageHandler(text, take_options)],
+            KIND: [tap(FEATURE, take_kind, "kind")],
+            MAXIMUM: [tap(FEATURE, take_maximum, "max")],
+            VILLAGES: village_picker.handlers(FEATURE, DIALOG, take_villages),
+            CLOSING: [tap(FEATURE, closing_button, "in"), MessageHandler(text, closing_typed)],
+            CHANGE: [tap(FEATURE, take_change, "chg")],
+            SHOW: [tap(FEATURE, take_show, "show")],
+            CONFIRM: [tap(FEATURE, publish, "go"), tap(FEATURE, cancel, "cancel")],
+        },
+        prompts={
+            QUESTION: ask_question,
+            OPTIONS: ask_options,
+            KIND: ask_kind,
+            MAXIMUM: ask_maximum,
+            VILLAGES: ask_villages,
+            CLOSING: ask_closing,
+            CHANGE: ask_change,
+            SHOW: ask_show,
+            CONFIRM: preview,
+        },
+        draft=DIALOG,
+        cancel=cancel,
+        fallbacks=[MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons)],
+    )
+    app.add_handler(dialog)

@@ -1,0 +1,1 @@
+"""Widgets shared by features: keyboards, the dialog factory, pickers."""

@@ -1,0 +1,302 @@
+"""Dialogs: one factory for every ConversationHandler, and the steps they all share.
+
+Every dialog is persistent (its step and draft survive a restart), kept per person, and left
+with /cancel. It can be re-entered: its own command (or entry button) inside it starts it over
+at once when nothing was entered yet, else after "Start over?" with Start over / Continue
+(Continue shows the current step's prompt again). One dialog at a time: another dialog's command
+inside one leaves it for the other when nothing was entered yet, else is answered with "finish
+or cancel this first" (Continue / Cancel), instead of starting a second dialog alongside, whose
+next text the first dialog would take.
+
+A dialog nobody touches for ``DIALOG_TIMEOUT_HOURS`` ends without a word, its draft forgotten
+(:func:`bot.persistence.forget_abandoned`, a periodic sweep, also after a restart). Coming back,
+the person's old buttons are answered as out of date, and what they type as outside any dialog.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
+from typing import Any, cast
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import callbacks
+from bot.context import QatysuApp, QatysuContext
+from bot.persistence import TimedConversation
+from handlers.widgets.keyboards import button
+from storage import drafts
+
+Step = BaseHandler[Update, QatysuContext, object]
+Callback = Callable[[Update, QatysuContext], Coroutine[Any, Any, Any]]
+END = ConversationHandler.END
+FEATURE = "dlg"
+REENTRY = "reentry"  # the drafts row keeping the entry to run again on "Start over"
+_EMPTY: tuple[object, ...] = (None, "", [], {}, False)
+
+
+def tap(feature: str, callback: Callback, *actions: str) -> Step:
+    """A button handler for ``v1:<feature>:<action>`` taps, typed for any conversation state."""
+    return cast(Step, CallbackQueryHandler(callback, pattern=callbacks.matches(feature, *actions)))
+
+
+def cancel_step(draft: str | None) -> Callback:
+    """The shared cancel step of a dialog whose work in progress is the draft ``draft``."""
+
+    async def cancel(update: Update, context: QatysuContext) -> int:
+        """Leave the dialog and forget its draft (/cancel or a Cancel button)."""
+        assert update.effective_user is not None and update.effective_chat is not None
+        if draft is not None:
+            await drafts.drop(context.services.db, update.effective_user.id, draft)
+        query = update.callback_query
+        if query is not None:
+            await query.answer()
+            await query.edit_message_reply_markup(None)
+        await context.bot.send_message(update.effective_chat.id, context.tr.t("cancel.done"))
+        return END
+
+    return cancel
+
+
+class Dialog(TimedConversation):
+    """A persistent, re-enterable dialog with the shared /cancel, Continue and Start over steps.
+
+    ``draft`` names the dialog's draft, and ``context_keys`` the draft keys its entry stores
+    (an item's id, say): anything else in the draft is what the person entered, which starting
+    over would lose. ``prompts`` shows a state's question again (Continue); a dialog where
+    nothing can be entered before its last step is never continued, and needs none.
+    """
+
+    __slots__ = ("context_keys", "draft", "leave", "prompts")
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        entry_points: Sequence[Step],
+        states: Mapping[int, Sequence[Step]],
+        prompts: Mapping[int, Callback] | None = None,
+        draft: str | None = None,
+        context_keys: Collection[str] = (),
+        cancel: Callback | None = None,
+        fallbacks: Sequence[Step] = (),
+    ) -> None:
+        self.draft = draft
+        self.context_keys = frozenset(context_keys)
+        self.prompts = dict(prompts or {})
+        if not set(self.prompts) <= set(states):
+            raise ValueError(f"dialog {name}: a prompt for a state it does not have")
+        self.leave = cancel or cancel_step(draft)
+        shared = [
+            cast(Step, CommandHandler("cancel", self.leave)),
+            _own_button(name, self.resume, "go"),
+            _own_button(name, self.start_over, "over"),
+            _own_button(name, self.leave, "stop"),
+        ]
+        with warnings.catch_warnings():
+            # Buttons are tracked per chat and user, not per message: that is intended.
+            warnings.simplefilter("ignore", PTBUserWarning)
+            super().__init__(
+                entry_points=list(entry_points),
+                states={state: list(steps) for state, steps in states.items()},
+                fallbacks=[*shared, *fallbacks],
+                name=name,
+                persistent=True,
+                allow_reentry=True,
+            )
+
+    def state_of(self, update: object) -> object | None:
+        """The step this person is at in this dialog; None when they are not in it."""
+        if not isinstance(update, Update) or update.effective_user is None:
+            return None
+        if update.effective_chat is None:
+            return None
+        return self._conversations.get(self._get_key(update))
+
+    def takes(self, update: object) -> bool:
+        """Whether the current step of this dialog has a handler for ``update``."""
+        steps = self.states.get(self.state_of(update), [])
+        return any(step.check_update(update) not in (None, False) for step in steps)
+
+    def entry_of(self, update: object) -> tuple[Step, object] | None:
+        """The entry point that ``update`` starts this dialog with, and its check result."""
+        for entry in self.entry_points:
+            check = entry.check_update(update)
+            if check is not None and check is not False:
+                return entry, check
+        return None
+
+    async def entered(self, context: QatysuContext, user_id: int) -> bool:
+        """Whether the person entered anything that starting over would lose."""
+        if self.draft is None:
+            return False
+        draft = await drafts.load(context.services.db, user_id, self.draft)
+        return any(
+            value not in _EMPTY for key, value in draft.items() if key not in self.context_keys
+        )
+
+    async def _ask(
+        self, update: Update, context: QatysuContext, key: str, *choices: tuple[str, str]
+    ) -> None:
+        """Answer a tap (if it was one); send ``key`` with a button per (label key, action)."""
+        assert update.effective_chat is not None
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        tr = context.tr
+        row = [button(tr.t(label), FEATURE, action, str(self.name)) for label, action in choices]
+        await context.bot.send_message(
+            update.effective_chat.id, tr.t(key), reply_markup=InlineKeyboardMarkup([row])
+        )
+
+    async def begin(self, update: Update, context: QatysuContext) -> None:
+        """Run the entry point ``update`` matches through this dialog (a start, a start over)."""
+        check = self.check_update(update)  # allow_reentry: an entry point matches first
+        assert check is not None
+        await self.handle_update(update, _app(context), check, context)
+
+    async def end(self, update: Update, context: QatysuContext) -> None:
+        """Leave the dialog without a word: forget its step and its draft."""
+        assert update.effective_user is not None
+        self._update_state(END, self._get_key(update))
+        if self.draft is not None:
+            await drafts.drop(context.services.db, update.effective_user.id, self.draft)
+
+    async def reenter(self, update: Update, context: QatysuContext) -> None:
+        """Its own entry inside the dialog: start over now, or ask first when work would be lost."""
+        assert update.effective_user is not None
+        self.touch(self._get_key(update))  # the person is here, though the dialog did not step
+        if not await self.entered(context, update.effective_user.id):
+            await self.begin(update, context)
+            return
+        await drafts.save(
+            context.services.db,
+            update.effective_user.id,
+            REENTRY,
+            {"dialog": self.name, "update": update.to_dict()},
+        )
+        await self._ask(
+            update, context, "dialog.ask_start_over",
+            ("dialog.start_over", "over"), ("dialog.continue", "go"),
+        )  # fmt: skip
+
+    async def busy(self, update: Update, context: QatysuContext) -> None:
+        """Another dialog's entry inside this one: finish or cancel this one first."""
+        self.touch(self._get_key(update))
+        await self._ask(
+            update, context, f"dialog.busy.{self.name}",
+            ("dialog.continue", "go"), ("dialog.cancel", "stop"),
+        )  # fmt: skip
+
+    async def resume(self, update: Update, context: QatysuContext) -> None:
+        """Continue: take the buttons away and show the current step's prompt again."""
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        state = self.state_of(update)
+        if isinstance(state, int) and state in self.prompts:
+            await self.prompts[state](update, context)
+
+    async def start_over(self, update: Update, context: QatysuContext) -> object:
+        """Start over: forget the draft and run again the entry that asked for it."""
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        db, user_id = context.services.db, update.effective_user.id
+        pending = await drafts.load(db, user_id, REENTRY)
+        if pending.get("dialog") != self.name or not isinstance(pending.get("update"), dict):
+            await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+            return None
+        data = dict(pending["update"])
+        if isinstance(data.get("callback_query"), dict):
+            # A button started it: the entry answers this tap instead, once, as Telegram wants.
+            data["callback_query"] = {**data["callback_query"], "id": query.id}
+        else:
+            await query.answer()
+        await query.edit_message_reply_markup(None)
+        await drafts.drop(db, user_id, REENTRY)
+        if self.draft is not None:
+            await drafts.drop(db, user_id, self.draft)
+        replay = Update.de_json(data, context.bot)
+        found = self.entry_of(replay)
+        if found is None:
+            return END
+        entry, check = found
+        state = await entry.handle_update(replay, _app(context), check, context)
+        return END if state is None else state
+
+
+class OneDialogAtATime(BaseHandler[Update, QatysuContext, None]):
+    """Before the dialogs: a dialog's command or entry button arriving while one is open."""
+
+    __slots__ = ("_app",)
+
+    def __init__(self, app: QatysuApp) -> None:
+        super().__init__(_unused)
+        self._app = app
+
+    def _dialogs(self) -> list[Dialog]:
+        return [h for h in self._app.handlers.get(0, []) if isinstance(h, Dialog)]
+
+    def check_update(self, update: object) -> tuple[Dialog, Dialog] | None:
+        """The open dialog and the dialog that ``update`` would start, if both exist."""
+        if not isinstance(update, Update):
+            return None
+        dialogs = self._dialogs()
+        current = next((d for d in dialogs if d.state_of(update) is not None), None)
+        if current is None or current.takes(update):
+            return None
+        wanted = next((d for d in dialogs if d.entry_of(update) is not None), None)
+        return None if wanted is None else (current, wanted)
+
+    async def handle_update(
+        self,
+        update: Update,
+        application: Application[Any, QatysuContext, Any, Any, Any, Any],
+        check_result: object,
+        context: QatysuContext,
+    ) -> None:
+        """Re-enter the open dialog; or leave it for the other when nothing would be lost;
+        or say that it must be finished or cancelled first."""
+        current, wanted = cast(tuple[Dialog, Dialog], check_result)
+        assert update.effective_user is not None
+        if wanted is current:
+            await current.reenter(update, context)
+        elif await current.entered(context, update.effective_user.id):
+            await current.busy(update, context)
+        else:
+            await current.end(update, context)
+            await wanted.begin(update, context)
+
+
+def _app(context: QatysuContext) -> QatysuApp:
+    return cast(QatysuApp, context.application)
+
+
+def _own_button(name: str, callback: Callback, action: str) -> Step:
+    """A handler for the ``v1:dlg:<action>:<name>`` buttons of the dialog ``name``."""
+
+    def mine(data: object) -> bool:
+        try:
+            parsed = callbacks.parse(data)
+        except callbacks.CallbackDataError:
+            return False
+        return (parsed.feature, parsed.action, parsed.args) == (FEATURE, action, (name,))
+
+    return cast(Step, CallbackQueryHandler(callback, pattern=mine))
+
+
+async def _unused(update: Update, context: QatysuContext) -> None:
+    """:class:`OneDialogAtATime` handles updates itself."""
+
+
+def register(app: QatysuApp) -> None:
+    """Register the guard; it must come before every dialog."""
+    app.add_handler(OneDialogAtATime(app))
