@@ -191,7 +191,7 @@ def sample(language: str, placeholder: str) -> str:
         "due": tr.short_date(datetime(2026, 9, 30, tzinfo=UTC)),
         "dates": tr.date_range(*LONG_MONTHS, short=True),
         "status": max((v[0] for k, v in found.items() if k.startswith("appeal.status.")), key=len),
-        # names from the territory: such labels go through button_label, which cuts them
+        # names from the territory: a short one (okrug rows with long names are over 30)
         "place": "Ақсу",
         "okrug": "Ақсу",
         "villages": tr.nt("picker.count", 10),

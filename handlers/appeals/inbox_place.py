@@ -18,7 +18,6 @@ from telegram.ext import CallbackQueryHandler
 from bot import callbacks
 from bot.auth import refuse, requires, villages_in_scope
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import button_label
 from handlers.widgets import keyboards
 from handlers.widgets.keyboards import button
 from handlers.widgets.village_picker import row_label, rows_of
@@ -71,7 +70,7 @@ def place_button(
             names = village.okrug_names if place.kind is ScopeKind.OKRUG else village.names
             name = names.get(tr.language) if names is not None else place.code
             break
-    return [button(button_label(tr.t("inbox.place", place=name)), FEATURE, "where", 0)]
+    return [button(tr.t("inbox.place", place=name), FEATURE, "where", 0)]
 
 
 @requires(Role.STAFF)

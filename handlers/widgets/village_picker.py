@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import callbacks
 from bot.auth import refuse, villages_in_scope
 from bot.context import QatysuContext
-from bot.i18n import Translator, button_label, sort_key
+from bot.i18n import Translator, sort_key
 from bot.territory import okrugs_of
 from handlers.widgets.keyboards import PAGE_SIZE, page_count
 from storage import drafts
@@ -81,7 +81,7 @@ def row_label(tr: Translator, row: Row) -> str:
 
 
 def _label(tr: Translator, row: Row, chosen: set[str]) -> str:
-    return button_label(("☑️ " if row.villages <= chosen else "⬜ ") + row_label(tr, row))
+    return ("☑️ " if row.villages <= chosen else "⬜ ") + row_label(tr, row)
 
 
 def _markup(
