@@ -17,7 +17,9 @@ from bot.appeals.service import AppealRefused, submit_hearing_question
 from bot.auth import load_access
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, service
+from bot.i18n import Translator
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.keyboards import button
 from storage import drafts, hearings, territory
 from storage.db import utcnow
 from storage.hearings import Hearing
@@ -168,9 +170,44 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
         context.services.db, update.effective_user.id, DIALOG, {"hearing": hearing.id}
     )
     assert update.effective_chat is not None
-    await context.bot.send_message(
-        update.effective_chat.id, tr.t("hearing.ask_prompt", topic=hearing.topic)
+    text, markup = _question_prompt(tr, hearing, hide_name=False)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    return QUESTION
+
+
+def _question_prompt(
+    tr: Translator, hearing: Hearing, *, hide_name: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The request for a question, whether staff will see the name, and the choice."""
+    shown = "complaint.name_hidden" if hide_name else "complaint.name_shown"
+    text = tr.t("hearing.ask_prompt", topic=hearing.topic) + "\n\n" + tr.t(shown)
+    choice = "complaint.button_show_name" if hide_name else "complaint.button_hide_name"
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t(choice), FEATURE, "qname", int(not hide_name))],
+            [button(tr.t("complaint.button_cancel"), FEATURE, "qx")],
+        ]
     )
+    return text, markup
+
+
+async def choose_question_name(update: Update, context: QatysuContext) -> int:
+    """Hide the name from staff, or show it again, before the question is written."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    hide_name = callbacks.parse(query.data).arg(0) == "1"
+    db = context.services.db
+    draft = await drafts.load(db, update.effective_user.id, DIALOG)
+    hearing = await hearings.get(db, int(draft.get("hearing", 0)))
+    if hearing is None:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return QUESTION
+    await query.answer()
+    if bool(draft.get("hide_name")) == hide_name:  # a second tap of the same button
+        return QUESTION
+    await drafts.update(db, update.effective_user.id, DIALOG, hide_name=hide_name)
+    text, markup = _question_prompt(context.tr, hearing, hide_name=hide_name)
+    await query.edit_message_text(text, reply_markup=markup)
     return QUESTION
 
 
@@ -193,7 +230,13 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         village = hearing.village_codes[0]
     try:
         appeal = await submit_hearing_question(
-            context.services, person, hearing.id, village, message.text or "", bot=context.bot
+            context.services,
+            person,
+            hearing.id,
+            village,
+            message.text or "",
+            hide_name=bool(draft.get("hide_name")),
+            bot=context.bot,
         )
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
@@ -212,18 +255,22 @@ async def not_text(update: Update, context: QatysuContext) -> int:
 
 def register(app: QatysuApp) -> None:
     """Register /hearings and the buttons of hearing notices."""
+    cancel = cancel_step(DIALOG)
     question = Dialog(
         "hearing_question",
         entry_points=[tap(FEATURE, ask_question, "ask")],
         states={
             QUESTION: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
+                tap(FEATURE, choose_question_name, "qname"),
+                tap(FEATURE, cancel, "qx"),
                 MessageHandler(~filters.COMMAND, not_text),
             ]
         },
         draft=DIALOG,
-        context_keys=("hearing",),  # which hearing: the button's
-        cancel=cancel_step(DIALOG),
+        # Which hearing (the button's), and hiding the name: a setting, not something entered.
+        context_keys=("hearing", "hide_name"),
+        cancel=cancel,
     )
     app.add_handler(question)
     app.add_handler(CommandHandler("hearings", show_list))
