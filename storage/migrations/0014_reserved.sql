@@ -1,3 +1,3 @@
--- Reserved: this number belongs to another change of issue 14 (made in parallel). Merging it
+-- Reserved: number 0014 belongs to a change made in parallel on another branch. Merging it
 -- replaces this file; until then this keeps the numbering without a gap. Changes nothing.
 SELECT 1;
