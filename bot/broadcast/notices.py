@@ -9,9 +9,6 @@ from storage.broadcasts import Broadcast
 KIND = "notice"
 MAX_TEXT = 3500  # leaves room for the header within Telegram's 4,096
 MAX_CAPTION = 900  # leaves room for the header within Telegram's 1,024
-# What a notice's payload holds: its text, one file by Telegram's id, and that file's name and
-# type (checked again before it goes out: bot.broadcast.attachments).
-PAYLOAD_KEYS = ("text", "photo", "document", "file_name", "mime_type")
 
 
 async def render(broadcast: Broadcast, tr: Translator) -> Outgoing:

@@ -25,10 +25,11 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot import callbacks
+from bot import callbacks, messaging
 from bot.auth import Access, read_access
 from bot.broadcast import attachments, notices
 from bot.broadcast.engine import preview_of
+from bot.callbacks import Feature
 from bot.context import Services
 from bot.i18n import Translator
 from storage import broadcasts as broadcasts_repo
@@ -41,7 +42,7 @@ from storage.models import Role, Scope, Village
 from storage.notice_requests import NoticeRequest
 
 _LOGGER = logging.getLogger(__name__)
-FEATURE = "nta"
+FEATURE = Feature.NOTICE_REVIEW
 APPROVAL_WINDOW = timedelta(hours=24)  # a request nobody decided on lapses after this
 OVERSEERS = (Role.STAFF, Role.COORDINATOR)
 PREVIEW_CHARS = 80
@@ -158,7 +159,7 @@ async def submit(
     _LOGGER.info("Notice request %s: waits for one of %d to approve", request.id, len(asked))
     told = 0
     for telegram_id in asked:
-        reader = services.i18n.of(await people.get_by_telegram_id(services.db, telegram_id))
+        reader = await messaging.translator_of(services, telegram_id)
         told += await show_request(services, bot, telegram_id, reader, request, area)
     return Submitted(recipients, request=request, asked=told)
 
@@ -242,16 +243,6 @@ async def show_request(
     return 1
 
 
-async def tell(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Send one message; a chat that is gone is logged, not retried."""
-    try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramError as error:
-        _LOGGER.info("Notice oversight message not delivered to %s: %s", chat_id, error)
-
-
 async def may_decide(services: Services, access: Access, request: NoticeRequest) -> str | None:
     """The message key refusing ``access`` a decision on ``request``, or None when it may."""
     if access.telegram_id == request.created_by:
@@ -330,7 +321,7 @@ async def tell_rejected(
     name = await author_name(services, decider_id)
     recipients = tr.nt("broadcast.recipients", request.recipients)
     text = tr.t("notice.approval.rejected", number=request.id, name=name, recipients=recipients)
-    await tell(bot, request.report_chat_id, text)
+    await messaging.send(bot, request.report_chat_id, text)
 
 
 async def withdraw(services: Services, request: NoticeRequest, now: datetime) -> bool:
@@ -353,7 +344,7 @@ async def expire(services: Services, bot: Bot, now: datetime | None = None) -> i
         tr = services.i18n.get(request.report_language)
         recipients = tr.nt("broadcast.recipients", request.recipients)
         text = tr.t("notice.approval.lapsed", number=request.id, recipients=recipients)
-        await tell(bot, request.report_chat_id, text)
+        await messaging.send(bot, request.report_chat_id, text)
     return lapsed
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -13,14 +15,24 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.appeals import texts as appeal_texts
-from bot.appeals.service import AppealRefused, submit_hearing_question
+from bot.appeals.service import AppealRefused
 from bot.auth import load_access
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import ics, service
+from bot.hearings import ics, render, service, texts
 from bot.i18n import Translator
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+)
 from handlers.widgets.keyboards import button
-from storage import drafts, hearings, territory
+from storage import hearings, territory
 from storage.db import utcnow
 from storage.hearings import Hearing
 from storage.models import Role
@@ -28,6 +40,17 @@ from storage.models import Role
 FEATURE = service.FEATURE
 DIALOG = "hearing_question"
 QUESTION = 0
+
+
+@dataclass(slots=True)
+class QuestionDraft(DialogDraft):
+    """A question being asked before a hearing."""
+
+    hearing: int = 0  # the hearing's id: the button's
+    hide_name: bool = False  # staff do not see who asked
+
+
+DRAFTS = Drafts(DIALOG, QuestionDraft)
 
 
 async def show_list(update: Update, context: QatysuContext) -> None:
@@ -60,7 +83,8 @@ async def show_list(update: Update, context: QatysuContext) -> None:
         rows.append(
             [
                 InlineKeyboardButton(
-                    tr.t("hearing.btn.manage"), callback_data=callbacks.build("ha", "list")
+                    tr.t("hearing.btn.manage"),
+                    callback_data=callbacks.build(Feature.HEARING_STAFF, "list"),
                 )
             ]
         )
@@ -91,8 +115,8 @@ async def show_hearing(update: Update, context: QatysuContext, hearing_id: int) 
     )
     await context.bot.send_message(
         update.effective_chat.id,
-        await service.card(context.services, tr, hearing),
-        reply_markup=service.buttons(tr, hearing, context.bot.username, coming=coming),
+        await texts.card(context.services, tr, hearing),
+        reply_markup=render.buttons(tr, hearing, context.bot.username, coming=coming),
     )
 
 
@@ -124,11 +148,14 @@ async def toggle_coming(update: Update, context: QatysuContext) -> None:
     if (problem := _open_problem(hearing)) is not None:
         await query.answer(tr.t(problem), show_alert=True)
         return
-    db = context.services.db
-    coming = await hearings.toggle_rsvp(db, hearing.id, context.person.id)
-    count = tr.nt("hearing.coming_count", await hearings.rsvp_count(db, hearing.id))
-    await query.answer(tr.t("hearing.rsvp_on" if coming else "hearing.rsvp_off", coming=count))
-    markup = service.buttons(tr, hearing, context.bot.username, coming=coming)
+    coming, count = await service.toggle_coming(context.services, hearing, context.person.id)
+    await query.answer(
+        tr.t(
+            "hearing.rsvp_on" if coming else "hearing.rsvp_off",
+            coming=tr.nt("hearing.coming_count", count),
+        )
+    )
+    markup = render.buttons(tr, hearing, context.bot.username, coming=coming)
     await query.edit_message_reply_markup(markup)
 
 
@@ -153,8 +180,7 @@ async def send_calendar(update: Update, context: QatysuContext) -> None:
 
 async def ask_question(update: Update, context: QatysuContext) -> int:
     """Start a question for a hearing."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    query = query_of(update)
     tr = context.tr
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
@@ -166,12 +192,9 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.t("error.need_village"), show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    await drafts.save(
-        context.services.db, update.effective_user.id, DIALOG, {"hearing": hearing.id}
-    )
-    assert update.effective_chat is not None
+    await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
     text, markup = _question_prompt(tr, hearing, hide_name=False)
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
     return QUESTION
 
 
@@ -193,19 +216,18 @@ def _question_prompt(
 
 async def choose_question_name(update: Update, context: QatysuContext) -> int:
     """Hide the name from staff, or show it again, before the question is written."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    query = query_of(update)
     hide_name = callbacks.parse(query.data).arg(0) == "1"
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    hearing = await hearings.get(db, int(draft.get("hearing", 0)))
+    draft = await DRAFTS.load(update, context)
+    hearing = await hearings.get(context.services.db, draft.hearing)
     if hearing is None:
         await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return QUESTION
     await query.answer()
-    if bool(draft.get("hide_name")) == hide_name:  # a second tap of the same button
+    if draft.hide_name == hide_name:  # a second tap of the same button
         return QUESTION
-    await drafts.update(db, update.effective_user.id, DIALOG, hide_name=hide_name)
+    draft.hide_name = hide_name
+    await DRAFTS.save(update, context, draft)
     text, markup = _question_prompt(context.tr, hearing, hide_name=hide_name)
     await query.edit_message_text(text, reply_markup=markup)
     return QUESTION
@@ -213,35 +235,28 @@ async def choose_question_name(update: Update, context: QatysuContext) -> int:
 
 async def take_question(update: Update, context: QatysuContext) -> int:
     """File the question in the staff's inbox, linked to the hearing."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    hearing = await hearings.get(db, int(draft.get("hearing", 0)))
+    draft = await DRAFTS.load(update, context)
+    hearing = await hearings.get(context.services.db, draft.hearing)
     person = context.person
     if hearing is None or person is None or not person.village_code:
-        await drafts.drop(db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         await message.reply_text(tr.t("error.stale_button"))
         return ConversationHandler.END
-    # The question goes to the staff of the resident's village if it is one of the hearing's.
-    village = person.village_code
-    if village not in hearing.village_codes:
-        village = hearing.village_codes[0]
     try:
-        appeal = await submit_hearing_question(
+        appeal = await service.ask(
             context.services,
+            context.bot,
             person,
-            hearing.id,
-            village,
+            hearing,
             message.text or "",
-            hide_name=bool(draft.get("hide_name")),
-            bot=context.bot,
+            hide_name=draft.hide_name,
         )
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
         return QUESTION if refused.key.startswith("complaint.text") else ConversationHandler.END
-    await drafts.drop(db, update.effective_user.id, DIALOG)
+    await DRAFTS.drop(update, context)
     await message.reply_text(tr.t("hearing.ask_done", number=appeal_texts.number(appeal)))
     return ConversationHandler.END
 
@@ -274,7 +289,9 @@ def register(app: QatysuApp) -> None:
     )
     app.add_handler(question)
     app.add_handler(CommandHandler("hearings", show_list))
-    app.add_handler(CallbackQueryHandler(show_list, pattern=callbacks.matches("menu", "hearings")))
+    app.add_handler(
+        CallbackQueryHandler(show_list, pattern=callbacks.matches(Feature.MENU, "hearings"))
+    )
     app.add_handler(CallbackQueryHandler(open_hearing, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(toggle_coming, pattern=callbacks.matches(FEATURE, "go")))
     app.add_handler(CallbackQueryHandler(send_calendar, pattern=callbacks.matches(FEATURE, "ics")))
