@@ -97,7 +97,9 @@ async def test_paper_protocols_merge_with_the_bot_under_greedy(bot: Harness) -> 
     assert staff.last_text.startswith("Присутствовало (45) больше, чем живёт в селе (40)?")
     await staff.send("30")
     await staff.send("5 31")
-    assert staff.last_text.startswith("У проекта не может быть больше голосов, чем присутствующих")
+    assert staff.last_text.startswith(
+        "У проекта не может быть больше голосов, чем присутствовавших жителей (30)."
+    )
     await staff.send("5 25")
     assert staff.texts[-2].startswith(
         "✅ Протокол села Караозек (пример) сохранён: присутствовало 30"
@@ -132,7 +134,7 @@ async def test_under_equal_shares_each_paper_ballot_is_recorded(bot: Harness) ->
     await staff.send("2")
     assert staff.last_text.startswith("Метод равных долей учитывает каждый бюллетень")
     await staff.send("3\n3\n1")
-    assert staff.last_text.startswith("Бюллетеней больше, чем присутствующих (2).")
+    assert staff.last_text.startswith("Бюллетеней больше, чем присутствовавших жителей (2).")
     await staff.send("1 2 3")
     assert staff.last_text.startswith("Один из бюллетеней превышает бюджет")
     await staff.send("3\n9")

@@ -16,13 +16,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.i18n import Translator
+from bot.i18n import BUTTON_WIDTH, Translator, button_label
 from storage.budget import PHASES, BallotKind, Cycle, Electorate, Phase, Progress, Project
 from storage.models import Names
 
 FEATURE = callbacks.Feature.BUDGET
-BUTTON_LABEL = 60
 MILLION, THOUSAND = 1_000_000, 1_000
+
+
+def labelled(head: str, tail: str = "") -> str:
+    """A button's label from data: ``head`` cut so that ``tail`` (a cost, a status) still fits."""
+    return button_label(head, BUTTON_WIDTH - len(tail)) + tail
 
 
 def clip(text: str, limit: int) -> str:
@@ -194,13 +198,9 @@ def ballot_keyboard(
     rows = []
     for item in items:
         mark = "☑️ " if item.bit & choices else "⬜ "
-        label = clip(f"{mark}{item.number}. {item.title} · {money(tr, item.price)}", BUTTON_LABEL)
+        label = labelled(f"{mark}{item.number}. {item.title}", f" · {money(tr, item.price)}")
         rows.append([button(label, "t", cycle.id, choices ^ item.bit)])
-    if cycle.ballot_kind is BallotKind.APPROVAL:
-        shown = f"{tr.number(choices.bit_count())}/{tr.number(cycle.max_choices or 1)}"
-    else:
-        shown = of_budget(tr, total(items, choices), cycle.amount)
-    label = tr.t("budget.vote_button", total=shown)
+    label = tr.t("budget.vote_button")
     rows.append([button(label, "c", cycle.id, choices)])
     return InlineKeyboardMarkup(rows)
 

@@ -103,7 +103,7 @@ async def play_budget(harness: Harness, transcript: Transcript) -> None:
     await specialist.tap("✏️ Басқа құнмен қабылдау")
     await specialist.send("1,8 млн")
     await specialist.tap("🔎 Ұсыныстарды қарау")
-    await specialist.tap("3. Қараөзек клубының")
+    await specialist.tap("3. Қараөзек…")
     await specialist.tap("✅ Қабылдау")
     await specialist.tap("🔎 Ұсыныстарды қарау")
     await specialist.tap("4. Қараөзекке")

@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler
 from bot import callbacks
 from bot.auth import load_access, requires
 from bot.budget import export, service, texts
-from bot.budget.texts import clip, money
+from bot.budget.texts import clip, labelled, money
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.budget.common import (
@@ -58,7 +58,7 @@ async def list_area(update: Update, context: QatysuContext) -> None:
         if set(c.village_codes) <= mine
     ]
     rows = [
-        [button(f"{texts.phase_name(tr, c.phase)} · {clip(c.title, 40)}", FEATURE, "card", c.id)]
+        [button(labelled(f"{c.title} · {texts.phase_name(tr, c.phase)}"), FEATURE, "card", c.id)]
         for c in found
     ]
     text = tr.t("budget.staff_title" if found else "budget.staff_empty")
@@ -143,7 +143,7 @@ async def screening(update: Update, context: QatysuContext) -> None:
         p for p in await repo.projects(context.services.db, cycle.id) if p.status == "proposed"
     ]
     rows = [
-        [button(clip(f"{p.number}. {p.title} · {money(tr, p.cost)}", 60), FEATURE, "sp", p.id)]
+        [button(labelled(f"{p.number}. {p.title}", f" · {money(tr, p.cost)}"), FEATURE, "sp", p.id)]
         for p in waiting[:LISTED]
     ]
     rows.append(_back(tr, cycle.id))
@@ -151,7 +151,8 @@ async def screening(update: Update, context: QatysuContext) -> None:
         "budget.screen_title" if waiting else "budget.screen_empty",
         when=tr.datetime(cycle.voting_at),
     )
-    await send(update, context, text, InlineKeyboardMarkup(rows))
+    lines = [f"{p.number}. {p.title} — {money(tr, p.cost)}" for p in waiting[:LISTED]]
+    await send(update, context, clip("\n".join([text, *lines]), 4000), InlineKeyboardMarkup(rows))
 
 
 async def _screenable(update: Update, context: QatysuContext, index: int = 0) -> Project | None:
@@ -244,7 +245,7 @@ async def merge_targets(update: Update, context: QatysuContext) -> None:
         if p.id != project.id and p.status in ("proposed", "accepted")
     ]
     rows = [
-        [button(clip(f"{p.number}. {p.title}", 60), FEATURE, "mg", project.id, p.id)]
+        [button(labelled(f"{p.number}. {p.title}"), FEATURE, "mg", project.id, p.id)]
         for p in others[:LISTED]
     ]
     rows.append([button(tr.t("button.back"), FEATURE, "sp", project.id)])
@@ -346,7 +347,16 @@ async def progress_list(update: Update, context: QatysuContext) -> None:
     rows = []
     for p in funded:
         shown = texts.progress_name(tr, p.progress) if p.progress else ""
-        rows.append([button(clip(f"{p.number}. {p.title} · {shown}", 60), FEATURE, "ip", p.id)])
+        rows.append(
+            [
+                button(
+                    labelled(f"{p.number}. {p.title}", f" · {shown.split()[0]}" if shown else ""),
+                    FEATURE,
+                    "ip",
+                    p.id,
+                )
+            ]
+        )
     rows.append(_back(tr, cycle.id))
     text = tr.t("budget.progress_title" if funded else "budget.none_funded")
     await send(update, context, text, InlineKeyboardMarkup(rows))

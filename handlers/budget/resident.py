@@ -15,7 +15,7 @@ from bot import callbacks
 from bot.auth import load_access
 from bot.broadcast.engine import file_input, preview_of
 from bot.budget import render, service, texts
-from bot.budget.texts import button, clip
+from bot.budget.texts import button, clip, labelled
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.budget.ballot import ballot_of
@@ -53,7 +53,7 @@ async def list_cycles(update: Update, context: QatysuContext) -> None:
     else:
         cycles = await repo.of_village(context.services.db, person.village_code, LISTED)
         for cycle in cycles:
-            label = f"{texts.phase_name(tr, cycle.phase)} · {clip(cycle.title, 40)}"
+            label = labelled(f"{cycle.title} · {texts.phase_name(tr, cycle.phase)}")
             rows.append([button(label, "page", cycle.id)])
         text = tr.t("budget.list_title" if cycles else "budget.list_empty")
     access = await load_access(context, update.effective_user.id)
@@ -122,7 +122,7 @@ def page_keyboard(
     if cycle.phase in (Phase.RESULTS, Phase.IMPLEMENTATION):
         rows.append([button(tr.t("budget.results_button"), "res", cycle.id)])
         for project in sorted((p for p in projects if p.funded), key=lambda p: p.funded or 0):
-            label = clip(f"🏗 {project.number}. {project.title}", 60)
+            label = labelled(f"🏗 {project.number}. {project.title}")
             rows.append([button(label, "proj", project.id)])
     if projects:
         rows.append([button(tr.t("budget.proposals_button"), "list", cycle.id, 0)])
@@ -158,7 +158,7 @@ async def show_proposals(update: Update, context: QatysuContext) -> None:
     numbers = {p.id: p.number for p in projects}
     lines = [tr.t("budget.proposals_title", title=cycle.title), ""]
     lines += [texts.proposal_line(tr, p, numbers) for p in shown] or [tr.t("budget.no_proposals")]
-    rows = [[button(f"{p.number}. {clip(p.title, 50)}", "proj", p.id)] for p in shown]
+    rows = [[button(labelled(f"{p.number}. {p.title}"), "proj", p.id)] for p in shown]
     arrows = []
     if page > 0:
         arrows.append(button(tr.t("button.prev_page"), "list", cycle.id, page - 1))
