@@ -973,6 +973,55 @@ async def proposed_by(db: Database, person_id: int, limit: int) -> list[Project]
     return [_project(row) for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectLine:
+    """A funded project as the weekly summary lists it."""
+
+    cycle_title: str
+    village_codes: tuple[str, ...]
+    number: int
+    title: str
+    cost: int
+    votes: int  # in the bot and on paper
+    progress: Progress | None
+    updated_at: datetime | None  # the latest report on it
+
+
+async def project_lines(db: Database, village_codes: Sequence[str]) -> list[ProjectLine]:
+    """The funded projects of the cycles of these villages, where each stands (read beside the
+    writer: the weekly summary)."""
+    mine = set(village_codes)
+    found = await _cycles(
+        db.reader,
+        "WHERE c.results IS NOT NULL AND c.id IN (SELECT cycle_id FROM budget_cycle_villages "
+        "WHERE village_code IN (SELECT value FROM json_each(?)))",
+        (json.dumps(sorted(mine)),),
+    )
+    cycles = {c.id: c for c in found if set(c.village_codes) <= mine}
+    if not cycles:
+        return []
+    projects = [
+        _project(row)
+        for row in await db.read_all(
+            "SELECT * FROM budget_projects WHERE funded IS NOT NULL "
+            "AND cycle_id IN (SELECT value FROM json_each(?)) ORDER BY cycle_id, funded",
+            (json.dumps(sorted(cycles)),),
+        )
+    ]
+    updated = await last_update_at(db, [p.id for p in projects])
+    lines = []
+    for p in projects:
+        cycle = cycles[p.cycle_id]
+        results = cycle.results or {}
+        votes = int(results.get("votes", {}).get(str(p.id), 0))
+        votes += int(results.get("paper", {}).get(str(p.id), 0))
+        lines.append(
+            ProjectLine(cycle.title, cycle.village_codes, p.number, p.title, p.price, votes,
+                        p.progress, updated.get(p.id))
+        )  # fmt: skip
+    return lines
+
+
 async def funded_in(db: Database, village_codes: Sequence[str]) -> list[tuple[Cycle, Project]]:
     """Funded projects of the cycles touching these villages, with their cycles."""
     cycles = {c.id: c for c in await in_villages(db, village_codes, 1000)}

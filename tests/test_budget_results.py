@@ -8,9 +8,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bot.budget import export, service
+from bot.reports import data as report_data
+from bot.reports import sections
+from bot.reports.week import Week
 from bot.simulator import Harness, SimUser
 from storage import budget as repo
+from storage import territory
 from storage.budget import Cycle, Phase
+from storage.db import utcnow
 from tests.budget_helpers import (
     DUBOVKA,
     KARAOZEK,
@@ -207,6 +212,22 @@ async def test_implementation_updates_reach_those_who_voted_for_the_project(
     assert stored is not None and stored.progress_reason == "Подрядчик не найден."
     answer = await staff.tap_data(f"v1:bst:up:{pipes.id}:started")
     assert answer is not None and answer["text"] == "Сейчас этот отчёт по проекту добавить нельзя."
+    # The weekly summary of the okrug has a Projects sheet: what was funded, where it stands.
+    db = services_of(bot).db
+    zone = services_of(bot).settings.zone
+    villages = await territory.list_villages(db, okrug_code="krg-bukhar-dubovka-okrug")
+    figures = await report_data.load(db, villages, Week.containing(utcnow(), zone), zone)
+    tr = services_of(bot).i18n.get("ru")
+    (sheet,) = [t for t in sections.tables(tr, figures) if t.key == "projects"]
+    assert sheet.title == "Проекты бюджета участия"
+    assert [row[2:6] for row in sheet.rows] == [
+        ["1. Дорога", 2_500_000, 6, "Работы начались"],
+        ["2. Водопровод", 2_500_000, 6, "Отменён"],
+    ]
+    assert sheet.rows[0][6] is not None  # the date of the latest report
+    elsewhere = await territory.list_villages(db, okrug_code=None, district_code="krg-osakarovka")
+    other = await report_data.load(db, elsewhere, Week.containing(utcnow(), zone), zone)
+    assert "projects" not in [t.key for t in sections.tables(tr, other)]
 
 
 async def test_staff_of_another_area_cannot_touch_the_cycle(bot: Harness) -> None:

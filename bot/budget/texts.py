@@ -8,6 +8,7 @@ casts it. The same buttons go to every resident of a language.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,12 +48,14 @@ def _unit(tenge: int) -> tuple[int, str]:
     return 1, "budget.money"
 
 
+@functools.lru_cache(maxsize=4096)
 def money(tr: Translator, tenge: int) -> str:
     """An amount as a reader says it: «5 млн ₸», «800 мың ₸», «950 ₸»."""
     unit, key = _unit(tenge)
     return tr.t(key, amount=tr.number(float(_scaled(tenge, unit))))
 
 
+@functools.lru_cache(maxsize=4096)
 def of_budget(tr: Translator, part: int, whole: int) -> str:
     """A part against the whole, in the whole's unit: «4,2 / 5 млн ₸»."""
     unit, key = _unit(whole)

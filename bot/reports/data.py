@@ -8,8 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.reports.week import Week
+from storage import budget, territory
 from storage import reports as repo
-from storage import territory
+from storage.budget import ProjectLine
 from storage.db import Database
 from storage.models import Village
 from storage.reports import AppealTally, HearingLine, OverdueTally, PollLine
@@ -49,6 +50,7 @@ class ReportData:
     hearings: list[HearingLine]
     polls: list[PollLine]
     names: dict[str, Village]  # every village by code, to name a hearing's or poll's villages
+    projects: list[ProjectLine] = field(default_factory=list)  # funded by participatory budgets
 
     @property
     def codes(self) -> list[str]:
@@ -100,4 +102,5 @@ async def load(db: Database, villages: Sequence[Village], week: Week, zone: Zone
         hearings=await repo.hearings_between(db, codes, start, end),
         polls=await repo.poll_results(db, codes, start, end),
         names={village.code: village for village in await territory.list_villages(db)},
+        projects=await budget.project_lines(db, codes),
     )
