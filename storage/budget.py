@@ -545,17 +545,6 @@ async def tally(db: Database, cycle: Cycle) -> Tally:
     return Tally(tuple(ballots), voters, tuple(protocols), registered)
 
 
-async def protocol_of(db: Database, cycle_id: int, village_code: str) -> int | None:
-    """The id of a village's standing protocol, if any."""
-    rows = await _query(
-        db.conn,
-        "SELECT p.id FROM budget_protocols p WHERE p.cycle_id = ? AND p.village_code = ? "
-        "AND NOT EXISTS (SELECT 1 FROM budget_protocols n WHERE n.supersedes = p.id)",
-        (cycle_id, village_code),
-    )
-    return int(rows[0][0]) if rows else None
-
-
 # --- writing ---------------------------------------------------------------------------------
 async def create(db: Database, new: NewCycle) -> Cycle:
     """Store a cycle with its villages."""
@@ -1020,19 +1009,6 @@ async def project_lines(db: Database, village_codes: Sequence[str]) -> list[Proj
                         p.progress, updated.get(p.id))
         )  # fmt: skip
     return lines
-
-
-async def funded_in(db: Database, village_codes: Sequence[str]) -> list[tuple[Cycle, Project]]:
-    """Funded projects of the cycles touching these villages, with their cycles."""
-    cycles = {c.id: c for c in await in_villages(db, village_codes, 1000)}
-    if not cycles:
-        return []
-    rows = await db.read_all(
-        "SELECT * FROM budget_projects WHERE funded IS NOT NULL "
-        "AND cycle_id IN (SELECT value FROM json_each(?)) ORDER BY cycle_id, funded",
-        (json.dumps(sorted(cycles)),),
-    )
-    return [(cycles[row["cycle_id"]], _project(row)) for row in rows]
 
 
 async def last_update_at(db: Database, project_ids: Sequence[int]) -> dict[int, datetime]:

@@ -25,9 +25,9 @@ from bot.context import Services
 from bot.i18n import Translator
 from bot.messaging import translator_of
 from storage import budget as repo
-from storage import people, territory
 from storage import polls as polls_repo
 from storage import roles as roles_repo
+from storage import territory
 from storage.budget import (
     MAX_BALLOT,
     Ballot,
@@ -670,8 +670,3 @@ async def post_update(
 async def registered(services: Services, cycle: Cycle) -> int:
     """Residents of the cycle's villages now."""
     return await repo.residents(services.db, cycle.village_codes)
-
-
-async def person_of(services: Services, telegram_id: int) -> Person | None:
-    """A stored person, by Telegram id."""
-    return await people.get_by_telegram_id(services.db, telegram_id)

@@ -18,7 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.i18n import BUTTON_WIDTH, Translator, button_label
-from storage.budget import PHASES, BallotKind, Cycle, Electorate, Phase, Progress, Project
+from storage.budget import PHASES, BallotKind, Cycle, Phase, Progress, Project
 from storage.models import Names
 
 FEATURE = callbacks.Feature.BUDGET
@@ -263,10 +263,3 @@ def funded_lines(tr: Translator, projects: Sequence[Project], votes: dict[str, i
 def when(tr: Translator, moment: datetime) -> str:
     """A moment in the reader's zone and language."""
     return tr.datetime(moment)
-
-
-def electorate_refusal(tr: Translator, cycle: Cycle) -> str:
-    """Why a resident not verified may not take part."""
-    if cycle.electorate is Electorate.VERIFIED:
-        return tr.t("budget.unverified")
-    return tr.t("budget.elsewhere")

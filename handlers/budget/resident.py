@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
-from bot.auth import load_access
+from bot.auth import load_access, refuse
 from bot.broadcast.engine import file_input, preview_of
 from bot.budget import render, service, texts
 from bot.budget.texts import button, clip, labelled
@@ -210,7 +210,7 @@ async def show_ballot(update: Update, context: QatysuContext) -> None:
         return
     tr = context.tr
     if not cycle.accepts_ballots(utcnow()):
-        await update.callback_query.answer(tr.t("budget.ballot_closed"), show_alert=True)  # type: ignore[union-attr]
+        await refuse(update, context, "budget.ballot_closed", f"ballot of cycle {cycle.id}")
         return
     await answer(update)
     assert context.person is not None
