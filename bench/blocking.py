@@ -84,8 +84,9 @@ class Region:
 async def prepare_region(path: Path) -> Region:
     """The synthetic region's coordinator and staff, its past kept quiet at start, the events.
 
-    Its closed polls count as published and its coming hearings as cancelled: otherwise the
-    bot would publish 1,000 polls' results and send reminders at start, and measure that.
+    Its closed polls count as published, its coming hearings as cancelled and the deadlines of
+    its open items as flagged already: otherwise the bot would publish 1,000 polls' results,
+    send reminders and escalate thousands of overdue items at start, and measure that.
     Its appeals' numbers are taken, so that new complaints get the next ones. Then a poll of
     ``POLL_VILLAGES`` villages that 60% of their residents voted in, and a notice to the whole
     region written up to its last step, as if the staff member had done it before a restart.
@@ -110,6 +111,14 @@ async def prepare_region(path: Path) -> Region:
             await tx.execute(
                 "UPDATE hearings SET status = 'cancelled' WHERE status = 'scheduled' "
                 "AND starts_at > ?",
+                (to_db_time(utcnow()),),
+            )
+            await tx.execute(  # their deadlines were watched day by day (bot/deadlines.py)
+                "INSERT INTO appeal_notices (appeal_id, kind, due_on, claimed_at) "
+                "SELECT a.id, k.kind, a.due_on, ? FROM appeals a, "
+                "(SELECT 'overdue' AS kind UNION ALL SELECT 'due_soon') k "
+                "WHERE a.status IN ('new', 'in_progress') AND a.due_on IS NOT NULL "
+                "ON CONFLICT DO NOTHING",
                 (to_db_time(utcnow()),),
             )
         codes = [
