@@ -71,7 +71,10 @@ class WorkerPool:
         executor = self._start()
         self._running += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+            # Submitting starts the worker process when none runs: fork and exec, which wait
+            # for the child (tens of milliseconds on a busy machine), off the event loop.
+            submitted = await asyncio.to_thread(executor.submit, function, *args)
+            return await asyncio.wrap_future(submitted)
         except BrokenProcessPool:
             # The worker died (killed, out of memory): the next call starts a new one.
             if self._executor is executor:
