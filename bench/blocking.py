@@ -199,16 +199,16 @@ async def summaries(sim: BotApiSimulator, count: int, gap: float) -> list[Window
     """Ask for the region's summary ``count`` times; when each was asked and when it arrived."""
     data = callbacks.build("rep", "sum", summary_bench.WEEK.token, "region", "bench")
     message = staff_message(sim, COORDINATOR, "/summary")
-    documents = 0
-
-    def arrived(kind: str, sent: Json) -> bool:
-        nonlocal documents
-        if kind == "sent" and sent["chat"]["id"] == COORDINATOR and "document" in sent:
-            documents += 1
-        return documents > 0 and documents % 2 == 0  # the workbook, then the CSV files in a zip
-
     windows = []
     for _ in range(count):
+        documents = 0
+
+        def arrived(kind: str, sent: Json) -> bool:
+            nonlocal documents
+            if kind == "sent" and sent["chat"]["id"] == COORDINATOR and "document" in sent:
+                documents += 1
+            return documents == 2  # the workbook, then the CSV files in a zip
+
         windows.append(await event(sim, serve.tap_update(sim, COORDINATOR, message, data),
                                    arrived))  # fmt: skip
         await asyncio.sleep(gap)
@@ -398,6 +398,15 @@ def report(
                 print(f"    {name} {number}: {figures(each)}")
     quiet = [lat for o, lat in answered if not inside(every, o)]
     print(f"  otherwise (traffic alone): {figures(quiet)}")
+    if args.timeline and answered:
+        start = min(o for o, _ in answered)
+        print("  timeline (5 s of offered updates; the events running then):")
+        for at in range(0, int(max(o for o, _ in answered) - start) + 1, 5):
+            span = (start + at, start + at + 5)
+            lats = [lat for o, lat in answered if span[0] <= o < span[1]]
+            running = [n for n, spans in windows.items()
+                       if any(s < span[1] and e > span[0] for s, e in spans)]  # fmt: skip
+            print(f"    {at:4d} s: {figures(lats)}  {' '.join(running)}")
     last = max((e for _, e in every), default=0.0)
     if outcomes and last > max(o for o, _ in outcomes):
         print("  (the traffic ended before the last event: raise --seconds)")
@@ -434,6 +443,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=90.0)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--no-bare", dest="bare", action="store_false")
+    parser.add_argument("--timeline", action="store_true", help="latency per 5 s of traffic")
     parser.add_argument("--log", type=Path, default=None, help="where to keep the bot's log")
     parser.add_argument("--profile", type=Path, default=None, help="py-spy output (GIL holders)")
     parser.add_argument("--root", type=Path, default=None, help="the checkout whose bot to run")
