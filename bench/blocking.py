@@ -1,7 +1,7 @@
 """Benchmark: residents' updates while heavy work runs in the shipped process.
 
 Run: ``.venv/bin/python bench/blocking.py`` (defaults: ``--scale 0.5 --summaries 3 --rate 50
---seconds 90 --latency-ms 50 --events summary,close,broadcast``; ``--no-bare`` skips the bare
+--seconds 150 --latency-ms 50 --events summary,close,broadcast``; ``--no-bare`` skips the bare
 bot; ``--root DIR`` runs the bot of another checkout, e.g. an older commit exported with
 ``git archive``, to compare).
 
@@ -440,7 +440,7 @@ if __name__ == "__main__":
     parser.add_argument("--events", default=",".join(EVENTS), help="of " + ",".join(EVENTS))
     parser.add_argument("--gap", type=float, default=5.0, help="seconds of traffic alone")
     parser.add_argument("--rate", type=float, default=50.0)
-    parser.add_argument("--seconds", type=float, default=90.0)
+    parser.add_argument("--seconds", type=float, default=150.0)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--no-bare", dest="bare", action="store_false")
     parser.add_argument("--timeline", action="store_true", help="latency per 5 s of traffic")
