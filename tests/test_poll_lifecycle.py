@@ -101,11 +101,17 @@ async def close_with_paper_votes(bot: Harness) -> None:
     await staff.tap("🟢 Что ремонтировать")
     assert "Проголосовали в боте: 3 · голосов на бумаге: 0" in staff.last_text
     await staff.tap("📝 Бумажные голоса")
-    assert staff.last_text.startswith("Бумажные голоса, село Молодежный.")
+    assert staff.last_text.startswith("📝 Протокол бумажного голосования. Когда было собрание?")
+    await staff.tap_data("v1:pst:pday:0", staff.messages[-1])  # today
+    await staff.send("Школа")
+    await staff.send("6")
+    assert staff.last_text.startswith("Бумажные голоса, село Молодежный, присутствовали 6.")
     await staff.send("5 1")
     assert staff.last_text == "Пришлите 3 целых числа, по одному в строке, в порядке вариантов."
     await staff.send("5\n1\n0")
-    assert staff.texts[-2] == "📝 Сохранено. Бумажные голоса, село Молодежный: 5 · 1 · 0."
+    assert staff.last_text.startswith("📝 Проверьте протокол перед сохранением")
+    await staff.tap("💾 Сохранить")
+    assert staff.texts[-2] == "📋 Протокол сохранён: Молодежный. Его голоса учтены в итогах."
     assert "Проголосовали в боте: 3 · голосов на бумаге: 6" in staff.last_text
     await staff.tap("⏹ Завершить сейчас")
     answer = await staff.tap("⏹ Да, завершить")
@@ -115,6 +121,7 @@ async def close_with_paper_votes(bot: Harness) -> None:
 
 async def test_results_with_turnout_and_paper_votes_in_each_language(bot: Harness) -> None:
     await close_with_paper_votes(bot)
+    today = services_of(bot).i18n.get("ru").date(utcnow())
     results = {
         user_id: next(
             call.params["caption"]
@@ -129,7 +136,8 @@ async def test_results_with_turnout_and_paper_votes_in_each_language(bot: Harnes
         "2. Водопровод — 2 (22,2%), на бумаге: 1\n"
         "3. Крыша школы — 0 (0%)\n\n"
         "Явка: 3 из 4 жителей (75%)\n"
-        "На бумаге: 6 голосов (учтены выше)"
+        "На бумаге: 6 голосов (учтены выше)\n"
+        f"📋 Молодежный, собрание {today}, Школа: присутствовали 6"
     )
     assert results[101].startswith("📊 Сауалнама нәтижелері\n")
     assert "Белсенділік: 4 тұрғыннан 3 адам дауыс берді (75%)" in results[101]

@@ -17,7 +17,8 @@ async def test_the_demo_runs_a_poll_to_its_results_and_chart(
     assert "🗳 Әкімдіктің сауалнамасы" in transcript and "🗳 Опрос акимата" in transcript
     assert "✅ Сіздің дауысыңыз: Сумен жабдықтау" in transcript
     assert "✅ Ваш голос: Сумен жабдықтау" in transcript
-    assert "📝 Сақталды. Осакаровка, қағаздағы дауыстар: 9 · 14 · 3." in transcript
+    assert "📋 Хаттама сақталды: Осакаровка. Оның дауыстары нәтижеге қосылды." in transcript
+    assert "Мәдениет үйі: присутствовали 28" in transcript  # the results list the protocol
     assert "2. Сумен жабдықтау — 16 (55,2%), на бумаге: 14" in transcript
     assert "Белсенділік: 3 тұрғыннан 3 адам дауыс берді (100%)" in transcript
     for language in ("kk", "ru"):

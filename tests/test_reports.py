@@ -337,11 +337,16 @@ async def test_poll_figures_reconcile_with_the_votes_of_the_scope(
                 "VALUES (900, ?, ?, ?, ?)",
                 (cursor.lastrowid, village, choices, to_db_time(voted)),
             )
-        await tx.executemany(
-            "INSERT INTO poll_paper_votes (poll_id, village_code, position, votes, entered_by, "
-            "entered_at) VALUES (900, ?, ?, ?, 1, ?)",
-            [(inside, 1, 4, to_db_time(closes)), (other, 0, 9, to_db_time(closes))],
-        )
+        for village, position, count in ((inside, 1, 4), (other, 0, 9)):  # meeting protocols
+            cursor = await tx.execute(
+                "INSERT INTO poll_protocols (poll_id, village_code, met_on, place, present, "
+                "entered_by, entered_at) VALUES (900, ?, '2026-11-26', 'School', 20, 1, ?)",
+                (village, to_db_time(closes)),
+            )
+            await tx.execute(
+                "INSERT INTO poll_protocol_votes (protocol_id, position, votes) VALUES (?, ?, ?)",
+                (cursor.lastrowid, position, count),
+            )
     files = await summary.build(
         db, I18N.get("en"), [Scope(ScopeKind.REGION, "krg")], W48, tmp_path / "p.xlsx"
     )

@@ -1,4 +1,5 @@
-"""The demo's poll scenes: a poll announced, voted in Kazakh and Russian, paper votes, results."""
+"""The demo's poll scenes: a poll announced, voted in Kazakh and Russian, a meeting's protocol
+of paper votes, results."""
 
 from __future__ import annotations
 
@@ -44,12 +45,17 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await dana.tap("Мектепке баратын жол")
     await ivan.send("/polls")  # his vote is marked in the list
 
-    transcript.scene("Staff add the paper ballots of the village meeting and close the poll")
+    transcript.scene("Staff enter the village meeting's protocol of paper votes and close the poll")
     await staff.send("/polls")
     await staff.tap("Ауылдарымның сауалнамалары")
     await staff.tap("🟢 Ауыл бюджетінен")
     await staff.tap("📝 Қағаздағы дауыстар")
+    today = next(b["text"] for b in staff.buttons() if b["callback_data"] == "v1:pst:pday:0")
+    await staff.tap(today)
+    await staff.send("Мәдениет үйі")
+    await staff.send("28")
     await staff.send("9\n14\n3")
+    await staff.tap("💾 Сақтау")
     await staff.tap("⏹ Қазір жабу")
     await staff.tap("⏹ Иә, жабу")
     await harness.broadcasts_finished()

@@ -195,8 +195,11 @@ async def open_poll(update: Update, context: QatysuContext) -> None:
 
 
 async def send_results(context: QatysuContext, chat_id: int, poll: Poll) -> None:
-    """Send a closed poll's results with the chart, in this person's language."""
-    payload = await polls.results_payload(context.services, poll)
+    """Send a closed poll's results as published at the close, in this person's language."""
+    payload = await polls.published_results(context.services, poll)
+    if payload is None:  # still open: nothing is drawn before the close
+        await context.bot.send_message(chat_id, context.tr.t("poll.results_after"))
+        return
     shown: Outgoing = await render_results(preview_of(polls.RESULTS_KIND, payload), context.tr)
     if shown.photo:
         await context.bot.send_photo(chat_id, await file_input(shown.photo), caption=shown.text)
