@@ -40,10 +40,13 @@ async def forget_old_updates(context: QatysuContext) -> None:
 
 
 async def forget_abandoned_dialogs(context: QatysuContext) -> None:
-    """End dialogs untouched for DIALOG_TIMEOUT_HOURS, and drop their drafts."""
-    timeout = context.services.settings.dialog_timeout
+    """End dialogs untouched for DIALOG_TIMEOUT_HOURS, and drop their drafts; no draft or
+    dialog state outlives DRAFT_RETENTION_DAYS."""
+    settings = context.services.settings
     app = cast(QatysuApp, context.application)
-    await persistence.forget_abandoned(app, timeout, utcnow())
+    await persistence.forget_abandoned(
+        app, settings.dialog_timeout, utcnow(), retention=settings.draft_retention
+    )
 
 
 async def compact_outbox(context: QatysuContext) -> None:

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     outbox_retention_days: int = Field(default=30, ge=1)
     # The key of the pseudonymous identities (bot/identity.py); unset: <database>.secret.
     identity_secret: SecretStr | None = None
+    # A resident moves to another village at most once in this many days (staff may allow more).
+    village_change_days: int = Field(default=30, ge=1, le=3650)
+    # An item's due date is extended at most this many times, by this many working days in all.
+    max_extensions: int = Field(default=1, ge=0, le=10)
+    max_extension_workdays: int = Field(default=10, ge=0, le=120)
+    # Drafts and dialog states are never kept longer than this, whatever DIALOG_TIMEOUT_HOURS says.
+    draft_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("bot_token")
     @classmethod
@@ -196,6 +203,16 @@ class Settings(BaseSettings):
     def dialog_timeout(self) -> timedelta:
         """How long an untouched dialog is kept."""
         return timedelta(hours=self.dialog_timeout_hours)
+
+    @property
+    def draft_retention(self) -> timedelta:
+        """The longest a draft or a dialog's state is kept."""
+        return timedelta(days=self.draft_retention_days)
+
+    @property
+    def village_change_interval(self) -> timedelta:
+        """How long after a move the next one needs staff."""
+        return timedelta(days=self.village_change_days)
 
     @property
     def outbox_retention(self) -> timedelta:

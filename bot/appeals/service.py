@@ -6,11 +6,10 @@ Handlers parse and render; this module decides. Every step is stored with its hi
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from telegram import Bot
@@ -19,6 +18,7 @@ from bot.appeals import notices
 from bot.appeals.workdays import WorkCalendar
 from bot.auth import Access
 from bot.context import Services
+from bot.identity import Identity
 from storage import appeals as repo
 from storage import territory
 from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
@@ -34,8 +34,9 @@ TEXT_MAX = 2000
 STAFF_TEXT_MAX = 2000
 MAX_PHOTOS = 3
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
-EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by
-REPEAT_WINDOW = timedelta(hours=24)
+EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by (within the bounds)
+TEXT_PURPOSE = "appeal-text"  # the keyed hash of an item's text (the repeat check)
+REPEAT_WINDOW = repo.REPEAT_WINDOW
 # Hears a staff action's outcome (the item as changed, None when it changed meanwhile) once
 # it is stored and before anyone is told: the tapped button's answer, which Telegram refuses
 # when it comes late, must not wait for messages to others (paced at one a second per chat).
@@ -75,10 +76,14 @@ class IntakeDraft:
         return asdict(self)
 
 
-def text_key(text: str) -> str:
-    """A key equal for texts that differ only in case, spacing or punctuation at the ends."""
+def text_key(identity: Identity, text: str) -> str:
+    """A key equal for texts that differ only in case, spacing or punctuation at the ends.
+
+    A keyed hash: it outlives the text when the resident erases their data (the repeat check
+    still holds) and gives nothing of the text away.
+    """
     normalized = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-    return hashlib.sha256(normalized.encode()).hexdigest()
+    return identity.keyed_hash(TEXT_PURPOSE, normalized)
 
 
 def text_problem(text: str | None, maximum: int = TEXT_MAX, minimum: int = TEXT_MIN) -> str | None:
@@ -120,7 +125,7 @@ async def check_may_file(
     ):
         raise AppealRefused("complaint.limit_reached")
     if text is not None and await repo.sent_same_text_since(
-        services.db, person.id, text_key(text), now - REPEAT_WINDOW
+        services.db, person.id, text_key(services.identity, text), now - REPEAT_WINDOW
     ):
         raise AppealRefused("complaint.repeat")
     return village
@@ -144,7 +149,7 @@ async def _store(
         village_code=village_code,
         category=category,
         text=text.strip(),
-        text_key=text_key(text),
+        text_key=text_key(services.identity, text),
         language=person.preferred_language or services.settings.default_language,
         due_on=calendar(services).due_date(local.date()),
         **extra,
