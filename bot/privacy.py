@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from bot.auth import load_access
 from bot.context import QatysuContext
 from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.residents.verification import reason_text
 from storage import people, territory
+from storage import verifications as verifications_repo
 from storage.models import Person, Role, Scope, Village
+from storage.verifications import Status, Verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +21,24 @@ class PersonalData:
     person: Person | None
     village: Village | None
     roles: tuple[tuple[Role, Scope], ...]
+    verification: Verification | None = None  # the open request, else the latest one
+
+    @property
+    def verified(self) -> bool:
+        """Whether the person is a verified resident of the village they live in now."""
+        found, person = self.verification, self.person
+        return (
+            found is not None and person is not None and found.status is Status.VERIFIED
+            and found.village_code == person.village_code
+        )  # fmt: skip
+
+    @property
+    def may_ask(self) -> bool:
+        """Whether the person may ask to be verified (a village, nothing verified or pending)."""
+        if self.person is None or self.village is None or self.verified:
+            return False
+        found = self.verification
+        return found is None or found.status is not Status.PENDING
 
 
 async def personal_data(context: QatysuContext, telegram_id: int) -> PersonalData:
@@ -29,7 +50,21 @@ async def personal_data(context: QatysuContext, telegram_id: int) -> PersonalDat
         village = await territory.get_village(db, person.village_code)
     access = await load_access(context, telegram_id)
     roles = tuple((grant.role, grant.scope) for grant in access.grants)
-    return PersonalData(person=person, village=village, roles=roles)
+    verification = await verifications_repo.latest_of(db, person.id) if person else None
+    return PersonalData(person=person, village=village, roles=roles, verification=verification)
+
+
+def verification_line(tr: Translator, data: PersonalData) -> str:
+    """Whether the person is verified, and how (or what became of their request)."""
+    found = data.verification
+    if data.verified and found is not None:
+        how = "verify.status_register" if found.method == "register" else "verify.status_staff"
+        return tr.t(how, date=tr.date(found.decided_at or found.requested_at))
+    if found is not None and found.status is Status.PENDING:
+        return tr.t("verify.status_pending", date=tr.date(found.requested_at))
+    if found is not None and found.status is Status.REJECTED:
+        return tr.t("verify.status_rejected", reason=reason_text(tr, found.reason))
+    return tr.t("verify.status_none")
 
 
 def render(tr: Translator, data: PersonalData) -> str:
@@ -50,6 +85,8 @@ def render(tr: Translator, data: PersonalData) -> str:
     else:
         lines.append(tr.t("mydata.no_village"))
     lines.append(tr.t("mydata.since", date=tr.date(person.created_at)))
+    if data.village is not None:
+        lines.append(verification_line(tr, data))
     if data.roles:
         roles = ", ".join(sorted({tr.t(f"role.{role.value}") for role, _ in data.roles}))
         lines.append(tr.t("mydata.roles", roles=roles))

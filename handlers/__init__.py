@@ -31,6 +31,8 @@ from handlers.polls import create as newpoll
 from handlers.polls import manage as poll_admin
 from handlers.polls import protocols as paper_votes
 from handlers.polls import vote as polls
+from handlers.verification import resident as verification
+from handlers.verification import staff as verify_queue
 from handlers.widgets import dialogs
 
 
@@ -54,6 +56,8 @@ def register_all(app: QatysuApp) -> None:
     newpoll.register(app)  # staff creating a poll
     paper_votes.register(app)  # staff entering a meeting's protocol of paper votes
     poll_admin.register(app)  # their polls' buttons
+    verification.register(app)  # a resident sharing their phone to be verified
+    verify_queue.register(app)  # staff typing a rejection's reason; /verify and its buttons
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)

@@ -43,6 +43,8 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     assert all("Бейнеу" not in label for label in staff.button_labels())
     await staff.tap("Молодежный")
     await staff.tap("Готово ›")
+    assert staff.last_text.startswith("Кто может голосовать?")
+    await staff.tap("Все жители сёл")
     assert staff.last_text.startswith("Когда завершится голосование?")
     await staff.send("01.01.2020 20:00")
     assert staff.last_text.startswith("Напишите будущие дату и время")
@@ -58,7 +60,8 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
         "Каждый житель выбирает до 2 вариантов\nЗавершение: "
     )
     assert staff.last_text.endswith(
-        "18:30\nГолос можно изменить до завершения\nИтоги публикуются после завершения"
+        "18:30\nГолос можно изменить до завершения\nИтоги публикуются после завершения\n"
+        "Кто голосует: жители сёл"
     )
     await staff.tap("📤 Опубликовать")
     await bot.broadcasts_finished()
@@ -68,6 +71,7 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     assert (poll.options, poll.max_choices, poll.may_change, poll.results_early) == (
         ("Дорога до школы", "Водопровод", "Крыша школы"), 2, True, False,
     )  # fmt: skip
+    assert poll.verified_only is False
     assert staff.last_text.startswith("✅ Рассылка завершена. Доставлено: 1 из 1.")
     jobs = {job.name for job in bot.app.job_queue.jobs()}  # type: ignore[union-attr]
     assert {f"poll-close-{poll.id}", f"poll-remind-{poll.id}"} <= jobs

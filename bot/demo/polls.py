@@ -33,6 +33,7 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await staff.tap("Бір нұсқа")
     await staff.tap("Осакаровка")
     await staff.tap("Дайын ›")
+    await staff.tap("Ауылдардың барлық тұрғындары")
     await staff.tap("20:00")
     await staff.tap("Жоқ, алғашқы дауыс түпкілікті")
     await staff.tap("Тек сауалнама жабылғаннан кейін")

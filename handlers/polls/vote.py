@@ -22,12 +22,15 @@ from bot.context import QatysuApp, QatysuContext
 from bot.polls import service as polls
 from bot.polls import texts
 from bot.polls.render import render_results
+from handlers.verification.resident import start_button
 from handlers.widgets.keyboards import button
 from storage import polls as repo
 from storage import territory
+from storage import verifications as verifications_repo
 from storage.db import utcnow
 from storage.models import Role
 from storage.polls import Cast, CastResult, Poll
+from storage.verifications import Status
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = texts.FEATURE
@@ -64,6 +67,8 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
         return tr.t("poll.final_refused", choice=texts.choice_names(poll, cast.choices))
     if cast.result is CastResult.ELSEWHERE and poll is not None:
         return await _elsewhere(context, poll)
+    if cast.result is CastResult.UNVERIFIED:
+        return tr.t("poll.verified_only_refused")
     if poll is not None and choices == 0:
         return tr.t("poll.choose_one")
     if poll is not None and choices.bit_count() > poll.max_choices:
@@ -87,6 +92,8 @@ async def vote(update: Update, context: QatysuContext) -> None:
             "Vote refused (%s): poll %s, user %s", cast.result, poll_id, query.from_user.id
         )
         await query.answer(await _refusal(context, cast, choices), show_alert=True)
+        if cast.result is CastResult.UNVERIFIED:
+            await _how_to_get_verified(update, context)
         return
     poll = cast.poll
     answer = {CastResult.RECORDED: "poll.counted", CastResult.CHANGED: "poll.changed"}
@@ -96,6 +103,19 @@ async def vote(update: Update, context: QatysuContext) -> None:
         await query.edit_message_text(
             texts.with_vote(tr, poll, cast.choices, cast.results), reply_markup=markup
         )
+
+
+async def _how_to_get_verified(update: Update, context: QatysuContext) -> None:
+    """After a verified-only poll's refusal: how to get verified, with the button to start."""
+    assert update.effective_chat is not None and context.person is not None
+    tr = context.tr
+    found = await verifications_repo.latest_of(context.services.db, context.person.id)
+    if found is not None and found.status is Status.PENDING:
+        await context.bot.send_message(update.effective_chat.id, tr.t("verify.poll_pending"))
+        return
+    await context.bot.send_message(
+        update.effective_chat.id, tr.t("verify.poll_how"), reply_markup=start_button(tr)
+    )
 
 
 async def toggle(update: Update, context: QatysuContext) -> None:
