@@ -25,6 +25,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.settings import SettingsError
+from storage import identity as identity_repo
+from storage.db import Database, utcnow
 
 _LOGGER = logging.getLogger(__name__)
 SECRET_BYTES = 32  # 256 bits, the size of the HMAC-SHA256 block's useful key
@@ -32,6 +34,7 @@ SECRET_MIN_CHARS = 32  # IDENTITY_SECRET: long enough not to be guessed
 SECRET_SUFFIX = ".secret"
 SHORT_CHARS = 10  # a key's short form in logs: 40 bits, enough to tell people apart
 PERSON = "person"  # the purpose of a person's key (a Telegram user id)
+CHECK = "check"  # the purpose of the secret's fingerprint
 
 
 class IdentityError(SettingsError):
@@ -68,6 +71,27 @@ class Identity:
         """The short form of a user's key, as logs carry it."""
         return short(self.person_key(telegram_id))
 
+    @property
+    def fingerprint(self) -> str:
+        """Tells secrets apart without giving one away (stored in the database)."""
+        return self.keyed_hash(CHECK, "qatysu")[:16]
+
+
+async def check_secret(identity: Identity, db: Database, where: str) -> None:
+    """Refuse a secret other than the one the database's keys were made with.
+
+    The first start stores the secret's fingerprint. A start with another secret (the file
+    lost, ``IDENTITY_SECRET`` changed, a database restored without its secret) would give every
+    resident a new key, and so a second vote in open polls: it ends in one line instead.
+    ``where`` says where the secret came from.
+    """
+    stored = await identity_repo.claim_fingerprint(db, identity.fingerprint, utcnow())
+    if not hmac.compare_digest(stored, identity.fingerprint):
+        raise IdentityError(
+            f"the identity secret ({where}) is not the one this database's keys were made with: "
+            "restore it from the backup (a new one would let everyone vote again in open polls)"
+        )
+
 
 def short(key: str) -> str:
     """The short form of a key (for logs): enough to follow one person, not to find them."""
@@ -77,6 +101,11 @@ def short(key: str) -> str:
 def secret_path(database_path: Path) -> Path:
     """Where the secret file lives: beside the database, ``<database>.secret``."""
     return database_path.with_name(database_path.name + SECRET_SUFFIX)
+
+
+def secret_source(secret: SecretStr | None, database_path: Path) -> str:
+    """Where the secret comes from, as an error names it."""
+    return "IDENTITY_SECRET" if secret is not None else str(secret_path(database_path))
 
 
 def load_identity(secret: SecretStr | None, database_path: Path) -> Identity:

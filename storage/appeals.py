@@ -350,6 +350,34 @@ async def change(
     return await get(db, appeal_id)
 
 
+async def extend(
+    db: Database,
+    appeal: Appeal,
+    due_on: date,
+    days: int,
+    bounds: tuple[int, int],
+    actor_id: int,
+    reason: str,
+    now: datetime,
+) -> Appeal | None:
+    """Move the due date by ``days`` working days, within ``bounds`` (how many extensions,
+    how many working days in all); None when it changed meanwhile or would pass a bound."""
+    most, most_days = bounds
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE appeals SET due_on = ?, extensions = extensions + 1, "
+            "extended_days = extended_days + ?, updated_at = ? "
+            "WHERE id = ? AND due_on = ? AND status IN ('new', 'in_progress', 'answered') "
+            "AND extensions < ? AND extended_days + ? <= ?",
+            (due_on.isoformat(), days, to_db_time(now), appeal.id, appeal.due_on.isoformat(),
+             most, days, most_days),
+        )  # fmt: skip
+        if cursor.rowcount == 0:
+            return None
+        await _add_event(tx, appeal.id, "extended", actor_id, reason, now)
+    return await get(db, appeal.id)
+
+
 async def settle_confirmation(
     db: Database, appeal_id: int, person_id: int, solved: bool, now: datetime
 ) -> Appeal | None:

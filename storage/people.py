@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -144,6 +145,97 @@ async def bind_village(
         if current is not None:  # a verification was of the old village
             await verifications.drop_on_move(tx, person_id, now)
         return Binding.FIRST if current is None else Binding.MOVED
+
+
+@dataclass(frozen=True, slots=True)
+class VillageMove:
+    """A move asked of the staff of the new village."""
+
+    id: int
+    person_id: int
+    from_village: str | None
+    to_village: str
+    created_at: datetime
+    status: str  # pending, approved, refused, withdrawn
+    decided_by: int | None
+
+
+def _move(row: sqlite3.Row) -> VillageMove:
+    return VillageMove(
+        id=row["id"],
+        person_id=row["person_id"],
+        from_village=row["from_village"],
+        to_village=row["to_village"],
+        created_at=from_db_time(row["created_at"]),
+        status=row["status"],
+        decided_by=row["decided_by"],
+    )
+
+
+async def ask_move(db: Database, person_id: int, to_village: str, now: datetime) -> VillageMove:
+    """Store a request to move to ``to_village``; it replaces the person's pending one."""
+    at = to_db_time(now)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE village_moves SET status = 'withdrawn', decided_at = ? "
+            "WHERE person_id = ? AND status = 'pending'",
+            (at, person_id),
+        )
+        cursor = await tx.execute(
+            "INSERT INTO village_moves (person_id, from_village, to_village, created_at) "
+            "SELECT id, village_code, ?, ? FROM people WHERE id = ? RETURNING *",
+            (to_village, at, person_id),
+        )
+        row = await cursor.fetchone()
+    assert row is not None
+    return _move(row)
+
+
+async def get_move(db: Database, move_id: int) -> VillageMove | None:
+    """One move request."""
+    row = await db.fetch_one("SELECT * FROM village_moves WHERE id = ?", (move_id,))
+    return _move(row) if row else None
+
+
+async def pending_move(db: Database, person_id: int) -> VillageMove | None:
+    """The person's request waiting for staff, if any."""
+    row = await db.fetch_one(
+        "SELECT * FROM village_moves WHERE person_id = ? AND status = 'pending'", (person_id,)
+    )
+    return _move(row) if row else None
+
+
+async def decide_move(
+    db: Database, move_id: int, approve: bool, by: int, now: datetime
+) -> VillageMove | None:
+    """Approve (the person moves now) or refuse a pending request; None if decided before."""
+    at = to_db_time(now)
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE village_moves SET status = ?, decided_by = ?, decided_at = ? "
+            "WHERE id = ? AND status = 'pending' RETURNING *",
+            ("approved" if approve else "refused", by, at, move_id),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        if approve:
+            await tx.execute(
+                "UPDATE people SET village_code = ?, village_set_at = ?, "
+                "village_moved_at = CASE WHEN village_code IS NULL THEN village_moved_at "
+                "ELSE ? END WHERE id = ? AND village_code IS NOT ?",
+                (row["to_village"], at, at, row["person_id"], row["to_village"]),
+            )
+    return _move(row)
+
+
+async def get_by_id(db: Database, person_id: int) -> Person | None:
+    """The person of a row (None when they erased their data: no id to reach them by)."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM people WHERE id = ? AND telegram_id IS NOT NULL",  # noqa: S608
+        (person_id,),
+    )
+    return _person(row) if row else None
 
 
 async def delete_personal_data(db: Database, telegram_id: int) -> bool:

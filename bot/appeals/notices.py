@@ -12,6 +12,7 @@ from bot import callbacks
 from bot.appeals import texts
 from bot.context import Services
 from bot.i18n import Translator
+from bot.logs import who
 from storage import people, territory
 from storage import roles as roles_repo
 from storage import staff_notices as staff_outbox
@@ -31,7 +32,7 @@ async def send(
     try:
         await bot.send_message(chat_id, text, reply_markup=markup)
     except (Forbidden, BadRequest) as error:
-        _LOGGER.info("Could not tell chat %s: %s", chat_id, error.message)
+        _LOGGER.info("Could not tell %s: %s", who(chat_id), error.message)
         return False
     return True
 

@@ -322,17 +322,29 @@ async def forward(
     return changed
 
 
+def extension_options(services: Services, appeal: Appeal) -> tuple[int, ...]:
+    """The extensions still allowed (working days), none once MAX_EXTENSIONS were used.
+
+    All of them together stay within MAX_EXTENSION_WORKDAYS: an item cannot be put off for
+    ever, and escalates when its last due date passes.
+    """
+    settings = services.settings
+    left = settings.max_extension_workdays - appeal.extended_days
+    if appeal.extensions >= settings.max_extensions or left <= 0:
+        return ()
+    return tuple(days for days in EXTENSIONS if days <= left) or (left,)
+
+
 async def extend(
     services: Services, bot: Bot, appeal: Appeal, actor: int, days: int, reason: str
 ) -> Appeal | None:
-    """Move the due date ``days`` working days later, with a reason."""
-    if days not in EXTENSIONS:
+    """Move the due date ``days`` working days later, with a reason the resident is told."""
+    if days not in extension_options(services, appeal):
         return None
+    settings = services.settings
     due = calendar(services).add_working_days(appeal.due_on, days)
-    changed = await repo.change(
-        services.db, appeal.id, ACTIVE, None, "extended", actor, reason, utcnow(),
-        due_on=due.isoformat(),
-    )  # fmt: skip
+    bounds = (settings.max_extensions, settings.max_extension_workdays)
+    changed = await repo.extend(services.db, appeal, due, days, bounds, actor, reason, utcnow())
     if changed is not None:
         await notices.to_resident(services, bot, changed, "extended", note=reason)
     return changed

@@ -24,6 +24,7 @@ from bot import callbacks
 from bot.appeals.notices import translator_of
 from bot.context import QatysuContext, Services
 from bot.i18n import Translator
+from bot.logs import who
 from bot.reports import data as report_data
 from bot.reports import digest, summary
 from bot.reports.files import ReportFiles
@@ -105,7 +106,7 @@ async def _send_text(
             delay = error.retry_after
             await asyncio.sleep(delay.total_seconds() if isinstance(delay, timedelta) else delay)
         except (Forbidden, BadRequest) as error:
-            _LOGGER.info("Report not delivered to chat %s: %s", chat_id, error.message)
+            _LOGGER.info("Report not delivered to %s: %s", who(chat_id), error.message)
             return False
     return False
 
@@ -276,7 +277,7 @@ async def send_summaries(services: Services, bot: Bot, now: datetime | None = No
                 await deliver_summary(services, bot, telegram_id, tr, scope, week)
                 outcome = "sent"
             except (Forbidden, BadRequest) as error:
-                _LOGGER.info("Summary not delivered to %s: %s", telegram_id, error.message)
+                _LOGGER.info("Summary not delivered to %s: %s", who(telegram_id), error.message)
                 outcome = "failed"
             await repo.record_delivery(services.db, "summary", recipient, slot, outcome, utcnow())
             sent, failed = sent + (outcome == "sent"), failed + (outcome == "failed")

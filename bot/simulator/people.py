@@ -34,6 +34,7 @@ class SimUser:
         *,
         started: bool = False,
         phone_number: str | None = None,
+        username: str | None = None,
     ) -> None:
         self.sim = sim
         self._deliver = deliver
@@ -42,6 +43,7 @@ class SimUser:
         self.language_code = language_code
         # The account's own number, as Telegram gives it (in full, without the plus).
         self.phone_number = phone_number or f"7701{user_id % 10_000_000:07d}"
+        self.username = username
         sim.users[user_id] = self.as_json()
         if started:
             sim.started.add(user_id)
@@ -49,6 +51,8 @@ class SimUser:
     def as_json(self) -> Json:
         """This person as Telegram describes a user."""
         user: Json = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            user["username"] = self.username
         if self.language_code:
             user["language_code"] = self.language_code
         return user

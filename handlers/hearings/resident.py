@@ -111,6 +111,29 @@ def _open_problem(hearing: Hearing) -> str | None:
     return None
 
 
+async def _answer_problem(
+    update: Update, context: QatysuContext, hearing: Hearing
+) -> tuple[str, dict[str, str]] | None:
+    """Why this person may not say "I will come" or ask a question, if they may not.
+
+    The one scope check of a resident's answers to a hearing: it must be open, and they a
+    resident of one of its villages, or staff covering one of them.
+    """
+    if (problem := _open_problem(hearing)) is not None:
+        return problem, {}
+    person = context.person
+    if person is not None and person.village_code in hearing.village_codes:
+        return None
+    assert update.effective_user is not None
+    access = await load_access(context, update.effective_user.id)
+    for code in hearing.village_codes:
+        village = await territory.get_village(context.services.db, code)
+        if village is not None and access.covers(Role.STAFF, village):
+            return None
+    names = await service.village_names(context.services, context.tr, hearing.village_codes)
+    return "hearing.not_yours", {"villages": names}
+
+
 async def toggle_coming(update: Update, context: QatysuContext) -> None:
     """Say "I will come" (or take it back) and show how many are coming."""
     query = update.callback_query
@@ -119,10 +142,16 @@ async def toggle_coming(update: Update, context: QatysuContext) -> None:
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None or context.person is None:
         return
-    if (problem := _open_problem(hearing)) is not None:
-        await query.answer(tr.t(problem), show_alert=True)
-        return
     db = context.services.db
+    problem: tuple[str, dict[str, str]] | None
+    if await hearings.is_coming(db, hearing.id, context.person.id):  # taking it back
+        closed = _open_problem(hearing)
+        problem = (closed, {}) if closed is not None else None
+    else:
+        problem = await _answer_problem(update, context, hearing)
+    if problem is not None:
+        await query.answer(tr.t(problem[0], **problem[1]), show_alert=True)
+        return
     coming = await hearings.toggle_rsvp(db, hearing.id, context.person.id)
     count = tr.nt("hearing.coming_count", await hearings.rsvp_count(db, hearing.id))
     await query.answer(tr.t("hearing.rsvp_on" if coming else "hearing.rsvp_off", coming=count))
@@ -157,8 +186,8 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
         return ConversationHandler.END
-    if (problem := _open_problem(hearing)) is not None:
-        await query.answer(tr.t(problem), show_alert=True)
+    if (problem := await _answer_problem(update, context, hearing)) is not None:
+        await query.answer(tr.t(problem[0], **problem[1]), show_alert=True)
         return ConversationHandler.END
     if context.person is None or not context.person.village_code:
         await query.answer(tr.t("error.need_village"), show_alert=True)
@@ -186,6 +215,10 @@ async def take_question(update: Update, context: QatysuContext) -> int:
     if hearing is None or person is None or not person.village_code:
         await drafts.drop(db, update.effective_user.id, DIALOG)
         await message.reply_text(tr.t("error.stale_button"))
+        return ConversationHandler.END
+    if (problem := await _answer_problem(update, context, hearing)) is not None:  # moved since
+        await drafts.drop(db, update.effective_user.id, DIALOG)
+        await message.reply_text(tr.t(problem[0], **problem[1]))
         return ConversationHandler.END
     # The question goes to the staff of the resident's village if it is one of the hearing's.
     village = person.village_code

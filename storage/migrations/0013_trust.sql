@@ -35,3 +35,12 @@ UPDATE appeals SET extensions = (
 -- The resident erased their data: the text is blanked, photos, voice and location removed;
 -- category, dates, statuses and the akimat's answers stay.
 ALTER TABLE appeals ADD COLUMN redacted_at TEXT;
+
+-- The fingerprint of the identity secret the keys were made with (a keyed hash of a constant):
+-- a start with another secret (the file lost, a database restored elsewhere) is refused, since
+-- every key would change and everyone could vote again in open polls.
+CREATE TABLE identity_check (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
