@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bot.simulator import Harness, SimUser
 from storage import people
 from storage import polls as polls_repo
 from storage import verifications as repo
-from storage.db import utcnow
+from storage.db import to_db_time, utcnow
 from storage.verifications import Status
 from tests.conftest import OTHER_STAFF_ID, STAFF_ID
 from tests.poll_helpers import (
@@ -249,8 +250,19 @@ async def test_moving_drops_and_erasing_erases_the_verification(bot: Harness) ->
     assert row is not None and tuple(row) == ("erased", None, None, None)
 
 
+async def joined_an_hour_ago(bot: Harness, *persons: SimUser) -> None:
+    """Residents bound to their village well before a poll opens (times are kept to the second,
+    and a verified-only poll takes nobody who joined after it opened)."""
+    earlier = to_db_time(utcnow() - timedelta(hours=1))
+    for person in persons:
+        await db_of(bot).execute_write(
+            "UPDATE people SET village_set_at = ? WHERE telegram_id = ?", (earlier, person.id)
+        )
+
+
 async def test_a_verified_only_poll_refuses_the_unverified_with_guidance(bot: Harness) -> None:
     ivan, olga = await residents(bot, MOLODEZHNY, [416, 417], "ru")
+    await joined_an_hour_ago(bot, ivan, olga)
     await share_phone(olga)
     await olga.send("ул. Ленина, 5")
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
@@ -305,3 +317,28 @@ async def test_results_show_verified_and_unverified_votes_apart(bot: Harness) ->
     assert "1. Дорога до школы — 2 (66,7%); в боте: подтверждённых 1, неподтверждённых 1" in caption
     assert "2. Водопровод — 1 (33,3%); в боте: подтверждённых 0, неподтверждённых 1" in caption
     assert "Из 3 жителей, проголосовавших в боте, подтверждённых: 1" in caption
+
+
+async def test_a_verified_only_poll_takes_no_one_who_joined_after_it_opened(
+    bot: Harness, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its electorate is who lived there when it opened: joining and being verified later,
+    even at once by the register, gives no vote in it (one who joined before does vote)."""
+    monkeypatch.setenv("DATABASE_PATH", str(settings.database_path))
+    await import_phones(settings, MOLODEZHNY, "+77015554433\n+77015554434\n", tmp_path)
+    (early,) = await residents(bot, MOLODEZHNY, [421], "ru")
+    await joined_an_hour_ago(bot, early)
+    poll = await announce(bot, max_choices=2)
+    await db_of(bot).execute_write("UPDATE polls SET verified_only = 1 WHERE id = ?", (poll.id,))
+    answer = await early.tap_data(f"v1:poll:t:{poll.id}:1", early.messages[-1])  # a tick
+    assert answer is not None and answer["text"].startswith("В этом опросе голосуют только")
+    early.phone_number = "77015554433"
+    await share_phone(early)
+    (late,) = await residents(bot, MOLODEZHNY, [422], "ru")
+    late.phone_number = "77015554434"
+    await share_phone(late)
+    assert late.last_text.startswith("✅ Ваш номер есть в похозяйственной книге")
+    answer = await late.tap_data(f"v1:poll:v:{poll.id}:1", late.messages[-1])
+    assert answer is not None and "до вашей регистрации" in answer["text"]
+    answer = await early.tap_data(f"v1:poll:v:{poll.id}:1", early.messages[-1])
+    assert answer is not None and answer["text"] == "✅ Ваш голос учтён."

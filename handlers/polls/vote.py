@@ -116,6 +116,17 @@ async def vote(update: Update, context: QatysuContext) -> None:
         )
 
 
+async def _verified(context: QatysuContext) -> bool:
+    """Whether the resident is verified in the village they live in (as a vote checks it)."""
+    person = context.person
+    assert person is not None
+    found = await verifications_repo.latest_of(context.services.db, person.id)
+    return (
+        found is not None and found.status is Status.VERIFIED
+        and found.village_code == person.village_code
+    )  # fmt: skip
+
+
 async def _how_to_get_verified(update: Update, context: QatysuContext) -> None:
     """After a verified-only poll's refusal: how to get verified, with the button to start."""
     assert update.effective_chat is not None and context.person is not None
@@ -155,6 +166,9 @@ async def toggle(update: Update, context: QatysuContext) -> None:
         await query.answer(
             await _refusal(context, Cast(refused, poll, 0), selected), show_alert=True
         )
+    elif poll.verified_only and not await _verified(context):
+        await query.answer(tr.t("poll.verified_only_refused"), show_alert=True)
+        await _how_to_get_verified(update, context)
     elif selected.bit_count() > poll.max_choices:
         await query.answer(tr.nt("poll.too_many", poll.max_choices), show_alert=True)
     else:
