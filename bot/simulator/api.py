@@ -476,11 +476,14 @@ class BotApiSimulator(BaseRequest):
         markup = _markup(params)
         if markup and "inline_keyboard" in markup:
             message["reply_markup"] = markup
-        elif markup and "keyboard" in markup:
-            self.keyboards[chat_id] = markup
         elif markup and markup.get("remove_keyboard"):
             self.keyboards.pop(chat_id, None)
-        return self._store(chat_id, message)
+        stored = self._store(chat_id, message)
+        if markup and "keyboard" in markup:
+            self.keyboards[chat_id] = markup
+            for observer in self.observers:  # under the message it came with
+                observer("keyboard", {"chat": {"id": chat_id}, "keyboard": markup["keyboard"]})
+        return stored
 
     def _existing(self, params: Json) -> tuple[int, Json]:
         chat_id = self._chat(params)
