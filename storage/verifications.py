@@ -29,7 +29,7 @@ class Status(StrEnum):
     PENDING = "pending"  # waiting for the village's staff
     VERIFIED = "verified"
     REJECTED = "rejected"
-    DROPPED = "dropped"  # the person moved to another village
+    DROPPED = "dropped"  # the person moved to another village, or shared their phone again
     ERASED = "erased"  # the person erased their data
 
 
@@ -66,6 +66,7 @@ class Decided(StrEnum):
     DONE = "done"
     GONE = "gone"  # decided already, withdrawn, or the person moved away
     TAKEN = "taken"  # the phone verifies another account meanwhile
+    OWN = "own"  # staff deciding their own request
 
 
 _COLUMNS = (
@@ -172,6 +173,15 @@ async def request(
         return Requested.PENDING, cursor.lastrowid
 
 
+async def asked_since(db: Database, person_id: int, since: datetime) -> int:
+    """How many requests the person made since ``since`` (staff are told of the first only)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM verifications WHERE person_id = ? AND requested_at >= ?",
+        (person_id, to_db_time(since)),
+    )
+    return int(row[0]) if row else 0
+
+
 async def set_street(db: Database, verification_id: int, person_id: int, street: str) -> bool:
     """The street the resident typed, for their pending request; False when not pending."""
     changed = await db.execute_write(
@@ -205,13 +215,16 @@ async def decide(
     async with db.transaction() as tx:
         row = await _first(
             tx,
-            "SELECT v.phone_hash FROM verifications v JOIN people p ON p.id = v.person_id "
+            "SELECT v.phone_hash, p.telegram_id FROM verifications v "
+            "JOIN people p ON p.id = v.person_id "
             "WHERE v.id = ? AND v.status = 'pending' AND p.village_code = v.village_code "
             "AND p.deleted_at IS NULL",
             (verification_id,),
         )
         if row is None:
             return Decided.GONE
+        if row["telegram_id"] == by:
+            return Decided.OWN
         if approve and await _first(
             tx,
             "SELECT 1 FROM verifications WHERE phone_hash = ? AND status = 'verified'",

@@ -342,3 +342,26 @@ async def test_a_verified_only_poll_takes_no_one_who_joined_after_it_opened(
     assert answer is not None and "до вашей регистрации" in answer["text"]
     answer = await early.tap_data(f"v1:poll:v:{poll.id}:1", early.messages[-1])
     assert answer is not None and answer["text"] == "✅ Ваш голос учтён."
+
+
+async def test_staff_do_not_confirm_themselves_and_hear_of_a_resident_once_a_day(
+    bot: Harness,
+) -> None:
+    staff = bot.user(STAFF_ID, "Ерлан", "ru")
+    await staff.send(f"/start v_{MOLODEZHNY}")  # staff live in a village too
+    await share_phone(staff)
+    await staff.send("ул. Абая, 2")
+    await staff.send("/verify")
+    assert "Имя: Ерлан" in staff.last_text
+    answer = await staff.tap("✅ Подтвердить")
+    assert answer is not None and answer["text"].startswith("Это ваша собственная заявка")
+    assert [r.status for r in await requests_of(bot, staff)] == [Status.PENDING]
+
+    (ivan,) = await residents(bot, MOLODEZHNY, [423], "ru")
+    for street in ("ул. Ленина, 5", "ул. Ленина, 7", "ул. Ленина, 9"):  # asking again and again
+        await share_phone(ivan)
+        await ivan.send(street)
+    told = [t for t in staff.texts if t.startswith("🪪 Житель села Молодежный просит")]
+    assert len(told) == 2  # the staff member's own request, and Ivan's first
+    statuses = [r.status for r in await requests_of(bot, ivan)]
+    assert statuses == [Status.DROPPED, Status.DROPPED, Status.PENDING]  # the last one waits

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
 import phonenumbers
@@ -34,6 +35,7 @@ PHONE_PURPOSE = "phone"  # the purpose of a phone's keyed hash
 REGION = "KZ"
 MAX_STREET = 120
 PRESET_REASONS = ("not_in_register", "other_village", "no_answer")  # verify.reason.<name>
+NOTICE_EVERY = timedelta(days=1)  # staff hear of one resident's requests at most this often
 
 
 class Shared(StrEnum):
@@ -110,11 +112,16 @@ async def share(
 async def add_street(
     services: Services, bot: Bot, person: Person, request_id: int, street: str
 ) -> bool:
-    """Keep the street the resident typed, then tell the village's staff of the request."""
+    """Keep the street the resident typed, then tell the village's staff of the request.
+
+    Staff are told of a resident's first request of a day only: asking again and again reaches
+    the queue, not their chats.
+    """
     if not await repo.set_street(services.db, request_id, person.id, street[:MAX_STREET]):
         return False
     village = await territory.get_village(services.db, person.village_code or "")
-    if village is not None:
+    asked = await repo.asked_since(services.db, person.id, utcnow() - NOTICE_EVERY)
+    if village is not None and asked <= 1:
         await tell_staff(services, bot, village)
     return True
 

@@ -151,7 +151,8 @@ async def _decided(
 
 
 def _answer_key(decided: Decided, done: str) -> str:
-    return {Decided.DONE: done, Decided.TAKEN: "verify.phone_taken"}.get(decided, "verify.gone")
+    keys = {Decided.DONE: done, Decided.TAKEN: "verify.phone_taken", Decided.OWN: "verify.own"}
+    return keys.get(decided, "verify.gone")
 
 
 @requires(Role.STAFF)
