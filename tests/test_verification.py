@@ -232,10 +232,9 @@ async def test_moving_drops_and_erasing_erases_the_verification(bot: Harness) ->
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.send("/verify")
     await staff.tap("✅ Подтвердить")
-    ivan_row = await people.get_by_telegram_id(db_of(bot), ivan.id)
-    assert ivan_row is not None
-    moved = await people.bind_village(db_of(bot), ivan_row.id, NURA, utcnow(), None)
-    assert moved == people.Binding.MOVED
+    assert [r.status for r in await requests_of(bot, ivan)] == [Status.VERIFIED]
+    await ivan.send(f"/start v_{NURA}")  # another village's link, and the move confirmed
+    await ivan.tap("✅ Да, переехать")
     assert [r.status for r in await requests_of(bot, ivan)] == [Status.DROPPED]
     await ivan.send("/mydata")
     assert "Подтверждённый житель: нет" in ivan.last_text
