@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, timedelta
 
 import pytest
 
@@ -22,6 +23,11 @@ from tests.poll_helpers import (
     services_of,
     vote,
 )
+
+
+def today(bot: Harness) -> date:
+    """Today where the akimat is (meetings are dated in the configured zone)."""
+    return utcnow().astimezone(services_of(bot).settings.zone).date()
 
 
 async def open_paper_votes(bot: Harness, poll_id: int) -> SimUser:
@@ -56,7 +62,7 @@ async def test_inflated_paper_votes_are_refused(bot: Harness) -> None:
     await staff.tap("💾 Save")
     (stored,) = await protocols_repo.of_poll(db_of(bot), poll.id)
     assert (stored.present, stored.votes, stored.place) == (30, (20, 5, 0), "Club")
-    assert stored.entered_by == STAFF_ID and stored.met_on == utcnow().date()
+    assert stored.entered_by == STAFF_ID and stored.met_on == today(bot)
 
     # Past the dialog, the service and then the database refuse the same.
     inflated = NewProtocol(
@@ -171,3 +177,31 @@ async def test_a_forged_early_results_tap_does_not_change_the_published_results(
     again = bot.sim.calls_to("sendPhoto")[-1]
     assert again.params["chat_id"] == STAFF_ID and again.params["caption"] == caption
     assert list(charts.glob(f"poll-{poll.id}-ru-*.png")) == [chart]
+
+
+async def test_a_protocol_in_progress_survives_a_restart_and_continues(bot: Harness) -> None:
+    poll = await announce(bot)
+    staff = await open_paper_votes(bot, poll.id)
+    await staff.tap_data("v1:pst:pday:1", staff.messages[-1])  # yesterday
+    await staff.send("Club")
+    await bot.restart(crash=True)
+    await staff.send("/newpoll")  # another dialog: finish this one first
+    await staff.tap("Continue")
+    assert staff.last_text == "How many residents were present? Send one whole number."
+    await staff.send("12")
+    await staff.send("7 3 2")
+    await staff.tap("💾 Save")
+    (stored,) = await protocols_repo.of_poll(db_of(bot), poll.id)
+    assert (stored.place, stored.present, stored.votes) == ("Club", 12, (7, 3, 2))
+    assert (today(bot) - stored.met_on).days == 1
+
+
+async def test_a_meeting_in_the_future_is_refused_by_the_service(bot: Harness) -> None:
+    poll = await announce(bot)
+    ahead = today(bot) + timedelta(days=2)
+    new = NewProtocol(poll.id, MOLODEZHNY, ahead, "Club", 10, (3, 3, 3), STAFF_ID)
+    assert await polls.record_protocol(services_of(bot), new) == ("protocol.day_bad", {})
+    staff = await open_paper_votes(bot, poll.id)
+    await staff.send(ahead.strftime("%d.%m.%Y"))
+    assert staff.last_text.startswith("Please type the meeting's date as DD.MM.YYYY")
+    assert await protocols_repo.of_poll(db_of(bot), poll.id) == []

@@ -364,3 +364,20 @@ async def test_staff_do_not_confirm_themselves_and_hear_of_a_resident_once_a_day
     assert len(told) == 2  # the staff member's own request, and Ivan's first
     statuses = [r.status for r in await requests_of(bot, ivan)]
     assert statuses == [Status.DROPPED, Status.DROPPED, Status.PENDING]  # the last one waits
+
+
+async def test_the_request_survives_a_restart_and_is_re_entered_by_its_button(
+    bot: Harness,
+) -> None:
+    (ivan,) = await residents(bot, MOLODEZHNY, [424], "ru")
+    await ivan.send("/mydata")
+    await ivan.tap("✅")
+    await ivan.send("/mydata")
+    await ivan.tap("✅")  # its own button again: nothing entered yet, so it starts over
+    assert ivan.last_text.startswith("Чтобы подтвердить, что вы живёте в селе Молодежный")
+    await ivan.press("📱")
+    await bot.restart(crash=True)
+    await ivan.send("ул. Ленина, 5")
+    assert ivan.last_text.startswith("📨 Заявка отправлена")
+    (request,) = await requests_of(bot, ivan)
+    assert (request.status, request.street) == (Status.PENDING, "ул. Ленина, 5")

@@ -281,8 +281,13 @@ def parse_meeting_date(text: str, zone: Any, now: datetime) -> date | None:
         day = datetime.strptime(text.strip(), "%d.%m.%Y").date()
     except ValueError:
         return None
+    return day if meeting_day_fits(day, zone, now) else None
+
+
+def meeting_day_fits(day: date, zone: Any, now: datetime) -> bool:
+    """Whether a meeting can have been on ``day``: not in the future, within the last year."""
     today = now.astimezone(zone).date()
-    return day if today - timedelta(days=MEETING_DAYS_BACK) <= day <= today else None
+    return today - timedelta(days=MEETING_DAYS_BACK) <= day <= today
 
 
 def meeting_days(zone: Any, now: datetime) -> list[date]:
@@ -346,6 +351,8 @@ async def record_protocol(services: Services, new: NewProtocol) -> Problem | Non
     village = await territory.get_village(services.db, new.village_code)
     if poll is None or village is None or len(new.votes) != len(poll.options):
         return "error.stale_button", {}
+    if not meeting_day_fits(new.met_on, services.settings.zone, utcnow()):
+        return "protocol.day_bad", {}
     problem = (
         place_problem(new.place)
         or present_problem(new.present, village)
