@@ -142,8 +142,6 @@ async def bind_village(
             "WHERE person_id = ? AND status = 'pending'",
             (at, person_id),
         )
-        if current is not None:  # a verification was of the old village
-            await verifications.drop_on_move(tx, person_id, now)
         return Binding.FIRST if current is None else Binding.MOVED
 
 

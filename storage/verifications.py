@@ -246,12 +246,13 @@ async def decide(
     return Decided.DONE
 
 
-async def drop_on_move(conn: Conn, person_id: int, now: datetime) -> None:
+async def drop_on_move(db: Database, person_id: int, now: datetime) -> None:
     """The person moved: their verification (or request) was of the old village."""
-    await _close(
-        conn, "person_id = ? AND status IN ('pending', 'verified')", (person_id,), Status.DROPPED,
-        to_db_time(now),
-    )  # fmt: skip
+    async with db.transaction() as tx:
+        await _close(
+            tx, "person_id = ? AND status IN ('pending', 'verified')", (person_id,),
+            Status.DROPPED, to_db_time(now),
+        )  # fmt: skip
 
 
 async def erase_of_person(conn: Conn, person_id: int, now: datetime) -> None:

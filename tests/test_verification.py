@@ -226,19 +226,8 @@ async def test_a_rejection_tells_the_resident_why_in_their_language(bot: Harness
 
 async def test_moving_drops_and_erasing_erases_the_verification(bot: Harness) -> None:
     ivan, olga = await residents(bot, MOLODEZHNY, [414, 415], "ru")
-    for person in (ivan, olga):
-        await share_phone(person)
-        await person.send("ул. Ленина, 5")
-    staff = bot.user(STAFF_ID, "Ерлан", "ru")
-    await staff.send("/verify")
-    await staff.tap("✅ Подтвердить")
-    assert [r.status for r in await requests_of(bot, ivan)] == [Status.VERIFIED]
-    await ivan.send(f"/start v_{NURA}")  # another village's link, and the move confirmed
-    await ivan.tap("✅ Да, переехать")
-    assert [r.status for r in await requests_of(bot, ivan)] == [Status.DROPPED]
-    await ivan.send("/mydata")
-    assert "Подтверждённый житель: нет" in ivan.last_text
-
+    await share_phone(olga)
+    await olga.send("ул. Ленина, 7")
     (pending,) = await requests_of(bot, olga)
     assert pending.phone is not None
     await olga.send("/deletedata")
@@ -247,6 +236,28 @@ async def test_moving_drops_and_erasing_erases_the_verification(bot: Harness) ->
         "SELECT status, phone, name, street FROM verifications WHERE id = ?", (pending.id,)
     )
     assert row is not None and tuple(row) == ("erased", None, None, None)
+
+    staff = bot.user(STAFF_ID, "Ерлан", "ru")
+    await share_phone(ivan)
+    await ivan.send("ул. Ленина, 5")
+    await staff.send("/verify")
+    await staff.tap("✅ Подтвердить")
+    assert [r.status for r in await requests_of(bot, ivan)] == [Status.VERIFIED]
+    await ivan.send(f"/start v_{OSAKAROVKA}")  # another village's link, and the move confirmed
+    await ivan.tap("✅ Да, переехать")
+    assert [r.status for r in await requests_of(bot, ivan)] == [Status.DROPPED]
+    await ivan.send("/mydata")
+    assert "Подтверждённый житель: нет" in ivan.last_text
+    await share_phone(ivan)  # verified again, in Osakarovka
+    await ivan.send("ул. Садовая, 1")
+    await staff.send("/verify")
+    await staff.tap("✅ Подтвердить")
+    await ivan.send(f"/start v_{MOLODEZHNY}")  # moving back so soon: staff are asked
+    await ivan.tap("✅ Да, переехать")
+    await ivan.tap("📨 Попросить акимат (Молодежный) подтвердить")
+    await staff.tap("✅ Подтвердить")  # the move, confirmed by staff
+    assert ivan.last_text == "✅ Акимат подтвердил переезд: ваше село теперь — Молодежный."
+    assert [r.status for r in await requests_of(bot, ivan)] == [Status.DROPPED, Status.DROPPED]
 
 
 async def joined_an_hour_ago(bot: Harness, *persons: SimUser) -> None:

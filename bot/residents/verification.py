@@ -177,6 +177,11 @@ async def decide(
     return decided
 
 
+async def village_changed(services: Services, person_id: int) -> None:
+    """The person moved: their verification (or request) was of the old village, and ends."""
+    await repo.drop_on_move(services.db, person_id, utcnow())
+
+
 async def status_of(services: Services, person: Person) -> Verification | None:
     """The person's open request (pending or verified), else their latest (None: never asked)."""
     return await repo.latest_of(services.db, person.id)

@@ -20,6 +20,7 @@ from bot.appeals import notices
 from bot.context import Services
 from bot.i18n import Translator
 from bot.logs import who
+from bot.residents import verification
 from storage import people, territory
 from storage.db import utcnow
 from storage.models import Person, Village
@@ -57,11 +58,19 @@ async def choose(services: Services, person: Person, village: Village) -> Outcom
     since = now - services.settings.village_change_interval
     binding = await people.bind_village(services.db, person.id, village.code, now, since)
     if binding is Binding.MOVED:
-        # A verification was of the old village: bind_village dropped it in its transaction.
-        _LOGGER.info("Resident %s moved to %s", who(person.telegram_id), village.code)
+        await moved(services, person.id, person.telegram_id, village.code)
     if binding is Binding.TOO_SOON:
         return Outcome(binding, village, next_move_at(services, person) or now)
     return Outcome(binding, village)
+
+
+async def moved(services: Services, person_id: int, telegram_id: int, village_code: str) -> None:
+    """What follows a move, by the resident or confirmed by staff (one place for both).
+
+    The person's verification (or request) was of the old village: it is dropped.
+    """
+    await verification.village_changed(services, person_id)
+    _LOGGER.info("Resident %s moved to %s", who(telegram_id), village_code)
 
 
 async def ask_staff(
@@ -114,6 +123,8 @@ async def decide(
         return None
     person = await people.get_by_id(services.db, decided.person_id)
     village = await territory.get_village(services.db, decided.to_village)
+    if approve and person is not None:
+        await moved(services, person.id, person.telegram_id, decided.to_village)
     if person is not None and village is not None:
         tr = services.i18n.of(person)
         key = "village.move_approved" if approve else "village.move_refused"
