@@ -72,6 +72,9 @@ async def test_own_contact_is_accepted_and_staff_verify_the_resident(bot: Harnes
 
     await staff.send("/verify")
     assert staff.last_text.startswith("🪪 Подтверждение жителя (ожидают: 1)\nИмя: R401\n")
+    await staff.tap("⏭ Следующая")  # the only one: it stays, and no edit is refused
+    assert staff.last_text.startswith("🪪 Подтверждение жителя (ожидают: 1)\nИмя: R401\n")
+    assert all(call.ok for call in bot.sim.calls_to("editMessageText"))
     assert "Телефон: +7 701 123 4567\nСело: Молодежный\nУлица: ул. Ленина, 5\n" in staff.last_text
     answer = await staff.tap("✅ Подтвердить")
     assert answer is not None and answer["text"] == "✅ Подтверждено. Житель уведомлён."
@@ -366,6 +369,7 @@ async def test_staff_do_not_confirm_themselves_and_hear_of_a_resident_once_a_day
     answer = await staff.tap("✅ Подтвердить")
     assert answer is not None and answer["text"].startswith("Это ваша собственная заявка")
     assert [r.status for r in await requests_of(bot, staff)] == [Status.PENDING]
+    assert all(call.ok for call in bot.sim.calls_to("editMessageText"))  # the card stays
 
     (ivan,) = await residents(bot, MOLODEZHNY, [423], "ru")
     for street in ("ул. Ленина, 5", "ул. Ленина, 7", "ул. Ленина, 9"):  # asking again and again

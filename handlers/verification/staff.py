@@ -69,11 +69,16 @@ def card_keyboard(tr: Translator, request: Verification) -> InlineKeyboardMarkup
 
 
 async def _show(update: Update, context: QatysuContext, after: int = 0) -> None:
-    """Show the first pending request after ``after`` (wrapping round), or that none waits."""
+    """Show the first pending request after ``after`` (wrapping round), or that none waits.
+
+    The request ``after`` itself, still waiting and alone in the queue, stays as it is shown.
+    """
     assert update.effective_chat is not None
     tr = context.tr
     queue = await _queue(update, context)
     shown = next((r for r in queue if r.id > after), queue[0] if queue else None)
+    if shown is not None and shown.id == after:
+        return
     query = update.callback_query
     if shown is None:
         text, markup = tr.t("verify.queue_empty"), None
