@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     phones.add_argument("file", type=Path, help="one number a line (or CSV cells); not kept")
     phones.add_argument("--village", required=True, metavar="CODE")
+    paper = sub.add_parser("print", help="papers for the notice board (A4 PDF, kk and ru)")
+    paper.add_argument("kind", choices=["hearing", "poll", "village"])
+    paper.add_argument("ref", help="the hearing or poll number, or the village code")
+    paper.add_argument("--out", type=Path, default=None, help="folder (default: papers/ by the db)")
     demo = sub.add_parser("demo", help="the whole product offline, with a transcript")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
     return parser
@@ -309,6 +313,37 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
     await _with_db(settings, work)
 
 
+async def cmd_print(settings: Settings, args: argparse.Namespace) -> None:
+    """Write the notice-board PDF of a hearing, a poll or a village, and print its path."""
+    from bot import workers
+    from bot.i18n import I18n
+    from bot.paper.service import PaperNotFoundError, Papers, papers_folder
+
+    if args.kind != "village" and not args.ref.isdigit():
+        raise UsageError(f"{args.kind} must be given by its number, not {args.ref!r}")
+    if not settings.bot_username:
+        raise UsageError("set BOT_USERNAME: the QR code holds the link t.me/<BOT_USERNAME>")
+
+    async def work(db: Database) -> None:
+        i18n = I18n(settings.default_language, settings.zone)
+        folder = args.out or papers_folder(settings.database_path)
+        papers = Papers(db, i18n, settings.bot_username, folder)
+        try:
+            if args.kind == "village":
+                path = await papers.village(args.ref)
+            else:
+                path = await (papers.hearing if args.kind == "hearing" else papers.poll)(
+                    int(args.ref)
+                )
+        except PaperNotFoundError as error:
+            raise UsageError(f"no {error}") from None
+        finally:
+            await workers.shutdown()
+        print(path)
+
+    await _with_db(settings, work)
+
+
 def cmd_run(settings: Settings) -> None:
     """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used.
 
@@ -425,6 +460,7 @@ ASYNC_COMMANDS = {
     "backup": cmd_backup,
     "report": cmd_report,
     "residents": cmd_residents,
+    "print": cmd_print,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot import callbacks, invites
+from bot import callbacks, invites, share
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.territory import scope_name
@@ -27,7 +27,7 @@ async def start(update: Update, context: QatysuContext) -> int:
         await accept_invite(update, context, payload.removeprefix(invites.INVITE_PREFIX))
         return ConversationHandler.END
     if payload.startswith("v_"):
-        return await bind_from_link(update, context, payload.removeprefix("v_"))
+        return await follow_village_link(update, context, payload.removeprefix("v_"))
     if payload.startswith("h_") and payload[2:].isdigit() and len(payload) < 14:
         await hearings.show_hearing(update, context, int(payload[2:]))
         if context.person is None or not context.person.village_code:
@@ -66,6 +66,14 @@ async def ask_language(update: Update, context: QatysuContext) -> int:
         reply_markup=keyboards.languages(FEATURE, "lang", context.tr.language),
     )
     return LANGUAGE
+
+
+async def follow_village_link(update: Update, context: QatysuContext, payload: str) -> int:
+    """A village link, perhaps tagged with its channel (``-qr``, ``-wa``): note it, then bind."""
+    assert update.effective_user is not None
+    code, source = await share.resolve_village_link(context.services.db, payload)
+    await share.note_source(context.services.db, update.effective_user.id, source)
+    return await bind_from_link(update, context, code)
 
 
 async def bind_from_link(update: Update, context: QatysuContext, code: str) -> int:

@@ -31,4 +31,8 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     assert "bot → Иван ◂ ⏰ Напоминание: публичные слушания" in transcript
     assert "bot → Dana ◂ 📝 Итоги публичных слушаний" in transcript
     assert "bot → Dana ◂ 📢 Объявление акимата" in transcript
+    # Paper for the notice board and a text to share in WhatsApp, both in Kazakh and Russian.
+    (paper,) = (tmp_path / "demo" / "papers").glob("hearing-*.pdf")
+    assert paper.read_bytes().startswith(b"%PDF")
+    assert "start=v_krg-osakarovka-molodezhny-wa" in transcript
     assert f"Demo files are in {tmp_path / 'demo'}" in result.stdout

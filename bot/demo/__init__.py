@@ -158,6 +158,7 @@ async def run_demo(out: Path | None = None) -> Path:
     print(text)
     print(
         f"Demo files are in {folder}: transcript.txt, qatysu-demo.db, staff-digest.txt, "
-        "the weekly summary (qatysu-*.xlsx, its CSV files and charts)"
+        "the weekly summary (qatysu-*.xlsx, its CSV files and charts), "
+        "papers/ (the notice-board PDF of the hearing)"
     )
     return folder

@@ -20,6 +20,7 @@ from bot.context import QatysuApp, QatysuContext
 from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
+from handlers import paper as notice_board
 from handlers.polls.vote import send_results
 from handlers.widgets.keyboards import button
 from storage import people, territory
@@ -157,6 +158,7 @@ def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
         rows.append([button(tr.t("poll.close_button"), FEATURE, "close", poll.id)])
     else:
         rows.append([button(tr.t("poll.results_button"), FEATURE, "res", poll.id)])
+    rows.append(notice_board.paper_buttons(tr, "p", poll.id))
     rows.append([button(tr.t("button.back"), FEATURE, "list")])
     return InlineKeyboardMarkup(rows)
 
