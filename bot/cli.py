@@ -15,6 +15,7 @@ from bot import invites
 from bot.botapi import LinkFailure
 from bot.context import QatysuApp
 from bot.logs import setup_logging
+from bot.reports.scope import scope_exists
 from bot.settings import LANGUAGES, Settings, SettingsError, load_settings
 from bot.territory import TerritoryFileError, import_territory
 from storage import roles as roles_repo
@@ -37,10 +38,10 @@ class UsageError(Exception):
     """A command line that names something that does not exist or does not fit."""
 
 
-# Which scopes each role may have: staff serve villages up to a region, coordinators a region
-# or everything, admins everything.
+# Which scopes each role may have: staff serve villages up to a region (an okrug's akimat: the
+# okrug), coordinators a region or everything, admins everything.
 ALLOWED_SCOPES = {
-    Role.STAFF: {ScopeKind.VILLAGE, ScopeKind.DISTRICT, ScopeKind.REGION},
+    Role.STAFF: {ScopeKind.VILLAGE, ScopeKind.OKRUG, ScopeKind.DISTRICT, ScopeKind.REGION},
     Role.COORDINATOR: {ScopeKind.REGION, ScopeKind.ALL},
     Role.ADMIN: {ScopeKind.ALL},
 }
@@ -49,6 +50,7 @@ ALLOWED_SCOPES = {
 def _add_scope_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--village", metavar="CODE")
+    group.add_argument("--okrug", metavar="CODE", help="a rural okrug: all its villages")
     group.add_argument("--district", metavar="CODE")
     group.add_argument("--region", metavar="CODE")
     group.add_argument("--all", action="store_true", help="the whole territory")
@@ -75,8 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     invite = sub.add_parser(
         "invite",
         help="one-time deep link granting a role; `invite list`, `invite revoke ID`",
-        usage="qatysu invite {staff,coordinator} (--village CODE | --district CODE | "
-        "--region CODE | --all)\n       qatysu invite list\n       qatysu invite revoke ID",
+        usage="qatysu invite {staff,coordinator} (--village CODE | --okrug CODE | "
+        "--district CODE | --region CODE | --all)\n       qatysu invite list\n"
+        "       qatysu invite revoke ID",
     )
     invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value, *INVITE_ACTIONS])
     invite.add_argument("invite_id", nargs="?", type=int, metavar="ID", help="for revoke")
@@ -92,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     weekly = report.add_parser("weekly", help="the weekly summary: workbook, CSV files, charts")
     weekly.add_argument("--week", default=None, help="ISO week, e.g. 2026-W48 (default: last week)")
     weekly.add_argument(
-        "--scope", default="all", help="all, region:CODE, district:CODE or village:CODE"
+        "--scope",
+        default="all",
+        help="all, region:CODE, district:CODE, okrug:CODE or village:CODE",
     )
     weekly.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
     weekly.add_argument("--language", choices=list(LANGUAGES), default=None)
@@ -113,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _scope(args: argparse.Namespace) -> Scope | None:
-    for kind in (ScopeKind.VILLAGE, ScopeKind.DISTRICT, ScopeKind.REGION):
+    for kind in (ScopeKind.VILLAGE, ScopeKind.OKRUG, ScopeKind.DISTRICT, ScopeKind.REGION):
         code = getattr(args, kind.value)
         if code:
             return Scope(kind, code)
@@ -126,12 +131,7 @@ async def _check_scope(db: Database, role: Role, scope: Scope | None) -> Scope:
     if scope is None or scope.kind not in ALLOWED_SCOPES[role]:
         allowed = ", ".join(sorted(f"--{kind.value}" for kind in ALLOWED_SCOPES[role]))
         raise UsageError(f"{role.value} needs one of {allowed}")
-    lookup = {
-        ScopeKind.VILLAGE: territory.get_village,
-        ScopeKind.DISTRICT: territory.get_district,
-        ScopeKind.REGION: territory.get_region,
-    }.get(scope.kind)
-    if lookup is not None and await lookup(db, scope.code) is None:
+    if not await scope_exists(db, scope):
         raise UsageError(f"no {scope.kind.value} with code {scope.code!r}: see `villages list`")
     return scope
 
@@ -160,17 +160,32 @@ async def cmd_villages(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
         if args.action == "import":
             counts = await import_territory(db, args.file)
-            print(f"Imported {counts.regions} regions, {counts.districts} districts, "
+            okrugs = f"{counts.okrugs} rural okrugs, " if counts.okrugs else ""
+            print(f"Imported {counts.regions} regions, {counts.districts} districts, {okrugs}"
                   f"{counts.villages} villages from {args.file}")  # fmt: skip
             return
-        for region in await territory.list_regions(db):
-            print(f"{region.code}  {region.names.en} / {region.names.kk} / {region.names.ru}")
-            for district in await territory.list_districts(db, region.code):
-                print(f"  {district.code}  {district.names.en} / {district.names.kk}")
-                for village in await territory.list_villages(db, district.code):
-                    print(f"    {village.code}  {village.names.en} / {village.names.kk}")
+        for line in await _territory_tree(db):
+            print(line)
 
     await _with_db(settings, work)
+
+
+async def _territory_tree(db: Database) -> list[str]:
+    """Regions, their districts, the okrugs of each with their villages, then the villages of
+    no okrug: one line each, with codes."""
+    lines = []
+    for region in await territory.list_regions(db):
+        lines.append(f"{region.code}  {region.names.en} / {region.names.kk} / {region.names.ru}")
+        for district in await territory.list_districts(db, region.code):
+            lines.append(f"  {district.code}  {district.names.en} / {district.names.kk}")
+            villages = await territory.list_villages(db, district.code)
+            for okrug in await territory.list_okrugs(db, district.code):
+                lines.append(f"    {okrug.code}  {okrug.names.en} / {okrug.names.kk}")
+                lines += [f"      {v.code}  {v.names.en} / {v.names.kk}"
+                          for v in villages if v.okrug_code == okrug.code]  # fmt: skip
+            lines += [f"    {v.code}  {v.names.en} / {v.names.kk}"
+                      for v in villages if v.okrug_code is None]  # fmt: skip
+    return lines
 
 
 async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
@@ -286,7 +301,7 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
     from bot import workers
     from bot.i18n import I18n
     from bot.reports import summary
-    from bot.reports.scope import parse_scope, scope_exists
+    from bot.reports.scope import parse_scope
     from bot.reports.week import Week
 
     try:

@@ -194,11 +194,12 @@ async def test_csv_files_hold_the_same_tables_as_the_workbook(db: Database, tmp_
     tr = I18N.get("ru")
     files = await summary.build(db, tr, [Scope(ScopeKind.REGION, "krg")], W48, tmp_path / "w.xlsx")
     assert [p.name for p in files.csv_files] == [
-        "w-overview.csv", "w-appeals.csv", "w-polls.csv", "w-hearings.csv", "w-participation.csv"
+        "w-overview.csv", "w-appeals.csv", "w-polls.csv", "w-hearings.csv", "w-participation.csv",
+        "w-okrugs.csv",
     ]  # fmt: skip
     book = load_workbook(files.workbook, read_only=True)
     assert book.sheetnames == ["Обзор", "Жалобы и предложения", "Опросы", "Публичные слушания",
-                               "Участие"]  # fmt: skip
+                               "Участие", "Сельские округа"]  # fmt: skip
     for path, sheet in zip(files.csv_files, book.worksheets, strict=True):
         with path.open(encoding="utf-8-sig", newline="") as source:
             rows = list(csv.reader(source))

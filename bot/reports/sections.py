@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Translator, sort_key
+from bot.reports import okrugs
 from bot.reports.data import ReportData, VillageFigures
 from storage.models import Village
 
@@ -86,11 +87,16 @@ def overview(tr: Translator, data: ReportData) -> Table:
 
 
 def _total_row(
-    tr: Translator, rows: list[list[Cell]], width: int, ratios: dict[int, tuple[int, int]]
+    tr: Translator,
+    rows: list[list[Cell]],
+    width: int,
+    ratios: dict[int, tuple[int, int]],
+    names: int = 2,
 ) -> list[Cell]:
-    """The "Total" row: sums of the numeric columns; ``ratios`` recomputed from the sums."""
+    """The "Total" row: sums of the numeric columns after the first ``names`` (the place's
+    names); ``ratios`` recomputed from the sums."""
     sums = [sum(_count(row[index]) for row in rows) for index in range(width)]
-    total: list[Cell] = [tr.t("report.total"), None, *sums[2:]]
+    total: list[Cell] = [tr.t("report.total"), *[None] * (names - 1), *sums[names:]]
     for index, (part, whole) in ratios.items():
         total[index] = share(sums[part], sums[whole])
     return total
@@ -176,24 +182,49 @@ def hearings(tr: Translator, data: ReportData) -> Table:
 
 
 def participation(tr: Translator, data: ReportData) -> Table:
-    """Residents per village at the week's end, joined, departed, active, by language."""
-    names = ["village", "district", "registered", "new", "departed", "active", "active_share",
-             "lang_kk", "lang_ru", "lang_en", "lang_none"]  # fmt: skip
+    """Residents per village at the week's end, joined, departed, active, by language; with the
+    village's rural okrug (empty for a village of none)."""
+    names = ["village", "okrug", "district", "registered", "new", "departed", "active",
+             "active_share", "lang_kk", "lang_ru", "lang_en", "lang_none"]  # fmt: skip
     rows: list[list[Cell]] = []
     for f in _sorted(tr, data):
-        rows.append([*_place(tr, f.village), f.registered, f.new, f.departed, f.active,
-                     share(f.active, f.registered),
+        okrug = f.village.okrug_names.get(tr.language) if f.village.okrug_names else None
+        rows.append([f.village.names.get(tr.language), okrug,
+                     f.village.district_names.get(tr.language), f.registered, f.new,
+                     f.departed, f.active, share(f.active, f.registered),
                      *(f.by_language.get(code, 0) for code in LANGUAGE_COLUMNS)])  # fmt: skip
-    rows.append(_total_row(tr, rows, len(names), ratios={6: (5, 2)}))
+    rows.append(_total_row(tr, rows, len(names), ratios={7: (6, 3)}, names=3))
     return Table("participation", tr.t("report.sheet.participation"),
-                 [_col(tr, n) for n in names], rows, frozenset({6}))  # fmt: skip
+                 [_col(tr, n) for n in names], rows, frozenset({7}))  # fmt: skip
 
 
-Section = Callable[[Translator, ReportData], Table]
-# The sheets, in order.
-SECTIONS: tuple[Section, ...] = (overview, appeals, polls, hearings, participation)
+def okrug_totals(tr: Translator, data: ReportData) -> Table | None:
+    """One row per rural okrug: the sums of its villages' Overview rows; none without okrugs."""
+    found = okrugs.totals(data.villages)
+    if not found:
+        return None
+    names = ["okrug", "district", "villages", "registered", "new", "departed", "active",
+             "active_share", "complaints", "suggestions", "overdue", "hearings", "coming",
+             "delivered", "poll_votes"]  # fmt: skip
+    ordered = sorted(found, key=lambda t: (sort_key(t.district_names.get(tr.language)),
+                                          sort_key(t.names.get(tr.language))))  # fmt: skip
+    rows: list[list[Cell]] = []
+    for total in ordered:
+        s = total.sums
+        rows.append([total.names.get(tr.language), total.district_names.get(tr.language),
+                     total.villages, s["registered"], s["new"], s["departed"], s["active"],
+                     share(s["active"], s["registered"]),
+                     *(s[key] for key in names[8:])])  # fmt: skip
+    rows.append(_total_row(tr, rows, len(names), ratios={7: (6, 3)}))
+    return Table("okrugs", tr.t("report.sheet.okrugs"), [_col(tr, n) for n in names], rows,
+                 frozenset({7}))  # fmt: skip
+
+
+Section = Callable[[Translator, ReportData], Table | None]
+# The sheets, in order; a section without rows to show (no okrugs in scope) gives None.
+SECTIONS: tuple[Section, ...] = (overview, appeals, polls, hearings, participation, okrug_totals)
 
 
 def tables(tr: Translator, data: ReportData) -> list[Table]:
     """Every section's table."""
-    return [section(tr, data) for section in SECTIONS]
+    return [table for section in SECTIONS if (table := section(tr, data)) is not None]
