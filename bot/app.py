@@ -18,7 +18,7 @@ from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
 from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
-from bot.hearings import service as hearings
+from bot.hearings import render as hearings
 from bot.i18n import I18n
 from bot.identity import check_secret, load_identity, secret_source
 from bot.logs import use_identity

@@ -14,7 +14,7 @@ from typing import cast
 from bot import botapi, persistence, staff_notices
 from bot.appeals import deadlines
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import service as hearings
+from bot.hearings import reminders as hearing_reminders
 from bot.polls import jobs as poll_jobs
 from bot.reports import delivery
 from bot.scheduler import daily, once, repeating
@@ -68,7 +68,7 @@ def schedule_all(app: QatysuApp) -> None:
     once(job_queue, poll_jobs.rebuild, 0, name=poll_jobs.REBUILD_NAME)
     # Hearings: every minute, the reminders that are due (after downtime too, once each).
     repeating(
-        job_queue, hearings.reminder_job, HEARING_REMINDERS_EVERY, first=5,
+        job_queue, hearing_reminders.reminder_job, HEARING_REMINDERS_EVERY, first=5,
         name="hearing-reminders",
     )  # fmt: skip
     # Appeals: the deadline check every day at 09:00, and soon after start for a missed day.

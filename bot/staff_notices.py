@@ -25,10 +25,11 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.appeals import texts
-from bot.appeals.notices import inbox_button, open_button, translator_of
+from bot.appeals.notices import inbox_button, open_button
 from bot.context import QatysuApp, QatysuContext, Services
 from bot.i18n import Translator
 from bot.logs import who
+from bot.messaging import translator_of
 from bot.pacing import retry_seconds
 from storage import appeals as appeals_repo
 from storage import staff_notices as repo

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -34,11 +35,14 @@ class _Window:
 
 
 class FloodGuard:
-    """Counts each person's updates in a sliding window."""
+    """Counts each person's updates in a sliding window (``clock``: seconds, monotonic)."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.clock = clock
         self._people: dict[int, _Window] = {}
 
     def check(self, user_id: int, now: float) -> str:
@@ -62,14 +66,17 @@ class FloodGuard:
             uid: w for uid, w in self._people.items() if w.seen and w.seen[-1] > now - self.window
         }
 
+    async def guard(self, update: Update, context: QatysuContext) -> None:
+        """The handler of group -2, counting with this guard."""
+        await _guard(self, update, context)
 
-async def guard(update: Update, context: QatysuContext) -> None:
+
+async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> None:
     """Let the update through, or drop it (telling the person once per window)."""
     user = update.effective_user
-    flood = context.bot_data.flood
-    if user is None or flood is None:
+    if user is None:
         return
-    verdict = flood.check(user.id, time.monotonic())
+    verdict = flood.check(user.id, flood.clock())
     if verdict == "pass":
         return
     if verdict == "warn":
@@ -86,11 +93,20 @@ async def guard(update: Update, context: QatysuContext) -> None:
     raise ApplicationHandlerStop
 
 
+def guard_of(app: QatysuApp) -> FloodGuard | None:
+    """The application's flood guard, if it has one (tests move its clock)."""
+    for handler in app.handlers.get(GROUP, []):
+        owner = getattr(handler.callback, "__self__", None)
+        if isinstance(owner, FloodGuard):
+            return owner
+    return None
+
+
 def register(app: QatysuApp) -> None:
     """Guard every update before the session opens (the limit comes from the settings)."""
     services = app.bot_data.services
     assert services is not None
     settings = services.settings
     if settings.flood_updates > 0:
-        app.bot_data.flood = FloodGuard(settings.flood_updates, settings.flood_window_seconds)
-        app.add_handler(TypeHandler(Update, guard), group=GROUP)
+        flood = FloodGuard(settings.flood_updates, settings.flood_window_seconds)
+        app.add_handler(TypeHandler(Update, flood.guard), group=GROUP)

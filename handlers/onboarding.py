@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import callbacks, invites, share
+from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
@@ -22,7 +23,7 @@ from storage import people, territory
 from storage.models import Village
 
 LANGUAGE, PLACE = range(2)
-FEATURE = "ob"
+FEATURE = Feature.ONBOARDING
 
 
 async def start(update: Update, context: QatysuContext) -> int:
@@ -284,7 +285,7 @@ def register(app: QatysuApp) -> None:
         entry_points=[
             CommandHandler("start", start),
             CommandHandler("village", change_village),
-            tap("menu", change_village, "village"),
+            tap(Feature.MENU, change_village, "village"),
         ],
         states={
             LANGUAGE: [tap(FEATURE, pick_language, "lang")],

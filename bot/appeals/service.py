@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
 from telegram import Bot
 
 from bot.appeals import notices
+from bot.appeals.draft import IntakeDraft
 from bot.appeals.workdays import WorkCalendar
 from bot.auth import Access
 from bot.context import Services
@@ -49,31 +49,6 @@ class AppealRefused(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-@dataclass(slots=True)
-class IntakeDraft:
-    """A resident's item being written, saved at every step of the dialog."""
-
-    kind: str = Kind.COMPLAINT.value
-    category: str | None = None
-    text: str | None = None
-    photos: list[str] = field(default_factory=list)
-    voice: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    hide_name: bool = False
-    editing: bool = False
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IntakeDraft:
-        """Rebuild a draft stored by :meth:`to_dict` (unknown keys are ignored)."""
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serializable copy."""
-        return asdict(self)
 
 
 def text_key(identity: Identity, text: str) -> str:

@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.models import Village
 
 if TYPE_CHECKING:
-    from bot.appeals.service import IntakeDraft
+    from bot.appeals.draft import IntakeDraft
 
 MAX_MESSAGE = 4000  # under Telegram's 4,096, leaving room for a line or two
 NOTE_IN_HISTORY = 600

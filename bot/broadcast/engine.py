@@ -40,7 +40,7 @@ _LOGGER = logging.getLogger(__name__)
 warnings.filterwarnings(
     "ignore", message=r"Please use 'Bot\.send\w+' instead of", category=PTBUserWarning
 )
-FEATURE = "bc"
+FEATURE = callbacks.Feature.BROADCAST
 REPORT_EVERY = 3.0  # seconds between edits of the progress message
 NETWORK_TRIES = 3  # network troubles (5xx, resets, timeouts) in a row before a row goes back
 MAX_RETRY_AFTER = 5  # RetryAfter answers obeyed for one message before its row goes back

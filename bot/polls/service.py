@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.appeals.notices import translator_of
 from bot.context import Services
 from bot.i18n import Translator
+from bot.messaging import translator_of
 from bot.polls import chart as poll_chart
 from storage import polls as repo
 from storage import protocols as protocols_repo
@@ -143,11 +143,10 @@ async def vote(services: Services, person: Person, poll_id: int, choices: int) -
 
 async def staff_of(services: Services, poll: Poll) -> list[int]:
     """Telegram ids of the poll's author and the staff covering any of its villages."""
-    villages = [await territory.get_village(services.db, code) for code in poll.village_codes]
     found = {poll.created_by}
-    for grant in await roles_repo.all_grants(services.db):
-        if grant.role is Role.STAFF and any(v and grant.scope.covers(v) for v in villages):
-            found.add(grant.telegram_id)
+    for code in poll.village_codes:
+        if (village := await territory.get_village(services.db, code)) is not None:
+            found.update(await roles_repo.covering(services.db, Role.STAFF, village))
     return sorted(found)
 
 

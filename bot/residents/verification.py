@@ -19,8 +19,9 @@ from enum import StrEnum
 import phonenumbers
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot import callbacks, messaging
 from bot.appeals import notices
+from bot.callbacks import Feature
 from bot.context import Services
 from bot.i18n import Translator
 from storage import territory
@@ -30,7 +31,7 @@ from storage.models import Person, Village
 from storage.verifications import Decided, Requested, Verification
 
 _LOGGER = logging.getLogger(__name__)
-FEATURE = "ver"  # callback data of the verification buttons (handlers/verification/)
+FEATURE = Feature.VERIFY  # the verification buttons (handlers/verification/)
 PHONE_PURPOSE = "phone"  # the purpose of a phone's keyed hash
 REGION = "KZ"
 MAX_STREET = 120
@@ -130,9 +131,9 @@ async def tell_staff(services: Services, bot: Bot, village: Village) -> int:
     """Tell the staff of the village that a request waits in /verify; return how many."""
     staff = await notices.staff_covering(services, village, district_level=False)
     for staff_id in staff:
-        tr = await notices.translator_of(services, staff_id)
+        tr = await messaging.translator_of(services, staff_id)
         text = tr.t("verify.new_request", village=village.names.get(tr.language))
-        await notices.send(bot, staff_id, text, queue_button(tr))
+        await messaging.send(bot, staff_id, text, queue_button(tr))
     return len(staff)
 
 
@@ -167,13 +168,13 @@ async def decide(
     telegram_id = await repo.telegram_id_of(services.db, request.person_id)
     village = await territory.get_village(services.db, request.village_code)
     if telegram_id is not None and village is not None:
-        tr = await notices.translator_of(services, telegram_id)
+        tr = await messaging.translator_of(services, telegram_id)
         name = village.names.get(tr.language)
         if approve:
             text = tr.t("verify.approved", village=name)
         else:
             text = tr.t("verify.rejected", village=name, reason=reason_text(tr, reason))
-        await notices.send(bot, telegram_id, text)
+        await messaging.send(bot, telegram_id, text)
     return decided
 
 

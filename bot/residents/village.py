@@ -17,9 +17,11 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.appeals import notices
+from bot.callbacks import Feature
 from bot.context import Services
 from bot.i18n import Translator
 from bot.logs import who
+from bot.messaging import send, translator_of
 from bot.residents import verification
 from storage import people, territory
 from storage.db import utcnow
@@ -27,7 +29,7 @@ from storage.models import Person, Village
 from storage.people import Binding, VillageMove
 
 _LOGGER = logging.getLogger(__name__)
-FEATURE = "vil"  # callback data of the move buttons (handlers/village.py)
+FEATURE = Feature.VILLAGE  # the move buttons (handlers/village.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ async def ask_staff(
     if person.village_code is not None:
         previous = await territory.get_village(services.db, person.village_code)
     for staff_id in staff:
-        tr = await notices.translator_of(services, staff_id)
+        tr = await translator_of(services, staff_id)
         text = tr.t(
             "village.move_request",
             name=person.first_name or "—",
@@ -93,7 +95,7 @@ async def ask_staff(
             new=village.names.get(tr.language),
             date=tr.date(person.village_moved_at or utcnow()),
         )
-        await notices.send(bot, staff_id, text, decision_buttons(tr, move))
+        await send(bot, staff_id, text, decision_buttons(tr, move))
     _LOGGER.info("Resident %s asked to move to %s", who(person.telegram_id), village.code)
     return move
 
@@ -129,7 +131,7 @@ async def decide(
         tr = services.i18n.of(person)
         key = "village.move_approved" if approve else "village.move_refused"
         text = tr.t(key, village=village.names.get(tr.language))
-        await notices.send(bot, person.telegram_id, text)
+        await send(bot, person.telegram_id, text)
     _LOGGER.info(
         "Move %s to %s %s by staff %s",
         decided.id,

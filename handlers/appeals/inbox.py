@@ -22,6 +22,7 @@ from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.service import CATEGORIES
 from bot.auth import authorize_village, load_access, refuse, requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.appeals import inbox_place
@@ -32,7 +33,7 @@ from storage import territory
 from storage.appeals import ACTIVE, Appeal, Status
 from storage.models import Role, Village
 
-FEATURE = "inb"
+FEATURE = Feature.INBOX
 STATUSES = ("new", "in_progress", "overdue", "answered", "resolved", "rejected")
 
 
@@ -376,7 +377,7 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register /inbox and the staff's buttons."""
     app.add_handler(CommandHandler("inbox", inbox))
-    app.add_handler(CallbackQueryHandler(inbox, pattern=callbacks.matches("menu", "inbox")))
+    app.add_handler(CallbackQueryHandler(inbox, pattern=callbacks.matches(Feature.MENU, "inbox")))
     actions = {
         "home": inbox,
         "list": list_items,

@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
 from bot.auth import load_access, refuse, requires
-from bot.callbacks import CallbackDataError
+from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
@@ -28,7 +28,7 @@ from storage import polls as repo
 from storage.models import Role
 from storage.polls import Poll
 
-FEATURE = "pst"
+FEATURE = Feature.POLL_STAFF
 LISTED = 15
 
 

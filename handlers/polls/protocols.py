@@ -9,7 +9,7 @@ checks everything again when staff save, with the scope checked here on every ta
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,11 +23,21 @@ from bot.i18n import Translator
 from bot.polls import service as polls
 from bot.polls import texts
 from handlers.polls.manage import FEATURE, card_keyboard, card_text, in_scope, poll_of_tap
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+    user_id,
+)
 from handlers.widgets.keyboards import button
-from storage import drafts, territory
 from storage import polls as repo
 from storage import protocols as protocols_repo
+from storage import territory
 from storage.db import utcnow
 from storage.models import Role, Village
 from storage.polls import Poll
@@ -40,8 +50,9 @@ END = ConversationHandler.END
 
 
 @dataclass(slots=True)
-class ProtocolDraft:
-    """The protocol being entered (saved at every step)."""
+class ProtocolDraft(DialogDraft):
+    """The protocol being entered (saved at every step; the dialog before protocols stored
+    ``poll`` and ``village`` alone)."""
 
     poll: int = 0
     village: str | None = None
@@ -51,12 +62,6 @@ class ProtocolDraft:
     place: str | None = None
     present: int | None = None
     votes: list[int] | None = None
-
-    @classmethod
-    def of(cls, data: dict[str, Any]) -> ProtocolDraft:
-        """Read a stored draft (unknown keys of an older draft are left out)."""
-        known = {field.name for field in fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
 
     def protocol(self, entered_by: int) -> NewProtocol | None:
         """The protocol to store, once every step is done."""
@@ -71,20 +76,13 @@ class ProtocolDraft:
         )  # fmt: skip
 
 
-async def _load(context: QatysuContext, user_id: int) -> ProtocolDraft:
-    return ProtocolDraft.of(await drafts.load(context.services.db, user_id, DIALOG))
-
-
-async def _save(context: QatysuContext, user_id: int, draft: ProtocolDraft) -> None:
-    values = {key: value for key, value in asdict(draft).items() if value is not None}
-    await drafts.save(context.services.db, user_id, DIALOG, values)
+DRAFTS = Drafts(DIALOG, ProtocolDraft)
 
 
 async def _send(
     update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
 def _shown(tr: Translator, values: dict[str, Any]) -> dict[str, Any]:
@@ -95,12 +93,11 @@ async def _current(
     update: Update, context: QatysuContext
 ) -> tuple[ProtocolDraft, Poll, Village] | None:
     """The draft, its poll and village, the village checked against the staff's scope again."""
-    assert update.effective_user is not None
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     poll = await repo.get(context.services.db, draft.poll)
     if poll is None or draft.village is None or draft.village not in poll.village_codes:
         await _send(update, context, context.tr.t("error.stale_button"))
-        await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         return None
     village = await authorize_village(update, context, Role.STAFF, draft.village)
     if village is None:
@@ -113,14 +110,14 @@ async def start(update: Update, context: QatysuContext) -> int:
     """Ask which of the poll's villages (in scope) the meeting was in."""
     query = update.callback_query
     poll = await poll_of_tap(update, context)
-    if poll is None or query is None or update.effective_user is None:
+    if poll is None or query is None:
         return END
     tr = context.tr
     if poll.status != "open":
         await query.answer(tr.t("poll.paper_closed"), show_alert=True)
         return END
     await query.answer()
-    await _save(context, update.effective_user.id, ProtocolDraft(poll=poll.id))
+    await DRAFTS.save(update, context, ProtocolDraft(poll=poll.id))
     covered = await in_scope(update, context, poll)
     if len(covered) == 1:
         return await _village_chosen(update, context, poll, covered[0])
@@ -153,14 +150,13 @@ async def take_village(update: Update, context: QatysuContext) -> int:
 
 
 async def _village_chosen(update: Update, context: QatysuContext, poll: Poll, code: str) -> int:
-    assert update.effective_user is not None
     tr = context.tr
     village = await authorize_village(update, context, Role.STAFF, code)
     if village is None:
         return END
     standing = await protocols_repo.standing(context.services.db, poll.id, code)
     draft = ProtocolDraft(poll=poll.id, village=code, supersedes=standing.id if standing else None)
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     if standing is None:
         return await ask_day(update, context)
     name = village.names.get(tr.language)
@@ -176,16 +172,15 @@ async def ask_reason(update: Update, context: QatysuContext) -> int:
 
 async def take_reason(update: Update, context: QatysuContext) -> int:
     """Keep the correction's reason; ask the meeting's date."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     text = (message.text or "").strip()
     problem = polls.reason_problem(text)
     if problem is not None:
         await message.reply_text(context.tr.t(problem[0], **_shown(context.tr, problem[1])))
         return REASON
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.reason = text
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     return await ask_day(update, context)
 
 
@@ -199,17 +194,15 @@ async def ask_day(update: Update, context: QatysuContext) -> int:
 
 
 async def _day_chosen(update: Update, context: QatysuContext, day: date) -> int:
-    assert update.effective_user is not None
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.met_on = day.isoformat()
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     return await ask_place(update, context)
 
 
 async def day_button(update: Update, context: QatysuContext) -> int:
     """A date from the buttons."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     days = polls.meeting_days(context.services.settings.zone, utcnow())
     try:
         day = days[callbacks.parse(query.data).int_arg(0)]
@@ -223,8 +216,7 @@ async def day_button(update: Update, context: QatysuContext) -> int:
 
 async def day_typed(update: Update, context: QatysuContext) -> int:
     """A date typed as DD.MM.YYYY (not in the future)."""
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     day = polls.parse_meeting_date(message.text or "", context.services.settings.zone, utcnow())
     if day is None:
         await message.reply_text(context.tr.t("protocol.day_bad"))
@@ -240,16 +232,15 @@ async def ask_place(update: Update, context: QatysuContext) -> int:
 
 async def take_place(update: Update, context: QatysuContext) -> int:
     """Keep the place; ask how many residents were present."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     text = (message.text or "").strip()
     problem = polls.place_problem(text)
     if problem is not None:
         await message.reply_text(context.tr.t(problem[0], **_shown(context.tr, problem[1])))
         return PLACE
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.place = text
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     return await ask_present(update, context)
 
 
@@ -261,8 +252,7 @@ async def ask_present(update: Update, context: QatysuContext) -> int:
 
 async def take_present(update: Update, context: QatysuContext) -> int:
     """Keep those present (no more than the village's population); ask the votes."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     found = await _current(update, context)
     if found is None:
@@ -277,7 +267,7 @@ async def take_present(update: Update, context: QatysuContext) -> int:
         await message.reply_text(tr.t(problem[0], **_shown(tr, problem[1])))
         return PRESENT
     draft.present = int(text)
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     return await ask_votes(update, context)
 
 
@@ -298,8 +288,7 @@ async def ask_votes(update: Update, context: QatysuContext) -> int:
 
 async def take_votes(update: Update, context: QatysuContext) -> int:
     """Keep the votes (none above those present); show the protocol to save."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     found = await _current(update, context)
     if found is None:
@@ -307,7 +296,7 @@ async def take_votes(update: Update, context: QatysuContext) -> int:
     draft, poll, _ = found
     if draft.present is None:  # a dialog begun before protocols: start it again
         await message.reply_text(tr.t("error.stale_button"))
-        await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         return END
     votes = polls.parse_counts(message.text or "", len(poll.options))
     if votes is None:
@@ -318,18 +307,17 @@ async def take_votes(update: Update, context: QatysuContext) -> int:
         await message.reply_text(tr.t(problem[0], **_shown(tr, problem[1])))
         return VOTES
     draft.votes = votes
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     return await confirm(update, context)
 
 
 async def confirm(update: Update, context: QatysuContext) -> int:
     """Show the protocol as it will be stored, with Save and Cancel."""
-    assert update.effective_user is not None
     found = await _current(update, context)
     if found is None:
         return END
     draft, poll, village = found
-    new = draft.protocol(update.effective_user.id)
+    new = draft.protocol(user_id(update))
     if new is None:
         await _send(update, context, context.tr.t("error.stale_button"))
         return END
@@ -346,20 +334,19 @@ async def confirm(update: Update, context: QatysuContext) -> int:
 @requires(Role.STAFF)
 async def save(update: Update, context: QatysuContext) -> int:
     """Store the protocol through the poll service (every rule checked again there)."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    query = query_of(update)
     tr = context.tr
     found = await _current(update, context)
     if found is None:
         await query.answer()
         return END
     draft, poll, village = found
-    new = draft.protocol(update.effective_user.id)
+    new = draft.protocol(user_id(update))
     stale: polls.Problem = ("error.stale_button", {})
     problem = await polls.record_protocol(context.services, new) if new else stale
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+    await DRAFTS.drop(update, context)
     if problem is not None:
         await _send(update, context, tr.t(problem[0], **_shown(tr, problem[1])))
         return END

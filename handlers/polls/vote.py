@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.auth import load_access
 from bot.broadcast.engine import Outgoing, file_input, preview_of
-from bot.callbacks import CallbackDataError
+from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.logs import who
 from bot.polls import service as polls
@@ -35,7 +35,7 @@ from storage.verifications import Status
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = texts.FEATURE
-STAFF_FEATURE = "pst"  # handlers.polls.manage
+STAFF_FEATURE = Feature.POLL_STAFF  # handlers.polls.manage
 LIST_OPEN, LIST_CLOSED = 10, 5
 
 
@@ -285,6 +285,8 @@ def register_buttons(app: QatysuApp) -> None:
 def register(app: QatysuApp) -> None:
     """Register /polls and its buttons."""
     app.add_handler(CommandHandler("polls", list_polls))
-    app.add_handler(CallbackQueryHandler(list_polls, pattern=callbacks.matches("menu", "polls")))
+    app.add_handler(
+        CallbackQueryHandler(list_polls, pattern=callbacks.matches(Feature.MENU, "polls"))
+    )
     app.add_handler(CallbackQueryHandler(open_poll, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(show_results, pattern=callbacks.matches(FEATURE, "res")))

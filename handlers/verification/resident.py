@@ -7,6 +7,8 @@ menu can send any) is refused. The dialog survives a restart; /cancel leaves it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -22,13 +24,31 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.residents import verification as service
 from bot.residents.verification import FEATURE, Contact, Shared
-from handlers.widgets.dialogs import Dialog, tap
-from storage import drafts, territory
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    chat_id,
+    message_of,
+    tap,
+    user_id,
+)
+from storage import territory
 from storage.verifications import Requested
 
 DIALOG = "verify"
 PHONE, STREET = range(2)
 END = ConversationHandler.END
+
+
+@dataclass(slots=True)
+class RequestDraft(DialogDraft):
+    """The request waiting for its street."""
+
+    request: int | None = None
+
+
+DRAFTS = Drafts(DIALOG, RequestDraft)
 
 
 def start_button(tr: Translator) -> InlineKeyboardMarkup:
@@ -55,35 +75,32 @@ async def _village_name(context: QatysuContext) -> str:
 
 async def start(update: Update, context: QatysuContext) -> int:
     """Ask for the phone with the "share my phone" keyboard button."""
-    assert update.effective_chat is not None
     if update.callback_query is not None:
         await update.callback_query.answer()
     tr = context.tr
     if context.person is None or context.person.village_code is None:
-        await context.bot.send_message(update.effective_chat.id, tr.t("poll.no_village"))
+        await context.bot.send_message(chat_id(update), tr.t("poll.no_village"))
         return END
     return await ask_phone(update, context)
 
 
 async def ask_phone(update: Update, context: QatysuContext) -> int:
     """Ask for the phone (again)."""
-    assert update.effective_chat is not None
     tr = context.tr
     text = tr.t("verify.ask_phone", village=await _village_name(context))
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=_phone_keyboard(tr))
+    await context.bot.send_message(chat_id(update), text, reply_markup=_phone_keyboard(tr))
     return PHONE
 
 
 async def take_contact(update: Update, context: QatysuContext) -> int:
     """A contact: the resident's own Kazakhstan number is stored, anything else refused."""
-    message = update.effective_message
-    assert message is not None and message.contact is not None
-    assert update.effective_user is not None and context.person is not None
+    message = message_of(update)
+    assert message.contact is not None and context.person is not None  # filters.CONTACT
     tr = context.tr
     contact = message.contact
     name = " ".join(part for part in (contact.first_name, contact.last_name) if part) or None
     outcome, request_id = await service.share(
-        context.services, context.person, update.effective_user.id,
+        context.services, context.person, user_id(update),
         Contact(contact.user_id, contact.phone_number, name),
     )  # fmt: skip
     if outcome is Shared.NOT_OWN:
@@ -91,9 +108,7 @@ async def take_contact(update: Update, context: QatysuContext) -> int:
         return PHONE
     village = await _village_name(context)
     if outcome is Requested.PENDING:
-        await drafts.save(
-            context.services.db, update.effective_user.id, DIALOG, {"request": request_id}
-        )
+        await DRAFTS.save(update, context, RequestDraft(request=request_id))
         await message.reply_text(
             tr.t("verify.ask_street", village=village), reply_markup=ReplyKeyboardRemove()
         )
@@ -113,8 +128,7 @@ async def take_contact(update: Update, context: QatysuContext) -> int:
 
 async def not_a_contact(update: Update, context: QatysuContext) -> int:
     """Text instead of the contact: the Cancel button leaves, anything else asks again."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     if (message.text or "").strip() == tr.t("verify.cancel_button"):
         await message.reply_text(tr.t("cancel.done"), reply_markup=ReplyKeyboardRemove())
@@ -125,26 +139,22 @@ async def not_a_contact(update: Update, context: QatysuContext) -> int:
 
 async def ask_street(update: Update, context: QatysuContext) -> int:
     """Ask the street again (Continue)."""
-    assert update.effective_chat is not None
     text = context.tr.t("verify.ask_street", village=await _village_name(context))
-    await context.bot.send_message(update.effective_chat.id, text)
+    await context.bot.send_message(chat_id(update), text)
     return STREET
 
 
 async def take_street(update: Update, context: QatysuContext) -> int:
     """Keep the street; the request goes to the village's staff."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
-    assert context.person is not None
+    message = message_of(update)
+    assert context.person is not None  # the session loads everyone who writes
     tr = context.tr
     street = (message.text or "").strip()
     if not 2 <= len(street) <= service.MAX_STREET:
         await message.reply_text(tr.t("verify.street_bad", limit=tr.number(service.MAX_STREET)))
         return STREET
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    request_id = int(draft.get("request", 0))
-    await drafts.drop(db, update.effective_user.id, DIALOG)
+    request_id = (await DRAFTS.load(update, context)).request or 0
+    await DRAFTS.drop(update, context)
     if not await service.add_street(context.services, context.bot, context.person, request_id,
                                     street):  # fmt: skip
         await message.reply_text(tr.t("error.stale_button"))
@@ -155,12 +165,11 @@ async def take_street(update: Update, context: QatysuContext) -> int:
 
 async def cancel(update: Update, context: QatysuContext) -> int:
     """Leave the dialog (/cancel); the keyboard under the input field goes away."""
-    assert update.effective_user is not None and update.effective_chat is not None
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+    await DRAFTS.drop(update, context)
     if update.callback_query is not None:
         await update.callback_query.answer()
     await context.bot.send_message(
-        update.effective_chat.id, context.tr.t("cancel.done"), reply_markup=ReplyKeyboardRemove()
+        chat_id(update), context.tr.t("cancel.done"), reply_markup=ReplyKeyboardRemove()
     )
     return END
 

@@ -8,6 +8,8 @@ in their own language) or typed (a small persistent dialog).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -23,9 +25,19 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.residents import verification as service
 from bot.residents.verification import FEATURE, PRESET_REASONS
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+    user_id,
+)
 from handlers.widgets.keyboards import button
-from storage import drafts, territory
+from storage import territory
 from storage import verifications as repo
 from storage.models import Role, Village
 from storage.verifications import Decided, Verification
@@ -37,10 +49,19 @@ QUEUE = 50  # requests read at once; the staff member goes through them one by o
 MAX_REASON = 300
 
 
+@dataclass(slots=True)
+class ReasonDraft(DialogDraft):
+    """The request whose rejection's reason is being typed."""
+
+    request: int | None = None
+
+
+DRAFTS = Drafts(DIALOG, ReasonDraft)
+
+
 async def _queue(update: Update, context: QatysuContext) -> list[Verification]:
     """Pending requests of the staff's villages, oldest first."""
-    assert update.effective_user is not None
-    villages = await villages_in_scope(context, update.effective_user.id, (Role.STAFF,))
+    villages = await villages_in_scope(context, user_id(update), (Role.STAFF,))
     return await repo.pending_in(context.services.db, [v.code for v in villages], QUEUE)
 
 
@@ -73,7 +94,6 @@ async def _show(update: Update, context: QatysuContext, after: int = 0) -> None:
 
     The request ``after`` itself, still waiting and alone in the queue, stays as it is shown.
     """
-    assert update.effective_chat is not None
     tr = context.tr
     queue = await _queue(update, context)
     shown = next((r for r in queue if r.id > after), queue[0] if queue else None)
@@ -89,7 +109,7 @@ async def _show(update: Update, context: QatysuContext, after: int = 0) -> None:
     if query is not None and query.message is not None:
         await query.edit_message_text(text, reply_markup=markup)
     else:
-        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+        await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
 @requires(Role.STAFF)
@@ -101,16 +121,15 @@ async def show_queue(update: Update, context: QatysuContext) -> None:
 
 
 async def _show_new(update: Update, context: QatysuContext) -> None:
-    assert update.effective_chat is not None
     tr = context.tr
     queue = await _queue(update, context)
     if not queue:
-        await context.bot.send_message(update.effective_chat.id, tr.t("verify.queue_empty"))
+        await context.bot.send_message(chat_id(update), tr.t("verify.queue_empty"))
         return
     village = await territory.get_village(context.services.db, queue[0].village_code)
     assert village is not None
     await context.bot.send_message(
-        update.effective_chat.id,
+        chat_id(update),
         card(tr, queue[0], village, len(queue)),
         reply_markup=card_keyboard(tr, queue[0]),
     )
@@ -118,8 +137,7 @@ async def _show_new(update: Update, context: QatysuContext) -> None:
 
 async def _request_of_tap(update: Update, context: QatysuContext) -> Verification | None:
     """The tapped request, when it is pending and of a village in the staff's scope."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     try:
         request_id = callbacks.parse(query.data).int_arg(0)
     except callbacks.CallbackDataError:
@@ -136,8 +154,7 @@ async def _request_of_tap(update: Update, context: QatysuContext) -> Verificatio
 @requires(Role.STAFF)
 async def next_request(update: Update, context: QatysuContext) -> None:
     """The next request of the queue."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     try:
         after = callbacks.parse(query.data).int_arg(0)
     except callbacks.CallbackDataError:
@@ -149,9 +166,8 @@ async def next_request(update: Update, context: QatysuContext) -> None:
 async def _decided(
     update: Update, context: QatysuContext, request: Verification, approve: bool, reason: str | None
 ) -> Decided:
-    assert update.effective_user is not None
     return await service.decide(
-        context.services, context.bot, request, update.effective_user.id, approve, reason
+        context.services, context.bot, request, user_id(update), approve, reason
     )
 
 
@@ -211,22 +227,19 @@ async def type_reason(update: Update, context: QatysuContext) -> int:
     """Reject with a typed reason: ask for it."""
     query = update.callback_query
     request = await _request_of_tap(update, context)
-    if request is None or query is None or update.effective_user is None:
+    if request is None or query is None:
         return END
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await drafts.save(
-        context.services.db, update.effective_user.id, DIALOG, {"request": request.id}
-    )
+    await DRAFTS.save(update, context, ReasonDraft(request=request.id))
     return await prompt_reason(update, context)
 
 
 async def prompt_reason(update: Update, context: QatysuContext) -> int:
     """Ask for the typed reason (again)."""
-    assert update.effective_chat is not None
     tr = context.tr
     await context.bot.send_message(
-        update.effective_chat.id, tr.t("verify.type_reason", limit=tr.number(MAX_REASON))
+        chat_id(update), tr.t("verify.type_reason", limit=tr.number(MAX_REASON))
     )
     return REASON
 
@@ -234,17 +247,15 @@ async def prompt_reason(update: Update, context: QatysuContext) -> int:
 @requires(Role.STAFF)
 async def take_reason(update: Update, context: QatysuContext) -> int:
     """Reject with the typed reason (scope and request checked again)."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     reason = (message.text or "").strip()
     if not 3 <= len(reason) <= MAX_REASON:
         await message.reply_text(tr.t("verify.type_reason", limit=tr.number(MAX_REASON)))
         return REASON
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    request = await repo.get(db, int(draft.get("request", 0)))
-    await drafts.drop(db, update.effective_user.id, DIALOG)
+    draft = await DRAFTS.load(update, context)
+    request = await repo.get(context.services.db, draft.request or 0)
+    await DRAFTS.drop(update, context)
     if request is None:
         await message.reply_text(tr.t("error.stale_button"))
         return END
