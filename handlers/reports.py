@@ -9,7 +9,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -29,9 +28,7 @@ ALL_CODE = "all"  # callback data parts cannot be empty
 
 
 def _dates(tr: Translator, week: Week) -> str:
-    start = format_date(week.monday, "d MMM", locale=tr.language)
-    end = format_date(week.sunday, "d MMM", locale=tr.language)
-    return f"{start} – {end}"
+    return tr.date_range(week.monday, week.sunday, short=True)
 
 
 def _week_label(tr: Translator, ago: int, week: Week) -> str:
@@ -127,7 +124,7 @@ async def send_area_workbook(update: Update, context: QatysuContext) -> None:
     with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
         workbook = Path(folder) / summary.file_name(week, "area")
         files = await summary.build(context.services.db, tr, scopes, week, workbook)
-        caption = tr.t("report.summary.caption", week=str(week), area=tr.t("report.area.mine"))
+        caption = tr.t("report.summary.caption", week=week.label(tr), area=tr.t("report.area.mine"))
         await delivery.send_files(context.bot, update.effective_user.id, tr, files, caption,
                                   charts=False)  # fmt: skip
 

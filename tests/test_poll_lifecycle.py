@@ -31,7 +31,9 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     await staff.send("/newpoll")
     assert staff.last_text.startswith("🗳 Новый опрос. Пришлите вопрос")
     await staff.send("x" * 301)
-    assert staff.last_text == "Вопрос слишком длинный: 301 симв., максимум 300. Сократите его."
+    assert (
+        staff.last_text == "Вопрос слишком длинный (символов: 301, максимум: 300). Сократите его."
+    )
     await staff.send("Что ремонтировать в первую очередь?")
     await staff.send("Дорога")
     assert staff.last_text.startswith("Вариантов должно быть от 2 до 10")
@@ -47,7 +49,7 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     await staff.tap("Все жители сёл")
     assert staff.last_text.startswith("Когда завершится голосование?")
     await staff.send("01.01.2020 20:00")
-    assert staff.last_text.startswith("Напишите будущие дату и время")
+    assert staff.last_text.startswith("Укажите дату и время в будущем")
     await bot.restart(crash=True)  # the dialog survives a crash mid-way
     closing = (utcnow() + timedelta(days=30)).astimezone(services_of(bot).settings.zone)
     await staff.send(closing.strftime("%d.%m.%Y 18:30"))
@@ -101,10 +103,10 @@ async def close_with_paper_votes(bot: Harness) -> None:
         await vote(person, poll, option)
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.send("/polls")
-    await staff.tap("Опросы моих сёл")
+    await staff.tap("Управление опросами")
     await staff.tap("🟢 Что ремонтировать")
     assert "Проголосовали в боте: 3 · голосов на бумаге: 0" in staff.last_text
-    await staff.tap("📝 Бумажные голоса")
+    await staff.tap("📝 Голоса на бумаге")
     assert staff.last_text.startswith("📝 Протокол бумажного голосования. Когда было собрание?")
     await staff.tap_data("v1:pst:pday:0", staff.messages[-1])  # today
     await staff.send("Школа")
@@ -144,7 +146,7 @@ async def test_results_with_turnout_and_paper_votes_in_each_language(bot: Harnes
         f"📋 Молодежный, собрание {today}, Школа: присутствовали 6"
     )
     assert results[101].startswith("📊 Сауалнама нәтижелері\n")
-    assert "Белсенділік: 4 тұрғыннан 3 адам дауыс берді (75%)" in results[101]
+    assert "Қатысу деңгейі: 4 тұрғыннан 3 адам дауыс берді (75%)" in results[101]
     assert "Қағазбен: 6 дауыс (жоғарыда есептелген)" in results[101]
     assert "1. Дорога до школы — 7 (77.8%), on paper: 5" in results[103]
     assert "Turnout: 3 of 4 residents (75%)" in results[103]
@@ -252,12 +254,18 @@ async def test_staff_scope_for_paper_votes_and_closing(bot: Harness) -> None:
     await outsider.send("/start")
     for data in (f"v1:pst:paper:{poll.id}", f"v1:pst:closeok:{poll.id}", f"v1:pst:card:{poll.id}"):
         answer = await outsider.tap_data(data)
-        assert answer is not None and answer["text"] == "Извините, это село не входит в вашу зону."
+        assert (
+            answer is not None
+            and answer["text"] == "Извините, это село не относится к вашей территории."
+        )
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.tap_data(f"v1:pst:paper:{poll.id}")
-    assert staff.last_text == "Бумажные голоса какого села?"
+    assert staff.last_text == "Для какого села ввести голоса на бумаге?"
     answer = await staff.tap_data(f"v1:pst:pv:{poll.id}:{NURA}")
-    assert answer is not None and answer["text"] == "Извините, это село не входит в вашу зону."
+    assert (
+        answer is not None
+        and answer["text"] == "Извините, это село не относится к вашей территории."
+    )
     resident = bot.user(102, "R102", "ru")
     answer = await resident.tap_data(f"v1:pst:closeok:{poll.id}")
     assert answer is not None and "только сотрудникам" in answer["text"]

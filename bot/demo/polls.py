@@ -36,7 +36,7 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await staff.tap("Ауылдардың барлық тұрғындары")
     await staff.tap("20:00")
     await staff.tap("Жоқ, алғашқы дауыс түпкілікті")
-    await staff.tap("Тек сауалнама жабылғаннан кейін")
+    await staff.tap("Сауалнама жабылған соң")
     await staff.tap("📤 Жариялау")
     await harness.broadcasts_finished()
 
@@ -48,9 +48,9 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
 
     transcript.scene("Staff enter the village meeting's protocol of paper votes and close the poll")
     await staff.send("/polls")
-    await staff.tap("Ауылдарымның сауалнамалары")
+    await staff.tap("Сауалнамаларды басқару")
     await staff.tap("🟢 Ауыл бюджетінен")
-    await staff.tap("📝 Қағаздағы дауыстар")
+    await staff.tap("📝 Қағазбен берілген дауыстар")
     today = next(b["text"] for b in staff.buttons() if b["callback_data"] == "v1:pst:pday:0")
     await staff.tap(today)
     await staff.send("Мәдениет үйі")

@@ -227,7 +227,7 @@ async def deliver_summary(
     area = await area_name(services, tr, scope)
     with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
         files = await summary.build_for_scope(services.db, tr, scope, week, Path(folder))
-        caption = tr.t("report.summary.caption", week=str(week), area=area)
+        caption = tr.t("report.summary.caption", week=week.label(tr), area=area)
         await send_files(bot, chat_id, tr, files, caption)
 
 

@@ -20,6 +20,7 @@ from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, render, service, texts
+from bot.i18n import button_label
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -69,7 +70,7 @@ async def show_list(update: Update, context: QatysuContext) -> None:
         rows = [
             [
                 InlineKeyboardButton(
-                    f"{tr.datetime(h.starts_at)} · {h.topic}"[:60],
+                    button_label(f"{tr.short_datetime(h.starts_at)} · {h.topic}"),
                     callback_data=callbacks.build(FEATURE, "open", h.id),
                 )
             ]

@@ -17,6 +17,7 @@ from bot import callbacks
 from bot.auth import load_access, refuse, requires
 from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
 from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
@@ -89,7 +90,7 @@ async def list_area(update: Update, context: QatysuContext) -> None:
     rows = [
         [
             button(
-                ("🟢 " if p.status == "open" else "⚪ ") + texts.clip(p.question, 50),
+                button_label(("🟢 " if p.status == "open" else "⚪ ") + p.question),
                 FEATURE,
                 "card",
                 p.id,
