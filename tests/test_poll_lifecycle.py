@@ -107,11 +107,11 @@ async def close_with_paper_votes(bot: Harness) -> None:
     await staff.tap("🟢 Что ремонтировать")
     assert "Проголосовали в боте: 3 · голосов на бумаге: 0" in staff.last_text
     await staff.tap("📝 Голоса на бумаге")
-    assert staff.last_text.startswith("📝 Протокол бумажного голосования. Когда было собрание?")
+    assert staff.last_text.startswith("📝 Протокол голосования на бумаге. Когда было собрание?")
     await staff.tap_data("v1:pst:pday:0", staff.messages[-1])  # today
     await staff.send("Школа")
     await staff.send("6")
-    assert staff.last_text.startswith("Бумажные голоса, село Молодежный, присутствовали 6.")
+    assert staff.last_text.startswith("Голоса на бумаге, село Молодежный, присутствовали 6.")
     await staff.send("5 1")
     assert staff.last_text == "Пришлите 3 целых числа, по одному в строке, в порядке вариантов."
     await staff.send("5\n1\n0")

@@ -57,7 +57,7 @@ async def test_own_contact_is_accepted_and_staff_verify_the_resident(bot: Harnes
     await staff.send("/start")
     await ivan.send("/mydata")
     assert "Подтверждённый житель: нет" in ivan.last_text
-    await ivan.tap("✅ Подтвердить, что я здесь живу")
+    await ivan.tap("✅ Подтвердить, что живу здесь")
     assert ivan.last_text.startswith("Чтобы подтвердить, что вы живёте в селе Молодежный")
     assert [b["text"] for b in ivan.reply_keyboard] == ["📱 Отправить мой номер", "✖️ Отмена"]
     assert ivan.reply_keyboard[0]["request_contact"] is True
@@ -194,7 +194,10 @@ async def test_staff_scope_is_checked_on_every_tap(bot: Harness) -> None:
     for data in (f"v1:ver:ok:{request.id}", f"v1:ver:why:{request.id}:other_village",
                  f"v1:ver:type:{request.id}", f"v1:ver:no:{request.id}"):  # fmt: skip
         answer = await outsider.tap_data(data)
-        assert answer is not None and answer["text"] == "Извините, это село не входит в вашу зону."
+        assert (
+            answer is not None
+            and answer["text"] == "Извините, это село не относится к вашей территории."
+        )
     answer = await ivan.tap_data(f"v1:ver:ok:{request.id}")  # a resident forging staff's tap
     assert answer is not None and "только сотрудникам" in answer["text"]
     assert [r.status for r in await requests_of(bot, ivan)] == [Status.PENDING]
@@ -257,7 +260,7 @@ async def test_moving_drops_and_erasing_erases_the_verification(bot: Harness) ->
     await staff.tap("✅ Подтвердить")
     await ivan.send(f"/start v_{MOLODEZHNY}")  # moving back so soon: staff are asked
     await ivan.tap("✅ Да, переехать")
-    await ivan.tap("📨 Попросить акимат (Молодежный) подтвердить")
+    await ivan.tap("📨 Попросить акимат подтвердить")
     await staff.tap("✅ Подтвердить")  # the move, confirmed by staff
     assert ivan.last_text == "✅ Акимат подтвердил переезд: ваше село теперь — Молодежный."
     assert [r.status for r in await requests_of(bot, ivan)] == [Status.DROPPED, Status.DROPPED]
@@ -290,7 +293,7 @@ async def test_a_verified_only_poll_refuses_the_unverified_with_guidance(bot: Ha
     await staff.tap("Готово ›")
     await staff.tap("Только подтверждённые жители")
     await staff.tap_data("v1:npl:in:3", staff.messages[-1])
-    await staff.tap("Нет, первый голос окончательный")
+    await staff.tap("Нет, голос окончательный")
     await staff.tap("Только после завершения")
     assert staff.last_text.endswith("Кто голосует: только подтверждённые жители")
     await staff.tap("📤 Опубликовать")
@@ -304,8 +307,8 @@ async def test_a_verified_only_poll_refuses_the_unverified_with_guidance(bot: Ha
         "В этом опросе голосуют только подтверждённые жители, а вы ещё не подтверждены."
     )
     assert ivan.last_text.startswith("Чтобы голосовать в опросах для подтверждённых жителей")
-    assert ivan.button_labels() == ["✅ Подтвердить, что я здесь живу"]
-    await ivan.tap("✅ Подтвердить, что я здесь живу")  # the guidance leads into the dialog
+    assert ivan.button_labels() == ["✅ Подтвердить, что живу здесь"]
+    await ivan.tap("✅ Подтвердить, что живу здесь")  # the guidance leads into the dialog
     assert ivan.reply_keyboard[0]["request_contact"] is True
     answer = await vote(olga, poll, 1)
     assert answer is not None and answer["text"] == "✅ Ваш голос учтён."

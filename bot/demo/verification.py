@@ -22,7 +22,7 @@ async def play_verification(harness: Harness, transcript: Transcript) -> None:
 
     transcript.scene("Ivan asks to be confirmed as a resident of Osakarovka, by his own phone")
     await ivan.send("/mydata")
-    await ivan.tap("✅ Подтвердить, что я здесь живу")
+    await ivan.tap("✅ Подтвердить, что живу здесь")
     await ivan.press("📱 Отправить мой номер")
     await ivan.send("ул. Шоссейная, 12")
 
@@ -41,7 +41,7 @@ async def play_verification(harness: Harness, transcript: Transcript) -> None:
     await staff.tap("Тек расталған тұрғындар")
     await staff.tap("20:00")
     await staff.tap("Жоқ, алғашқы дауыс түпкілікті")
-    await staff.tap("Тек сауалнама жабылғаннан кейін")
+    await staff.tap("Сауалнама жабылған соң")
     await staff.tap("📤 Жариялау")
     await harness.broadcasts_finished()
     await ivan.tap("Проектор")

@@ -19,7 +19,7 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 from bot import callbacks
 from bot.auth import authorize_village, requires
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from bot.polls import service as polls
 from bot.polls import texts
 from handlers.polls.manage import FEATURE, card_keyboard, card_text, in_scope, poll_of_tap
@@ -124,7 +124,7 @@ async def start(update: Update, context: QatysuContext) -> int:
     rows = []
     for code in covered:
         village = await territory.get_village(context.services.db, code)
-        label = village.names.get(tr.language) if village else code
+        label = button_label(village.names.get(tr.language)) if village else code
         rows.append([button(label, FEATURE, "pv", poll.id, code)])
     rows.append([button(tr.t("poll.cancel"), FEATURE, "pcancel")])
     await query.edit_message_text(
