@@ -53,8 +53,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("inbox", Role.STAFF),
     CommandSpec("newpoll", Role.STAFF),
     CommandSpec("verify", Role.STAFF),
+    CommandSpec("notices", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),
+    CommandSpec("notices", Role.COORDINATOR),
 )
 
 
