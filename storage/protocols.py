@@ -2,9 +2,9 @@
 
 Each village of a poll has at most one chain of protocols: the first one, then corrections,
 each superseding the one before it with a reason. The last of the chain stands, and its votes
-are the village's paper votes (the ``poll_paper_votes`` view). The database refuses an update,
-a deletion, a correction of another poll's or village's protocol, and an option with more
-votes than residents present (migration 0014).
+are the village's paper votes (``poll_paper_votes``, kept so by triggers). The database refuses
+an update, a deletion, a correction of another poll's or village's protocol, and an option with
+more votes than residents present (migration 0014).
 """
 
 from __future__ import annotations

@@ -34,14 +34,18 @@ GROUP BY poll_id, village_code;
 INSERT INTO poll_protocol_votes (protocol_id, position, votes)
 SELECT p.id, v.position, v.votes FROM poll_paper_votes v
 JOIN poll_protocols p ON p.poll_id = v.poll_id AND p.village_code = v.village_code;
-DROP TABLE poll_paper_votes;
 
--- The paper votes that count: those of each village's standing protocol (readers of the old
--- table, such as the weekly reports, read this).
-CREATE VIEW poll_paper_votes AS
-SELECT p.poll_id, p.village_code, v.position, v.votes, p.entered_by, p.entered_at
-FROM poll_protocols p JOIN poll_protocol_votes v ON v.protocol_id = p.id
-WHERE NOT EXISTS (SELECT 1 FROM poll_protocols n WHERE n.supersedes = p.id);
+-- From now on poll_paper_votes holds the paper votes that count: those of each village's
+-- standing protocol, kept so by these triggers (readers such as the weekly reports read it as
+-- before). A new protocol of a village replaces the village's rows there; its votes fill them.
+CREATE TRIGGER poll_protocols_stand AFTER INSERT ON poll_protocols BEGIN
+    DELETE FROM poll_paper_votes WHERE poll_id = NEW.poll_id AND village_code = NEW.village_code;
+END;
+CREATE TRIGGER poll_protocol_votes_count AFTER INSERT ON poll_protocol_votes BEGIN
+    INSERT INTO poll_paper_votes (poll_id, village_code, position, votes, entered_by, entered_at)
+    SELECT p.poll_id, p.village_code, NEW.position, NEW.votes, p.entered_by, p.entered_at
+    FROM poll_protocols p WHERE p.id = NEW.protocol_id;
+END;
 
 -- What a protocol says cannot exceed the meeting: no option more votes than residents present.
 CREATE TRIGGER poll_protocol_votes_bounded BEFORE INSERT ON poll_protocol_votes
