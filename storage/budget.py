@@ -221,6 +221,7 @@ class Proposed(StrEnum):
     CLOSED = "closed"  # not in the proposal phase
     LIMIT = "limit"  # the proposer reached BUDGET_PROPOSALS_PER_RESIDENT
     ELSEWHERE = "elsewhere"
+    UNVERIFIED = "unverified"  # a cycle of verified residents, and the proposer is not one
 
 
 class Screened(StrEnum):
@@ -256,7 +257,6 @@ class Ballot:
     voter_key: str
     person_id: int
     village_code: str | None
-    verified: bool
     choices: int
     at: datetime
     moved_at: datetime | None = None  # when the voter last moved from another village
@@ -591,6 +591,10 @@ async def propose(
             return Proposed.CLOSED, None
         if new.village_code not in found[0].village_codes:
             return Proposed.ELSEWHERE, None
+        if found[0].electorate is Electorate.VERIFIED and not await _verified(
+            tx, [(new.person_id, new.village_code)]
+        ):
+            return Proposed.UNVERIFIED, None
         rows = await _query(
             tx,
             "SELECT COUNT(*), (SELECT COALESCE(MAX(number), 0) FROM budget_projects "
@@ -760,8 +764,11 @@ def weight(cycle: Cycle, prices: dict[int, int], choices: int) -> int:
     return sum(prices.get(position, 0) for position in positions(choices))
 
 
-def judge(cycle: Cycle | None, prices: dict[int, int], ballot: Ballot, before: int) -> CastResult:
-    """The result of one ballot given the one that stood before it."""
+def judge(
+    cycle: Cycle | None, prices: dict[int, int], ballot: Ballot, before: int, verified: bool
+) -> CastResult:
+    """The result of one ballot given the one that stood before it (``verified``: its voter is
+    a verified resident of their village)."""
     if (
         cycle is None
         or ballot.choices < 0
@@ -776,7 +783,7 @@ def judge(cycle: Cycle | None, prices: dict[int, int], ballot: Ballot, before: i
         return CastResult.ELSEWHERE
     if ballot.moved_at is not None and ballot.moved_at >= cycle.voting_at:
         return CastResult.MOVED  # they could vote where they lived before
-    if cycle.electorate is Electorate.VERIFIED and not ballot.verified:
+    if cycle.electorate is Electorate.VERIFIED and not verified:
         return CastResult.UNVERIFIED
     if not ballot.choices:
         return CastResult.EMPTY
@@ -785,6 +792,21 @@ def judge(cycle: Cycle | None, prices: dict[int, int], ballot: Ballot, before: i
     if not before:
         return CastResult.RECORDED
     return CastResult.SAME if before == ballot.choices else CastResult.CHANGED
+
+
+async def _verified(
+    conn: Conn, pairs: Sequence[tuple[int, str | None]]
+) -> set[tuple[int, str | None]]:
+    """Of these (person, village) pairs, those where the person is a verified resident of the
+    village (storage.verifications)."""
+    rows = await _query(
+        conn,
+        "SELECT v.person_id, v.village_code FROM json_each(?) j JOIN verifications v "
+        "ON v.person_id = json_extract(j.value, '$[0]') "
+        "AND v.village_code = json_extract(j.value, '$[1]') WHERE v.status = 'verified'",
+        (json.dumps([list(pair) for pair in pairs]),),
+    )
+    return {(row[0], row[1]) for row in rows}
 
 
 async def _cast(conn: Statements, ballots: list[Ballot]) -> list[Cast]:
@@ -807,6 +829,7 @@ async def _cast(conn: Statements, ballots: list[Ballot]) -> list[Cast]:
             (json.dumps(keys),),
         )
     }
+    verified = await _verified(conn, [(b.person_id, b.village_code) for b in ballots])
     casts: list[Cast] = []
     inserts: list[tuple[Any, ...]] = []
     changes: list[tuple[Any, ...]] = []
@@ -814,7 +837,8 @@ async def _cast(conn: Statements, ballots: list[Ballot]) -> list[Cast]:
         key = (ballot.cycle_id, ballot.voter_key)
         cycle = cycles.get(ballot.cycle_id)
         before = standing.get(key, 0)
-        result = judge(cycle, prices.get(ballot.cycle_id, {}), ballot, before)
+        is_verified = (ballot.person_id, ballot.village_code) in verified
+        result = judge(cycle, prices.get(ballot.cycle_id, {}), ballot, before, is_verified)
         at = to_db_time(ballot.at)
         if result is CastResult.RECORDED:
             inserts.append((*key, ballot.person_id, ballot.village_code, ballot.choices, at))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.simulator import Harness, SimUser
-from storage.budget import BallotKind, Cycle, Phase
+from storage.budget import BallotKind, Cycle, Electorate, Phase
 from tests.budget_helpers import (
     BOTAKARA,
     DUBOVKA,
@@ -199,3 +199,36 @@ async def test_erasing_ones_data_keeps_the_ballot_and_erases_what_one_wrote(bot:
     assert (project.title, project.description, project.photo) == ("Освещение у дома 5", "", None)
     assert (project.latitude, project.longitude) == (None, None)
     assert len(await stored_ballots(bot, cycle)) == 1  # the ballot stays, under the key
+
+
+async def test_a_budget_of_verified_residents_takes_them_alone_and_says_how_to_join(
+    bot: Harness,
+) -> None:
+    staff = await okrug_staff(bot)
+    olga = await resident(bot, 1202, KOKTOBE, "ru")
+    ivan = await resident(bot, 1203, KOKTOBE, "ru")
+    olga.phone_number = "77011234567"
+    await olga.send("/mydata")
+    await olga.tap("✅ Подтвердить")
+    await olga.press("📱")
+    await olga.send("ул. Ленина, 5")
+    await staff.send("/verify")
+    await staff.tap("✅ Подтвердить")
+    cycle = await open_cycle(bot, electorate=Electorate.VERIFIED)
+    assert "Участвуют: только подтверждённые жители его сёл." in ivan.last_text
+    answer = await ivan.tap_data(f"v1:bdg:prop:{cycle.id}")
+    assert answer is not None and answer["text"].startswith(
+        "В этом бюджете участвуют только подтверждённые жители"
+    )
+    assert ivan.last_text.startswith("Чтобы предлагать проекты и голосовать в бюджете")
+    assert ivan.button_labels() == ["✅ Подтвердить, что живу здесь"]
+    await propose(olga, cycle, "Освещение", "1 млн")
+    await accept_all(bot, cycle)
+    cycle = await begin(bot, cycle, Phase.VOTING)
+    answer = await ivan.tap_data(f"v1:bdg:c:{cycle.id}:1", ballot_message(ivan, cycle))
+    assert answer is not None and answer["text"].startswith(
+        "В этом бюджете участвуют только подтверждённые жители"
+    )
+    answer = await tick_and_vote(olga, cycle, "1")
+    assert answer is not None and answer["text"] == "✅ Ваш бюллетень принят."
+    assert len(await stored_ballots(bot, cycle)) == 1

@@ -24,10 +24,12 @@ from bot.budget.rules import Outcome, Rule, decide
 from bot.context import Services
 from bot.i18n import Translator
 from bot.messaging import translator_of
+from bot.residents import verification
 from storage import budget as repo
 from storage import polls as polls_repo
 from storage import roles as roles_repo
 from storage import territory
+from storage import verifications as verifications_repo
 from storage.budget import (
     MAX_BALLOT,
     Ballot,
@@ -66,8 +68,9 @@ def voter_key(services: Services, person: Person) -> str:
 
 
 async def is_verified(services: Services, person: Person) -> bool:
-    """Whether the person is a verified resident of their village."""
-    return False
+    """Whether the person is a verified resident of the village they live in now."""
+    found = await verifications_repo.latest_of(services.db, person.id)
+    return verification.is_verified(person, found)
 
 
 class Refusal(StrEnum):
@@ -373,13 +376,11 @@ async def screen(
 # --- ballots and protocols -----------------------------------------------------------------------
 async def cast(services: Services, person: Person, cycle_id: int, choices: int) -> Cast:
     """Record a resident's ballot: checked against the cycle, its electorate and its limit."""
-    verified = await is_verified(services, person)
     ballot = Ballot(
         cycle_id,
         voter_key(services, person),
         person.id,
         person.village_code,
-        verified,
         choices,
         utcnow(),
         moved_at=person.village_moved_at,

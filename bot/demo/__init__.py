@@ -13,6 +13,7 @@ from bot.demo.hearings import play_hearings
 from bot.demo.okrugs import OKRUG, OKRUG_STAFF_ID, play_okrug
 from bot.demo.polls import play_polls
 from bot.demo.reports import play_reports
+from bot.demo.verification import play_verification
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -43,6 +44,9 @@ class Transcript:
             self.lines.append(f"{who} ▸ {message.get('text', '[' + self._kind(message) + ']')}")
         elif event == "tapped":
             self.lines.append(f"{who} ▸ taps [{message['text']}]")
+        elif event == "keyboard":  # the keyboard under the input field
+            for row in message["keyboard"]:
+                self.lines.append("        ⌨ " + " ".join(f"[{b['text']}]" for b in row))
         else:
             verb = "✎" if "edit_date" in message else "◂"
             body = message.get("text") or message.get("caption") or f"[{self._kind(message)}]"
@@ -55,7 +59,12 @@ class Transcript:
     @staticmethod
     def _kind(message: Json) -> str:
         return next(
-            (k for k in ("photo", "voice", "location", "document", "sticker") if k in message), "?"
+            (
+                k
+                for k in ("photo", "voice", "location", "document", "sticker", "contact")
+                if k in message
+            ),
+            "?",
         )
 
     def text(self) -> str:
@@ -146,6 +155,7 @@ async def run_demo(out: Path | None = None) -> Path:
 
         await play_complaints(harness, transcript)
         await play_polls(harness, transcript, folder)
+        await play_verification(harness, transcript)
         await play_budget(harness, transcript)
 
         await play_reports(harness, transcript, folder)

@@ -21,9 +21,12 @@ from bot.budget import service, texts
 from bot.budget.texts import Item
 from bot.context import QatysuApp, QatysuContext
 from handlers.budget.common import tapped, where
+from handlers.verification.resident import start_button
 from storage import budget as repo
+from storage import verifications as verifications_repo
 from storage.budget import BallotKind, CastResult, Cycle, Phase
 from storage.db import utcnow
+from storage.verifications import Status
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = texts.FEATURE
@@ -86,6 +89,28 @@ async def not_eligible(context: QatysuContext, cycle: Cycle) -> str:
     return tr.t("budget.elsewhere", place=await where(context, cycle))
 
 
+async def refuse_ineligible(update: Update, context: QatysuContext, cycle: Cycle) -> None:
+    """Answer the tap with why this person may not take part; if only their verification is
+    missing, say how to get verified, with the button that starts it."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    await query.answer(await not_eligible(context, cycle), show_alert=True)
+    if (
+        await service.refusal(context.services, cycle, context.person)
+        is not service.Refusal.UNVERIFIED
+    ):
+        return
+    assert context.person is not None
+    tr = context.tr
+    found = await verifications_repo.latest_of(context.services.db, context.person.id)
+    chat_id = update.effective_chat.id
+    if found is not None and found.status is Status.PENDING:
+        await context.bot.send_message(chat_id, tr.t("verify.poll_pending"))
+    else:
+        await context.bot.send_message(chat_id, tr.t("budget.verify_how"),
+                                       reply_markup=start_button(tr))  # fmt: skip
+
+
 def over_text(context: QatysuContext, cycle: Cycle, items: list[Item], choices: int) -> str:
     """The selection does not fit: the budget, or K projects."""
     tr = context.tr
@@ -132,7 +157,7 @@ async def toggle(update: Update, context: QatysuContext) -> None:
     elif not cycle.accepts_ballots(utcnow()):
         await query.answer(context.tr.t("budget.ballot_closed"), show_alert=True)
     elif await service.refusal(context.services, cycle, context.person) is not None:
-        await query.answer(await not_eligible(context, cycle), show_alert=True)
+        await refuse_ineligible(update, context, cycle)
     elif not _fits(cycle, items, choices):
         await query.answer(over_text(context, cycle, items, choices), show_alert=True)
     else:
@@ -155,6 +180,10 @@ async def vote(update: Update, context: QatysuContext) -> None:
     cycle_id, choices = parsed
     cast = await service.cast(context.services, context.person, cycle_id, choices)
     cycle = cast.cycle
+    if cycle is not None and cast.result is CastResult.UNVERIFIED:
+        _LOGGER.info("Ballot refused (%s): cycle %s", cast.result, cycle_id)
+        await refuse_ineligible(update, context, cycle)
+        return
     if cycle is None or not cast.counted:
         _LOGGER.info("Ballot refused (%s): cycle %s", cast.result, cycle_id)
         if cycle is not None and cast.result is CastResult.OVER:

@@ -17,7 +17,7 @@ from bot.budget import service, texts
 from bot.budget.service import MAX_DESCRIPTION, MAX_TITLE, Proposal
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from handlers.budget.ballot import not_eligible
+from handlers.budget.ballot import not_eligible, refuse_ineligible
 from handlers.budget.common import cycle_of_tap, send
 from handlers.widgets.dialogs import Dialog, DialogDraft, Drafts, cancel_step, tap
 from handlers.widgets.keyboards import button
@@ -80,7 +80,7 @@ async def start(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.t("budget.proposals_closed"), show_alert=True)
         return END
     if await service.refusal(context.services, cycle, context.person) is not None:
-        await query.answer(await not_eligible(context, cycle), show_alert=True)
+        await refuse_ineligible(update, context, cycle)
         return END
     assert context.person is not None
     left = await service.proposals_left(context.services, cycle, context.person)
@@ -255,7 +255,7 @@ async def submit(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return END
     if await service.refusal(context.services, cycle, person) is not None:
-        await query.answer(await not_eligible(context, cycle), show_alert=True)
+        await refuse_ineligible(update, context, cycle)
         return END
     result, project = await service.propose(context.services, cycle, person, proposal)
     await query.answer()
@@ -268,7 +268,7 @@ async def submit(update: Update, context: QatysuContext) -> int:
     elif result is Proposed.LIMIT:
         limit = context.services.settings.budget_proposals_per_resident
         text = tr.nt("budget.proposal_limit", limit)
-    elif result is Proposed.ELSEWHERE:
+    elif result in (Proposed.ELSEWHERE, Proposed.UNVERIFIED):
         text = await not_eligible(context, cycle)
     else:
         text = tr.t("budget.proposals_closed")
