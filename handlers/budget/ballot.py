@@ -9,6 +9,7 @@ ballot, a resident who moved and forged data get a polite refusal.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -198,8 +199,15 @@ async def vote(update: Update, context: QatysuContext) -> None:
         await query.answer(text, show_alert=True)
         return
     answers = {CastResult.RECORDED: "budget.counted", CastResult.CHANGED: "budget.changed"}
-    await query.answer(tr.t(answers.get(cast.result, "budget.same")))
-    await show(update, context, cycle, cast.choices, cast.choices)
+    # The answer and the ballot's new text go at once, as a poll vote's do (bench/serve.py).
+    outcomes = await asyncio.gather(
+        query.answer(tr.t(answers.get(cast.result, "budget.same"))),
+        show(update, context, cycle, cast.choices, cast.choices),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 def register_buttons(app: QatysuApp) -> None:
