@@ -16,6 +16,7 @@ from bot import commands, jobs, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
+from bot.budget import jobs as budget_jobs
 from bot.budget import render as budget_broadcasts
 from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
@@ -148,6 +149,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     services.broadcasts = build_engine(app, services)
     assert app.job_queue is not None  # the job-queue extra is a dependency
     services.poll_schedule = JobQueueSchedule(app.job_queue, settings.poll_reminder)
+    services.budget_schedule = budget_jobs.JobQueueSchedule(app.job_queue)
     handlers.register_all(app)
     return app
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.budget import jobs as budget_jobs
 from bot.budget import service
 from bot.context import Services
 from bot.simulator import Harness, SimUser
@@ -83,10 +82,7 @@ async def open_cycle(
         voting_at=now + timedelta(days=2), results_at=now + timedelta(days=3),
         implementation_at=now + timedelta(days=4), created_by=author,
     )  # fmt: skip
-    assert bot.app.job_queue is not None
-    cycle = await budget_jobs.open_cycle(
-        services, new, (author, services.i18n.get("ru")), bot.app.job_queue
-    )
+    cycle = await service.create(services, new, (author, services.i18n.get("ru")))
     await bot.broadcasts_finished()
     return cycle
 
@@ -105,9 +101,8 @@ async def begin(bot: Harness, cycle: Cycle, phase: Phase) -> Cycle:
         )
         moments[_column(each)] = now + offset
     await repo.redate(services_of(bot).db, cycle.id, [moments[_column(p)] for p in PHASES])
-    advanced = await service.advance(services_of(bot), cycle.id)
-    assert advanced is not None and bot.app.job_queue is not None
-    budget_jobs.schedule(bot.app.job_queue, advanced)  # as the job would
+    advanced = await service.advance(services_of(bot), cycle.id)  # as the job does
+    assert advanced is not None
     await bot.broadcasts_finished()
     return advanced
 

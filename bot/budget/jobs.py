@@ -15,10 +15,9 @@ from telegram.ext import JobQueue
 
 from bot import scheduler
 from bot.budget import service
-from bot.context import QatysuContext, Services
-from bot.i18n import Translator
+from bot.context import QatysuContext
 from storage import budget as repo
-from storage.budget import Cycle, NewCycle
+from storage.budget import Cycle
 from storage.db import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -30,24 +29,9 @@ def _name(cycle_id: int) -> str:
 
 
 async def advance_job(context: QatysuContext) -> None:
-    """Make the phase changes of this job's cycle that are due, and schedule the next."""
+    """Make the phase changes of this job's cycle that are due (the service schedules the next)."""
     assert context.job is not None and isinstance(context.job.data, int)
-    assert context.job_queue is not None
-    cycle = await service.advance(context.services, context.job.data)
-    if cycle is not None:
-        schedule(context.job_queue, cycle)
-
-
-async def open_cycle(
-    services: Services,
-    new: NewCycle,
-    report_to: tuple[int, Translator],
-    job_queue: JobQueue[Any],
-) -> Cycle:
-    """Open a cycle (stored and announced) and schedule its first phase change."""
-    cycle = await service.create(services, new, report_to)
-    schedule(job_queue, cycle)
-    return cycle
+    await service.advance(context.services, context.job.data)
 
 
 def schedule(job_queue: JobQueue[Any], cycle: Cycle) -> None:
@@ -59,6 +43,18 @@ def schedule(job_queue: JobQueue[Any], cycle: Cycle) -> None:
     scheduler.once(
         job_queue, advance_job, max(change[1], utcnow()), data=cycle.id, name=_name(cycle.id)
     )
+
+
+class JobQueueSchedule:
+    """The budget schedule on PTB's job queue, handed to the budget service by the composition
+    root (the service cannot import this module: its jobs call the service)."""
+
+    def __init__(self, job_queue: JobQueue[Any]) -> None:
+        self._job_queue = job_queue
+
+    def schedule(self, cycle: Cycle) -> None:
+        """Begin the cycle's next phase at its date (at once when it has passed)."""
+        schedule(self._job_queue, cycle)
 
 
 async def rebuild(context: QatysuContext) -> None:

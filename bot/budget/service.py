@@ -255,12 +255,11 @@ async def okrug_whole(services: Services, code: str, villages: list[Village]) ->
 
 
 async def create(services: Services, new: NewCycle, report_to: tuple[int, Translator]) -> Cycle:
-    """Store the cycle and announce it to the residents of its villages.
-
-    Its phase changes are scheduled by the caller (:func:`bot.budget.jobs.open_cycle`).
-    """
+    """Store the cycle, announce it to the residents of its villages, schedule its phases."""
     cycle = await repo.create(services.db, new)
     await announce(services, cycle, report_to)
+    if services.budget_schedule is not None:
+        services.budget_schedule.schedule(cycle)
     _LOGGER.info("Budget cycle %s opened in %d villages", cycle.id, len(cycle.village_codes))
     return cycle
 
@@ -446,12 +445,14 @@ async def record_protocol(
 
 # --- phases --------------------------------------------------------------------------------------
 async def advance(services: Services, cycle_id: int) -> Cycle | None:
-    """Make every phase change that is due (several after a long downtime); return the cycle as
-    it then stands (its next change is for the caller to schedule)."""
+    """Make every phase change that is due (several after a long downtime), schedule the next,
+    and return the cycle as it then stands."""
     while True:
         cycle = await repo.get(services.db, cycle_id)
         change = cycle.next_change() if cycle is not None else None
         if cycle is None or change is None or change[1] > utcnow():
+            if cycle is not None and services.budget_schedule is not None:
+                services.budget_schedule.schedule(cycle)
             return cycle
         await _begin(services, cycle, change[0])
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.budget import jobs as budget_jobs
 from bot.budget import service
 from bot.demo.okrugs import MARAT, OKRUG_STAFF_ID, OLGA
 from bot.simulator import Harness, SimUser
@@ -32,14 +31,12 @@ async def begin_now(harness: Harness, cycle_id: int, phase: Phase) -> None:
     """Move the cycle's dates back by whole days until ``phase`` has begun, and make the change
     as its scheduled job would (the phases keep their lengths and their 20:00)."""
     services = harness.app.bot_data.services
-    assert services is not None and harness.app.job_queue is not None
+    assert services is not None
     cycle = await repo.get(services.db, cycle_id)
     assert cycle is not None
     days = timedelta(days=max(0, (cycle.starts(phase) - utcnow()).days + 1))
     await repo.redate(services.db, cycle_id, [cycle.starts(p) - days for p in PHASES])
-    cycle = await service.advance(services, cycle_id)
-    assert cycle is not None
-    budget_jobs.schedule(harness.app.job_queue, cycle)
+    await service.advance(services, cycle_id)  # as the job does
     await harness.broadcasts_finished()
 
 

@@ -15,7 +15,6 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from bot import callbacks
 from bot.auth import refuse, requires
-from bot.budget import jobs as budget_jobs
 from bot.budget import service, texts
 from bot.budget.rules import Rule
 from bot.budget.service import MAX_TITLE, PLANS
@@ -379,9 +378,7 @@ async def publish(update: Update, context: QatysuContext) -> int:
         return END
     await answer(update)
     await query.edit_message_reply_markup(None)
-    assert context.job_queue is not None
-    report_to = (update.effective_chat.id, tr)
-    await budget_jobs.open_cycle(context.services, new, report_to, context.job_queue)
+    await service.create(context.services, new, (update.effective_chat.id, tr))
     await DRAFTS.drop(update, context)
     return END
 
