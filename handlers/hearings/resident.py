@@ -1,4 +1,8 @@
-"""Residents and public hearings: /hearings, "I will come", the calendar file, questions."""
+"""Residents and meetings: /meetings (/hearings), "I will come", the calendar file, questions.
+
+A question asked in advance has a theme (a category, tapped under the prompt; "Other" when the
+resident just types it): staff answer the questions of each theme together, after the meeting.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,13 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.appeals import texts as appeal_texts
-from bot.appeals.service import AppealRefused
+from bot.appeals.service import CATEGORIES, AppealRefused
 from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, render, service, texts
+from bot.i18n import Translator
+from bot.meetings import texts as meeting_texts
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -44,6 +49,7 @@ class QuestionDraft(DialogDraft):
     """A question being asked before a hearing."""
 
     hearing: int = 0  # the hearing's id: the button's
+    theme: str | None = None  # a category; none tapped: "other"
 
 
 DRAFTS = Drafts(DIALOG, QuestionDraft)
@@ -65,12 +71,11 @@ async def show_list(update: Update, context: QatysuContext) -> None:
     else:
         upcoming = await hearings.upcoming_in(context.services.db, village.code, utcnow())
         name = village.names.get(tr.language)
-        text = tr.t("hearing.list_title" if upcoming else "hearing.list_empty", village=name)
+        text = tr.t("meeting.list_title" if upcoming else "meeting.list_empty", village=name)
         rows = [
             [
                 InlineKeyboardButton(
-                    f"{tr.datetime(h.starts_at)} · {h.topic}"[:60],
-                    callback_data=callbacks.build(FEATURE, "open", h.id),
+                    _label(tr, h), callback_data=callbacks.build(FEATURE, "open", h.id)
                 )
             ]
             for h in upcoming
@@ -85,6 +90,12 @@ async def show_list(update: Update, context: QatysuContext) -> None:
             ]
         )
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _label(tr: Translator, hearing: Hearing) -> str:
+    """A meeting in the list: its kind's sign (none for a public hearing), when, what."""
+    sign = "" if hearing.kind == meeting_texts.HEARING else tr.t(f"meeting.sign.{hearing.kind}")
+    return f"{sign}{tr.datetime(hearing.starts_at)} · {hearing.topic}"[:60]
 
 
 async def _hearing(update: Update, context: QatysuContext, hearing_id: int) -> Hearing | None:
@@ -164,9 +175,12 @@ async def send_calendar(update: Update, context: QatysuContext) -> None:
     if hearing is None:
         return
     await query.answer()
-    content = ics.hearing_event(
-        hearing, context.services.settings.zone, title=tr.t("hearing.ics_title")
+    title = (
+        tr.t("hearing.ics_title")
+        if hearing.kind == meeting_texts.HEARING
+        else meeting_texts.kind_name(tr, hearing.kind)
     )
+    content = ics.hearing_event(hearing, context.services.settings.zone, title=title)
     await context.bot.send_document(
         update.effective_chat.id,
         InputFile(content, filename=f"hearing-{hearing.id}.ics", attach=True),
@@ -189,7 +203,43 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     await query.answer()
     await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
-    await context.bot.send_message(chat_id(update), tr.t("hearing.ask_prompt", topic=hearing.topic))
+    return await prompt_question(update, context, hearing)
+
+
+async def prompt_question(update: Update, context: QatysuContext, hearing: Hearing) -> int:
+    """Ask for the question, with the themes to tap first (typing at once files it as Other)."""
+    tr = context.tr
+    themes = [
+        InlineKeyboardButton(
+            meeting_texts.theme_name(tr, code), callback_data=callbacks.build(FEATURE, "qt", code)
+        )
+        for code in CATEGORIES
+    ]
+    rows = [themes[i : i + 2] for i in range(0, len(themes), 2)]
+    await context.bot.send_message(
+        chat_id(update),
+        tr.t("hearing.ask_prompt", topic=hearing.topic) + "\n\n" + tr.t("meeting.ask_theme"),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    return QUESTION
+
+
+async def take_theme(update: Update, context: QatysuContext) -> int:
+    """Keep the theme of the question; ask for its text."""
+    query = query_of(update)
+    tr = context.tr
+    theme = callbacks.parse(query.data).arg(0)
+    if theme not in CATEGORIES:
+        await query.answer(tr.t("error.stale_button"), show_alert=True)
+        return QUESTION
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft = await DRAFTS.load(update, context)
+    draft.theme = theme
+    await DRAFTS.save(update, context, draft)
+    await context.bot.send_message(
+        chat_id(update), tr.t("meeting.theme_chosen", theme=meeting_texts.theme_name(tr, theme))
+    )
     return QUESTION
 
 
@@ -206,13 +256,19 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     try:
         appeal = await service.ask(
-            context.services, context.bot, person, hearing, message.text or ""
-        )
+            context.services, context.bot, person, hearing, message.text or "",
+            theme=draft.theme or "other",
+        )  # fmt: skip
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
         return QUESTION if refused.key.startswith("complaint.text") else ConversationHandler.END
     await DRAFTS.drop(update, context)
-    await message.reply_text(tr.t("hearing.ask_done", number=appeal_texts.number(appeal)))
+    await message.reply_text(
+        tr.t(
+            "meeting.ask_done", number=f"#{appeal.number}", when=tr.datetime(hearing.starts_at),
+            theme=meeting_texts.theme_name(tr, appeal.category),
+        )
+    )  # fmt: skip
     return ConversationHandler.END
 
 
@@ -231,6 +287,7 @@ def register(app: QatysuApp) -> None:
         states={
             QUESTION: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
+                tap(FEATURE, take_theme, "qt"),
                 MessageHandler(~filters.COMMAND, not_text),
             ]
         },
@@ -238,7 +295,7 @@ def register(app: QatysuApp) -> None:
         context_keys=("hearing",),  # which hearing: the button's
     )
     app.add_handler(question)
-    app.add_handler(CommandHandler("hearings", show_list))
+    app.add_handler(CommandHandler(("meetings", "hearings"), show_list))
     app.add_handler(
         CallbackQueryHandler(show_list, pattern=callbacks.matches(Feature.MENU, "hearings"))
     )
