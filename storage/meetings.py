@@ -97,7 +97,7 @@ class MeetingLine:
     members_total: int | None
     members_present: int | None
     postponements: int
-    items_decided: int  # agenda items recorded with a decision
+    items_decided: int  # an assembly's items recorded with a decision; another's outcome: 1
     items_adopted: int  # ... of which more than half of the members present voted for
     questions: tuple[tuple[date, datetime | None], ...]  # each question: due on, answered at
 
@@ -377,8 +377,9 @@ async def between(
     rows = await db.read_all(
         "SELECT h.id, h.kind, h.status, h.starts_at, h.villages, h.attendance, h.members_total, "
         "h.members_present, h.postponements, "
-        "(SELECT COUNT(*) FROM meeting_items i WHERE i.hearing_id = h.id "
-        " AND i.decision IS NOT NULL) AS decided, "
+        "CASE WHEN h.kind = 'assembly' THEN (SELECT COUNT(*) FROM meeting_items i "
+        " WHERE i.hearing_id = h.id AND i.decision IS NOT NULL) "
+        " ELSE h.status = 'held' AND COALESCE(h.decisions, '') != '' END AS decided, "
         "(SELECT COUNT(*) FROM meeting_items i WHERE i.hearing_id = h.id "
         " AND i.decision IS NOT NULL AND i.votes_for * 2 > h.members_present) AS adopted "
         "FROM hearing_rows h WHERE h.starts_at >= :start AND h.starts_at < :end AND h.id IN "

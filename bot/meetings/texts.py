@@ -36,6 +36,11 @@ def heading(tr: Translator, kind: str) -> str:
     return tr.t(f"meeting.title.{kind}")
 
 
+def state_key(hearing: Hearing, state: str) -> str:
+    """The key of «This hearing (meeting) is cancelled / held / started» for its kind."""
+    return f"hearing.is_{state}" if hearing.kind == HEARING else f"meeting.is_{state}"
+
+
 def quorum(members: int) -> int:
     """Members who must be present for an assembly to decide: more than half of them."""
     return members // 2 + 1 if members else 0

@@ -196,12 +196,17 @@ async def _begin(update: Update, context: QatysuContext, mode: str) -> Hearing |
     if hearing is None:
         return None
     if hearing.status != "scheduled":
-        await query.answer(context.tr.t(f"hearing.is_{hearing.status}"), show_alert=True)
+        await query.answer(
+            context.tr.t(meeting_texts.state_key(hearing, hearing.status)), show_alert=True
+        )
         return None
     started = hearing.starts_at <= utcnow()
     if started != (mode == "outcome"):
         await query.answer(
-            context.tr.t("ha.not_started" if not started else "hearing.is_started"), show_alert=True
+            context.tr.t(
+                "ha.not_started" if not started else meeting_texts.state_key(hearing, "started")
+            ),
+            show_alert=True,
         )
         return None
     await query.answer()
@@ -420,7 +425,9 @@ async def confirm(update: Update, context: QatysuContext) -> int:
     if hearing is None or hearing.status != "scheduled":
         await DRAFTS.drop(update, context)
         if hearing is not None:
-            await query.answer(context.tr.t(f"hearing.is_{hearing.status}"), show_alert=True)
+            await query.answer(
+                context.tr.t(meeting_texts.state_key(hearing, hearing.status)), show_alert=True
+            )
         return END
     await query.answer()
     await query.edit_message_reply_markup(None)

@@ -114,7 +114,9 @@ async def show_hearing(update: Update, context: QatysuContext, hearing_id: int) 
     tr = context.tr
     hearing = await hearings.get(context.services.db, hearing_id)
     if hearing is None or hearing.status != "scheduled":
-        key = "hearing.gone" if hearing is None else f"hearing.is_{hearing.status}"
+        key = (
+            "hearing.gone" if hearing is None else meeting_texts.state_key(hearing, hearing.status)
+        )
         await context.bot.send_message(update.effective_chat.id, tr.t(key))
         return
     coming = context.person is not None and await hearings.is_coming(
@@ -138,9 +140,9 @@ async def open_hearing(update: Update, context: QatysuContext) -> None:
 def _open_problem(hearing: Hearing) -> str | None:
     """Why a resident can no longer answer a hearing, if they cannot."""
     if hearing.status != "scheduled":
-        return f"hearing.is_{hearing.status}"
+        return meeting_texts.state_key(hearing, hearing.status)
     if hearing.starts_at <= utcnow():
-        return "hearing.is_started"
+        return meeting_texts.state_key(hearing, "started")
     return None
 
 
@@ -253,6 +255,10 @@ async def take_question(update: Update, context: QatysuContext) -> int:
     if hearing is None or person is None or not person.village_code:
         await DRAFTS.drop(update, context)
         await message.reply_text(tr.t("error.stale_button"))
+        return ConversationHandler.END
+    if (problem := _open_problem(hearing)) is not None:  # cancelled or begun since the tap
+        await DRAFTS.drop(update, context)
+        await message.reply_text(tr.t(problem))
         return ConversationHandler.END
     try:
         appeal = await service.ask(

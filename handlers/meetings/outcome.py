@@ -109,7 +109,7 @@ async def start(update: Update, context: QatysuContext) -> int:
     if hearing.kind != meeting_texts.ASSEMBLY:
         problem = "error.stale_button"
     elif hearing.status != "scheduled":
-        problem = f"hearing.is_{hearing.status}"
+        problem = meeting_texts.state_key(hearing, hearing.status)
     elif hearing.starts_at > utcnow():
         problem = "ha.not_started"
     elif not await _members(context, hearing):

@@ -86,7 +86,7 @@ async def overview(context: QatysuContext, hearing: Hearing) -> tuple[str, Inlin
     if hearing.answers_sent_at is not None:
         lines.append(tr.t("meeting.answers_were_sent", when=tr.datetime(hearing.answers_sent_at)))
     elif hearing.status == "cancelled":
-        lines.append(tr.t("hearing.is_cancelled"))
+        lines.append(tr.t(meeting_texts.state_key(hearing, "cancelled")))
     elif hearing.starts_at > utcnow():
         lines.append(tr.t("meeting.answers_after_start"))
     elif any(theme not in given for theme in counts):
@@ -224,7 +224,7 @@ async def _publishable(update: Update, context: QatysuContext, hearing_id: int) 
     if hearing.answers_sent_at is not None:
         problem = "meeting.answers_already_sent"
     elif hearing.status == "cancelled":
-        problem = "hearing.is_cancelled"
+        problem = meeting_texts.state_key(hearing, "cancelled")
     elif not service.is_started(hearing):
         problem = "meeting.answers_after_start"
     elif await service.unanswered_themes(context.services, hearing):
