@@ -220,7 +220,12 @@ async def prompt_question(update: Update, context: QatysuContext, hearing: Heari
     rows = [themes[i : i + 2] for i in range(0, len(themes), 2)]
     await context.bot.send_message(
         chat_id(update),
-        tr.t("hearing.ask_prompt", topic=hearing.topic) + "\n\n" + tr.t("meeting.ask_theme"),
+        tr.t(
+            "hearing.ask_prompt" if hearing.kind == meeting_texts.HEARING else "meeting.ask_prompt",
+            topic=hearing.topic,
+        )
+        + "\n\n"
+        + tr.t("meeting.ask_theme"),
         reply_markup=InlineKeyboardMarkup(rows),
     )
     return QUESTION
