@@ -89,6 +89,10 @@ async def play_report_meeting(harness: Harness, transcript: Transcript) -> None:
     await dana.tap("❓ Задать вопрос")
     await dana.tap("💧")
     await dana.send("Когда в Осакаровке заменят водонапорную башню?")
+    notices = harness.app.bot_data.services
+    assert notices is not None and notices.staff_notices is not None
+    sender = notices.staff_notices
+    await harness.wait_until(lambda: sender.idle, 15)  # staff hear of the questions (merged)
 
     transcript.scene("Staff find the questions in the inbox, by theme, and prepare the answers")
     await staff.send("/inbox")
