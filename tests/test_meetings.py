@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from bot.hearings.reminders import send_due_reminders
 from bot.simulator import Harness
 from storage import hearings, meetings
 from tests.conftest import STAFF_ID
@@ -12,9 +15,11 @@ from tests.meeting_helpers import (
     MOLODEZHNY,
     OSAKAROVKA,
     announce,
+    begin,
     db_of,
     join,
     latest,
+    services_of,
     settings,  # noqa: F401 (the fixture)
 )
 
@@ -133,3 +138,29 @@ async def test_commands_menus_name_meetings_and_keep_the_old_commands(bot: Harne
         assert ivan.button_labels()[0].startswith("🎤 ")
     hearing = await latest(bot)
     assert (await hearings.get(db_of(bot), hearing.id)) is not None
+
+
+async def test_reminders_and_outcomes_speak_of_the_kind(bot: Harness) -> None:
+    ivan = await join(bot, 102, MOLODEZHNY, "ru")
+    staff = bot.user(STAFF_ID, "Erlan", "en")
+    hearing = await announce(bot, "gathering", staff=staff, topic="Делегаты на собрание")
+    await ivan.tap("✋ Приду")
+    assert await send_due_reminders(services_of(bot), hearing.starts_at - timedelta(hours=2)) == 1
+    await bot.broadcasts_finished()
+    assert ivan.last_text.startswith(
+        "⏰ Напоминание: Раздельный сход жителей села\n«Делегаты на собрание»"
+    )
+    assert any(
+        t.startswith("⏰ Reminder of the meeting to those who will come") for t in staff.texts
+    )
+    started = await begin(bot, hearing)
+    await staff.tap_data(f"v1:ha:outcome:{hearing.id}")
+    await staff.send("37")
+    await staff.send("Делегаты: Асқар Н., Мария И.")
+    await staff.tap("📤 Send")
+    await bot.broadcasts_finished()
+    day = services_of(bot).i18n.get("ru").date(started)
+    assert ivan.last_text == (
+        f"📝 Итоги раздельного схода жителей села\n«Делегаты на собрание» ({day})\n"
+        "Присутствовало жителей: 37\n\nРешения:\nДелегаты: Асқар Н., Мария И."
+    )
