@@ -39,9 +39,11 @@ class Feature(StrEnum):
     NEW_HEARING = "hn"  # handlers.hearings.create
     MEETING = "mt"  # handlers.meetings: an assembly's members and record, questions and answers
     NOTICE = "ntc"  # handlers.notices: staff notices to residents
+    NOTICE_REVIEW = "nta"  # handlers.notice_review: approve, reject, withdraw a large notice
     BROADCAST = "bc"  # bot.broadcast.engine: the progress message's stop button
     REPORT = "rep"  # handlers.reports, bot.reports.delivery
     PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll
+    VILLAGE = "vil"  # handlers.village: a move of village asked, confirmed, decided by staff
 
 
 class CallbackDataError(ValueError):

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.i18n import I18n, Translator
+from bot.identity import Identity
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Person
@@ -73,6 +74,7 @@ class Services:
     settings: Settings
     db: Database
     i18n: I18n
+    identity: Identity
     broadcasts: Broadcasts | None = None
     staff_notices: StaffNotices | None = None  # set in post_init
 

@@ -16,6 +16,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.i18n import Translator
+from bot.logs import who
 from storage import people
 
 if TYPE_CHECKING:
@@ -42,9 +43,9 @@ async def send(
     try:
         await bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=thread_id)
     except (Forbidden, BadRequest) as error:
-        _LOGGER.info("Could not tell chat %s: %s", chat_id, error.message)
+        _LOGGER.info("Could not tell %s: %s", who(chat_id), error.message)
         return False
     except (RetryAfter, NetworkError) as error:
-        _LOGGER.warning("Message to chat %s not sent after retries: %s", chat_id, error.message)
+        _LOGGER.warning("Message to %s not sent after retries: %s", who(chat_id), error.message)
         return False
     return True

@@ -14,12 +14,14 @@ from handlers import (
     meetings,
     membership,
     menu,
+    notice_review,
     onboarding,
     paper,
     privacy,
     reports,
     residents,
     session,
+    village,
 )
 from handlers import notices as broadcasts
 from handlers.appeals import inbox
@@ -58,6 +60,7 @@ def register_all(app: QatysuApp) -> None:
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)
+    village.register(app)  # a move: confirm, stay, ask staff; staff decide
     menu.register(app)
     privacy.register(app)
     my_appeals.register(app)
@@ -66,6 +69,7 @@ def register_all(app: QatysuApp) -> None:
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
     reports.register(app)  # /summary, the workbook button
+    notice_review.register(app)  # /notices; approving, rejecting, withdrawing notices
     paper.register(app)  # the notice-board PDF of a hearing or poll
     membership.register(app)  # a resident blocking the bot
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.

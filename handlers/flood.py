@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import QatysuApp, QatysuContext
+from bot.logs import who
 
 _LOGGER = logging.getLogger(__name__)
 GROUP = -2
@@ -79,7 +80,7 @@ async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> N
     if verdict == "pass":
         return
     if verdict == "warn":
-        _LOGGER.warning("Flood from user %s: dropping updates for a while", user.id)
+        _LOGGER.warning("Flood from %s: dropping updates for a while", who(user.id))
         tr = context.services.i18n.for_person(None, user.language_code)
         text = tr.t("flood.slow_down")
         try:
@@ -88,7 +89,7 @@ async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> N
             elif update.effective_chat is not None:
                 await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError as error:
-            _LOGGER.info("Could not tell user %s to slow down: %s", user.id, error)
+            _LOGGER.info("Could not tell %s to slow down: %s", who(user.id), error)
     raise ApplicationHandlerStop
 
 

@@ -38,7 +38,7 @@ async def ask_delete(update: Update, context: QatysuContext) -> None:
         ],
     ]
     await update.effective_message.reply_text(
-        tr.t("deletedata.confirm"), reply_markup=InlineKeyboardMarkup(buttons)
+        tr.t("deletedata.confirm_exact"), reply_markup=InlineKeyboardMarkup(buttons)
     )
 
 

@@ -19,12 +19,6 @@ from tests.conftest import STAFF_ID, make_settings
 ALMATY = ZoneInfo("Asia/Almaty")
 MOLODEZHNY = "krg-osakarovka-molodezhny"
 OSAKAROVKA = "krg-osakarovka-osakarovka"
-KIND_BUTTONS = {  # the kinds as /newmeeting offers them, in Kazakh (the staff's language)
-    "hearing": "🏛 Қоғамдық тыңдау",
-    "assembly": "🤝 Жергілікті қоғамдастық жиналысы",
-    "gathering": "👥 Ауыл тұрғындарының бөлек жиыны",
-    "report": "🎤 Әкімнің халық алдындағы есеп беру кездесуі",
-}
 
 
 @pytest.fixture

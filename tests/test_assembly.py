@@ -143,7 +143,7 @@ async def test_without_a_quorum_the_assembly_decides_nothing(bot: Harness) -> No
     await staff.tap_data(f"v1:mt:aout:{hearing.id}")
     await staff.send("2")
     assert staff.last_text.startswith("That is fewer than the quorum")
-    await staff.tap("📝 Record: no quorum, no decisions")
+    await staff.tap("📝 No quorum: record it")
     await staff.send("14")
     await staff.tap("📤 Send")
     await bot.broadcasts_finished()

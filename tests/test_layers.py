@@ -157,5 +157,5 @@ def test_cycle_finder_finds_a_planted_cycle() -> None:
 
 def test_the_context_knows_no_feature_and_no_handler() -> None:
     """``bot.context`` is what every feature takes: it imports only the bottom of ``bot``."""
-    assert import_graph()["bot.context"] <= {"bot", "bot.i18n", "bot.settings", "storage",
-                                             "storage.db", "storage.models"}  # fmt: skip
+    assert import_graph()["bot.context"] <= {"bot", "bot.i18n", "bot.identity", "bot.settings",
+                                             "storage", "storage.db", "storage.models"}  # fmt: skip

@@ -100,7 +100,7 @@ async def test_postponing_carries_the_reason_the_new_time_and_moves_questions(
     await staff.send("11:00")
     assert staff.last_text.startswith("Why is it moved?")
     await staff.send("The akim is called to the regional session")
-    assert staff.texts[-2].startswith("⏩ Postponed: Akim's report to residents\n«Akim's report»")
+    assert staff.texts[-2].startswith("⏩ Postponed: Akim's reporting meeting\n«Akim's report»")
     await staff.tap("📤 Send")
     await bot.broadcasts_finished()
 

@@ -46,7 +46,8 @@ async def test_a_question_has_a_theme_is_due_at_the_meeting_and_names_it(bot: Ha
     await ivan.tap("❓ Задать вопрос")
     assert "Сначала выберите тему или просто напишите" in ivan.last_text
     await ivan.tap("💧")
-    assert ivan.last_text.startswith("Тема: 💧")
+    assert "\n\nТема: 💧 Водоснабжение. Теперь напишите вопрос" in ivan.last_text
+    assert not any("💧" in label for label in ivan.button_labels())  # themes gave way
     await ivan.send("Когда в селе будет круглосуточная вода?")
     day = hearing.starts_at.astimezone(ALMATY).date()
     assert ivan.last_text.startswith("✅ Ваш вопрос зарегистрирован под номером #")
@@ -75,12 +76,12 @@ async def test_questions_are_their_own_kind_in_the_inbox(bot: Harness) -> None:
     await staff.send("/inbox")
     labels = staff.button_labels()
     assert "🆕 New (1)" in labels  # the complaint only
-    assert "❓ Questions before meetings (2)" in labels
-    await staff.tap("❓ Questions before meetings (2)")
+    assert "❓ Meeting questions (2)" in labels
+    await staff.tap("❓ Meeting questions (2)")
     assert staff.last_text == "Meetings with questions asked in advance:"
     await staff.tap("Akim's report")
     overview = staff.last_text
-    assert overview.startswith("❓ Questions asked in advance\nAkim's report to residents: «Akim's")
+    assert overview.startswith("❓ Questions asked in advance\nAkim's reporting meeting: «Akim's")
     assert "🛣 Roads · 1 · ✍️ no answer yet" in overview
     assert "📌 Other · 1 · ✍️ no answer yet" in overview
     assert "The answers can be sent once the meeting has begun." in overview
@@ -100,7 +101,7 @@ async def test_answers_go_out_together_in_one_message_after_the_meeting(bot: Har
 
     await staff.tap_data(f"v1:mt:qs:{hearing.id}")
     await staff.tap_data(f"v1:mt:qpub:{hearing.id}")  # before the start, and unanswered
-    await staff.tap("🛣 Roads · 2")
+    await staff.tap("✍️ 🛣 Roads · 2")
     assert "«Akim's report»" in staff.last_text and "Когда отремонтируют дорогу" in staff.last_text
     await staff.tap("✍️ Answer these questions")
     await staff.send("The road to the school is repaired in May 2027 from the village budget.")
@@ -160,7 +161,7 @@ async def test_answers_may_also_go_to_every_resident_after_those_who_asked(bot: 
     await begin(bot, hearing, timedelta(minutes=30))
     sent_before = len(bot.sim.calls_to("sendMessage"))
     await staff.tap_data(f"v1:mt:qpub:{hearing.id}")
-    await staff.tap("📤 And to all residents of its villages (2)")
+    await staff.tap("📤 Also all residents (2)")
     await bot.broadcasts_finished()
     order = [
         c.params["chat_id"] for c in bot.sim.calls_to("sendMessage")[sent_before:]

@@ -78,7 +78,7 @@ async def test_the_summary_counts_meetings_by_kind(bot: Harness) -> None:
         "Answered on time, %",
     ]  # fmt: skip
     rows = {row[0]: row[1:] for row in table.rows}
-    assert rows["Akim's report to residents"] == [3, 2, 1, 0, 80, 2, 0, 4, 2, 50.0]
+    assert rows["Akim's reporting meeting"] == [3, 2, 1, 0, 80, 2, 0, 4, 2, 50.0]
     assert rows["Local community assembly"] == [1, 1, 0, 0, 25, 2, 1, 0, 0, None]
     assert rows["Separate village gathering"] == [1, 1, 0, 0, 30, 1, 0, 0, 0, None]
     assert rows["Public hearing"] == [1, 0, 0, 1, 0, 0, 0, 0, 0, None]

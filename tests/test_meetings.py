@@ -43,7 +43,7 @@ WORDS = {
     "report": {
         "kk": ("🎤 Әкімнің халық алдындағы есеп беру кездесуі\n«", "әкім кездесуде жауап береді"),
         "ru": ("🎤 Отчётная встреча акима с населением\n«", "аким ответит на встрече"),
-        "en": ("🎤 Akim's report to residents\n«", "the akim answers at the meeting"),
+        "en": ("🎤 Akim's reporting meeting\n«", "the akim answers at the meeting"),
     },
 }
 LANGUAGES = {101: "kk", 102: "ru", 103: "en"}
@@ -91,11 +91,10 @@ async def test_newhearing_still_announces_a_public_hearing_and_offers_the_other_
     await staff.tap("🗂 Another kind of meeting")
     assert staff.last_text.startswith("Which kind of meeting?")
     assert staff.button_labels() == [
-        "🏛 Public hearing", "🤝 Local community assembly", "👥 Separate village gathering",
-        "🎤 Akim's report to residents",
+        "🏛 Public hearing", "🤝 Community assembly", "👥 Village gathering", "🎤 Akim's report",
     ]  # fmt: skip
-    await staff.tap("🎤 Akim's report to residents")
-    assert staff.last_text.startswith("🎤 Akim's report to residents\nWhat is its topic?")
+    await staff.tap("🎤 Akim's report")
+    assert staff.last_text.startswith("🎤 Akim's reporting meeting\nWhat is its topic?")
     await staff.send("The akim's report for 2026")
     assert staff.last_text.startswith("Which day?")
 
@@ -103,7 +102,7 @@ async def test_newhearing_still_announces_a_public_hearing_and_offers_the_other_
 async def test_an_assembly_agenda_is_one_item_per_line(bot: Harness) -> None:
     staff = bot.user(STAFF_ID, "Erlan", "en")
     await staff.send("/newmeeting")
-    await staff.tap("🤝 Local community assembly")
+    await staff.tap("🤝 Community assembly")
     await staff.send("Priorities of the village for 2027")
     await staff.send("31.12.2099")
     await staff.send("18:00")

@@ -6,10 +6,9 @@ Handlers parse and render; this module decides. Every step is stored with its hi
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from telegram import Bot
@@ -19,6 +18,7 @@ from bot.appeals.draft import IntakeDraft
 from bot.appeals.workdays import WorkCalendar
 from bot.auth import Access
 from bot.context import Services
+from bot.identity import Identity
 from storage import appeals as repo
 from storage import territory
 from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
@@ -34,8 +34,9 @@ TEXT_MAX = 2000
 STAFF_TEXT_MAX = 2000
 MAX_PHOTOS = 3
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
-EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by
-REPEAT_WINDOW = timedelta(hours=24)
+EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by (within the bounds)
+TEXT_PURPOSE = "appeal-text"  # the keyed hash of an item's text (the repeat check)
+REPEAT_WINDOW = repo.REPEAT_WINDOW
 # Hears a staff action's outcome (the item as changed, None when it changed meanwhile) once
 # it is stored and before anyone is told: the tapped button's answer, which Telegram refuses
 # when it comes late, must not wait for messages to others (paced at one a second per chat).
@@ -50,10 +51,14 @@ class AppealRefused(Exception):
         self.key = key
 
 
-def text_key(text: str) -> str:
-    """A key equal for texts that differ only in case, spacing or punctuation at the ends."""
+def text_key(identity: Identity, text: str) -> str:
+    """A key equal for texts that differ only in case, spacing or punctuation at the ends.
+
+    A keyed hash: it outlives the text when the resident erases their data (the repeat check
+    still holds) and gives nothing of the text away.
+    """
     normalized = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-    return hashlib.sha256(normalized.encode()).hexdigest()
+    return identity.keyed_hash(TEXT_PURPOSE, normalized)
 
 
 def text_problem(text: str | None, maximum: int = TEXT_MAX, minimum: int = TEXT_MIN) -> str | None:
@@ -95,7 +100,7 @@ async def check_may_file(
     ):
         raise AppealRefused("complaint.limit_reached")
     if text is not None and await repo.sent_same_text_since(
-        services.db, person.id, text_key(text), now - REPEAT_WINDOW
+        services.db, person.id, text_key(services.identity, text), now - REPEAT_WINDOW
     ):
         raise AppealRefused("complaint.repeat")
     return village
@@ -120,7 +125,7 @@ async def _store(
         village_code=village_code,
         category=category,
         text=text.strip(),
-        text_key=text_key(text),
+        text_key=text_key(services.identity, text),
         language=person.preferred_language or services.settings.default_language,
         due_on=due_on or calendar(services).due_date(local.date()),
         **extra,
@@ -163,6 +168,7 @@ async def submit_hearing_question(
     village_code: str,
     text: str,
     *,
+    hide_name: bool = False,
     bot: Bot | None = None,
     now: datetime | None = None,
     theme: str = "other",
@@ -172,8 +178,8 @@ async def submit_hearing_question(
 
     Its theme is a category; it is due on the day the meeting starts (``starts_at``), where it
     is answered, not in 15 working days. The same limits as for complaints apply
-    (:class:`AppealRefused` says which). With ``bot``, the staff covering the village are told
-    at once, as for any new item.
+    (:class:`AppealRefused` says which). With ``hide_name`` staff do not see who asked. With
+    ``bot``, the staff covering the village are told at once, as for any new item.
     """
     now = now or utcnow()
     problem = text_problem(text)
@@ -195,6 +201,7 @@ async def submit_hearing_question(
         text=text,
         due_on=local_today(services, starts_at) if starts_at is not None else None,
         hearing_id=hearing_id,
+        hide_name=hide_name,
     )
     if bot is not None:
         await notices.new_item(services, appeal, village)
@@ -301,17 +308,29 @@ async def forward(
     return changed
 
 
+def extension_options(services: Services, appeal: Appeal) -> tuple[int, ...]:
+    """The extensions still allowed (working days), none once MAX_EXTENSIONS were used.
+
+    All of them together stay within MAX_EXTENSION_WORKDAYS: an item cannot be put off for
+    ever, and escalates when its last due date passes.
+    """
+    settings = services.settings
+    left = settings.max_extension_workdays - appeal.extended_days
+    if appeal.extensions >= settings.max_extensions or left <= 0:
+        return ()
+    return tuple(days for days in EXTENSIONS if days <= left) or (left,)
+
+
 async def extend(
     services: Services, bot: Bot, appeal: Appeal, actor: int, days: int, reason: str
 ) -> Appeal | None:
-    """Move the due date ``days`` working days later, with a reason."""
-    if days not in EXTENSIONS:
+    """Move the due date ``days`` working days later, with a reason the resident is told."""
+    if days not in extension_options(services, appeal):
         return None
+    settings = services.settings
     due = calendar(services).add_working_days(appeal.due_on, days)
-    changed = await repo.change(
-        services.db, appeal.id, ACTIVE, None, "extended", actor, reason, utcnow(),
-        due_on=due.isoformat(),
-    )  # fmt: skip
+    bounds = (settings.max_extensions, settings.max_extension_workdays)
+    changed = await repo.extend(services.db, appeal, due, days, bounds, actor, reason, utcnow())
     if changed is not None:
         await notices.to_resident(services, bot, changed, "extended", note=reason)
     return changed

@@ -106,6 +106,11 @@ def history(
     return lines
 
 
+def body(tr: Translator, appeal: Appeal, limit: int) -> str:
+    """The item's text, or that the resident had it removed (/deletedata)."""
+    return tr.t("appeal.redacted") if appeal.redacted else clip(appeal.text, limit)
+
+
 def _extras(tr: Translator, appeal: Appeal) -> str | None:
     parts = []
     if appeal.photos:
@@ -128,6 +133,8 @@ def staff_card(
 ) -> str:
     """Everything staff need to work an item; the resident's name only when not hidden."""
     sender = tr.t("appeal.name_hidden") if appeal.hide_name else appeal.resident_name or "—"
+    if appeal.redacted:
+        sender = tr.t("appeal.sender_erased")
     lines = [title(tr, appeal), tr.t("appeal.village", place=place(tr, village))]
     if appeal.level == "district":
         lines.append(tr.t("appeal.at_district", district=handler.district_names.get(tr.language)))
@@ -143,7 +150,7 @@ def staff_card(
     extras = _extras(tr, appeal)
     if extras:
         lines.append(extras)
-    lines += ["", appeal.text, "", tr.t("appeal.history")]
+    lines += ["", body(tr, appeal, MAX_MESSAGE), "", tr.t("appeal.history")]
     lines += history(tr, events[-8:], targets, for_staff=True)
     return clip("\n".join(lines), MAX_MESSAGE)
 
@@ -157,7 +164,7 @@ def resident_card(
         tr.t("appeal.dates", filed=tr.date(appeal.created_at), due=tr.date(appeal.due_on)),
         tr.t("appeal.status_line", status=status(tr, appeal, today)),
         "",
-        clip(appeal.text, 1200),
+        body(tr, appeal, 1200),
         "",
         tr.t("appeal.history"),
     ]
@@ -182,7 +189,7 @@ def new_item(tr: Translator, appeal: Appeal, village: Village) -> str:
     ]
     if appeal.hearing_topic is not None:
         lines.append(meeting_line(tr, appeal))
-    lines += [tr.t("appeal.due", due=tr.date(appeal.due_on)), "", clip(appeal.text, PREVIEW)]
+    lines += [tr.t("appeal.due", due=tr.date(appeal.due_on)), "", body(tr, appeal, PREVIEW)]
     return "\n".join(lines)
 
 
@@ -207,4 +214,14 @@ def draft_summary(tr: Translator, draft: IntakeDraft, village: Village | None) -
     if draft.latitude is not None:
         lines.append(tr.t("appeal.has_location"))
     lines.append(tr.t("complaint.name_hidden" if draft.hide_name else "complaint.name_shown"))
+    if reveals_identity(draft):
+        lines.append(tr.t("complaint.identity_warning"))
     return "\n".join(lines)
+
+
+def reveals_identity(draft: IntakeDraft) -> bool:
+    """Whether a draft filed with a hidden name carries a voice note or a location.
+
+    Staff hear the voice and see the pin: either can tell them who wrote, name or not.
+    """
+    return draft.hide_name and (draft.voice is not None or draft.latitude is not None)

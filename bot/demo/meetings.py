@@ -44,10 +44,10 @@ async def _announce(
     await staff.send("/newmeeting")
     await staff.tap(kind)
     await staff.send(topic)
-    await staff.tap(str(format_date(day, "EEE, d MMM", locale="kk")))
+    await staff.tap(", " + str(format_date(day, "d MMMM", locale="kk")))  # «Сәрсенбі, 2 желтоқсан»
     await staff.tap("18:00")
     await staff.send("Мәдениет үйі, Абай көшесі, 12")
-    await staff.tap("Өткізу")
+    await staff.tap("Өткізіп жіберу")
     await staff.send(agenda)
     for village in villages:
         await staff.tap(village)
@@ -97,7 +97,7 @@ async def play_report_meeting(harness: Harness, transcript: Transcript) -> None:
     transcript.scene("Staff find the questions in the inbox, by theme, and prepare the answers")
     await staff.send("/inbox")
     await staff.tap("❓")
-    await staff.tap("Ауыл әкімінің")
+    await staff.tap("🎤")
     await staff.tap("🛣")
     await staff.tap("✍️")
     await staff.send(
@@ -120,9 +120,9 @@ async def play_report_meeting(harness: Harness, transcript: Transcript) -> None:
     await staff.send("Әкім жыл қорытындысын баяндады; тұрғындар 14 сұрақ қойды.")
     await staff.tap("📤 Жіберу")
     await harness.broadcasts_finished()
-    await staff.tap("❓ Алдын ала қойылған сұрақтар")
+    await staff.tap("❓ Алдын ала сұрақтар")
     await staff.tap("📤 Жауаптарды жіберу")
-    await staff.tap("📤 Ауылдардың барлық тұрғындарына да")
+    await staff.tap("📤 Барлық тұрғындарға да")
     await harness.broadcasts_finished()
 
 

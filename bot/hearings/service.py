@@ -201,17 +201,20 @@ async def ask(
     hearing: Hearing,
     text: str,
     theme: str = "other",
+    *,
+    hide_name: bool = False,
 ) -> Appeal:
     """File a resident's question before a hearing in the staff's inbox, under its theme.
 
     It is due when the meeting starts (its day), not in 15 working days. It goes to the staff of
     the resident's village when that is one of the hearing's, else to those of the hearing's
-    first village. Raises :class:`bot.appeals.service.AppealRefused`.
+    first village; with ``hide_name`` staff do not see who asked. Raises
+    :class:`bot.appeals.service.AppealRefused`.
     """
     village = person.village_code
     if village not in hearing.village_codes:
         village = hearing.village_codes[0]
     return await submit_hearing_question(
-        services, person, hearing.id, village, text, bot=bot, theme=theme,
+        services, person, hearing.id, village, text, hide_name=hide_name, bot=bot, theme=theme,
         starts_at=hearing.starts_at,
     )  # fmt: skip

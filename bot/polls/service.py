@@ -124,7 +124,10 @@ async def create(services: Services, new: NewPoll, report_to: tuple[int, Transla
 
 async def vote(services: Services, person: Person, poll_id: int, choices: int) -> Cast:
     """Record a resident's tap: checked against the poll, its villages and its rules."""
-    ballot = Ballot(poll_id, person.id, person.village_code, choices, utcnow())
+    ballot = Ballot(
+        poll_id, person.id, person.village_code, choices, utcnow(),
+        bound_at=person.village_set_at, moved_at=person.village_moved_at,
+    )  # fmt: skip
     return await repo.cast(services.db, ballot)
 
 

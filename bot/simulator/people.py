@@ -33,12 +33,14 @@ class SimUser:
         language_code: str | None = None,
         *,
         started: bool = False,
+        username: str | None = None,
     ) -> None:
         self.sim = sim
         self._deliver = deliver
         self.id = user_id
         self.first_name = first_name
         self.language_code = language_code
+        self.username = username
         sim.users[user_id] = self.as_json()
         if started:
             sim.started.add(user_id)
@@ -46,6 +48,8 @@ class SimUser:
     def as_json(self) -> Json:
         """This person as Telegram describes a user."""
         user: Json = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            user["username"] = self.username
         if self.language_code:
             user["language_code"] = self.language_code
         return user
@@ -83,12 +87,19 @@ class SimUser:
         contact = {"phone_number": phone_number, "first_name": self.first_name, "user_id": self.id}
         await self._send(contact=contact)
 
-    async def send_document(self, file_name: str = "scan.pdf", size: int = 120_000) -> None:
-        """Send a file as a document."""
+    async def send_document(
+        self,
+        file_name: str = "scan.pdf",
+        size: int = 120_000,
+        *,
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+    ) -> None:
+        """Send a file as a document (Telegram apps report a type derived from its name)."""
         file_id = f"doc-{self.id}-{self.sim.next_message_id()}"
         document = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
-                    "mime_type": "application/pdf", "file_size": size}  # fmt: skip
-        await self._send(document=document)
+                    "mime_type": mime_type, "file_size": size}  # fmt: skip
+        await self._send(document=document, **({"caption": caption} if caption else {}))
 
     async def send_photo(self, caption: str | None = None, size: int = 80_000) -> None:
         """Send a photo (the file stays on the simulated Telegram side)."""

@@ -20,11 +20,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.appeals import service as appeals
 from bot.appeals import texts
-from bot.appeals.service import CATEGORIES, EXTENSIONS
+from bot.appeals.service import CATEGORIES
 from bot.auth import authorize_village, load_access, refuse, requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from handlers.appeals import inbox_place
 from handlers.widgets import keyboards
 from handlers.widgets.keyboards import button
@@ -293,7 +293,10 @@ async def ask_forward(update: Update, context: QatysuContext) -> None:
         (v.names.get(tr.language), callbacks.build(FEATURE, "fwdv", appeal.id, v.code))
         for v in await _district_villages(context, appeal)
     )
-    rows = [[InlineKeyboardButton(label, callback_data=data)] for label, data in choices[:20]]
+    rows = [
+        [InlineKeyboardButton(button_label(label), callback_data=data)]
+        for label, data in choices[:20]
+    ]
     if appeal.level == "village":
         rows.insert(0, [button(tr.t("inbox.to_district"), FEATURE, "fwdd", appeal.id)])
     rows.append([button(tr.t("button.back"), FEATURE, "card", appeal.id)])
@@ -334,6 +337,19 @@ async def forward(update: Update, context: QatysuContext) -> None:
         await query.edit_message_text(tr.t("inbox.forwarded", number=texts.number(changed)))
 
 
+def extension_refusal(context: QatysuContext, appeal: Appeal) -> str:
+    """Why the item's due date cannot be moved again (MAX_EXTENSIONS, MAX_EXTENSION_WORKDAYS)."""
+    tr = context.tr
+    settings = context.services.settings
+    return tr.t(
+        "inbox.extend_none",
+        number=texts.number(appeal),
+        times=tr.nt("inbox.extend_times", settings.max_extensions),
+        days=tr.nt("inbox.extend_days", settings.max_extension_workdays),
+        due=tr.date(appeal.due_on),
+    )
+
+
 @requires(Role.STAFF)
 async def ask_extension(update: Update, context: QatysuContext) -> None:
     """Offer how many working days to add to the due date."""
@@ -343,15 +359,19 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
     appeal = await authorize_appeal(update, context, callbacks.parse(query.data).int_arg(0))
     if appeal is None:
         return
+    options = appeals.extension_options(context.services, appeal)
+    if not options:
+        await query.answer(extension_refusal(context, appeal), show_alert=True)
+        return
     await query.answer()
     calendar = appeals.calendar(context.services)
     rows = [
         [
             button(
-                tr.t(
+                tr.nt(
                     "inbox.extend_by",
-                    days=days,
-                    due=tr.date(calendar.add_working_days(appeal.due_on, days)),
+                    days,
+                    due=tr.short_date(calendar.add_working_days(appeal.due_on, days)),
                 ),
                 FEATURE,
                 "extd",
@@ -359,7 +379,7 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
                 days,
             )
         ]
-        for days in EXTENSIONS
+        for days in options
     ]
     rows.append([button(tr.t("button.back"), FEATURE, "card", appeal.id)])
     await query.edit_message_text(

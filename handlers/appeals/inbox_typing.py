@@ -13,10 +13,10 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 from bot import callbacks
 from bot.appeals import service as appeals
 from bot.appeals import texts
-from bot.appeals.service import EXTENSIONS, STAFF_TEXT_MAX
+from bot.appeals.service import STAFF_TEXT_MAX
 from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
-from handlers.appeals.inbox import FEATURE, authorize_appeal
+from handlers.appeals.inbox import FEATURE, authorize_appeal, extension_refusal
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -59,8 +59,11 @@ async def ask_text(update: Update, context: QatysuContext) -> int | None:
     if appeal is None:
         return None
     days = parsed.int_arg(1) if parsed.action == "extd" else 0
-    if appeal.status not in ACTIVE or (parsed.action == "extd" and days not in EXTENSIONS):
+    if appeal.status not in ACTIVE:
         await query.answer(tr.t("inbox.changed_meanwhile"), show_alert=True)
+        return None
+    if parsed.action == "extd" and days not in appeals.extension_options(context.services, appeal):
+        await query.answer(extension_refusal(context, appeal), show_alert=True)
         return None
     await query.answer()
     await DRAFTS.save(update, context, TypingDraft(appeal.id, parsed.action, days))

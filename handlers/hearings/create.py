@@ -128,7 +128,7 @@ async def ask_kind(update: Update, context: QatysuContext) -> int:
     tr = context.tr
     if update.callback_query is not None:
         await update.callback_query.answer()
-    rows = [[button(meeting_texts.heading(tr, kind), FEATURE, "kind", kind)] for kind in KINDS]
+    rows = [[button(tr.t(f"meeting.button.{kind}"), FEATURE, "kind", kind)] for kind in KINDS]
     await _reply(update, context, "meeting.ask_kind", markup=InlineKeyboardMarkup(rows))
     return KIND
 

@@ -23,7 +23,7 @@ from bot.auth import load_access, refuse, requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from bot.meetings import texts as meeting_texts
 from handlers import paper as notice_board
 from handlers.widgets import village_picker, when_picker
@@ -126,7 +126,7 @@ async def list_hearings(update: Update, context: QatysuContext) -> None:
 def list_label(tr: Translator, hearing: Hearing) -> str:
     """A hearing in a list: when and what (another kind of meeting with its sign first)."""
     sign = "" if hearing.kind == meeting_texts.HEARING else tr.t(f"meeting.sign.{hearing.kind}")
-    return f"{sign}{tr.datetime(hearing.starts_at)} · {hearing.topic}"[:60]
+    return button_label(f"{sign}{tr.short_datetime(hearing.starts_at)} · {hearing.topic}")
 
 
 @requires(Role.STAFF)

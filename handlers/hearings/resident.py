@@ -23,17 +23,19 @@ from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, render, service, texts
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from bot.meetings import texts as meeting_texts
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
     Drafts,
+    cancel_step,
     chat_id,
     message_of,
     query_of,
     tap,
 )
+from handlers.widgets.keyboards import button
 from storage import hearings, territory
 from storage.db import utcnow
 from storage.hearings import Hearing
@@ -50,6 +52,7 @@ class QuestionDraft(DialogDraft):
 
     hearing: int = 0  # the hearing's id: the button's
     theme: str | None = None  # a category; none tapped: "other"
+    hide_name: bool = False  # staff do not see who asked
 
 
 DRAFTS = Drafts(DIALOG, QuestionDraft)
@@ -95,7 +98,7 @@ async def show_list(update: Update, context: QatysuContext) -> None:
 def _label(tr: Translator, hearing: Hearing) -> str:
     """A meeting in the list: its kind's sign (none for a public hearing), when, what."""
     sign = "" if hearing.kind == meeting_texts.HEARING else tr.t(f"meeting.sign.{hearing.kind}")
-    return f"{sign}{tr.datetime(hearing.starts_at)} · {hearing.topic}"[:60]
+    return button_label(f"{sign}{tr.short_datetime(hearing.starts_at)} · {hearing.topic}")
 
 
 async def _hearing(update: Update, context: QatysuContext, hearing_id: int) -> Hearing | None:
@@ -146,6 +149,30 @@ def _open_problem(hearing: Hearing) -> str | None:
     return None
 
 
+async def _answer_problem(
+    update: Update, context: QatysuContext, hearing: Hearing
+) -> tuple[str, dict[str, str]] | None:
+    """Why this person may not say "I will come" or ask a question, if they may not.
+
+    The one scope check of a resident's answers to a hearing: it must be open, and they a
+    resident of one of its villages, or staff covering one of them.
+    """
+    if (problem := _open_problem(hearing)) is not None:
+        return problem, {}
+    person = context.person
+    if person is not None and person.village_code in hearing.village_codes:
+        return None
+    assert update.effective_user is not None
+    access = await load_access(context, update.effective_user.id)
+    for code in hearing.village_codes:
+        village = await territory.get_village(context.services.db, code)
+        if village is not None and access.covers(Role.STAFF, village):
+            return None
+    names = await texts.village_names(context.services, context.tr, hearing.village_codes)
+    key = "hearing.not_yours" if hearing.kind == meeting_texts.HEARING else "meeting.not_yours"
+    return key, {"villages": names}
+
+
 async def toggle_coming(update: Update, context: QatysuContext) -> None:
     """Say "I will come" (or take it back) and show how many are coming."""
     query = update.callback_query
@@ -154,8 +181,15 @@ async def toggle_coming(update: Update, context: QatysuContext) -> None:
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None or context.person is None:
         return
-    if (problem := _open_problem(hearing)) is not None:
-        await query.answer(tr.t(problem), show_alert=True)
+    db = context.services.db
+    problem: tuple[str, dict[str, str]] | None
+    if await hearings.is_coming(db, hearing.id, context.person.id):  # taking it back
+        closed = _open_problem(hearing)
+        problem = (closed, {}) if closed is not None else None
+    else:
+        problem = await _answer_problem(update, context, hearing)
+    if problem is not None:
+        await query.answer(tr.t(problem[0], **problem[1]), show_alert=True)
         return
     coming, count = await service.toggle_coming(context.services, hearing, context.person.id)
     await query.answer(
@@ -197,56 +231,82 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
         return ConversationHandler.END
-    if (problem := _open_problem(hearing)) is not None:
-        await query.answer(tr.t(problem), show_alert=True)
+    if (problem := await _answer_problem(update, context, hearing)) is not None:
+        await query.answer(tr.t(problem[0], **problem[1]), show_alert=True)
         return ConversationHandler.END
     if context.person is None or not context.person.village_code:
         await query.answer(tr.t("error.need_village"), show_alert=True)
         return ConversationHandler.END
     await query.answer()
     await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
-    return await prompt_question(update, context, hearing)
-
-
-async def prompt_question(update: Update, context: QatysuContext, hearing: Hearing) -> int:
-    """Ask for the question, with the themes to tap first (typing at once files it as Other)."""
-    tr = context.tr
-    themes = [
-        InlineKeyboardButton(
-            meeting_texts.theme_name(tr, code), callback_data=callbacks.build(FEATURE, "qt", code)
-        )
-        for code in CATEGORIES
-    ]
-    rows = [themes[i : i + 2] for i in range(0, len(themes), 2)]
-    await context.bot.send_message(
-        chat_id(update),
-        tr.t(
-            "hearing.ask_prompt" if hearing.kind == meeting_texts.HEARING else "meeting.ask_prompt",
-            topic=hearing.topic,
-        )
-        + "\n\n"
-        + tr.t("meeting.ask_theme"),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
+    text, markup = _question_prompt(tr, hearing, hide_name=False, theme=None)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
     return QUESTION
 
 
-async def take_theme(update: Update, context: QatysuContext) -> int:
-    """Keep the theme of the question; ask for its text."""
+def _question_prompt(
+    tr: Translator, hearing: Hearing, *, hide_name: bool, theme: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The request for a question: its theme (tapped first, or Other when the resident just
+    writes), whether staff will see the name, and the choices."""
+    key = "hearing.ask_prompt" if hearing.kind == meeting_texts.HEARING else "meeting.ask_prompt"
+    shown = "complaint.name_hidden" if hide_name else "complaint.name_shown"
+    about = (
+        tr.t("meeting.theme_chosen", theme=meeting_texts.theme_name(tr, theme))
+        if theme
+        else tr.t("meeting.ask_theme")
+    )
+    text = "\n\n".join([tr.t(key, topic=hearing.topic), about, tr.t(shown)])
+    rows: list[list[InlineKeyboardButton]] = []
+    if theme is None:
+        themes = [button(meeting_texts.theme_name(tr, c), FEATURE, "qt", c) for c in CATEGORIES]
+        rows += [themes[i : i + 2] for i in range(0, len(themes), 2)]
+    choice = "complaint.button_show_name" if hide_name else "complaint.button_hide_name"
+    rows += [
+        [button(tr.t(choice), FEATURE, "qname", int(not hide_name))],
+        [button(tr.t("complaint.button_cancel"), FEATURE, "qx")],
+    ]
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _redraw_prompt(update: Update, context: QatysuContext, draft: QuestionDraft) -> int:
+    """Show the request again in place, as the draft now stands."""
     query = query_of(update)
-    tr = context.tr
-    theme = callbacks.parse(query.data).arg(0)
-    if theme not in CATEGORIES:
-        await query.answer(tr.t("error.stale_button"), show_alert=True)
+    hearing = await hearings.get(context.services.db, draft.hearing)
+    if hearing is None:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return QUESTION
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await DRAFTS.save(update, context, draft)
+    text, markup = _question_prompt(
+        context.tr, hearing, hide_name=draft.hide_name, theme=draft.theme
+    )
+    await query.edit_message_text(text, reply_markup=markup)
+    return QUESTION
+
+
+async def choose_question_name(update: Update, context: QatysuContext) -> int:
+    """Hide the name from staff, or show it again, before the question is written."""
+    query = query_of(update)
+    hide_name = callbacks.parse(query.data).arg(0) == "1"
+    draft = await DRAFTS.load(update, context)
+    if draft.hide_name == hide_name:  # a second tap of the same button
+        await query.answer()
+        return QUESTION
+    draft.hide_name = hide_name
+    return await _redraw_prompt(update, context, draft)
+
+
+async def take_theme(update: Update, context: QatysuContext) -> int:
+    """Keep the theme of the question (one of the inbox's categories); ask for its text."""
+    query = query_of(update)
+    theme = callbacks.parse(query.data).arg(0)
+    if theme not in CATEGORIES:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return QUESTION
     draft = await DRAFTS.load(update, context)
     draft.theme = theme
-    await DRAFTS.save(update, context, draft)
-    await context.bot.send_message(
-        chat_id(update), tr.t("meeting.theme_chosen", theme=meeting_texts.theme_name(tr, theme))
-    )
+    return await _redraw_prompt(update, context, draft)
     return QUESTION
 
 
@@ -261,14 +321,14 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         await DRAFTS.drop(update, context)
         await message.reply_text(tr.t("error.stale_button"))
         return ConversationHandler.END
-    if (problem := _open_problem(hearing)) is not None:  # cancelled or begun since the tap
+    if (problem := await _answer_problem(update, context, hearing)) is not None:  # moved since
         await DRAFTS.drop(update, context)
-        await message.reply_text(tr.t(problem))
+        await message.reply_text(tr.t(problem[0], **problem[1]))
         return ConversationHandler.END
     try:
         appeal = await service.ask(
             context.services, context.bot, person, hearing, message.text or "",
-            theme=draft.theme or "other",
+            theme=draft.theme or "other", hide_name=draft.hide_name,
         )  # fmt: skip
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
@@ -292,6 +352,7 @@ async def not_text(update: Update, context: QatysuContext) -> int:
 
 def register(app: QatysuApp) -> None:
     """Register /hearings and the buttons of hearing notices."""
+    cancel = cancel_step(DIALOG)
     question = Dialog(
         "hearing_question",
         entry_points=[tap(FEATURE, ask_question, "ask")],
@@ -299,11 +360,15 @@ def register(app: QatysuApp) -> None:
             QUESTION: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
                 tap(FEATURE, take_theme, "qt"),
+                tap(FEATURE, choose_question_name, "qname"),
+                tap(FEATURE, cancel, "qx"),
                 MessageHandler(~filters.COMMAND, not_text),
             ]
         },
         draft=DIALOG,
-        context_keys=("hearing",),  # which hearing: the button's
+        # Which hearing (the button's), and hiding the name: a setting, not something entered.
+        context_keys=("hearing", "hide_name"),
+        cancel=cancel,
     )
     app.add_handler(question)
     app.add_handler(CommandHandler(("meetings", "hearings"), show_list))

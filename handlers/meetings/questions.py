@@ -19,6 +19,7 @@ from bot.appeals.service import CATEGORIES
 from bot.auth import requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
 from bot.meetings import service
 from bot.meetings import texts as meeting_texts
 from handlers.hearings.manage import list_label, managed
@@ -79,9 +80,10 @@ async def overview(context: QatysuContext, hearing: Hearing) -> tuple[str, Inlin
     rows: list[list[InlineKeyboardButton]] = []
     for theme, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         state = tr.t("meeting.theme_answered" if theme in given else "meeting.theme_open")
-        label = f"{meeting_texts.theme_name(tr, theme)} · {tr.number(count)} · {state}"
-        lines.append(label)
-        rows.append([button(label[:60], FEATURE, "qt", hearing.id, theme)])
+        name = meeting_texts.theme_name(tr, theme)
+        lines.append(f"{name} · {tr.number(count)} · {state}")
+        label = button_label(f"{'✅' if theme in given else '✍️'} {name} · {tr.number(count)}")
+        rows.append([button(label, FEATURE, "qt", hearing.id, theme)])
     lines.append("")
     if hearing.answers_sent_at is not None:
         lines.append(tr.t("meeting.answers_were_sent", when=tr.datetime(hearing.answers_sent_at)))

@@ -19,6 +19,8 @@ from bot.auth import load_access
 from bot.broadcast.engine import Outgoing, file_input, preview_of
 from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
+from bot.logs import who
 from bot.polls import service as polls
 from bot.polls import texts
 from bot.polls.render import render_results
@@ -55,6 +57,14 @@ async def _elsewhere(context: QatysuContext, poll: Poll) -> str:
     return tr.t("poll.elsewhere", villages=", ".join(names))
 
 
+def _not_bound(context: QatysuContext, poll: Poll, result: CastResult) -> str:
+    """Why a resident bound to the village after the poll opened may not vote in it."""
+    tr = context.tr
+    if result is CastResult.MOVED:
+        return tr.t("poll.moved_after_opening", date=tr.date(poll.created_at))
+    return tr.t("poll.joined_after_opening", date=tr.date(poll.created_at))
+
+
 async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
     tr = context.tr
     poll = cast.poll
@@ -64,6 +74,8 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
         return tr.t("poll.final_refused", choice=texts.choice_names(poll, cast.choices))
     if cast.result is CastResult.ELSEWHERE and poll is not None:
         return await _elsewhere(context, poll)
+    if cast.result in (CastResult.MOVED, CastResult.LATE) and poll is not None:
+        return _not_bound(context, poll, cast.result)
     if poll is not None and choices == 0:
         return tr.t("poll.choose_one")
     if poll is not None and choices.bit_count() > poll.max_choices:
@@ -84,7 +96,7 @@ async def vote(update: Update, context: QatysuContext) -> None:
     cast = await polls.vote(context.services, context.person, poll_id, choices)
     if not cast.counted or cast.poll is None:
         _LOGGER.info(
-            "Vote refused (%s): poll %s, user %s", cast.result, poll_id, query.from_user.id
+            "Vote refused (%s): poll %s, %s", cast.result, poll_id, who(query.from_user.id)
         )
         await query.answer(await _refusal(context, cast, choices), show_alert=True)
         return
@@ -96,6 +108,15 @@ async def vote(update: Update, context: QatysuContext) -> None:
         await query.edit_message_text(
             texts.with_vote(tr, poll, cast.choices, cast.results), reply_markup=markup
         )
+
+
+def _eligibility(context: QatysuContext, poll: Poll) -> CastResult | None:
+    """Why this resident may not vote in ``poll`` (as the vote itself will be checked)."""
+    person = context.person
+    assert person is not None
+    return repo.eligibility(
+        poll, person.village_code, person.village_set_at, person.village_moved_at
+    )
 
 
 async def toggle(update: Update, context: QatysuContext) -> None:
@@ -111,8 +132,10 @@ async def toggle(update: Update, context: QatysuContext) -> None:
     selected = parsed[1]
     if not poll.accepts_votes(utcnow()):
         await query.answer(tr.t("poll.closed"), show_alert=True)
-    elif context.person.village_code not in poll.village_codes:
-        await query.answer(await _elsewhere(context, poll), show_alert=True)
+    elif (refused := _eligibility(context, poll)) is not None:
+        await query.answer(
+            await _refusal(context, Cast(refused, poll, 0), selected), show_alert=True
+        )
     elif selected.bit_count() > poll.max_choices:
         await query.answer(tr.nt("poll.too_many", poll.max_choices), show_alert=True)
     else:
@@ -141,10 +164,10 @@ async def list_polls(update: Update, context: QatysuContext) -> None:
         mine = await repo.votes_of(db, person.id, [p.id for p in open_polls])
         for poll in open_polls:
             mark = "✅ " if poll.id in mine else "🗳 "
-            label = mark + texts.clip(poll.question, 50)
+            label = button_label(mark + poll.question)
             rows.append([button(label, FEATURE, "open", poll.id)])
         for poll in closed:
-            rows.append([button("📊 " + texts.clip(poll.question, 50), FEATURE, "res", poll.id)])
+            rows.append([button(button_label("📊 " + poll.question), FEATURE, "res", poll.id)])
         text = tr.t("poll.list_title" if rows else "poll.list_empty", village=name)
     if access.has(Role.STAFF):
         rows.append([button(tr.t("poll.manage"), STAFF_FEATURE, "list")])
