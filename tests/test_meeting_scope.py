@@ -124,3 +124,17 @@ async def test_a_question_typed_after_the_meeting_was_cancelled_is_not_filed(
     assert ivan.last_text == "Это мероприятие отменено."
     assert await db_of(bot).fetch_one("SELECT 1 FROM appeals WHERE hearing_id = ?",
                                       (hearing.id,)) is None  # fmt: skip
+
+
+async def test_only_residents_of_its_villages_answer_a_meeting(bot: Harness) -> None:
+    hearing = await announce(bot, "report")
+    outsider = await join(bot, 105, "krg-osakarovka-osakarovka", "ru")
+    for action in ("go", "ask"):
+        answer = await outsider.tap_data(f"v1:hr:{action}:{hearing.id}")
+        assert answer is not None
+        assert answer["text"] == (
+            "Отвечать на это мероприятие и задавать вопросы могут только жители: Молодежный "
+            "(и сотрудники акимата)."
+        )
+    assert await hearings.rsvp_count(db_of(bot), hearing.id) == 0
+    assert await drafts.load(db_of(bot), 105, "hearing_question") == {}
