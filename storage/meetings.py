@@ -72,6 +72,7 @@ class Question:
     village_code: str
     status: str
     person_id: int
+    redacted: bool = False  # the resident erased their data: the text is gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +262,8 @@ async def cancel(
 async def questions_of(db: Database, hearing_id: int) -> list[Question]:
     """The questions residents asked before a meeting, oldest first."""
     rows = await db.fetch_all(
-        "SELECT id, year, seq, category, text, village_code, status, person_id FROM appeals "
+        "SELECT id, year, seq, category, text, village_code, status, person_id, redacted_at "
+        "FROM appeals "
         "WHERE hearing_id = ? AND kind = 'question' ORDER BY id",
         (hearing_id,),
     )
@@ -269,7 +271,7 @@ async def questions_of(db: Database, hearing_id: int) -> list[Question]:
         Question(
             id=row["id"], number=f"{row['year']}-{row['seq']:05d}", theme=row["category"],
             text=row["text"], village_code=row["village_code"], status=row["status"],
-            person_id=row["person_id"],
+            person_id=row["person_id"], redacted=row["redacted_at"] is not None,
         )
         for row in rows
     ]  # fmt: skip

@@ -170,3 +170,16 @@ async def test_answers_may_also_go_to_every_resident_after_those_who_asked(bot: 
     assert order == [102, 104]  # the one who asked first, then the rest, each once
     assert quiet.last_text.startswith("💬 Ответы на вопросы")
     assert not any(t.startswith("💬") for t in elsewhere.texts)
+
+
+async def test_a_question_whose_resident_erased_their_data_shows_no_text(bot: Harness) -> None:
+    ivan = await join(bot, 102, MOLODEZHNY, "ru")
+    staff = bot.user(STAFF_ID, "Erlan", "en")
+    hearing = await announce(bot, "report", staff=staff, topic="Akim's report")
+    await ask(bot, 102, hearing.id, "roads", "Когда отремонтируют дорогу к школе?")
+    await ivan.send("/deletedata")
+    await ivan.tap("Да, удалить")
+    await staff.tap_data(f"v1:mt:qs:{hearing.id}")
+    await staff.tap("✍️ 🛣 Roads · 1")
+    assert "removed at the resident's request" in staff.last_text
+    assert "Когда отремонтируют дорогу" not in staff.last_text

@@ -130,11 +130,8 @@ async def theme_view(
     for question in asked:
         village = await territory.get_village(db, question.village_code)
         place = village.names.get(tr.language) if village else question.village_code
-        lines += [
-            "",
-            f"#{question.number} · {place}",
-            meeting_texts.clip(question.text, QUESTION_SHOWN),
-        ]
+        shown = tr.t("appeal.redacted") if question.redacted else question.text
+        lines += ["", f"#{question.number} · {place}", meeting_texts.clip(shown, QUESTION_SHOWN)]
     lines.append("")
     lines.append(
         tr.t("meeting.theme_answer", answer=given.text) if given else tr.t("meeting.no_answer_yet")
