@@ -52,7 +52,7 @@ class QuestionDraft(DialogDraft):
 
     hearing: int = 0  # the hearing's id: the button's
     theme: str | None = None  # a category; none tapped: "other"
-    hide_name: bool = False  # staff do not see who asked
+    hide_name: bool | None = None  # staff do not see who asked (None: not chosen, shown)
 
 
 DRAFTS = Drafts(DIALOG, QuestionDraft)
@@ -279,7 +279,7 @@ async def _redraw_prompt(update: Update, context: QatysuContext, draft: Question
     await query.answer()
     await DRAFTS.save(update, context, draft)
     text, markup = _question_prompt(
-        context.tr, hearing, hide_name=draft.hide_name, theme=draft.theme
+        context.tr, hearing, hide_name=bool(draft.hide_name), theme=draft.theme
     )
     await query.edit_message_text(text, reply_markup=markup)
     return QUESTION
@@ -290,7 +290,7 @@ async def choose_question_name(update: Update, context: QatysuContext) -> int:
     query = query_of(update)
     hide_name = callbacks.parse(query.data).arg(0) == "1"
     draft = await DRAFTS.load(update, context)
-    if draft.hide_name == hide_name:  # a second tap of the same button
+    if bool(draft.hide_name) == hide_name:  # a second tap of the same button
         await query.answer()
         return QUESTION
     draft.hide_name = hide_name
@@ -307,7 +307,6 @@ async def take_theme(update: Update, context: QatysuContext) -> int:
     draft = await DRAFTS.load(update, context)
     draft.theme = theme
     return await _redraw_prompt(update, context, draft)
-    return QUESTION
 
 
 async def take_question(update: Update, context: QatysuContext) -> int:
@@ -328,7 +327,7 @@ async def take_question(update: Update, context: QatysuContext) -> int:
     try:
         appeal = await service.ask(
             context.services, context.bot, person, hearing, message.text or "",
-            theme=draft.theme or "other", hide_name=draft.hide_name,
+            theme=draft.theme or "other", hide_name=bool(draft.hide_name),
         )  # fmt: skip
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
