@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from bot.reports.week import Week
 from storage import budget, territory
+from storage import meetings as meetings_repo
 from storage import reports as repo
 from storage.budget import ProjectLine
 from storage.db import Database
+from storage.meetings import MeetingLine
 from storage.models import Village
 from storage.reports import AppealTally, HearingLine, OverdueTally, PollLine
 
@@ -50,6 +52,7 @@ class ReportData:
     hearings: list[HearingLine]
     polls: list[PollLine]
     names: dict[str, Village]  # every village by code, to name a hearing's or poll's villages
+    meetings: list[MeetingLine] = field(default_factory=list)  # of every kind, by start
     projects: list[ProjectLine] = field(default_factory=list)  # funded by participatory budgets
 
     @property
@@ -102,5 +105,6 @@ async def load(db: Database, villages: Sequence[Village], week: Week, zone: Zone
         hearings=await repo.hearings_between(db, codes, start, end),
         polls=await repo.poll_results(db, codes, start, end),
         names={village.code: village for village in await territory.list_villages(db)},
+        meetings=await meetings_repo.between(db, codes, start, end),
         projects=await budget.project_lines(db, codes),
     )
