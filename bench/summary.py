@@ -86,9 +86,12 @@ def generate(path: Path, sizes: Sizes, weeks: int = WEEKS, seed: int = 6) -> flo
         [(f"b-{d}", f"{d}-аудан", f"{d}-район", f"District {d}") for d in range(districts)],
     )
     villages = [f"b-{v % districts}-{v}" for v in range(sizes.villages)]
+    # Most villages have a population from the household register; some do not.
     conn.executemany(
-        "INSERT INTO villages VALUES (?, ?, ?, ?, ?)",
-        [(code, code.rsplit("-", 1)[0], f"Ауыл {i}", f"Село {i}", f"Village {i}")
+        "INSERT INTO villages (code, district_code, name_kk, name_ru, name_en, population) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(code, code.rsplit("-", 1)[0], f"Ауыл {i}", f"Село {i}", f"Village {i}",
+          None if i % 10 == 0 else rng.randrange(400, 2000))
          for i, code in enumerate(villages)],
     )  # fmt: skip
     languages = ["kk", "kk", "ru", "ru", "en", None]

@@ -1,15 +1,16 @@
 """/summary for coordinators, the digest's workbook button for staff.
 
-Both taps carry the week (and, for /summary, the scope), which a client can forge: the role and
-the scope are checked again on the server for every tap, and a week not yet begun is refused.
+Both taps carry the period (and, for /summary, the scope), which a client can forge: the role
+and the scope are checked again on the server for every tap, and a period not yet begun, or
+other than a week, a month or a quarter, is refused.
 """
 
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
-from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -19,27 +20,28 @@ from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.reports import delivery, summary
-from bot.reports.week import Week
+from bot.reports.period import Period, PeriodKind
 from storage.db import utcnow
 from storage.models import Role, Scope, ScopeKind
 
 FEATURE = delivery.FEATURE
-WEEKS_BACK = 3  # /summary offers this week and the three before it
 ALL_CODE = "all"  # callback data parts cannot be empty
+# What a tap may ask for: a forged token naming years of days would cost a long build.
+TAPPABLE = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER)
 
 
-def _dates(tr: Translator, week: Week) -> str:
-    start = format_date(week.monday, "d MMM", locale=tr.language)
-    end = format_date(week.sunday, "d MMM", locale=tr.language)
-    return f"{start} – {end}"
-
-
-def _week_label(tr: Translator, ago: int, week: Week) -> str:
-    if ago == 0:
-        return tr.t("report.summary.this_week", dates=_dates(tr, week))
-    if ago == 1:
-        return tr.t("report.summary.last_week", dates=_dates(tr, week))
-    return tr.nt("report.summary.weeks_ago", ago, dates=_dates(tr, week))
+def choices(today: date, tr: Translator) -> list[tuple[str, Period]]:
+    """This week, last week, last month, last quarter: the label and the period of each."""
+    this_week = Period.of(PeriodKind.WEEK, today)
+    last_week = this_week.shifted(-1)
+    last_month = Period.of(PeriodKind.MONTH, today).shifted(-1)
+    last_quarter = Period.of(PeriodKind.QUARTER, today).shifted(-1)
+    return [
+        (tr.t("report.summary.this_week", dates=this_week.days_label(tr)), this_week),
+        (tr.t("report.summary.last_week", dates=last_week.days_label(tr)), last_week),
+        (tr.t("report.summary.last_month", period=last_month.label(tr)), last_month),
+        (tr.t("report.summary.last_quarter", period=last_quarter.label(tr)), last_quarter),
+    ]
 
 
 def _scope_args(scope: Scope) -> tuple[str, str]:
@@ -47,34 +49,33 @@ def _scope_args(scope: Scope) -> tuple[str, str]:
 
 
 @requires(Role.COORDINATOR)
-async def choose_week(update: Update, context: QatysuContext) -> None:
-    """Offer this week and the three before it, for each scope of the coordinator (/summary)."""
+async def choose_period(update: Update, context: QatysuContext) -> None:
+    """Offer this week, last week, last month and last quarter, per scope (/summary)."""
     assert update.effective_user is not None and update.effective_message is not None
     tr = context.tr
     scopes = (await load_access(context, update.effective_user.id)).scopes(Role.COORDINATOR)
-    current = Week.containing(utcnow(), context.services.settings.zone)
+    today = utcnow().astimezone(context.services.settings.zone).date()
     rows = []
     for scope in scopes:
         area = await delivery.area_name(context.services, tr, scope)
-        for ago in range(WEEKS_BACK + 1):
-            week = current.shifted(-ago)
-            label = _week_label(tr, ago, week)
+        for label, period in choices(today, tr):
             if len(scopes) > 1:
                 label = f"{area} · {label}"
-            data = callbacks.build(FEATURE, "sum", week.token, *_scope_args(scope))
+            data = callbacks.build(FEATURE, "sum", period.token, *_scope_args(scope))
             rows.append([InlineKeyboardButton(label, callback_data=data)])
     await update.effective_message.reply_text(
-        tr.t("report.summary.choose"), reply_markup=InlineKeyboardMarkup(rows)
+        tr.t("report.summary.choose_period"), reply_markup=InlineKeyboardMarkup(rows)
     )
 
 
-def _tapped_week(context: QatysuContext, token: str) -> Week | None:
-    """The week of a tap, when it is one that has begun."""
+def _tapped_period(context: QatysuContext, token: str) -> Period | None:
+    """The period of a tap, when it is a week, month or quarter that has begun."""
     try:
-        week = Week.parse(token)
+        period = Period.parse(token)
     except ValueError:
         return None
-    return week if week <= Week.containing(utcnow(), context.services.settings.zone) else None
+    begun = period.has_begun(utcnow(), context.services.settings.zone)
+    return period if begun and period.kind in TAPPABLE else None
 
 
 def _tapped_scope(parsed: callbacks.Callback) -> Scope | None:
@@ -88,12 +89,12 @@ def _tapped_scope(parsed: callbacks.Callback) -> Scope | None:
 
 @requires(Role.COORDINATOR)
 async def send_summary(update: Update, context: QatysuContext) -> None:
-    """Send the workbook, the CSV files and the charts of the tapped week and scope."""
+    """Send the workbook, the CSV files and the charts of the tapped period and scope."""
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     tr = context.tr
     parsed = callbacks.parse(query.data)
-    week = _tapped_week(context, parsed.arg(0))
+    period = _tapped_period(context, parsed.arg(0))
     scope = _tapped_scope(parsed)
     if scope is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
@@ -103,12 +104,12 @@ async def send_summary(update: Update, context: QatysuContext) -> None:
     if scope not in mine and Scope(ScopeKind.ALL) not in mine:
         await refuse(update, context, "report.out_of_scope", f"summary of {scope}")
         return
-    if week is None:
+    if period is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
     await query.answer(tr.t("report.summary.preparing"))
     await delivery.deliver_summary(
-        context.services, context.bot, update.effective_user.id, tr, scope, week
+        context.services, context.bot, update.effective_user.id, tr, scope, period
     )
 
 
@@ -118,23 +119,24 @@ async def send_area_workbook(update: Update, context: QatysuContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     tr = context.tr
-    week = _tapped_week(context, callbacks.parse(query.data).arg(0))
-    if week is None:
+    period = _tapped_period(context, callbacks.parse(query.data).arg(0))
+    if period is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
     await query.answer(tr.t("report.summary.preparing"))
     scopes = (await load_access(context, update.effective_user.id)).scopes(Role.STAFF)
     with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
-        workbook = Path(folder) / summary.file_name(week, "area")
-        files = await summary.build(context.services.db, tr, scopes, week, workbook)
-        caption = tr.t("report.summary.caption", week=str(week), area=tr.t("report.area.mine"))
+        workbook = Path(folder) / summary.file_name(period, "area")
+        files = await summary.build(context.services.db, tr, scopes, period, workbook)
+        caption = tr.t("report.summary.caption_period", period=period.label(tr),
+                       area=tr.t("report.area.mine"))  # fmt: skip
         await delivery.send_files(context.bot, update.effective_user.id, tr, files, caption,
                                   charts=False)  # fmt: skip
 
 
 def register(app: QatysuApp) -> None:
     """Register /summary and the report buttons."""
-    app.add_handler(CommandHandler("summary", choose_week))
+    app.add_handler(CommandHandler("summary", choose_period))
     app.add_handler(
         CallbackQueryHandler(send_summary, pattern=callbacks.matches(FEATURE, "sum"), block=False)
     )

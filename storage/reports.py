@@ -1,9 +1,11 @@
-"""Weekly aggregates for digests and summaries, and the record of what was delivered.
+"""Aggregates for digests, summaries and open data, and the record of what was delivered.
 
 Every query groups in SQL (by village, kind, category...) and returns small typed records: no
-row of a large table crosses into Python. A week is ``[start, end)`` in UTC; villages go in as
-one JSON array parameter (``json_each``). Nothing here returns a name, a Telegram id or a
-resident's text: the reports built on it carry no personal data. The aggregates run on the
+row of a large table crosses into Python, except one line per answer for the medians. A period
+is ``[start, end)`` in UTC; a trend is several contiguous periods, counted in one pass each
+(:func:`_bucketed`); villages go in as one JSON array parameter (``json_each``). Nothing here
+returns a name, a Telegram id or a resident's text: the reports built on it carry no personal
+data. The aggregates run on the
 read-only connection (:meth:`storage.db.Database.read_all`), beside the writer, never holding it.
 """
 
@@ -17,7 +19,7 @@ from typing import Any
 
 from storage.db import Database, from_db_time, to_db_time
 
-# Activity that makes a resident "active" in a week, one SELECT of person ids each, all with
+# Activity that makes a resident "active" in a period, one SELECT of person ids each, all with
 # the named parameters :start and :end.
 ACTIVITY_SOURCES: tuple[str, ...] = (
     "SELECT person_id FROM appeals WHERE created_at >= :start AND created_at < :end",
@@ -100,7 +102,7 @@ class PollLine:
 
     poll_id: int
     question: str
-    closes_at: datetime
+    closes_at: datetime  # the real close once closed, the planned one while open
     status: str  # open, closed
     village_codes: tuple[str, ...]
     position: int
@@ -109,6 +111,32 @@ class PollLine:
     paper_votes: int  # entered by staff from a meeting
     voters: int  # residents who voted in the poll (any option)
     registered: int  # residents of the poll's villages
+    max_choices: int = 1
+    follow_up: str | None = None  # what staff recorded as done after the close
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A complaint or suggestion first answered in the period: when it came, was answered, due."""
+
+    village_code: str
+    received_at: datetime
+    answered_at: datetime
+    due_on: date  # local calendar date; on time when answered by its end
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One period of a trend, over all the villages asked for."""
+
+    registered: int = 0  # at the period's end
+    joined: int = 0
+    complaints: int = 0
+    suggestions: int = 0
+    votes: int = 0  # cast in the bot
+    hearings: int = 0  # not cancelled, each once however many villages it had
+    coming: int = 0
+    attended: int = 0
 
 
 def _codes(village_codes: Sequence[str]) -> str:
@@ -145,12 +173,18 @@ async def residents(
 async def active(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, int]:
-    """Residents per village who did anything of :data:`ACTIVITY_SOURCES` in the week."""
+    """Residents per village who did anything of :data:`ACTIVITY_SOURCES` in the period.
+
+    Only residents registered at the period's end count (as in :func:`residents`), so that the
+    active are a part of the registered: someone who left meanwhile is in neither.
+    """
     union = " UNION ".join(ACTIVITY_SOURCES)
     rows = await db.read_all(
         f"SELECT p.village_code, COUNT(*) AS n FROM ({union}) x "  # noqa: S608 - constant SQL
         "JOIN people p ON p.id = x.person_id "
-        "WHERE p.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY p.village_code",
+        "WHERE p.village_code IN (SELECT value FROM json_each(:codes)) "
+        "AND p.created_at < :end AND (p.deleted_at IS NULL OR p.deleted_at >= :end) "
+        "GROUP BY p.village_code",
         _week(start, end, village_codes),
     )
     return {row["village_code"]: int(row["n"]) for row in rows}
@@ -305,18 +339,24 @@ async def reach(
 async def poll_results(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> list[PollLine]:
-    """Polls of any of the villages open during the week: one line per option.
+    """Polls of any of the villages open during the period: one line per option.
 
     Votes, paper votes, voters and registered residents count the villages of the scope only;
-    registered residents are those frozen at the close, or today's while the poll is open.
+    registered residents are those frozen at the close, or today's while the poll is open. The
+    close is the real one (a poll closed early says when), the planned one while open.
     """
     params = _week(start, end, village_codes)
     polls = await db.read_all(
-        "SELECT p.id, p.question, p.closes_at, p.status, "
+        "SELECT p.id, p.question, COALESCE(p.closed_at, p.closes_at) AS closes_at, p.status, "
+        " p.max_choices, p.follow_up, "
         " (SELECT json_group_array(pv.village_code) FROM poll_villages pv WHERE pv.poll_id = p.id"
         "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS villages, "
+        # Frozen at the close; while open, as the close will count them: those living there and
+        # those who voted from there (since moved or erased), so turnout stays within 100%.
         " (SELECT TOTAL(COALESCE(pv.registered, (SELECT COUNT(*) FROM people x "
-        "   WHERE x.village_code = pv.village_code AND x.deleted_at IS NULL))) "
+        "   WHERE (x.village_code = pv.village_code AND x.deleted_at IS NULL) OR x.id IN "
+        "   (SELECT person_id FROM poll_votes w WHERE w.poll_id = p.id "
+        "    AND w.village_code = pv.village_code)))) "
         "  FROM poll_villages pv WHERE pv.poll_id = p.id "
         "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS registered, "
         " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = p.id "
@@ -354,6 +394,8 @@ async def poll_results(
             paper_votes=int(option["paper"]),
             voters=int(by_poll[option["poll_id"]]["voters"]),
             registered=int(by_poll[option["poll_id"]]["registered"]),
+            max_choices=int(by_poll[option["poll_id"]]["max_choices"]),
+            follow_up=by_poll[option["poll_id"]]["follow_up"],
         )
         for option in options
     ]
@@ -370,6 +412,99 @@ async def poll_votes_by_village(
         _week(start, end, village_codes),
     )
     return {row["village_code"]: int(row["n"]) for row in rows}
+
+
+async def answers(
+    db: Database, village_codes: Sequence[str], start: datetime, end: datetime
+) -> list[Answer]:
+    """Complaints and suggestions whose first answer (or resolution, or rejection) came in
+    ``[start, end)``: one line each, for the medians and the share answered on time."""
+    params = {**_week(start, end, village_codes), "answered": json.dumps(list(_ANSWERED_ACTIONS))}
+    rows = await db.read_all(
+        "SELECT a.village_code, a.created_at, a.due_on, MIN(e.created_at) AS answered_at "
+        "FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id "
+        "WHERE e.action IN (SELECT value FROM json_each(:answered)) "
+        "AND e.created_at >= :start AND e.created_at < :end "
+        "AND a.kind IN ('complaint', 'suggestion') "
+        "AND a.village_code IN (SELECT value FROM json_each(:codes)) "
+        "AND NOT EXISTS (SELECT 1 FROM appeal_events b WHERE b.appeal_id = e.appeal_id "
+        "  AND b.action IN (SELECT value FROM json_each(:answered)) AND b.created_at < :start) "
+        "GROUP BY e.appeal_id",
+        params,
+    )
+    return [
+        Answer(row["village_code"], from_db_time(row["created_at"]),
+               from_db_time(row["answered_at"]), date.fromisoformat(row["due_on"]))
+        for row in rows
+    ]  # fmt: skip
+
+
+# The trend's counts, each in one pass over the whole trend: BUCKET stands for the index of the
+# period a row falls in (:func:`_bucketed`), the periods being contiguous from :start to :end.
+_TREND_COUNTS = (
+    "SELECT BUCKET(created_at) AS i, kind, COUNT(*) AS n FROM appeals "
+    "WHERE kind IN ('complaint', 'suggestion') AND created_at >= :start AND created_at < :end "
+    "AND village_code IN (SELECT value FROM json_each(:codes)) GROUP BY i, kind",
+    "SELECT BUCKET(voted_at) AS i, 'votes' AS kind, COUNT(*) AS n FROM poll_votes "
+    "WHERE voted_at >= :start AND voted_at < :end "
+    "AND village_code IN (SELECT value FROM json_each(:codes)) GROUP BY i",
+    "SELECT BUCKET(h.starts_at) AS i, 'coming' AS kind, COUNT(*) AS n "
+    "FROM hearings h JOIN hearing_rsvps r ON r.hearing_id = h.id "
+    "JOIN people p ON p.id = r.person_id WHERE h.status != 'cancelled' "
+    "AND h.starts_at >= :start AND h.starts_at < :end "
+    "AND p.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY i",
+    "SELECT BUCKET(starts_at) AS i, 'hearings' AS kind, COUNT(*) AS n, "
+    "TOTAL(attendance) AS attended FROM hearings WHERE status != 'cancelled' "
+    "AND starts_at >= :start AND starts_at < :end AND id IN (SELECT hearing_id FROM "
+    "hearing_villages WHERE village_code IN (SELECT value FROM json_each(:codes))) GROUP BY i",
+)
+_TREND_KINDS = {"complaint": "complaints", "suggestion": "suggestions"}
+# Registered at each period's end and joined during it: one pass over the people of the scope.
+_TREND_PEOPLE = (
+    "TOTAL(created_at < :e# AND (deleted_at IS NULL OR deleted_at >= :e#)) AS r#, "
+    "TOTAL(created_at >= :s# AND created_at < :e#) AS j#"
+)
+
+
+def _bucketed(sql: str, count: int) -> str:
+    """``sql`` with ``BUCKET(column)`` as a CASE giving the period's index: the number of
+    period ends the row is not before. Only the count shapes the SQL; values are parameters."""
+    head, _, rest = sql.partition("BUCKET(")
+    column, _, tail = rest.partition(")")
+    whens = " ".join(f"WHEN {column} < :e{index} THEN {index}" for index in range(count))
+    return f"{head}CASE {whens} END{tail}"
+
+
+def _periods(bounds: Sequence[tuple[datetime, datetime]], codes: Sequence[str]) -> dict[str, Any]:
+    params: dict[str, Any] = _week(bounds[0][0], bounds[-1][1], codes)
+    for index, (start, end) in enumerate(bounds):
+        params[f"s{index}"], params[f"e{index}"] = to_db_time(start), to_db_time(end)
+    return params
+
+
+async def trend(
+    db: Database, village_codes: Sequence[str], bounds: Sequence[tuple[datetime, datetime]]
+) -> list[TrendPoint]:
+    """The scope's totals in each of the contiguous periods ``bounds``, oldest first."""
+    count = len(bounds)
+    params = _periods(bounds, village_codes)
+    found: list[dict[str, int]] = [{} for _ in bounds]
+    sums = ", ".join(_TREND_PEOPLE.replace("#", str(index)) for index in range(count))
+    people = await db.read_one(
+        "SELECT " + sums + " FROM people WHERE created_at < :end "  # noqa: S608 - see _bucketed
+        "AND village_code IN (SELECT value FROM json_each(:codes))",
+        params,
+    )
+    for index, point in enumerate(found):
+        point["registered"] = int(people[f"r{index}"]) if people else 0
+        point["joined"] = int(people[f"j{index}"]) if people else 0
+    for sql in _TREND_COUNTS:
+        for row in await db.read_all(_bucketed(sql, count), params):
+            point = found[row["i"]]
+            point[_TREND_KINDS.get(row["kind"], row["kind"])] = int(row["n"])
+            if row["kind"] == "hearings":
+                point["attended"] = int(row["attended"])
+    return [TrendPoint(**point) for point in found]
 
 
 async def claim_delivery(

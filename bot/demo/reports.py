@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.reports import delivery, summary
-from bot.reports.week import Week
+from bot.reports.period import Period, PeriodKind
 from bot.simulator import Harness
 from storage.db import utcnow
 from storage.models import Scope, ScopeKind
@@ -22,8 +22,8 @@ COORDINATOR_ID = 5002
 def next_monday_morning(now: datetime, harness: Harness) -> datetime:
     """09:05 local next Monday: the digest of the demo's week is due then."""
     zone = harness.settings.zone
-    week = Week.containing(now, zone).shifted(1)
-    return datetime.combine(week.monday, time(9, 5), tzinfo=zone)
+    week = Period.containing(PeriodKind.WEEK, now, zone).shifted(1)
+    return datetime.combine(week.first, time(9, 5), tzinfo=zone)
 
 
 async def play_reports(harness: Harness, transcript: Transcript, folder: Path) -> None:
@@ -33,7 +33,7 @@ async def play_reports(harness: Harness, transcript: Transcript, folder: Path) -
     transcript.names[COORDINATOR_ID] = "Дина (үйлестіруші)"
     coordinator = harness.user(COORDINATOR_ID, "Дина", "kk")
     monday = next_monday_morning(utcnow(), harness)
-    week = Week.containing(utcnow(), services.settings.zone)
+    week = Period.containing(PeriodKind.WEEK, utcnow(), services.settings.zone)
 
     transcript.scene("Next Monday, 09:00: each staff member gets the digest of their villages")
     await delivery.send_digests(services, harness.app.bot, monday)

@@ -27,8 +27,8 @@ from bot.i18n import Translator
 from bot.reports import data as report_data
 from bot.reports import digest, summary
 from bot.reports.files import ReportFiles
+from bot.reports.period import Period
 from bot.reports.scope import scope_label
-from bot.reports.week import Week
 from bot.settings import WEEKDAYS
 from storage import reports as repo
 from storage import roles as roles_repo
@@ -82,9 +82,9 @@ class RunResult:
     failed: int = 0
 
 
-def workbook_button(tr: Translator, week: Week) -> InlineKeyboardMarkup:
+def workbook_button(tr: Translator, period: Period) -> InlineKeyboardMarkup:
     """The digest's button that sends the full workbook of the staff member's area."""
-    data = callbacks.build(FEATURE, "area", week.token)
+    data = callbacks.build(FEATURE, "area", period.token)
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(tr.t("report.digest.button"), callback_data=data)]]
     )
@@ -197,7 +197,7 @@ async def post_to_staff_chat(
         village = news.figures.village
         recipient = f"{chat_id}:{village.code}"
         if not await repo.claim_delivery(
-            services.db, "group", recipient, slot, str(figures.week), now
+            services.db, "group", recipient, slot, str(figures.period), now
         ):
             continue
         if posted:
@@ -246,13 +246,13 @@ async def area_name(services: Services, tr: Translator, scope: Scope) -> str:
 
 
 async def deliver_summary(
-    services: Services, bot: Bot, chat_id: int, tr: Translator, scope: Scope, week: Week
+    services: Services, bot: Bot, chat_id: int, tr: Translator, scope: Scope, period: Period
 ) -> None:
-    """Build one scope's summary of ``week`` and send it to ``chat_id``."""
+    """Build one scope's summary of ``period`` and send it to ``chat_id``."""
     area = await area_name(services, tr, scope)
     with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
-        files = await summary.build_for_scope(services.db, tr, scope, week, Path(folder))
-        caption = tr.t("report.summary.caption", week=str(week), area=area)
+        files = await summary.build_for_scope(services.db, tr, scope, period, Path(folder))
+        caption = tr.t("report.summary.caption_period", period=period.label(tr), area=area)
         await send_files(bot, chat_id, tr, files, caption)
 
 

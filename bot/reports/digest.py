@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.i18n import Translator, sort_key
-from bot.reports.data import ReportData, VillageFigures
-from bot.reports.sections import STATUSES, plain, share, village_order
+from bot.reports.data import ReportData, VillageFigures, share
+from bot.reports.sections import STATUSES, plain, village_order
 from storage.reports import AppealTally, HearingLine, PollLine
 
 MAX_MESSAGE = 4000  # Telegram allows 4,096 characters; leave room
@@ -144,7 +144,7 @@ def village_block(tr: Translator, news: VillageNews) -> str:
 def title(tr: Translator, data: ReportData) -> str:
     """The digest's first line: which week."""
     return tr.t(
-        "report.digest.title", start=tr.date(data.week.monday), end=tr.date(data.week.sunday)
+        "report.digest.title", start=tr.date(data.period.first), end=tr.date(data.period.last)
     )
 
 
