@@ -358,9 +358,7 @@ async def poll_results(
         "   (SELECT person_id FROM poll_votes w WHERE w.poll_id = p.id "
         "    AND w.village_code = pv.village_code)))) "
         "  FROM poll_villages pv WHERE pv.poll_id = p.id "
-        "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS registered, "
-        " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = p.id "
-        "  AND v.village_code IN (SELECT value FROM json_each(:codes))) AS voters "
+        "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS registered "
         "FROM polls p WHERE p.created_at < :end AND COALESCE(p.closed_at, p.closes_at) >= :start "
         "AND EXISTS (SELECT 1 FROM poll_villages pv WHERE pv.poll_id = p.id "
         "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) ORDER BY p.id",
@@ -368,17 +366,29 @@ async def poll_results(
     )
     if not polls:
         return []
+    ids = json.dumps([row["id"] for row in polls])
+    # Votes by poll and set of choices (one pass over the polls' votes), split into options here.
+    ticks: dict[tuple[int, int], int] = {}
+    voters: dict[int, int] = {}
+    for row in await db.read_all(
+        "SELECT poll_id, choices, COUNT(*) AS n FROM poll_votes "
+        "WHERE poll_id IN (SELECT value FROM json_each(:ids)) "
+        "AND village_code IN (SELECT value FROM json_each(:codes)) GROUP BY poll_id, choices",
+        {"codes": params["codes"], "ids": ids},
+    ):
+        voters[row["poll_id"]] = voters.get(row["poll_id"], 0) + row["n"]
+        for position in range(row["choices"].bit_length()):
+            if row["choices"] >> position & 1:
+                key = (row["poll_id"], position)
+                ticks[key] = ticks.get(key, 0) + row["n"]
     options = await db.read_all(
         "SELECT o.poll_id, o.position, o.label, "
-        " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = o.poll_id "
-        "  AND (v.choices >> o.position) & 1 "
-        "  AND v.village_code IN (SELECT value FROM json_each(:codes))) AS votes, "
         " (SELECT TOTAL(pp.votes) FROM poll_paper_votes pp WHERE pp.poll_id = o.poll_id "
         "  AND pp.position = o.position "
         "  AND pp.village_code IN (SELECT value FROM json_each(:codes))) AS paper "
         "FROM poll_options o WHERE o.poll_id IN (SELECT value FROM json_each(:ids)) "
         "ORDER BY o.poll_id, o.position",
-        {"codes": params["codes"], "ids": json.dumps([row["id"] for row in polls])},
+        {"codes": params["codes"], "ids": ids},
     )
     by_poll = {row["id"]: row for row in polls}
     return [
@@ -390,9 +400,9 @@ async def poll_results(
             village_codes=tuple(sorted(json.loads(by_poll[option["poll_id"]]["villages"]))),
             position=option["position"],
             label=option["label"],
-            votes=int(option["votes"]),
+            votes=ticks.get((option["poll_id"], option["position"]), 0),
             paper_votes=int(option["paper"]),
-            voters=int(by_poll[option["poll_id"]]["voters"]),
+            voters=voters.get(option["poll_id"], 0),
             registered=int(by_poll[option["poll_id"]]["registered"]),
             max_choices=int(by_poll[option["poll_id"]]["max_choices"]),
             follow_up=by_poll[option["poll_id"]]["follow_up"],

@@ -8,6 +8,7 @@ are registered ones, an answer on time is an answer), so none exceeds 100%.
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -156,18 +157,67 @@ def _answers(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """What the queries of :func:`load` return, before it is turned into figures."""
+
+    residents: list[repo.LanguageTally]
+    appeals: list[AppealTally]
+    overdue: list[OverdueTally]
+    answers: list[Answer]
+    hearings: list[HearingLine]
+    coming: list[repo.VillageHearings]
+    reach: list[repo.Reach]
+    votes: dict[str, int]
+    polls: list[PollLine]
+
+
+async def _rows(
+    db: Database, codes: list[str], period: Period, zone: ZoneInfo, since: datetime
+) -> _Rows:
+    start, end = period.bounds(zone)
+    return _Rows(
+        residents=await repo.residents(db, codes, start, end),
+        appeals=await repo.appeals_received(db, codes, start, end),
+        overdue=await repo.appeals_overdue(db, codes, end, period.end_day),
+        answers=await repo.answers(db, codes, since, end),
+        hearings=await repo.hearings_between(db, codes, start, end),
+        coming=await repo.hearings_by_village(db, codes, start, end),
+        reach=await repo.reach(db, codes, start, end),
+        votes=await repo.poll_votes_by_village(db, codes, start, end),
+        polls=await repo.poll_results(db, codes, start, end),
+    )
+
+
+async def _activity(
+    db: Database, codes: list[str], period: Period, zone: ZoneInfo, periods: Sequence[Period]
+) -> tuple[dict[str, int], list[TrendPoint]]:
+    """The heaviest queries: active residents, and the trend's counts."""
+    start, end = period.bounds(zone)
+    active = await repo.active(db, codes, start, end)
+    bounds = [p.bounds(zone) for p in periods]
+    return active, await repo.trend(db, codes, bounds) if bounds else []
+
+
 async def load(
     db: Database, villages: Sequence[Village], period: Period, zone: ZoneInfo, *,
-    trend: int = 0,
+    trend: int = 0, spare: Database | None = None,
 ) -> ReportData:  # fmt: skip
     """Read the figures of ``period`` for ``villages``; with ``trend``, that many periods up to
-    it too (the scope's totals in each)."""
+    it too (the scope's totals in each). With a ``spare`` connection to the same database the
+    heaviest queries run on it meanwhile (SQLite works outside the GIL: two cores, two
+    queries)."""
     start, end = period.bounds(zone)
     codes = [village.code for village in villages]
+    periods = period.trend(trend) if trend else [period]
+    (active, points), rows = await asyncio.gather(
+        _activity(spare or db, codes, period, zone, periods if trend else []),
+        _rows(db, codes, period, zone, periods[0].bounds(zone)[0]),
+    )
     figures = {village.code: VillageFigures(village=village) for village in villages}
     for village in villages:
         figures[village.code].population = village.population or 0
-    for tally in await repo.residents(db, codes, start, end):
+    for tally in rows.residents:
         row = figures[tally.village_code]
         row.registered += tally.registered
         row.new += tally.new
@@ -177,65 +227,59 @@ async def load(
     for row in figures.values():
         if row.village.population is not None:
             row.registered_counted = row.registered
-    for code, count in (await repo.active(db, codes, start, end)).items():
+    for code, count in active.items():
         figures[code].active = count
-    appeals = await repo.appeals_received(db, codes, start, end)
-    for appeal in appeals:
+    for appeal in rows.appeals:
         row = figures[appeal.village_code]
         if appeal.kind == "complaint":
             row.complaints += appeal.count
         else:
             row.suggestions += appeal.count
-    overdue = await repo.appeals_overdue(db, codes, end, period.end_day)
-    for late in overdue:
+    for late in rows.overdue:
         figures[late.village_code].overdue += late.count
-    periods = period.trend(trend) if trend else [period]
-    first = periods[0].bounds(zone)[0]
-    answered = await repo.answers(db, codes, first, end)
     targets: dict[str, Counts] = dict(figures)
-    _answers([a for a in answered if a.answered_at >= start], zone, targets)
-    hearings = await repo.hearings_between(db, codes, start, end)
-    for hearing in hearings:
+    _answers([a for a in rows.answers if a.answered_at >= start], zone, targets)
+    for hearing in rows.hearings:
         if hearing.status == "cancelled":
             continue
         for code in hearing.village_codes:
             if code in figures:
                 figures[code].hearing_attendance[hearing.id] = hearing.attendance or 0
-    for held in await repo.hearings_by_village(db, codes, start, end):
+    for held in rows.coming:
         figures[held.village_code].coming = held.coming
-    for reached in await repo.reach(db, codes, start, end):
+    for reached in rows.reach:
         row = figures[reached.village_code]
         row.broadcasts, row.messages, row.delivered = (
             reached.broadcasts, reached.messages, reached.delivered,
         )  # fmt: skip
-    for code, votes in (await repo.poll_votes_by_village(db, codes, start, end)).items():
+    for code, votes in rows.votes.items():
         figures[code].poll_votes = votes
     return ReportData(
         period=period,
         start=start,
         end=end,
         villages=list(figures.values()),
-        appeals=appeals,
-        overdue=overdue,
-        hearings=hearings,
-        polls=await repo.poll_results(db, codes, start, end),
+        appeals=rows.appeals,
+        overdue=rows.overdue,
+        hearings=rows.hearings,
+        polls=rows.polls,
         names={village.code: village for village in await territory.list_villages(db)},
-        trend=await _trend(db, codes, periods, zone, answered) if trend else [],
+        trend=_trend(periods, points, rows.answers, zone) if trend else [],
     )
 
 
-async def _trend(
-    db: Database, codes: Sequence[str], periods: Sequence[Period], zone: ZoneInfo,
-    answered: Sequence[Answer],
+def _trend(
+    periods: Sequence[Period], points: Sequence[TrendPoint], answered: Sequence[Answer],
+    zone: ZoneInfo,
 ) -> list[tuple[Period, TrendPoint, Counts]]:  # fmt: skip
     """Each period's totals, and its answers (medians and on time), oldest first."""
-    bounds = [period.bounds(zone) for period in periods]
-    points = await repo.trend(db, codes, bounds)
     answers: list[Counts] = []
-    for start, end in bounds:
-        chosen = [a for a in answered if start <= a.answered_at < end]
+    for period in periods:
+        start, end = period.bounds(zone)
         whole = Counts()
-        for counts in _answers(chosen, zone).values():
+        for counts in _answers(
+            [a for a in answered if start <= a.answered_at < end], zone
+        ).values():
             whole.add(counts)
         answers.append(whole)
     return list(zip(periods, points, answers, strict=True))

@@ -38,6 +38,7 @@ DECIMAL_FORMAT = "0.0"
 MIN_WIDTH, MAX_WIDTH, TEXT_WIDTH = 8, 40, 60  # characters
 CHART_WIDTH_PX = 640  # as a chart shows in the sheet (the picture keeps its full resolution)
 HEADER_FILL = "DDE6F0"
+SAMPLE_ROWS = 500
 A4 = 9  # paperSize in the spreadsheet's own numbering
 
 
@@ -69,11 +70,18 @@ def _shown(value: Cell) -> int:
     return len(f"{value:.1f}")
 
 
+def _sample(table: Table) -> list[list[Cell]]:
+    """The rows that say how wide a column must be: the first few hundred (villages and
+    categories are alike further down) and the totals, which hold the largest numbers."""
+    return table.rows[:SAMPLE_ROWS] + table.rows[max(SAMPLE_ROWS, len(table.rows) - 5) :]
+
+
 def widths(table: Table) -> list[float]:
     """Each column as wide as its widest value (long texts wrap instead), within bounds."""
+    rows = _sample(table)
     found = []
     for index, header in enumerate(table.headers):
-        widest = max((_shown(row[index]) for row in table.rows if index < len(row)), default=0)
+        widest = max((_shown(row[index]) for row in rows if index < len(row)), default=0)
         longest_word = max((len(word) for word in header.split()), default=0)
         wide = TEXT_WIDTH if index in table.text_columns else MAX_WIDTH
         # Headers wrap onto a few lines: a column need not be as wide as its whole header.
@@ -96,13 +104,12 @@ def write_workbook(
         sheet = book.create_sheet(table.title.translate(_FORBIDDEN_IN_SHEET_TITLES)[:31])
         _set_up(sheet, table)
         sheet.append([styles.header(sheet, header) for header in table.headers])
-        counts = _count_columns(table)
-        first_total = len(table.rows) - table.totals
-        for number, row in enumerate(table.rows):
-            total = number >= first_total
-            sheet.append(
-                [styles.cell(sheet, table, i, v, total, i in counts) for i, v in enumerate(row)]
-            )
+        plain = len(table.rows) - table.totals
+        makers = styles.makers(sheet, table, _count_columns(table))
+        for row in table.rows[:plain]:
+            sheet.append([make(value) for make, value in zip(makers, row, strict=False)])
+        for row in table.rows[plain:]:
+            sheet.append([styles.total(sheet, value) for value in row])
         _add_pictures(sheet, pictures.get(table.key, ()), len(table.rows) + 3)
     book.save(path)
     return path
@@ -132,11 +139,14 @@ def _set_up(sheet: Any, table: Table) -> None:
 def _count_columns(table: Table) -> set[int]:
     """Columns of whole numbers where some value needs a thousands separator."""
     found = set()
-    for row in table.rows:
+    for row in _sample(table):
         for index, value in enumerate(row):
             if isinstance(value, int) and abs(value) >= 1000:
                 found.add(index)
     return found
+
+
+Maker = Callable[[Cell], Any]
 
 
 class _Styles:
@@ -157,31 +167,68 @@ class _Styles:
         cell.font, cell.fill, cell.alignment = self._bold, self._fill, self._wrap
         return cell
 
-    def cell(
-        self, sheet: Any, table: Table, index: int, value: Cell, total: bool, count: bool
-    ) -> Any:
-        """A plain value, or a cell carrying its format: text as text, never a formula."""
-        number_format = None
-        if isinstance(value, datetime):
-            number_format = DATE_FORMAT
-        elif value is None or isinstance(value, str):
-            pass
-        elif index in table.percent_columns or index in table.decimal_columns:
-            number_format = DECIMAL_FORMAT
-        elif count:
-            number_format = COUNT_FORMAT
-        wrapped = index in table.text_columns and isinstance(value, str)
-        if not (number_format or wrapped or total or isinstance(value, str)):
+    def makers(self, sheet: Any, table: Table, counts: set[int]) -> list[Maker]:
+        """For each column, what turns a value into what a row is made of.
+
+        Most values go as they are (openpyxl then reuses one cell object): a cell of its own
+        only for a format, a wrapped text, or a string openpyxl would take for a formula.
+        """
+        found: list[Maker] = []
+        for index in range(len(table.headers)):
+            if index in table.percent_columns or index in table.decimal_columns:
+                found.append(self._formatted(sheet, DECIMAL_FORMAT))
+            elif index in counts:
+                found.append(self._formatted(sheet, COUNT_FORMAT))
+            elif index in table.text_columns:
+                found.append(self._wrapped(sheet))
+            else:
+                found.append(self._plain(sheet))
+        return found
+
+    def _formatted(self, sheet: Any, number_format: str) -> Maker:
+        def make(value: Cell) -> Any:
+            if not isinstance(value, int | float):
+                return self._plain(sheet)(value)
+            cell = self._cell(sheet, value=value)
+            cell.number_format = number_format
+            return cell
+
+        return make
+
+    def _wrapped(self, sheet: Any) -> Maker:
+        def make(value: Cell) -> Any:
+            if not isinstance(value, str):
+                return self._plain(sheet)(value)
+            cell = safe.as_text(self._cell(sheet, value=value))
+            cell.alignment = self._wrap
+            return cell
+
+        return make
+
+    def _plain(self, sheet: Any) -> Maker:
+        def make(value: Cell) -> Any:
+            if isinstance(value, datetime):
+                cell = self._cell(sheet, value=value)
+                cell.number_format = DATE_FORMAT
+                return cell
+            if isinstance(value, str) and value[:1] in ("=", "#"):
+                return safe.as_text(self._cell(sheet, value=value))  # text, never a formula
             return value
+
+        return make
+
+    def total(self, sheet: Any, value: Cell) -> Any:
+        """A cell of a total row: bold, shares with one decimal, counts separated."""
+        if value is None:
+            return None
         cell = self._cell(sheet, value=value)
         if isinstance(value, str):
-            safe.as_text(cell)  # written as text, even when it starts with "="
-        if number_format:
-            cell.number_format = number_format
-        if wrapped:
-            cell.alignment = self._wrap
-        if total:
-            cell.font = self._bold
+            safe.as_text(cell)
+        elif isinstance(value, float):
+            cell.number_format = DECIMAL_FORMAT
+        elif isinstance(value, int):
+            cell.number_format = COUNT_FORMAT
+        cell.font = self._bold
         return cell
 
 

@@ -109,12 +109,17 @@ def _import_heavy() -> None:
 
 
 async def _figures(job: SummaryJob) -> report_data.ReportData:
-    db = Database(job.database, migrations=[])  # reading only: the bot keeps the schema
+    # Reading only: the bot keeps the schema. Two connections, two queries at a time.
+    db, spare = (Database(job.database, migrations=[]) for _ in range(2))
     await db.open()
+    await spare.open()
     try:
         villages = await villages_of(db, job.scopes)
-        figures = await report_data.load(db, villages, job.period, job.zone, trend=TREND)
+        figures = await report_data.load(
+            db, villages, job.period, job.zone, trend=TREND, spare=spare
+        )
     finally:
+        await spare.close()
         await db.close()
     return dataclasses.replace(figures, scopes=job.scopes, generated=job.generated)
 
