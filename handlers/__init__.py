@@ -28,6 +28,7 @@ from handlers.hearings import create as hearing_new
 from handlers.hearings import manage as hearing_manage
 from handlers.hearings import resident as hearings
 from handlers.polls import create as newpoll
+from handlers.polls import follow_up as poll_follow_up
 from handlers.polls import manage as poll_admin
 from handlers.polls import vote as polls
 from handlers.widgets import dialogs
@@ -52,6 +53,7 @@ def register_all(app: QatysuApp) -> None:
     hearings.register(app)  # a resident asking a question before a hearing; /hearings
     newpoll.register(app)  # staff creating a poll
     poll_admin.register(app)  # staff typing paper votes; their polls' buttons
+    poll_follow_up.register(app)  # staff recording what was done after a poll
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)

@@ -74,6 +74,11 @@ async def _poll_of_tap(update: Update, context: QatysuContext) -> Poll | None:
     return poll
 
 
+# What the follow-up dialog (handlers.polls.follow_up) checks a tap and a text with.
+poll_of_tap = _poll_of_tap
+in_scope = _in_scope
+
+
 @requires(Role.STAFF)
 async def list_area(update: Update, context: QatysuContext) -> None:
     """List the polls of the staff's villages: open ones first."""
@@ -121,11 +126,14 @@ async def card_text(context: QatysuContext, poll: Poll) -> str:
         "",
         *texts.option_lines(tr, poll, results, 60),
     ]
+    done = await repo.follow_up(context.services.db, poll.id)
+    if done is not None:
+        lines += ["", tr.t("poll.follow_up_line", text=done.text, when=tr.date(done.at))]
     return texts.clip("\n".join(lines), 4000)
 
 
 def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
-    """Paper votes and Close now while open; the way back."""
+    """Paper votes and Close now while open; results and what was done once closed; back."""
     tr = context.tr
     rows = []
     if poll.status == "open":
@@ -133,6 +141,7 @@ def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
         rows.append([button(tr.t("poll.close_button"), FEATURE, "close", poll.id)])
     else:
         rows.append([button(tr.t("poll.results_button"), FEATURE, "res", poll.id)])
+        rows.append([button(tr.t("poll.follow_up_button"), FEATURE, "done", poll.id)])
     rows.append([button(tr.t("button.back"), FEATURE, "list")])
     return InlineKeyboardMarkup(rows)
 
