@@ -32,6 +32,11 @@ def test_demo_writes_the_digest_and_the_weekly_summary(
     assert book.sheetnames == ["Титулдық парақ", "Аумақтар бойынша жиын", "Динамика",
                                "Сіз айттыңыз — біз істедік", "Шолу", "Шағымдар мен ұсыныстар",
                                "Сауалнамалар", "Қоғамдық тыңдаулар", "Қатысу"]  # fmt: skip
+    said = list(book["Сіз айттыңыз — біз істедік"].iter_rows(values_only=True))
+    assert any("Су құбыры 2027 жылғы ауыл бюджетіне" in str(row[6]) for row in said)
+    assert sorted(p.name for p in (folder / "open-data").iterdir()) == [
+        "datapackage.json", "villages.csv", "villages.json"
+    ]  # fmt: skip
     for path in folder.glob("qatysu-*.csv"):
         assert "Иван" not in path.read_text(encoding="utf-8-sig")
     capsys.readouterr()

@@ -1,4 +1,5 @@
-"""The demo's last scenes: the staff digest on Monday morning and the coordinator's summary."""
+"""The demo's last scenes: the staff digest on Monday morning, the coordinator's summary, and the
+open data of the week."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.reports import data as report_data
 from bot.reports import delivery, summary
+from bot.reports.opendata import write_open_data
 from bot.reports.period import Period, PeriodKind
+from bot.reports.scope import villages_of
 from bot.simulator import Harness
 from storage.db import utcnow
 from storage.models import Scope, ScopeKind
@@ -56,3 +60,11 @@ async def play_reports(harness: Harness, transcript: Transcript, folder: Path) -
     )
     names = ", ".join(path.name for path in files.all)
     transcript.lines.append(f"  (weekly summary files written: {names})")
+    region = await villages_of(services.db, [Scope(ScopeKind.REGION, "krg")])
+    figures = await report_data.load(services.db, region, week, services.settings.zone)
+    opened = write_open_data(figures, folder / "open-data")
+    transcript.lines.append(
+        "  (open data for the akimat's website: "
+        + ", ".join(f"open-data/{p.name}" for p in opened)
+        + ")"
+    )

@@ -351,11 +351,11 @@ def said_did(tr: Translator, data: ReportData) -> Table:
 def trend(tr: Translator, data: ReportData) -> Table:
     """The scope's main figures in each of the last periods, the reported one last."""
     names = ["period", "registered_end", "new", "complaints", "suggestions", "answered", "on_time",
-             "median_days", "poll_votes", "hearings", "coming", "attendance"]  # fmt: skip
+             "median_days", "hearings", "coming", "attendance"]  # fmt: skip
     rows: list[list[Cell]] = [
         [period.label(tr), point.registered, point.joined, point.complaints, point.suggestions,
-         answers.answered, answers.on_time_share, answers.median_days, point.votes,
-         point.hearings, point.coming, point.attended]
+         answers.answered, answers.on_time_share, answers.median_days, point.hearings,
+         point.coming, point.attended]
         for period, point, answers in data.trend
     ]  # fmt: skip
     return Table("trend", tr.t("report.sheet.trend"), [_col(tr, n) for n in names], rows,
