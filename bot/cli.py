@@ -16,6 +16,7 @@ from bot import invites
 from bot.botapi import LinkFailure
 from bot.context import QatysuApp
 from bot.logs import setup_logging
+from bot.reports.scope import scope_exists
 from bot.settings import LANGUAGES, Settings, SettingsError, load_settings
 from bot.territory import TerritoryFileError, import_territory
 from storage import roles as roles_repo
@@ -41,10 +42,10 @@ class UsageError(Exception):
     """A command line that names something that does not exist or does not fit."""
 
 
-# Which scopes each role may have: staff serve villages up to a region, coordinators a region
-# or everything, admins everything.
+# Which scopes each role may have: staff serve villages up to a region (an okrug's akimat: the
+# okrug), coordinators a region or everything, admins everything.
 ALLOWED_SCOPES = {
-    Role.STAFF: {ScopeKind.VILLAGE, ScopeKind.DISTRICT, ScopeKind.REGION},
+    Role.STAFF: {ScopeKind.VILLAGE, ScopeKind.OKRUG, ScopeKind.DISTRICT, ScopeKind.REGION},
     Role.COORDINATOR: {ScopeKind.REGION, ScopeKind.ALL},
     Role.ADMIN: {ScopeKind.ALL},
 }
@@ -53,6 +54,7 @@ ALLOWED_SCOPES = {
 def _add_scope_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--village", metavar="CODE")
+    group.add_argument("--okrug", metavar="CODE", help="a rural okrug: all its villages")
     group.add_argument("--district", metavar="CODE")
     group.add_argument("--region", metavar="CODE")
     group.add_argument("--all", action="store_true", help="the whole territory")
@@ -61,8 +63,10 @@ def _add_scope_options(parser: argparse.ArgumentParser) -> None:
 def _add_report_options(parser: argparse.ArgumentParser, out: str, *, required: bool) -> None:
     """--scope, --out, --language, --csv-delimiter; a subcommand's leave the report's be."""
     unset = None if not required else argparse.SUPPRESS
-    parser.add_argument("--scope", default="all" if unset is None else unset,
-                        help="all, region:CODE, district:CODE or village:CODE")  # fmt: skip
+    parser.add_argument(
+        "--scope", default="all" if unset is None else unset,
+        help="all, region:CODE, district:CODE, okrug:CODE or village:CODE",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, required=required, default=unset, help=out)
     parser.add_argument("--language", choices=list(LANGUAGES), default=unset)
     parser.add_argument(
@@ -92,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     invite = sub.add_parser(
         "invite",
         help="one-time deep link granting a role; `invite list`, `invite revoke ID`",
-        usage="qatysu invite {staff,coordinator} (--village CODE | --district CODE | "
-        "--region CODE | --all)\n       qatysu invite list\n       qatysu invite revoke ID",
+        usage="qatysu invite {staff,coordinator} (--village CODE | --okrug CODE | "
+        "--district CODE | --region CODE | --all)\n       qatysu invite list\n"
+        "       qatysu invite revoke ID",
     )
     invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value, *INVITE_ACTIONS])
     invite.add_argument("invite_id", nargs="?", type=int, metavar="ID", help="for revoke")
@@ -121,13 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     opened.add_argument("--period", default=argparse.SUPPRESS,
                         help="as for `report` (default: last month)")  # fmt: skip
     _add_report_options(opened, "the folder to write into", required=True)
+    paper = sub.add_parser("print", help="papers for the notice board (A4 PDF, kk and ru)")
+    paper.add_argument("kind", choices=["hearing", "poll", "village"])
+    paper.add_argument("ref", help="the hearing or poll number, or the village code")
+    paper.add_argument("--out", type=Path, default=None, help="folder (default: papers/ by the db)")
     demo = sub.add_parser("demo", help="the whole product offline, with a transcript")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
     return parser
 
 
 def _scope(args: argparse.Namespace) -> Scope | None:
-    for kind in (ScopeKind.VILLAGE, ScopeKind.DISTRICT, ScopeKind.REGION):
+    for kind in (ScopeKind.VILLAGE, ScopeKind.OKRUG, ScopeKind.DISTRICT, ScopeKind.REGION):
         code = getattr(args, kind.value)
         if code:
             return Scope(kind, code)
@@ -140,12 +149,7 @@ async def _check_scope(db: Database, role: Role, scope: Scope | None) -> Scope:
     if scope is None or scope.kind not in ALLOWED_SCOPES[role]:
         allowed = ", ".join(sorted(f"--{kind.value}" for kind in ALLOWED_SCOPES[role]))
         raise UsageError(f"{role.value} needs one of {allowed}")
-    lookup = {
-        ScopeKind.VILLAGE: territory.get_village,
-        ScopeKind.DISTRICT: territory.get_district,
-        ScopeKind.REGION: territory.get_region,
-    }.get(scope.kind)
-    if lookup is not None and await lookup(db, scope.code) is None:
+    if not await scope_exists(db, scope):
         raise UsageError(f"no {scope.kind.value} with code {scope.code!r}: see `villages list`")
     return scope
 
@@ -174,17 +178,32 @@ async def cmd_villages(settings: Settings, args: argparse.Namespace) -> None:
     async def work(db: Database) -> None:
         if args.action == "import":
             counts = await import_territory(db, args.file)
-            print(f"Imported {counts.regions} regions, {counts.districts} districts, "
+            okrugs = f"{counts.okrugs} rural okrugs, " if counts.okrugs else ""
+            print(f"Imported {counts.regions} regions, {counts.districts} districts, {okrugs}"
                   f"{counts.villages} villages from {args.file}")  # fmt: skip
             return
-        for region in await territory.list_regions(db):
-            print(f"{region.code}  {region.names.en} / {region.names.kk} / {region.names.ru}")
-            for district in await territory.list_districts(db, region.code):
-                print(f"  {district.code}  {district.names.en} / {district.names.kk}")
-                for village in await territory.list_villages(db, district.code):
-                    print(f"    {village.code}  {village.names.en} / {village.names.kk}")
+        for line in await _territory_tree(db):
+            print(line)
 
     await _with_db(settings, work)
+
+
+async def _territory_tree(db: Database) -> list[str]:
+    """Regions, their districts, the okrugs of each with their villages, then the villages of
+    no okrug: one line each, with codes."""
+    lines = []
+    for region in await territory.list_regions(db):
+        lines.append(f"{region.code}  {region.names.en} / {region.names.kk} / {region.names.ru}")
+        for district in await territory.list_districts(db, region.code):
+            lines.append(f"  {district.code}  {district.names.en} / {district.names.kk}")
+            villages = await territory.list_villages(db, district.code)
+            for okrug in await territory.list_okrugs(db, district.code):
+                lines.append(f"    {okrug.code}  {okrug.names.en} / {okrug.names.kk}")
+                lines += [f"      {v.code}  {v.names.en} / {v.names.kk}"
+                          for v in villages if v.okrug_code == okrug.code]  # fmt: skip
+            lines += [f"    {v.code}  {v.names.en} / {v.names.kk}"
+                      for v in villages if v.okrug_code is None]  # fmt: skip
+    return lines
 
 
 async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
@@ -277,7 +296,7 @@ async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
     from bot.i18n import I18n
     from bot.reports import summary
     from bot.reports.period import Period, PeriodKind, last_ended
-    from bot.reports.scope import parse_scope, scope_exists
+    from bot.reports.scope import parse_scope
 
     try:
         scope = parse_scope(args.scope)
@@ -328,6 +347,37 @@ async def _open_data(
     print(f"Open data {period} ({args.scope}): {len(villages)} villages written to {args.out}")
     for path in written:
         print(f"  {path}")
+
+
+async def cmd_print(settings: Settings, args: argparse.Namespace) -> None:
+    """Write the notice-board PDF of a hearing, a poll or a village, and print its path."""
+    from bot import workers
+    from bot.i18n import I18n
+    from bot.paper.service import PaperNotFoundError, Papers, papers_folder
+
+    if args.kind != "village" and not args.ref.isdigit():
+        raise UsageError(f"{args.kind} must be given by its number, not {args.ref!r}")
+    if not settings.bot_username:
+        raise UsageError("set BOT_USERNAME: the QR code holds the link t.me/<BOT_USERNAME>")
+
+    async def work(db: Database) -> None:
+        i18n = I18n(settings.default_language, settings.zone)
+        folder = args.out or papers_folder(settings.database_path)
+        papers = Papers(db, i18n, settings.bot_username, folder)
+        try:
+            if args.kind == "village":
+                path = await papers.village(args.ref)
+            else:
+                path = await (papers.hearing if args.kind == "hearing" else papers.poll)(
+                    int(args.ref)
+                )
+        except PaperNotFoundError as error:
+            raise UsageError(f"no {error}") from None
+        finally:
+            await workers.shutdown()
+        print(path)
+
+    await _with_db(settings, work)
 
 
 def cmd_run(settings: Settings) -> None:
@@ -419,6 +469,7 @@ ASYNC_COMMANDS = {
     "invite": cmd_invite,
     "backup": cmd_backup,
     "report": cmd_report,
+    "print": cmd_print,
 }
 
 

@@ -14,6 +14,7 @@ from handlers import (
     membership,
     menu,
     onboarding,
+    paper,
     privacy,
     reports,
     residents,
@@ -65,6 +66,7 @@ def register_all(app: QatysuApp) -> None:
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
     reports.register(app)  # /summary, the workbook button
+    paper.register(app)  # the notice-board PDF of a hearing or poll
     membership.register(app)  # a resident blocking the bot
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)

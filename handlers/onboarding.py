@@ -1,15 +1,18 @@
-"""Onboarding: /start → language → region → district → village, deep links, /village."""
+"""Onboarding: /start → language → region → district → (rural okrug →) village, deep links,
+/village. The okrug step is skipped where a district has no okrugs or an okrug one village."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot import callbacks, invites
+from bot import callbacks, invites, share
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
-from bot.territory import scope_name
+from bot.territory import okrugs_of, scope_name
 from handlers.hearings import resident as hearings
 from handlers.menu import send_menu
 from handlers.widgets import keyboards
@@ -39,7 +42,7 @@ async def start(update: Update, context: QatysuContext) -> int:
         await accept_invite(update, context, payload.removeprefix(invites.INVITE_PREFIX))
         return ConversationHandler.END
     if payload.startswith("v_"):
-        return await bind_from_link(update, context, payload.removeprefix("v_"))
+        return await follow_village_link(update, context, payload.removeprefix("v_"))
     if payload.startswith("h_") and payload[2:].isdigit() and len(payload) < 14:
         await hearings.show_hearing(update, context, int(payload[2:]))
         if context.person is None or not context.person.village_code:
@@ -78,6 +81,14 @@ async def ask_language(update: Update, context: QatysuContext) -> int:
         reply_markup=keyboards.languages(FEATURE, "lang", context.tr.language),
     )
     return LANGUAGE
+
+
+async def follow_village_link(update: Update, context: QatysuContext, payload: str) -> int:
+    """A village link, perhaps tagged with its channel (``-qr``, ``-wa``): note it, then bind."""
+    assert update.effective_user is not None
+    code, source = await share.resolve_village_link(context.services.db, payload)
+    await share.note_source(context.services.db, update.effective_user.id, source)
+    return await bind_from_link(update, context, code)
 
 
 async def bind_from_link(update: Update, context: QatysuContext, code: str) -> int:
@@ -168,8 +179,44 @@ async def pick_region(update: Update, context: QatysuContext) -> int:
     return PLACE
 
 
+def _places(tr: Translator, villages: list[Village]) -> tuple[list[keyboards.Choice], bool]:
+    """A district's choices: each rural okrug of several villages as one button (its villages
+    come on the next step), every other village as itself; and whether there is such an okrug."""
+    okrugs = okrugs_of(villages)
+    choices = [
+        (group[0].okrug_names.get(tr.language), callbacks.build(FEATURE, "okr", code, 0))
+        for code, group in okrugs.items()
+        if group[0].okrug_names is not None
+    ]
+    choices += [
+        (v.names.get(tr.language), callbacks.build(FEATURE, "vil", v.code))
+        for v in villages
+        if v.okrug_code not in okrugs
+    ]
+    return keyboards.by_name(choices), bool(okrugs)
+
+
+async def _ask_place(
+    update: Update,
+    context: QatysuContext,
+    choices: list[keyboards.Choice],
+    text: str,
+    page: int,
+    page_data: Callable[[int], str],
+    back: keyboards.Choice,
+) -> int:
+    """One page of villages (or okrugs), with the page number when there are several."""
+    tr = context.tr
+    pages = keyboards.page_count(len(choices))
+    markup = keyboards.paged(tr, choices, page, page_data, back=back)
+    if pages > 1:
+        text += f" ({tr.t('start.page', page=min(page, pages - 1) + 1, pages=pages)})"
+    await _show(update, text, markup)
+    return PLACE
+
+
 async def pick_district(update: Update, context: QatysuContext) -> int:
-    """List one page of the villages of the chosen district."""
+    """List one page of the rural okrugs and villages of the chosen district."""
     query = update.callback_query
     assert query is not None
     tr = context.tr
@@ -180,24 +227,38 @@ async def pick_district(update: Update, context: QatysuContext) -> int:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return PLACE
     await query.answer()
-    villages = await territory.list_villages(db, district.code)
-    choices = keyboards.by_name(
-        (v.names.get(tr.language), callbacks.build(FEATURE, "vil", v.code)) for v in villages
-    )
-    page = parsed.int_arg(1)
-    pages = keyboards.page_count(len(choices))
-    markup = keyboards.paged(
-        tr,
-        choices,
-        page,
+    choices, okrugs = _places(tr, await territory.list_villages(db, district.code))
+    name = district.names.get(tr.language)
+    text = tr.t("start.choose_okrug" if okrugs else "start.choose_village", district=name)
+    return await _ask_place(
+        update, context, choices, text, parsed.int_arg(1),
         lambda p: callbacks.build(FEATURE, "dis", district.code, p),
         back=(tr.t("button.back"), callbacks.build(FEATURE, "reg", district.region_code, 0)),
+    )  # fmt: skip
+
+
+async def pick_okrug(update: Update, context: QatysuContext) -> int:
+    """List one page of the villages of the chosen rural okrug."""
+    query = update.callback_query
+    assert query is not None
+    tr = context.tr
+    db = context.services.db
+    parsed = callbacks.parse(query.data)
+    okrug = await territory.get_okrug(db, parsed.arg(0))
+    if okrug is None:
+        await query.answer(tr.t("error.stale_button"), show_alert=True)
+        return PLACE
+    await query.answer()
+    choices = keyboards.by_name(
+        (v.names.get(tr.language), callbacks.build(FEATURE, "vil", v.code))
+        for v in await territory.list_villages(db, okrug_code=okrug.code)
     )
-    text = tr.t("start.choose_village", district=district.names.get(tr.language))
-    if pages > 1:
-        text += f" ({tr.t('start.page', page=min(page, pages - 1) + 1, pages=pages)})"
-    await _show(update, text, markup)
-    return PLACE
+    text = tr.t("start.choose_village", district=okrug.names.get(tr.language))
+    return await _ask_place(
+        update, context, choices, text, parsed.int_arg(1),
+        lambda p: callbacks.build(FEATURE, "okr", okrug.code, p),
+        back=(tr.t("button.back"), callbacks.build(FEATURE, "dis", okrug.district_code, 0)),
+    )  # fmt: skip
 
 
 async def pick_village(update: Update, context: QatysuContext) -> int:
@@ -244,6 +305,7 @@ def register(app: QatysuApp) -> None:
                 tap(FEATURE, page_regions, "regions"),
                 tap(FEATURE, pick_region, "reg"),
                 tap(FEATURE, pick_district, "dis"),
+                tap(FEATURE, pick_okrug, "okr"),
                 tap(FEATURE, pick_village, "vil"),
             ],
         },

@@ -9,6 +9,7 @@ from bot import callbacks
 from bot.auth import refuse, requires, villages_in_scope
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import sort_key
+from bot.share import SOURCES, UNTAGGED
 from storage import people
 from storage.models import Role
 
@@ -41,6 +42,7 @@ async def show_residents(update: Update, context: QatysuContext) -> None:
         tr.t("residents.district_title", district=name, total=tr.nt("residents.count", total))
         for name, total in sorted(by_district.values(), key=lambda item: sort_key(item[0]))
     ]
+    lines += await source_lines(context, sorted(codes))
     lines += ["", tr.t("residents.choose_district")]
     buttons = [
         [InlineKeyboardButton(name, callback_data=callbacks.build(FEATURE, "dis", code))]
@@ -49,6 +51,20 @@ async def show_residents(update: Update, context: QatysuContext) -> None:
     await update.effective_message.reply_text(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons)
     )
+
+
+async def source_lines(context: QatysuContext, codes: list[str]) -> list[str]:
+    """How many of these villages' residents joined from paper, WhatsApp, another link, or none."""
+    tr = context.tr
+    counts = await people.count_by_source(context.services.db, codes)
+    if not counts:
+        return []
+    lines = ["", tr.t("residents.sources")]
+    for source in (*SOURCES, UNTAGGED, None):
+        if counts.get(source):
+            key = f"residents.source.{source or 'none'}"
+            lines.append(tr.t(key, count=tr.number(counts[source])))
+    return lines
 
 
 @requires(*ROLES)

@@ -246,8 +246,8 @@ async def count_of_person(db: Database, person_id: int) -> int:
 def _scope_clause(scopes: Sequence[Scope]) -> tuple[str, list[Any]]:
     """SQL (on ``a``, ``v``, ``d`` of :data:`_SELECT`) for the items staff of ``scopes`` work.
 
-    Village staff work items at village level; district and wider staff work every item of
-    their area, including those forwarded up to the district.
+    Village and okrug staff work items at village level; district and wider staff work every
+    item of their area, including those forwarded up to the district.
     """
     parts: list[str] = []
     params: list[Any] = []
@@ -258,13 +258,17 @@ def _scope_clause(scopes: Sequence[Scope]) -> tuple[str, list[Any]]:
             parts.append("d.region_code = ?")
         elif scope.kind is ScopeKind.DISTRICT:
             parts.append("v.district_code = ?")
+        elif scope.kind is ScopeKind.OKRUG:
+            parts.append("(v.okrug_code = ? AND a.level = 'village')")
         else:
             parts.append("(a.handler_village_code = ? AND a.level = 'village')")
         params.append(scope.code)
     return ("(" + " OR ".join(parts) + ")" if parts else "0 = 1"), params
 
 
-def _filter_clause(status: str, category: str | None, today: date) -> tuple[str, list[Any]]:
+def _filter_clause(
+    status: str, category: str | None, today: date, place: Scope | None
+) -> tuple[str, list[Any]]:
     if status == "overdue":
         sql, params = "a.status IN ('new', 'in_progress') AND a.due_on < ?", [today.isoformat()]
     else:
@@ -272,6 +276,9 @@ def _filter_clause(status: str, category: str | None, today: date) -> tuple[str,
     if category is not None:
         sql += " AND a.category = ?"
         params.append(category)
+    if place is not None:  # narrowed to the villages of one okrug, or one village
+        sql += " AND v.okrug_code = ?" if place.kind is ScopeKind.OKRUG else " AND v.code = ?"
+        params.append(place.code)
     return sql, params
 
 
@@ -283,10 +290,12 @@ async def in_scopes(
     today: date,
     limit: int,
     offset: int = 0,
+    place: Scope | None = None,
 ) -> list[Appeal]:
-    """Items staff of ``scopes`` work, by status ("overdue" too) and category, oldest due first."""
+    """Items staff of ``scopes`` work, by status ("overdue" too) and category, oldest due first;
+    with ``place``, only those worked in one okrug or village."""
     scope_sql, scope_params = _scope_clause(scopes)
-    filter_sql, filter_params = _filter_clause(status, category, today)
+    filter_sql, filter_params = _filter_clause(status, category, today, place)
     rows = await db.fetch_all(
         f"{_SELECT} WHERE {scope_sql} AND {filter_sql} ORDER BY a.due_on, a.id LIMIT ? OFFSET ?",
         (*scope_params, *filter_params, limit, offset),
@@ -295,11 +304,16 @@ async def in_scopes(
 
 
 async def count_in_scopes(
-    db: Database, scopes: Sequence[Scope], status: str, category: str | None, today: date
+    db: Database,
+    scopes: Sequence[Scope],
+    status: str,
+    category: str | None,
+    today: date,
+    place: Scope | None = None,
 ) -> int:
     """How many items :func:`in_scopes` would list in all."""
     scope_sql, scope_params = _scope_clause(scopes)
-    filter_sql, filter_params = _filter_clause(status, category, today)
+    filter_sql, filter_params = _filter_clause(status, category, today, place)
     # The fragments are constant SQL; every value goes in as a parameter.
     sql = (
         "SELECT COUNT(*) FROM appeals a JOIN villages v ON v.code = a.handler_village_code "

@@ -21,7 +21,12 @@ class ScopeKind(StrEnum):
     ALL = "all"
     REGION = "region"
     DISTRICT = "district"
+    OKRUG = "okrug"  # a rural okrug: the villages its akimat serves
     VILLAGE = "village"
+
+
+# Below the district: staff of these work their villages' items, not those sent up to the district.
+LOCAL_SCOPES = frozenset({ScopeKind.VILLAGE, ScopeKind.OKRUG})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +60,18 @@ class District:
 
 
 @dataclass(frozen=True, slots=True)
+class Okrug:
+    """A rural okrug (ауылдық округ / сельский округ), within a district: several villages."""
+
+    code: str
+    district_code: str
+    region_code: str
+    names: Names
+
+
+@dataclass(frozen=True, slots=True)
 class Village:
-    """An aul, within a district; carries its parents' names for display."""
+    """An aul, within a district and maybe a rural okrug; carries its parents' names."""
 
     code: str
     district_code: str
@@ -65,6 +80,8 @@ class Village:
     district_names: Names
     region_names: Names
     population: int | None = None  # from the territory file, when it gives one
+    okrug_code: str | None = None  # None: a village of district significance, or a town
+    okrug_names: Names | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +105,7 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """A part of the territory: everything, or one region, district or village."""
+    """A part of the territory: everything, or one region, district, rural okrug or village."""
 
     kind: ScopeKind
     code: str = ""
@@ -102,6 +119,8 @@ class Scope:
                 return village.region_code == self.code
             case ScopeKind.DISTRICT:
                 return village.district_code == self.code
+            case ScopeKind.OKRUG:
+                return village.okrug_code == self.code
             case ScopeKind.VILLAGE:
                 return village.code == self.code
         return False  # pragma: no cover - exhaustive match

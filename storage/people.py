@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from storage.db import Database, from_db_time, to_db_time, utcnow
 from storage.models import Person, VillageCount
@@ -77,6 +78,28 @@ async def set_village(db: Database, telegram_id: int, village_code: str) -> None
         "UPDATE people SET village_code = ?, village_set_at = ? WHERE telegram_id = ?",
         (village_code, to_db_time(utcnow()), telegram_id),
     )
+
+
+async def note_source(db: Database, telegram_id: int, source: str) -> None:
+    """Remember the channel of a resident's first village link (a later link changes nothing)."""
+    await db.execute_write(
+        "UPDATE people SET joined_via = ? "
+        "WHERE telegram_id = ? AND joined_via IS NULL AND village_code IS NULL",
+        (source, telegram_id),
+    )
+
+
+async def count_by_source(db: Database, village_codes: Sequence[str]) -> dict[str | None, int]:
+    """Residents of these villages by the channel they joined through (None: no link)."""
+    if not village_codes:
+        return {}
+    marks = ", ".join("?" for _ in village_codes)
+    where = f"deleted_at IS NULL AND village_code IN ({marks})"
+    rows = await db.fetch_all(
+        f"SELECT joined_via, COUNT(*) AS n FROM people WHERE {where} GROUP BY joined_via",  # noqa: S608
+        tuple(village_codes),
+    )
+    return {row["joined_via"]: row["n"] for row in rows}
 
 
 async def delete_personal_data(db: Database, telegram_id: int) -> bool:

@@ -1,4 +1,4 @@
-"""Regions, districts and villages."""
+"""Regions, districts, rural okrugs and villages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.db import Database
-from storage.models import District, Names, Region, Village
+from storage.models import District, Names, Okrug, Region, Village
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,25 +21,35 @@ class TerritoryRow:
     district: Names
     village: Names
     population: int | None = None
+    okrug_code: str | None = None  # None: the village belongs to no rural okrug
+    okrug: Names | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ImportCounts:
-    """How many regions, districts and villages an import wrote."""
+    """How many regions, districts, villages and rural okrugs an import wrote."""
 
     regions: int
     districts: int
     villages: int
+    okrugs: int = 0
 
 
 _VILLAGE_SELECT = """
-SELECT v.code, v.district_code, d.region_code, v.population,
+SELECT v.code, v.district_code, d.region_code, v.population, v.okrug_code,
        v.name_kk, v.name_ru, v.name_en,
        d.name_kk AS d_kk, d.name_ru AS d_ru, d.name_en AS d_en,
-       r.name_kk AS r_kk, r.name_ru AS r_ru, r.name_en AS r_en
+       r.name_kk AS r_kk, r.name_ru AS r_ru, r.name_en AS r_en,
+       o.name_kk AS o_kk, o.name_ru AS o_ru, o.name_en AS o_en
 FROM villages v
 JOIN districts d ON d.code = v.district_code
 JOIN regions r ON r.code = d.region_code
+LEFT JOIN okrugs o ON o.code = v.okrug_code
+"""
+_OKRUG_SELECT = """
+SELECT o.code, o.district_code, d.region_code, o.name_kk, o.name_ru, o.name_en
+FROM okrugs o
+JOIN districts d ON d.code = o.district_code
 """
 
 
@@ -60,13 +70,40 @@ def _village(row: sqlite3.Row) -> Village:
         district_names=_names(row, "d_"),
         region_names=_names(row, "r_"),
         population=row["population"],
+        okrug_code=row["okrug_code"],
+        okrug_names=_names(row, "o_") if row["okrug_code"] else None,
     )
 
 
-async def upsert_territory(db: Database, rows: Sequence[TerritoryRow]) -> ImportCounts:
-    """Insert or update every row in one transaction."""
+def _okrug(row: sqlite3.Row) -> Okrug:
+    return Okrug(
+        code=row["code"],
+        district_code=row["district_code"],
+        region_code=row["region_code"],
+        names=_names(row, "name_"),
+    )
+
+
+_VILLAGE_UPSERT_KEEPING_OKRUG = (
+    "INSERT INTO villages (code, district_code, name_kk, name_ru, name_en, population, "
+    "okrug_code) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+    "district_code = excluded.district_code, name_kk = excluded.name_kk, "
+    "name_ru = excluded.name_ru, name_en = excluded.name_en, population = excluded.population"
+)
+_VILLAGE_UPSERT = _VILLAGE_UPSERT_KEEPING_OKRUG + ", okrug_code = excluded.okrug_code"
+
+
+async def upsert_territory(
+    db: Database, rows: Sequence[TerritoryRow], *, okrugs: bool = True
+) -> ImportCounts:
+    """Insert or update every row in one transaction.
+
+    With ``okrugs`` False (a file without the okrug columns) each village keeps the okrug it
+    had; otherwise the rows say which okrug each village is in, or that it is in none.
+    """
     regions = {row.region_code: row.region for row in rows}
     districts = {row.district_code: (row.region_code, row.district) for row in rows}
+    found = {row.okrug_code: (row.district_code, row.okrug) for row in rows if okrugs}
     async with db.transaction() as tx:
         await tx.executemany(
             "INSERT INTO regions (code, name_kk, name_ru, name_en) VALUES (?, ?, ?, ?) "
@@ -82,17 +119,30 @@ async def upsert_territory(db: Database, rows: Sequence[TerritoryRow]) -> Import
             [(code, region, n.kk, n.ru, n.en) for code, (region, n) in districts.items()],
         )
         await tx.executemany(
-            "INSERT INTO villages (code, district_code, name_kk, name_ru, name_en, population) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+            "INSERT INTO okrugs (code, district_code, name_kk, name_ru, name_en) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
             "district_code = excluded.district_code, name_kk = excluded.name_kk, "
-            "name_ru = excluded.name_ru, name_en = excluded.name_en, "
-            "population = excluded.population",
+            "name_ru = excluded.name_ru, name_en = excluded.name_en",
             [
-                (r.code, r.district_code, r.village.kk, r.village.ru, r.village.en, r.population)
-                for r in rows
+                (code, district, n.kk, n.ru, n.en)
+                for code, (district, n) in found.items()
+                if code is not None and n is not None
             ],
         )
-    return ImportCounts(regions=len(regions), districts=len(districts), villages=len(rows))
+        await tx.executemany(
+            _VILLAGE_UPSERT if okrugs else _VILLAGE_UPSERT_KEEPING_OKRUG,
+            [
+                (r.code, r.district_code, r.village.kk, r.village.ru, r.village.en,
+                 r.population, r.okrug_code)
+                for r in rows
+            ],
+        )  # fmt: skip
+    return ImportCounts(
+        regions=len(regions),
+        districts=len(districts),
+        villages=len(rows),
+        okrugs=len([code for code in found if code is not None]),
+    )
 
 
 async def list_regions(db: Database) -> list[Region]:
@@ -129,9 +179,32 @@ async def get_district(db: Database, code: str) -> District | None:
     return _district(row) if row else None
 
 
-async def list_villages(db: Database, district_code: str | None = None) -> list[Village]:
-    """Return the villages of a district, or all villages."""
+async def list_okrugs(db: Database, district_code: str | None = None) -> list[Okrug]:
+    """Return the rural okrugs of a district, or all of them."""
     if district_code is None:
+        rows = await db.fetch_all(_OKRUG_SELECT + " ORDER BY o.code")
+    else:
+        rows = await db.fetch_all(
+            _OKRUG_SELECT + " WHERE o.district_code = ? ORDER BY o.code", (district_code,)
+        )
+    return [_okrug(row) for row in rows]
+
+
+async def get_okrug(db: Database, code: str) -> Okrug | None:
+    """Return a rural okrug by code."""
+    row = await db.fetch_one(_OKRUG_SELECT + " WHERE o.code = ?", (code,))
+    return _okrug(row) if row else None
+
+
+async def list_villages(
+    db: Database, district_code: str | None = None, *, okrug_code: str | None = None
+) -> list[Village]:
+    """Return the villages of a district, of a rural okrug, or all villages."""
+    if okrug_code is not None:
+        rows = await db.fetch_all(
+            _VILLAGE_SELECT + " WHERE v.okrug_code = ? ORDER BY v.code", (okrug_code,)
+        )
+    elif district_code is None:
         rows = await db.fetch_all(_VILLAGE_SELECT + " ORDER BY v.code")
     else:
         rows = await db.fetch_all(

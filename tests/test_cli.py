@@ -11,6 +11,8 @@ from bot.cli import main
 from bot.territory import sample_file
 from storage.db import bundled_migrations
 
+OKRUG = "krg-bukhar-dubovka-okrug"  # four villages
+
 
 @pytest.fixture
 def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -32,13 +34,33 @@ def test_villages_import_and_list(cli_db: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = run(capsys, "villages", "import", str(sample_file()))
     assert code == 0
     assert out.strip().endswith(
-        "Imported 3 regions, 16 districts, 25 villages from " + str(sample_file())
+        "Imported 3 regions, 16 districts, 13 rural okrugs, 28 villages from " + str(sample_file())
     )
     code, out, _ = run(capsys, "villages", "list")
     assert code == 0
     assert "krg  Karaganda Region / Қарағанды облысы" in out
     assert "  krg-osakarovka  Osakarovka District" in out
     assert "    krg-osakarovka-molodezhny  Molodezhny / Молодежный" in out
+    bukhar = out.split("  krg-bukhar  ")[1].split("\n  krg-")[0].splitlines()[1:]
+    assert bukhar == [  # the okrug with its villages, then the village of no okrug
+        f"    {OKRUG}  Dubovka Rural Okrug (sample) / Дубовка ауылдық округі (үлгі)",
+        "      krg-bukhar-dubovka  Dubovka / Дубовка",
+        "      krg-bukhar-karaozek  Karaozek (sample) / Қараөзек (үлгі)",
+        "      krg-bukhar-koktobe  Koktobe (sample) / Көктөбе (үлгі)",
+        "      krg-bukhar-zhanaaul  Zhanaaul (sample) / Жаңаауыл (үлгі)",
+        "    krg-bukhar-botakara  Botakara / Ботақара",
+    ]
+
+
+def test_a_file_without_okrugs_imports_as_before(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = Path(__file__).parent / "data" / "villages.without-okrugs.csv"
+    code, out, _ = run(capsys, "villages", "import", str(shared))
+    assert (code, out.strip()) == (
+        0,
+        f"Imported 3 regions, 16 districts, 25 villages from {shared}",
+    )
 
 
 def test_bad_territory_file_exits_with_the_reason(
@@ -69,7 +91,9 @@ def test_roles_grant_list_revoke(cli_db: Path, capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["5001", "staff"], "staff needs one of --district, --region, --village"),
+        (["5001", "staff"], "staff needs one of --district, --okrug, --region, --village"),
+        (["5001", "staff", "--okrug", "nowhere"], "no okrug with code 'nowhere'"),
+        (["5001", "coordinator", "--okrug", OKRUG], "coordinator needs one of --all, --region"),
         (
             ["5001", "coordinator", "--village", "krg-nura-nura"],
             "coordinator needs one of --all, --region",
@@ -103,6 +127,20 @@ def test_invite_prints_a_one_time_deep_link(
         ]
 
 
+def test_grant_and_invite_at_okrug_scope(cli_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "villages", "import", str(sample_file()))
+    code, out, _ = run(capsys, "roles", "grant", "5004", "staff", "--okrug", OKRUG)
+    assert (code, out.strip()) == (0, "Granted staff to 5004")
+    _, out, _ = run(capsys, "roles", "list")
+    assert f"5004  staff  okrug {OKRUG}  (by cli)" in out
+    code, out, _ = run(capsys, "invite", "staff", "--okrug", OKRUG)
+    assert code == 0 and "start i_" in out
+    _, out, _ = run(capsys, "invite", "list")
+    assert out.splitlines()[1].startswith(f"1  staff  okrug {OKRUG}  ")
+    code, out, _ = run(capsys, "roles", "revoke", "5004", "staff", "--okrug", OKRUG)
+    assert (code, out.strip()) == (0, "Revoked 1 grant(s) of staff from 5004")
+
+
 def test_backup_writes_a_consistent_copy(
     cli_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -111,7 +149,7 @@ def test_backup_writes_a_consistent_copy(
     code, _, _ = run(capsys, "backup", str(target))
     assert code == 0
     with sqlite3.connect(target) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM villages").fetchone() == (25,)
+        assert conn.execute("SELECT COUNT(*) FROM villages").fetchone() == (28,)
 
 
 def test_migrate_reports_the_schema_version(

@@ -31,4 +31,18 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     assert "bot → Иван ◂ ⏰ Напоминание: публичные слушания" in transcript
     assert "bot → Dana ◂ 📝 Итоги публичных слушаний" in transcript
     assert "bot → Dana ◂ 📢 Объявление акимата" in transcript
+    # A rural okrug: chosen by buttons on its own step; its specialist's hearing reaches its
+    # four villages in one tap, and not the village beside it; the digest totals the okrug.
+    assert "Марат ▸ taps [Дубовка ауылдық округі (үлгі)]" in transcript
+    assert "Сәуле (округ әкімдігі) ▸ taps [⬜ 🏘 Дубовка ауылдық округі (үлгі), барлық 4 ауыл]" in (
+        transcript
+    )
+    assert "bot → Марат ◂ 🏛 Қоғамдық тыңдау" in transcript
+    assert "bot → Ольга ◂ 🏛 Публичные слушания" in transcript
+    assert "bot → Бауыржан ◂ 🏛" not in transcript
+    assert "Дубовка ауылдық округі (үлгі) (4 ауыл): 👥 2 тұрғын" in transcript
+    # Paper for the notice board and a text to share in WhatsApp, both in Kazakh and Russian.
+    (paper,) = (tmp_path / "demo" / "papers").glob("hearing-*.pdf")
+    assert paper.read_bytes().startswith(b"%PDF")
+    assert "start=v_krg-osakarovka-molodezhny-wa" in transcript
     assert f"Demo files are in {tmp_path / 'demo'}" in result.stdout

@@ -32,6 +32,8 @@ def test_demo_writes_the_digest_and_the_weekly_summary(
     assert book.sheetnames == ["Титулдық парақ", "Аумақтар бойынша жиын", "Динамика",
                                "Сіз айттыңыз — біз істедік", "Шолу", "Шағымдар мен ұсыныстар",
                                "Сауалнамалар", "Қоғамдық тыңдаулар", "Қатысу"]  # fmt: skip
+    levels = [row[0] for row in book["Аумақтар бойынша жиын"].iter_rows(values_only=True)]
+    assert {"Облыс", "Аудан", "Ауылдық округ"} <= set(levels)  # the demo's okrug has its total
     said = list(book["Сіз айттыңыз — біз істедік"].iter_rows(values_only=True))
     assert any("Су құбыры 2027 жылғы ауыл бюджетіне" in str(row[6]) for row in said)
     assert sorted(p.name for p in (folder / "open-data").iterdir()) == [

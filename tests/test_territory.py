@@ -29,7 +29,7 @@ async def count_villages(db: Database) -> int:
 
 async def test_sample_territory_imports_three_regions(db: Database) -> None:
     counts = await import_territory(db, sample_file())
-    assert (counts.regions, counts.villages) == (3, 25)
+    assert (counts.regions, counts.okrugs, counts.villages) == (3, 13, 28)
     village = await territory.get_village(db, "vko-ulan-kaisenov")
     assert village is not None
     assert village.names.ru == "Касыма Кайсенова"
@@ -40,12 +40,12 @@ async def test_sample_territory_imports_three_regions(db: Database) -> None:
 async def test_import_is_idempotent_and_updates_names(db: Database, tmp_path: Path) -> None:
     await import_territory(db, sample_file())
     await import_territory(db, sample_file())
-    assert await count_villages(db) == 25
-    renamed = sample_file().read_text(encoding="utf-8").replace(",Dubovka\n", ",Dubovka Village\n")
+    assert await count_villages(db) == 28
+    renamed = sample_file().read_text(encoding="utf-8").replace(",Dubovka,", ",Dubovka Village,")
     await import_territory(db, write(tmp_path, renamed))
     village = await territory.get_village(db, "krg-bukhar-dubovka")
     assert village is not None and village.names.en == "Dubovka Village"
-    assert await count_villages(db) == 25
+    assert await count_villages(db) == 28
 
 
 @pytest.mark.parametrize(
@@ -97,3 +97,79 @@ async def test_bad_population_is_rejected_with_its_line(
         await import_territory(db, write(tmp_path, text))
     assert f"line 2: population {figure!r} must be a whole number" in str(error.value)
     assert await count_villages(db) == 0
+
+
+OKRUG_HEADER = HEADER.replace("\n", ",okrug_code,okrug_kk,okrug_ru,okrug_en\n")
+OKRUG = ",o-{o},Округ {o},Округ {o},Okrug {o}\n"
+
+
+def okrug_row(n: int, okrug: int | None) -> str:
+    """A village row with the okrug columns: in okrug ``okrug``, or in none (empty cells)."""
+    tail = OKRUG.format(o=okrug) if okrug is not None else ",,,,\n"
+    return ROW.format(n=n).replace("\n", tail)
+
+
+async def test_the_shared_sample_without_okrug_columns_imports_unchanged(db: Database) -> None:
+    """The territory file of `../shared/data` (copied into tests/data) has no okrug columns."""
+    counts = await import_territory(
+        db, Path(__file__).parent / "data" / "villages.without-okrugs.csv"
+    )
+    assert (counts.regions, counts.districts, counts.okrugs, counts.villages) == (3, 16, 0, 25)
+    assert await territory.list_okrugs(db) == []
+    village = await territory.get_village(db, "krg-bukhar-dubovka")
+    assert village is not None and village.okrug_code is None and village.okrug_names is None
+
+
+async def test_okrug_columns_place_villages_in_rural_okrugs(db: Database, tmp_path: Path) -> None:
+    text = OKRUG_HEADER + okrug_row(1, 1) + okrug_row(2, 1) + okrug_row(3, None)
+    counts = await import_territory(db, write(tmp_path, text))
+    assert (counts.okrugs, counts.villages) == (1, 3)
+    okrug = await territory.get_okrug(db, "o-1")
+    assert okrug is not None and (okrug.district_code, okrug.region_code) == ("d-1", "r-1")
+    assert okrug.names.get("ru") == "Округ 1"
+    in_okrug = await territory.list_villages(db, okrug_code="o-1")
+    assert [v.code for v in in_okrug] == ["v-1", "v-2"]
+    assert in_okrug[0].okrug_names is not None and in_okrug[0].okrug_names.en == "Okrug 1"
+    loose = await territory.get_village(db, "v-3")  # a village of district significance
+    assert loose is not None and loose.okrug_code is None
+
+
+async def test_okrugs_survive_a_file_without_the_columns_and_follow_one_with_them(
+    db: Database, tmp_path: Path
+) -> None:
+    await import_territory(db, write(tmp_path, OKRUG_HEADER + okrug_row(1, 1) + okrug_row(2, 1)))
+    await import_territory(db, write(tmp_path, HEADER + ROW.format(n=1) + ROW.format(n=2)))
+    village = await territory.get_village(db, "v-1")
+    assert village is not None and village.okrug_code == "o-1"  # no columns: left as it was
+    await import_territory(db, write(tmp_path, OKRUG_HEADER + okrug_row(1, 2) + okrug_row(2, None)))
+    first, second = await territory.get_village(db, "v-1"), await territory.get_village(db, "v-2")
+    assert first is not None and first.okrug_code == "o-2"  # moved to another okrug
+    assert second is not None and second.okrug_code is None  # empty cells: in no okrug
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (HEADER.replace("\n", ",okrug_code,okrug_kk\n") + ROW.format(n=1).replace("\n", ",,\n"),
+         "line 1: missing column(s): okrug_ru, okrug_en"),
+        (OKRUG_HEADER + okrug_row(1, 1) + okrug_row(2, 1).replace(",Округ 1,", ",,", 1),
+         "line 3: okrug_kk is empty"),
+        (OKRUG_HEADER + okrug_row(1, None) + okrug_row(2, None).replace(",,,,", ",,О,О,O"),
+         "line 3: okrug_code is empty"),
+        (OKRUG_HEADER + okrug_row(1, 1).replace(",o-1,", ",o 1,"),
+         "line 2: okrug_code 'o 1' must be 1-40 of"),
+        (OKRUG_HEADER + okrug_row(1, 1) + okrug_row(2, 1).replace(",Okrug 1", ",Okrug One"),
+         "line 3: okrug 'o-1' differs from line 2"),
+        (OKRUG_HEADER + okrug_row(1, 1) + okrug_row(2, 1).replace("v-2,d-1,", "v-2,d-2,")
+         .replace("Аудан,Район,District", "Аудан 2,Район 2,District 2"),
+         "line 3: okrug 'o-1' differs from line 2"),  # one okrug, two districts
+    ],
+)  # fmt: skip
+async def test_bad_okrug_row_is_rejected_with_its_line(
+    db: Database, tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(TerritoryFileError) as error:
+        await import_territory(db, write(tmp_path, text))
+    assert message in str(error.value)
+    assert await count_villages(db) == 0
+    assert await territory.list_okrugs(db) == []

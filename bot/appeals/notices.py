@@ -17,7 +17,7 @@ from storage import roles as roles_repo
 from storage import staff_notices as staff_outbox
 from storage.appeals import Appeal
 from storage.db import utcnow
-from storage.models import Role, ScopeKind, Village
+from storage.models import LOCAL_SCOPES, Role, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
 INBOX = "inb"
@@ -49,7 +49,7 @@ async def staff_covering(
     for grant in await roles_repo.all_grants(services.db):
         if grant.role is not Role.STAFF or not grant.scope.covers(village):
             continue
-        if district_level and grant.scope.kind is ScopeKind.VILLAGE:
+        if district_level and grant.scope.kind in LOCAL_SCOPES:
             continue
         if grant.telegram_id not in found:
             found.append(grant.telegram_id)

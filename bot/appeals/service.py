@@ -23,7 +23,7 @@ from storage import appeals as repo
 from storage import territory
 from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
 from storage.db import utcnow
-from storage.models import Person, Role, ScopeKind, Village
+from storage.models import LOCAL_SCOPES, Person, Role, Village
 
 CATEGORIES = (
     "roads", "water", "energy", "heating", "education", "health",
@@ -219,9 +219,10 @@ async def submit_hearing_question(
 
 
 def may_work(access: Access, village: Village, level: str) -> bool:
-    """Whether staff with ``access`` work items of ``village`` at ``level``."""
+    """Whether staff with ``access`` work items of ``village`` at ``level``: items forwarded up
+    to the district are for district (and wider) staff, not a village's or an okrug's."""
     for scope in access.scopes(Role.STAFF):
-        if scope.covers(village) and (level == "village" or scope.kind is not ScopeKind.VILLAGE):
+        if scope.covers(village) and (level == "village" or scope.kind not in LOCAL_SCOPES):
             return True
     return False
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.demo.complaints import play_complaints
 from bot.demo.hearings import play_hearings
+from bot.demo.okrugs import OKRUG, OKRUG_STAFF_ID, play_okrug
 from bot.demo.polls import play_polls
 from bot.demo.reports import play_reports
 from bot.settings import Settings
@@ -72,6 +73,9 @@ async def _prepare(db_path: Path) -> None:
         await roles_repo.grant(
             db, COORDINATOR_ID, Role.COORDINATOR, Scope(ScopeKind.REGION, "krg"), "demo"
         )
+        await roles_repo.grant(  # the akimat of a rural okrug: its four villages
+            db, OKRUG_STAFF_ID, Role.STAFF, Scope(ScopeKind.OKRUG, OKRUG), "demo"
+        )
     finally:
         await db.close()
 
@@ -126,6 +130,7 @@ async def run_demo(out: Path | None = None) -> Path:
         await staff.tap("Осакаров ауданы")
 
         await play_hearings(harness, transcript)
+        await play_okrug(harness, transcript)
 
         transcript.scene("Saturday: Aigerim checks and deletes her data")
         await aigerim.send("/mydata")
@@ -142,6 +147,7 @@ async def run_demo(out: Path | None = None) -> Path:
     print(text)
     print(
         f"Demo files are in {folder}: transcript.txt, qatysu-demo.db, staff-digest.txt, "
-        "the weekly summary (qatysu-*.xlsx, its CSV files and charts)"
+        "the weekly summary (qatysu-*.xlsx, its CSV files and charts), "
+        "papers/ (the notice-board PDF of the hearing)"
     )
     return folder

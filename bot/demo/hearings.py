@@ -56,6 +56,11 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
     await service.send_due_reminders(services, hearing.starts_at - timedelta(minutes=110))
     await harness.broadcasts_finished()
 
+    transcript.scene("Staff print the notice for the village board and share it to WhatsApp")
+    await staff.tap_data(f"v1:ha:open:{hearing.id}")
+    await staff.tap("📄 Хабарландыру тақтасына")  # papers/hearing-<id>.pdf, kk and ru, QR code
+    await staff.tap("📤 Бөлісу")  # a text in kk and ru with links tagged -wa
+
     transcript.scene("After the hearing (the demo's clock jumps): staff record the outcome")
     await hearings.reschedule(services.db, hearing.id, starts_at=utcnow() - timedelta(hours=2))
     await staff.send("/hearings")

@@ -30,6 +30,7 @@ from bot.reports.files import ReportFiles
 from bot.reports.period import Period
 from bot.reports.scope import scope_label
 from bot.settings import WEEKDAYS
+from bot.territory import scope_name
 from storage import reports as repo
 from storage import roles as roles_repo
 from storage import territory
@@ -232,17 +233,9 @@ async def send_files(
 
 async def area_name(services: Services, tr: Translator, scope: Scope) -> str:
     """A scope as a reader names it: "Karaganda Region", or "all regions"."""
-    db = services.db
     if scope.kind is ScopeKind.ALL:
         return tr.t("report.area.all")
-    if scope.kind is ScopeKind.REGION:
-        region = await territory.get_region(db, scope.code)
-        return region.names.get(tr.language) if region else scope.code
-    if scope.kind is ScopeKind.DISTRICT:
-        district = await territory.get_district(db, scope.code)
-        return district.names.get(tr.language) if district else scope.code
-    village = await territory.get_village(db, scope.code)
-    return village.names.get(tr.language) if village else scope.code
+    return await scope_name(services.db, tr, scope)
 
 
 async def deliver_summary(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.i18n import Translator, sort_key
+from bot.reports import levels
 from bot.reports.data import ReportData, VillageFigures, share
 from bot.reports.sections import STATUSES, plain, village_order
 from storage.reports import AppealTally, HearingLine, PollLine
@@ -148,17 +149,37 @@ def title(tr: Translator, data: ReportData) -> str:
     )
 
 
+def okrug_block(tr: Translator, news: Sequence[VillageNews]) -> str | None:
+    """One line per rural okrug with several of the reader's villages: their totals."""
+    every = levels.totals(tr, (n.figures for n in news), (levels.OKRUG,))
+    found = [t for t in every if t.villages > 1]
+    if not found:
+        return None
+    lines = [tr.t("report.digest.okrugs")]
+    for total in sorted(found, key=lambda t: sort_key(t.names.get(tr.language))):
+        lines.append(tr.t(
+            "report.digest.okrug", okrug=total.names.get(tr.language),
+            villages=tr.nt("picker.count", total.villages),
+            residents=tr.nt("residents.count", total.registered), new=tr.number(total.new),
+            departed=tr.number(total.departed), complaints=tr.number(total.complaints),
+            suggestions=tr.number(total.suggestions), overdue=tr.number(total.overdue),
+        ))  # fmt: skip
+    return "\n".join(lines)
+
+
 def render(tr: Translator, data: ReportData, news: Sequence[VillageNews]) -> list[str]:
-    """The digest as messages under Telegram's limit, split between villages."""
+    """The digest as messages under Telegram's limit, split between villages; totals per
+    rural okrug first."""
     ordered = sorted(news, key=lambda n: village_order(tr, n.figures.village))
-    blocks = [village_block(tr, n) for n in ordered if not n.quiet]
+    villages = [village_block(tr, n) for n in ordered if not n.quiet]
     quiet = [n.figures.village.names.get(tr.language) for n in ordered if n.quiet]
-    if not blocks:
-        blocks.append(tr.t("report.digest.nothing"))
-    elif quiet:
+    okrug_totals = okrug_block(tr, news)
+    blocks = [title(tr, data), *([okrug_totals] if okrug_totals else [])]
+    blocks += villages or [tr.t("report.digest.nothing")]
+    if villages and quiet:
         names = ", ".join(sorted(quiet, key=sort_key))
         blocks.append(tr.nt("report.digest.quiet", len(quiet), villages=names))
-    return split([title(tr, data), *blocks])
+    return split(blocks)
 
 
 def split(blocks: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:

@@ -1,10 +1,11 @@
-"""Totals per level of the territory: region, district (and any level added to :data:`LEVELS`).
+"""Totals per level of the territory: region, district, rural okrug (:data:`LEVELS`).
 
 A level says how to find, from a village, the code and the names of the unit it belongs to at
 that level; :func:`totals` adds the villages' figures up per unit and returns them in tree order
-(a region, then its districts). The rural okrug is one more :class:`Level` between the district
-and the village: a village outside any okrug (of district significance, a town) has no code at
-that level and counts in no okrug total.
+(a region, then its districts, each followed by its okrugs). A village outside any okrug (of
+district significance, a town) has no code at that level and counts in no okrug total. The
+summary's Totals sheet and the digest's okrug lines are both made of these totals, so each
+reconciles with the village rows.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ class Level:
 
 REGION = Level("region", lambda v: v.region_code, lambda v: v.region_names)
 DISTRICT = Level("district", lambda v: v.district_code, lambda v: v.district_names)
+OKRUG = Level("okrug", lambda v: v.okrug_code, lambda v: v.okrug_names)
 # From the top down.
-LEVELS: tuple[Level, ...] = (REGION, DISTRICT)
+LEVELS: tuple[Level, ...] = (REGION, DISTRICT, OKRUG)
 
 
 @dataclass(slots=True)

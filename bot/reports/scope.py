@@ -11,12 +11,14 @@ from storage.models import Names, Scope, ScopeKind, Village
 
 
 def parse_scope(text: str) -> Scope:
-    """Read ``all``, ``region:CODE``, ``district:CODE`` or ``village:CODE``."""
+    """Read ``all``, ``region:CODE``, ``district:CODE``, ``okrug:CODE`` or ``village:CODE``."""
     kind, _, code = text.strip().partition(":")
     try:
         scope_kind = ScopeKind(kind)
     except ValueError:
-        raise ValueError(f"{text!r}: use all, region:CODE, district:CODE or village:CODE") from None
+        raise ValueError(
+            f"{text!r}: use all, region:CODE, district:CODE, okrug:CODE or village:CODE"
+        ) from None
     if (scope_kind is ScopeKind.ALL) != (code == ""):
         raise ValueError(f"{text!r}: all takes no code, the others need one")
     return Scope(scope_kind, code)
@@ -28,9 +30,10 @@ def scope_label(scope: Scope) -> str:
 
 
 async def scope_exists(db: Database, scope: Scope) -> bool:
-    """Whether the scope's region, district or village exists."""
+    """Whether the scope's region, district, okrug or village exists."""
     lookup = {
         ScopeKind.VILLAGE: territory.get_village,
+        ScopeKind.OKRUG: territory.get_okrug,
         ScopeKind.DISTRICT: territory.get_district,
         ScopeKind.REGION: territory.get_region,
     }.get(scope.kind)
@@ -44,12 +47,13 @@ async def villages_of(db: Database, scopes: Iterable[Scope]) -> list[Village]:
 
 
 def _names(scope: Scope, villages: Iterable[Village]) -> Names | None:
-    """The names of the region, district or village ``scope`` is, from a village in it."""
+    """The names of the region, district, okrug or village ``scope`` is, from a village in it."""
     for village in villages:
         if scope.covers(village):
             return {
                 ScopeKind.REGION: village.region_names,
                 ScopeKind.DISTRICT: village.district_names,
+                ScopeKind.OKRUG: village.okrug_names,
                 ScopeKind.VILLAGE: village.names,
             }.get(scope.kind)
     return None

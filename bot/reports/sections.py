@@ -133,7 +133,7 @@ def overview(tr: Translator, data: ReportData) -> Table:
 
 
 def totals(tr: Translator, data: ReportData) -> Table:
-    """The figures of every region and district (and okrug) of the scope, and of the scope."""
+    """The figures of every region, district and rural okrug of the scope, and of the scope."""
     rows: list[list[Cell]] = [
         [tr.t(f"report.level.{unit.level.key}"), unit.names.get(tr.language), unit.villages,
          *_metrics(unit)]
@@ -278,18 +278,23 @@ def hearings(tr: Translator, data: ReportData) -> Table:
 
 
 def participation(tr: Translator, data: ReportData) -> Table:
-    """Residents per village at the period's end, joined, departed, active, by language."""
-    names = ["village", "district", "registered_bot", "new", "departed", "active",
+    """Residents per village at the period's end, joined, departed, active, by language; with the
+    village's rural okrug (empty for a village of none)."""
+    names = ["village", "okrug", "district", "registered_bot", "new", "departed", "active",
              "active_share", "lang_kk", "lang_ru", "lang_en", "lang_none"]  # fmt: skip
     rows: list[list[Cell]] = []
     for f in [*_sorted(tr, data), None]:
         counts = f or data.total()
-        place = _place(tr, f.village) if f else [tr.t("report.total"), None]
+        place: list[Cell] = [tr.t("report.total"), None, None]
+        if f is not None:
+            okrug = f.village.okrug_names
+            place = [f.village.names.get(tr.language), okrug.get(tr.language) if okrug else None,
+                     f.village.district_names.get(tr.language)]  # fmt: skip
         rows.append([*place, counts.registered, counts.new, counts.departed, counts.active,
                      counts.active_share,
                      *(counts.by_language.get(code, 0) for code in LANGUAGE_COLUMNS)])  # fmt: skip
     return Table("participation", tr.t("report.sheet.participation"),
-                 [_col(tr, n) for n in names], rows, frozenset({6}), totals=1)  # fmt: skip
+                 [_col(tr, n) for n in names], rows, frozenset({7}), totals=1)  # fmt: skip
 
 
 # --- you said, we did -----------------------------------------------------------------------------
@@ -400,4 +405,4 @@ SECTIONS: tuple[Section, ...] = (
 
 def tables(tr: Translator, data: ReportData) -> list[Table]:
     """Every section's table."""
-    return [section(tr, data) for section in SECTIONS]
+    return [table for section in SECTIONS if (table := section(tr, data)) is not None]

@@ -1,4 +1,5 @@
-"""/inbox: staff work the items of their villages (list, open, take, forward, extend).
+"""/inbox: staff work the items of their villages (list, open, take, forward, extend), of all
+of them or of one rural okrug or village (``handlers.appeals.inbox_place``).
 
 Every handler is guarded by ``requires(Role.STAFF)``; every action on an item re-checks the
 scope with ``authorize_village`` (and the district level), since a client can forge any tap.
@@ -23,6 +24,7 @@ from bot.appeals.service import CATEGORIES, EXTENSIONS
 from bot.auth import authorize_village, load_access, refuse, requires
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
+from handlers.appeals import inbox_place
 from handlers.widgets import keyboards
 from handlers.widgets.keyboards import button
 from storage import appeals as repo
@@ -101,15 +103,18 @@ async def inbox(update: Update, context: QatysuContext) -> None:
     tr = context.tr
     if update.callback_query is not None:
         await update.callback_query.answer()
-    access = await load_access(context, update.effective_user.id)
-    scopes = access.scopes(Role.STAFF)
+    user_id = update.effective_user.id
+    scopes = (await load_access(context, user_id)).scopes(Role.STAFF)
+    villages = await inbox_place.area(context, user_id)
+    place = await inbox_place.chosen(context, user_id, villages)
     today = appeals.local_today(context.services)
     rows = []
     for status in STATUSES:
-        count = await repo.count_in_scopes(context.services.db, scopes, status, None, today)
+        count = await repo.count_in_scopes(context.services.db, scopes, status, None, today, place)
         label = tr.t("inbox.status_count", status=tr.t(f"appeal.status.{status}"), count=count)
         rows.append([button(label, FEATURE, "list", status, "all", 0)])
-    markup = InlineKeyboardMarkup(rows)
+    rows.append(inbox_place.place_button(context, villages, place))
+    markup = InlineKeyboardMarkup([row for row in rows if row])
     if (
         update.callback_query is not None
         and callbacks.parse(update.callback_query.data).feature == FEATURE
@@ -132,14 +137,16 @@ async def list_items(update: Update, context: QatysuContext) -> None:
         return
     await query.answer()
     db = context.services.db
-    scopes = (await load_access(context, update.effective_user.id)).scopes(Role.STAFF)
+    user_id = update.effective_user.id
+    scopes = (await load_access(context, user_id)).scopes(Role.STAFF)
+    place = await inbox_place.stored(context, user_id)
     today = appeals.local_today(context.services)
     chosen = None if category == "all" else category
-    total = await repo.count_in_scopes(db, scopes, status, chosen, today)
+    total = await repo.count_in_scopes(db, scopes, status, chosen, today, place)
     pages = keyboards.page_count(total)
     page = min(page, pages - 1)
     shown = await repo.in_scopes(
-        db, scopes, status, chosen, today, keyboards.PAGE_SIZE, page * keyboards.PAGE_SIZE
+        db, scopes, status, chosen, today, keyboards.PAGE_SIZE, page * keyboards.PAGE_SIZE, place
     )
     rows = []
     for appeal in shown:
@@ -367,3 +374,4 @@ def register(app: QatysuApp) -> None:
     }
     for action, callback in actions.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=callbacks.matches(FEATURE, action)))
+    inbox_place.register(app, inbox)

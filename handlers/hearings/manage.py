@@ -16,6 +16,7 @@ from bot import callbacks
 from bot.auth import load_access, refuse, requires
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service
+from handlers import paper as notice_board
 from handlers.widgets import village_picker, when_picker
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
 from handlers.widgets.keyboards import button
@@ -102,6 +103,7 @@ async def open_hearing(update: Update, context: QatysuContext) -> None:
             rows.append([button(tr.t("ha.btn.cancel"), FEATURE, "cancel", hearing.id)])
         else:
             rows.append([button(tr.t("ha.btn.outcome"), FEATURE, "outcome", hearing.id)])
+    rows.append(notice_board.paper_buttons(tr, "h", hearing.id))
     await _send(update, context, text, InlineKeyboardMarkup(rows))
 
 

@@ -19,6 +19,7 @@ from bot.context import QatysuApp, QatysuContext
 from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
+from handlers import paper as notice_board
 from handlers.polls.vote import send_results
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
 from handlers.widgets.keyboards import button
@@ -142,6 +143,7 @@ def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
     else:
         rows.append([button(tr.t("poll.results_button"), FEATURE, "res", poll.id)])
         rows.append([button(tr.t("poll.follow_up_button"), FEATURE, "done", poll.id)])
+    rows.append(notice_board.paper_buttons(tr, "p", poll.id))
     rows.append([button(tr.t("button.back"), FEATURE, "list")])
     return InlineKeyboardMarkup(rows)
 

@@ -1,13 +1,16 @@
 """Choosing villages for a broadcast, a hearing or a poll: only villages in the staff's scope.
 
-The choice lives in the dialog's draft, so it survives a restart. Callback data:
-``v1:<feature>:vt:<code>:<page>`` toggles a village, ``vall:<page>`` toggles all, ``vp:<page>``
-turns the page, ``vok`` finishes.
+A rural okrug with several villages in the area has a row of its own, before its villages, that
+takes or leaves the whole okrug in one tap. The choice lives in the dialog's draft, so it
+survives a restart. Callback data: ``v1:<feature>:vt:<code>:<page>`` toggles a village,
+``vo:<okrug>:<page>`` a whole okrug, ``vall:<page>`` all, ``vp:<page>`` turns the page, ``vok``
+finishes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
@@ -15,7 +18,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import callbacks
 from bot.auth import refuse, villages_in_scope
 from bot.context import QatysuContext
-from bot.i18n import sort_key
+from bot.i18n import Translator, sort_key
+from bot.territory import okrugs_of
 from handlers.widgets.keyboards import PAGE_SIZE, page_count
 from storage import drafts
 from storage.models import Role, Village
@@ -40,34 +44,75 @@ async def chosen_in_scope(update: Update, context: QatysuContext, dialog: str) -
     return tuple(code for code in draft.get(DRAFT_KEY, []) if code in allowed)
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the picker: a village, or a whole rural okrug (its villages in the area)."""
+
+    name: str
+    code: str
+    villages: frozenset[str]
+    okrug: bool = False
+
+
+def _village_row(tr: Translator, village: Village) -> Row:
+    return Row(village.names.get(tr.language), village.code, frozenset([village.code]))
+
+
+def rows_of(tr: Translator, villages: list[Village]) -> list[Row]:
+    """Villages and okrugs by name, each okrug of several villages followed by its villages
+    (``villages`` in reading order)."""
+    okrugs = okrugs_of(villages)
+    tops: list[tuple[Row, list[Village]]] = [
+        (_village_row(tr, v), []) for v in villages if v.okrug_code not in okrugs
+    ]
+    for code, group in okrugs.items():
+        names = group[0].okrug_names
+        name = names.get(tr.language) if names is not None else code
+        tops.append((Row(name, code, frozenset(v.code for v in group), okrug=True), group))
+    tops.sort(key=lambda top: sort_key(top[0].name))
+    return [row for top, group in tops for row in (top, *(_village_row(tr, v) for v in group))]
+
+
+def row_label(tr: Translator, row: Row) -> str:
+    """A village's name, or "🏘 <okrug>, all 4 villages"."""
+    if not row.okrug:
+        return row.name
+    return tr.t("picker.okrug", okrug=row.name, villages=tr.nt("picker.count", len(row.villages)))
+
+
+def _label(tr: Translator, row: Row, chosen: set[str]) -> str:
+    return ("☑️ " if row.villages <= chosen else "⬜ ") + row_label(tr, row)
+
+
 def _markup(
     context: QatysuContext, feature: str, villages: list[Village], chosen: set[str], page: int
 ) -> InlineKeyboardMarkup:
     tr = context.tr
-    page = min(max(page, 0), page_count(len(villages)) - 1)
-    shown = villages[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    rows = [
+    rows = rows_of(tr, villages)
+    page = min(max(page, 0), page_count(len(rows)) - 1)
+    shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    keyboard = [
         [
             InlineKeyboardButton(
-                ("☑️ " if v.code in chosen else "⬜ ") + v.names.get(tr.language),
-                callback_data=callbacks.build(feature, "vt", v.code, page),
+                _label(tr, row, chosen),
+                callback_data=callbacks.build(feature, "vo" if row.okrug else "vt", row.code, page),
             )
         ]
-        for v in shown
+        for row in shown
     ]
     arrows = []
     if page > 0:
         arrows.append(
             InlineKeyboardButton("‹", callback_data=callbacks.build(feature, "vp", page - 1))
         )
-    if page < page_count(len(villages)) - 1:
+    if page < page_count(len(rows)) - 1:
         arrows.append(
             InlineKeyboardButton("›", callback_data=callbacks.build(feature, "vp", page + 1))
         )
     if arrows:
-        rows.append(arrows)
+        keyboard.append(arrows)
     everything = len(chosen) == len(villages)
-    rows.append(
+    keyboard.append(
         [
             InlineKeyboardButton(
                 tr.t("picker.none" if everything else "picker.all"),
@@ -78,7 +123,7 @@ def _markup(
             ),
         ]
     )
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(keyboard)
 
 
 async def show(
@@ -109,16 +154,19 @@ async def _tap(update: Update, context: QatysuContext, feature: str, dialog: str
     parsed = callbacks.parse(query.data)
     db = context.services.db
     user_id = update.effective_user.id
-    allowed = {v.code for v in await in_scope(update, context)}
+    villages = await in_scope(update, context)
+    allowed = {v.code for v in villages}
     draft = await drafts.load(db, user_id, dialog)
     chosen = set(draft.get(DRAFT_KEY, [])) & allowed
     page = 0
-    if parsed.action == "vt":
+    if parsed.action in ("vt", "vo"):
         code, page = parsed.arg(0), parsed.int_arg(1)
-        if code not in allowed:
-            await refuse(update, context, "auth.out_of_scope", f"picker village {code!r}")
+        okrug = parsed.action == "vo"
+        group = {v.code for v in villages if (v.okrug_code if okrug else v.code) == code}
+        if not group:
+            await refuse(update, context, "auth.out_of_scope", f"picker {parsed.action} {code!r}")
             return
-        chosen ^= {code}
+        chosen = chosen - group if group <= chosen else chosen | group
     elif parsed.action == "vall":
         page = parsed.int_arg(0)
         chosen = set() if chosen == allowed else set(allowed)
@@ -135,7 +183,7 @@ def handlers(
     """Handlers for the picker's buttons, to put in a conversation state."""
 
     async def tap(update: Update, context: QatysuContext) -> None:
-        """Toggle a village, all villages, or turn the page."""
+        """Toggle a village, a whole okrug, all villages, or turn the page."""
         await _tap(update, context, feature, dialog)
 
     async def finish(update: Update, context: QatysuContext) -> object:
@@ -153,6 +201,6 @@ def handlers(
         return await done(update, context, villages)
 
     return [
-        CallbackQueryHandler(tap, pattern=callbacks.matches(feature, "vt", "vall", "vp")),
+        CallbackQueryHandler(tap, pattern=callbacks.matches(feature, "vt", "vo", "vall", "vp")),
         CallbackQueryHandler(finish, pattern=callbacks.matches(feature, "vok")),
     ]

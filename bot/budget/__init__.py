@@ -1,0 +1,1 @@
+"""Participatory budget of a village or okrug: proposals, screening, a vote, results."""
