@@ -12,9 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot import invites
-from bot.botapi import LinkFailure
-from bot.context import QatysuApp
 from bot.logs import setup_logging
 from bot.reports.scope import scope_exists
 from bot.settings import LANGUAGES, Settings, SettingsError, load_settings
@@ -25,6 +22,9 @@ from storage.db import Database, utcnow
 from storage.models import Role, Scope, ScopeKind
 
 if TYPE_CHECKING:
+    # Only `run` needs python-telegram-bot and aiohttp (most of a second to import): the other
+    # commands (a report, an import) load them only if they use them.
+    from bot.context import QatysuApp
     from bot.reports.period import Period
 
 # my_chat_member tells when a resident blocks the bot (or unblocks it) before a broadcast fails.
@@ -235,6 +235,8 @@ async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
     """Print a one-time deep link that grants a role; or list invites, or revoke one."""
+    from bot import invites
+
     if args.role in INVITE_ACTIONS:
         await _with_db(settings, lambda db: _invite_action(db, args))
         return
@@ -258,6 +260,8 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _invite_action(db: Database, args: argparse.Namespace) -> None:
     """``invite list`` or ``invite revoke ID``."""
+    from bot import invites
+
     if args.role == "list":
         if args.invite_id is not None or _scope(args) is not None:
             raise UsageError("`invite list` takes no ID and no scope")
@@ -380,6 +384,21 @@ async def cmd_print(settings: Settings, args: argparse.Namespace) -> None:
     await _with_db(settings, work)
 
 
+def _run(settings: Settings) -> int:
+    """``run``, and its exit code: a Bot API that refuses the token or cannot be reached ends
+    it in one line."""
+    from bot.botapi import LinkFailure
+
+    try:
+        cmd_run(settings)
+    except LinkFailure as error:
+        print(f"qatysu: {error}", file=sys.stderr)
+        return EXIT_SETTINGS if error.token_refused else EXIT_UNREACHABLE
+    except Crashed:
+        return EXIT_CRASHED
+    return 0
+
+
 def cmd_run(settings: Settings) -> None:
     """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used.
 
@@ -387,6 +406,7 @@ def cmd_run(settings: Settings) -> None:
     webhook secret (PTB's ``InvalidToken`` quotes the token; a raw traceback would print it).
     """
     from bot import botapi
+    from bot.botapi import LinkFailure
 
     token = settings.token()
     secrets = [token, token.partition(":")[2]]  # the part after the bot id is the secret
@@ -481,8 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         _keep_private(settings.database_path)
         if args.command == "run":
-            cmd_run(settings)
-        elif args.command == "demo":
+            return _run(settings)
+        if args.command == "demo":
             from bot.demo import run_demo
 
             asyncio.run(run_demo(args.out))
@@ -492,9 +512,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_SETTINGS
-    except LinkFailure as error:
-        print(f"qatysu: {error}", file=sys.stderr)
-        return EXIT_SETTINGS if error.token_refused else EXIT_UNREACHABLE
     except (TerritoryFileError, UsageError) as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_INPUT
