@@ -18,8 +18,10 @@ from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
 from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
-from bot.hearings import service as hearings
+from bot.hearings import render as hearings
 from bot.i18n import I18n
+from bot.identity import check_secret, load_identity, secret_source
+from bot.logs import use_identity
 from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
@@ -78,6 +80,9 @@ async def post_init(app: QatysuApp) -> None:
     services = app.bot_data.services
     assert services is not None
     await services.db.open()
+    settings = services.settings
+    where = secret_source(settings.identity_secret, settings.database_path)
+    await check_secret(services.identity, services.db, where)  # before any key is used
     await commands.publish_all(app.bot, services)
     # Before any update or job can make a broadcast: those a crash left half written go first.
     await services.engine.finish_unwritten()
@@ -105,8 +110,12 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     )
     db = Database(settings.database_path)
     services = Services(
-        settings=settings, db=db, i18n=I18n(settings.default_language, settings.zone)
+        settings=settings,
+        db=db,
+        i18n=I18n(settings.default_language, settings.zone),
+        identity=load_identity(settings.identity_secret, settings.database_path),
     )
+    use_identity(services.identity)  # log lines name people by their keys
     builder = (
         Application.builder()
         .application_class(QatysuApplication)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from telegram import Update
 
 from bot.context import QatysuContext, Services
+from bot.logs import who
 from storage import roles as roles_repo
 from storage import territory
 from storage.models import Role, RoleGrant, Scope, ScopeKind, Village
@@ -77,7 +78,7 @@ async def load_access(context: QatysuContext, telegram_id: int) -> Access:
 async def refuse(update: Update, context: QatysuContext, key: str, reason: str) -> None:
     """Tell the person politely that they may not do this, and log the refusal."""
     user_id = update.effective_user.id if update.effective_user else None
-    _LOGGER.warning("Refused user %s: %s (update %s)", user_id, reason, update.update_id)
+    _LOGGER.warning("Refused %s: %s (update %s)", who(user_id), reason, update.update_id)
     text = context.tr.t(key)
     if update.callback_query:
         await update.callback_query.answer(text, show_alert=True)

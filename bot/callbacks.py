@@ -10,10 +10,38 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum, unique
 
 VERSION = "v1"
 MAX_BYTES = 64
 _PART = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+@unique
+class Feature(StrEnum):
+    """The feature part of every button's data, one code per feature (stored in messages that
+    residents still hold: a code never changes)."""
+
+    MENU = "menu"  # handlers.menu and the menu's buttons everywhere
+    ONBOARDING = "ob"  # handlers.onboarding
+    LANGUAGE = "lang"  # handlers.language
+    PRIVACY = "priv"  # handlers.privacy
+    RESIDENTS = "res"  # handlers.residents
+    DIALOG = "dlg"  # handlers.widgets.dialogs: resume, start over, leave
+    COMPLAINT = "cmp"  # handlers.appeals.intake
+    MINE = "my"  # handlers.appeals.mine: a resident's own items
+    INBOX = "inb"  # handlers.appeals.inbox, inbox_typing, inbox_place: the staff's inbox
+    POLL = "poll"  # handlers.polls.vote: residents vote
+    POLL_STAFF = "pst"  # handlers.polls.manage
+    NEW_POLL = "npl"  # handlers.polls.create
+    HEARING = "hr"  # handlers.hearings.resident
+    HEARING_STAFF = "ha"  # handlers.hearings.manage
+    NEW_HEARING = "hn"  # handlers.hearings.create
+    NOTICE = "ntc"  # handlers.notices: staff notices to residents
+    BROADCAST = "bc"  # bot.broadcast.engine: the progress message's stop button
+    REPORT = "rep"  # handlers.reports, bot.reports.delivery
+    PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll
+    VILLAGE = "vil"  # handlers.village: a move of village asked, confirmed, decided by staff
 
 
 class CallbackDataError(ValueError):

@@ -103,7 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("role", choices=[Role.STAFF.value, Role.COORDINATOR.value, *INVITE_ACTIONS])
     invite.add_argument("invite_id", nargs="?", type=int, metavar="ID", help="for revoke")
     _add_scope_options(invite)
-    sub.add_parser("backup", help="consistent copy of the database").add_argument("file", type=Path)
+    backup = sub.add_parser("backup", help="consistent copy of the database")
+    backup.add_argument("file", type=Path)
+    backup.add_argument(
+        "--with-secret",
+        action="store_true",
+        help="also copy the identity secret file to FILE.secret (keep the two apart)",
+    )
     report = sub.add_parser(
         "report",
         help="the summary of a period: workbook, CSV files, charts; `report weekly`, "
@@ -293,6 +299,29 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
         print(f"Backed up {settings.database_path} to {args.file}")
 
     await _with_db(settings, work)
+    print(_secret_note(settings, args.file, copy=args.with_secret))
+
+
+def _secret_note(settings: Settings, backup: Path, *, copy: bool) -> str:
+    """Where the identity secret is (it is not in the database); copy its file if asked."""
+    from bot.identity import secret_path
+
+    if settings.identity_secret is not None:
+        return (
+            "The identity secret is IDENTITY_SECRET, not in the backup: keep it apart from it. "
+            "Without it every resident could vote again in open polls."
+        )
+    source = secret_path(settings.database_path)
+    if copy and source.exists():
+        target = secret_path(backup)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(source.read_bytes())
+        return f"Copied the identity secret to {target}: store it apart from the backup."
+    return (
+        f"The identity secret {source} is not in the backup: keep a copy of it apart from the "
+        "backup (or use --with-secret). Without it every resident could vote again in open polls."
+    )
 
 
 async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
@@ -412,11 +441,13 @@ def cmd_run(settings: Settings) -> None:
     secrets = [token, token.partition(":")[2]]  # the part after the bot id is the secret
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    if settings.identity_secret is not None:
+        secrets.append(settings.identity_secret.get_secret_value())
     handler = setup_logging(secrets=secrets)
     handler.addFilter(botapi.QuietInvalidToken())
     try:
         _run_checked(settings)
-    except LinkFailure:
+    except (LinkFailure, SettingsError):  # one line each, printed by main
         raise
     except Exception:
         logging.getLogger(__name__).critical("The bot stopped on an error", exc_info=True)

@@ -11,6 +11,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.auth import load_access, read_access
 from bot.context import QatysuContext, Services
 from bot.i18n import I18n, Translator
+from bot.logs import who
 from bot.settings import LANGUAGES
 from storage import people
 from storage import roles as roles_repo
@@ -89,7 +90,7 @@ async def publish_for_chat(bot: Bot, tr: Translator, chat_id: int, roles: frozen
         await bot.set_my_commands(bot_commands(tr, roles), BotCommandScopeChat(chat_id))
     except (BadRequest, Forbidden) as error:
         # Someone granted a role before ever writing to the bot has no chat yet.
-        _LOGGER.info("Command menu for chat %s not set: %s", chat_id, error.message)
+        _LOGGER.info("Command menu for %s not set: %s", who(chat_id), error.message)
 
 
 async def refresh_person_commands(context: QatysuContext, telegram_id: int) -> None:

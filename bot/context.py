@@ -1,21 +1,70 @@
-"""Typed access to the services from every callback (PTB's custom ContextTypes)."""
+"""Typed access to the services from every callback (PTB's custom ContextTypes).
+
+This module imports no feature and no handler: the broadcast engine and the staff-notice
+sender are known here only by what their callers ask of them (:class:`Broadcasts`,
+:class:`StaffNotices`), so that every feature may take :class:`Services` without a cycle.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.i18n import I18n, Translator
+from bot.identity import Identity
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Person
 
-if TYPE_CHECKING:
-    from bot.broadcast.engine import BroadcastEngine
-    from bot.staff_notices import StaffNoticeSender
-    from handlers.flood import FloodGuard
+
+class Broadcasts(Protocol):
+    """What the features and the start-up ask of the broadcast engine (bot/broadcast/engine.py)."""
+
+    @property
+    def idle(self) -> bool:
+        """Whether the engine waits with nothing to send."""
+
+    def start(self) -> None:
+        """Start sending."""
+
+    async def stop(self) -> None:
+        """Stop after recording what is in flight."""
+
+    def kill(self) -> None:
+        """Stop at once, recording nothing more."""
+
+    async def finish_unwritten(self) -> int:
+        """Finish the outboxes a crash left half written."""
+
+    async def submit(
+        self,
+        *,
+        kind: str,
+        payload: dict[str, Any],
+        created_by: int,
+        report_to: tuple[int, Translator] | None = None,
+        report_title: str | None = None,
+        ref_id: int | None = None,
+        village_codes: tuple[str, ...] = (),
+        person_ids: tuple[int, ...] = (),
+    ) -> int:
+        """Store a broadcast with its outbox, start sending it; its id."""
+
+    async def cancel(self, broadcast_id: int) -> bool:
+        """Stop a running broadcast; whether it was running."""
+
+
+class StaffNotices(Protocol):
+    """What the features ask of the staff-notice sender (bot/staff_notices.py)."""
+
+    @property
+    def idle(self) -> bool:
+        """Whether nothing is pending."""
+
+    def wake(self) -> None:
+        """Look at the outbox now."""
 
 
 @dataclass(slots=True)
@@ -25,11 +74,12 @@ class Services:
     settings: Settings
     db: Database
     i18n: I18n
-    broadcasts: BroadcastEngine | None = None
-    staff_notices: StaffNoticeSender | None = None  # set in post_init
+    identity: Identity
+    broadcasts: Broadcasts | None = None
+    staff_notices: StaffNotices | None = None  # set in post_init
 
     @property
-    def engine(self) -> BroadcastEngine:
+    def engine(self) -> Broadcasts:
         """The broadcast engine (set by the composition root)."""
         if self.broadcasts is None:
             raise RuntimeError("the broadcast engine is not set up")
@@ -40,7 +90,6 @@ class BotData:
     """``application.bot_data``: holds the services (PTB builds it without arguments)."""
 
     services: Services | None = None
-    flood: FloodGuard | None = None
 
 
 class QatysuContext(

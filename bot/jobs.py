@@ -14,7 +14,7 @@ from typing import cast
 from bot import botapi, persistence, staff_notices
 from bot.appeals import deadlines
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import service as hearings
+from bot.hearings import reminders as hearing_reminders
 from bot.polls import jobs as poll_jobs
 from bot.reports import delivery
 from bot.scheduler import daily, once, repeating
@@ -40,10 +40,13 @@ async def forget_old_updates(context: QatysuContext) -> None:
 
 
 async def forget_abandoned_dialogs(context: QatysuContext) -> None:
-    """End dialogs untouched for DIALOG_TIMEOUT_HOURS, and drop their drafts."""
-    timeout = context.services.settings.dialog_timeout
+    """End dialogs untouched for DIALOG_TIMEOUT_HOURS, and drop their drafts; no draft or
+    dialog state outlives DRAFT_RETENTION_DAYS."""
+    settings = context.services.settings
     app = cast(QatysuApp, context.application)
-    await persistence.forget_abandoned(app, timeout, utcnow())
+    await persistence.forget_abandoned(
+        app, settings.dialog_timeout, utcnow(), retention=settings.draft_retention
+    )
 
 
 async def compact_outbox(context: QatysuContext) -> None:
@@ -65,7 +68,7 @@ def schedule_all(app: QatysuApp) -> None:
     once(job_queue, poll_jobs.rebuild, 0, name=poll_jobs.REBUILD_NAME)
     # Hearings: every minute, the reminders that are due (after downtime too, once each).
     repeating(
-        job_queue, hearings.reminder_job, HEARING_REMINDERS_EVERY, first=5,
+        job_queue, hearing_reminders.reminder_job, HEARING_REMINDERS_EVERY, first=5,
         name="hearing-reminders",
     )  # fmt: skip
     # Appeals: the deadline check every day at 09:00, and soon after start for a missed day.

@@ -1,12 +1,36 @@
-"""Logging set-up; secrets (the bot token) are cut out of every record."""
+"""Logging set-up; secrets (the bot token) are cut out of every record; people are pseudonyms.
+
+A log line names a person by :func:`who`: the short form of their pseudonymous key
+(:mod:`bot.identity`), never their Telegram id or name. The composition root hands the keys'
+identity over (:func:`use_identity`), as it sets up the log itself.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.identity import Identity
 
 REDACTED = "[REDACTED]"
+_pseudonyms: list[Identity] = []  # the identity log lines use: the latest application's
+
+
+def use_identity(identity: Identity) -> None:
+    """Name people in log lines by their keys under ``identity``."""
+    _pseudonyms[:] = [identity]
+
+
+def who(telegram_id: int | None) -> str:
+    """A person as a log line names them: ``p:<short key>`` (``p:?`` before any identity)."""
+    if telegram_id is None:
+        return "p:-"
+    if not _pseudonyms:
+        return "p:?"
+    return "p:" + _pseudonyms[0].short_key(telegram_id)
 
 
 class RedactSecrets(logging.Filter):

@@ -173,17 +173,22 @@ class TimedConversation(ConversationHandler[QatysuContext]):
             self.touched.pop(key, None)
 
 
-async def forget_abandoned(app: QatysuApp, after: timedelta, now: datetime) -> int:
+async def forget_abandoned(
+    app: QatysuApp, after: timedelta, now: datetime, *, retention: timedelta | None = None
+) -> int:
     """End the dialogs nobody touched for ``after``, and old drafts; return how many ended.
 
     Untouched: no step since ``now - after`` as the running bot saw it, or, for those it has
     not seen since it started (a restart brought them back), as the database dates them. Each
     is ended in memory and in the database; then drafts as old are forgotten, except those of
     people still in a dialog. A chat with an update in hand is left for the next sweep.
+    ``retention`` (DRAFT_RETENTION_DAYS) bounds both: no draft older is kept, whoever's.
     """
     services = app.bot_data.services
     if services is None:
         return 0
+    if retention is not None:
+        after = min(after, retention)
     db, cutoff = services.db, now - after
     dialogs = {
         handler.name: handler
@@ -215,6 +220,26 @@ async def forget_abandoned(app: QatysuApp, after: timedelta, now: datetime) -> i
         ended += 1
     in_dialogs = {int(key[-1]) for dialog in dialogs.values() for key in dialog._conversations}
     dropped = await drafts.forget_untouched(db, cutoff, keep=in_dialogs)
+    if retention is not None:
+        dropped += await drafts.forget_untouched(db, now - retention)
     if ended or dropped:
         _LOGGER.info("Forgot %d abandoned dialogs and %d drafts", ended, dropped)
+    return ended
+
+
+async def forget_person(app: QatysuApp, telegram_id: int) -> int:
+    """End every dialog of one person, in memory and in the database (/deletedata).
+
+    Without this a dialog open in memory would be written back at the next flush.
+    """
+    ended = 0
+    for group in app.handlers.values():
+        for dialog in group:
+            if not isinstance(dialog, TimedConversation) or not dialog.name:
+                continue
+            for key in [k for k in dialog._conversations if telegram_id in k]:
+                dialog._update_state(ConversationHandler.END, key)
+                if isinstance(app.persistence, SqlitePersistence):
+                    await app.persistence.forget(dialog.name, key)
+                ended += 1
     return ended

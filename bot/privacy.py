@@ -1,14 +1,36 @@
-"""What Qatysu keeps about a person, and erasing it."""
+"""What Qatysu keeps about a person, and erasing it.
+
+``/deletedata`` erases the person's Telegram id, name and languages, the content of their
+appeals and hearing questions (text, photos, voice, location), their drafts and dialogs. What
+stays is keyed by their pseudonymous key alone (:mod:`bot.identity`): their village and since
+when, their votes, the hearings they said they would attend, and their appeals without content
+(category, dates, statuses, the akimat's answers): erasing never gives a second vote nor fresh
+limits, and the reports stay true.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import date
+from typing import cast
 
+from bot import persistence
+from bot.appeals import texts as appeal_texts
 from bot.auth import load_access
-from bot.context import QatysuContext
+from bot.context import QatysuApp, QatysuContext
 from bot.i18n import LANGUAGE_NAMES, Translator
-from storage import people, territory
+from bot.logs import who
+from storage import appeals, hearings, people, polls, territory
+from storage.appeals import Appeal
+from storage.db import utcnow
+from storage.hearings import Hearing
 from storage.models import Person, Role, Scope, Village
+from storage.people import VillageMove
+from storage.polls import Poll
+
+_LOGGER = logging.getLogger(__name__)
+LISTED = 10  # items of each kind /mydata lists by name; the rest are counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,18 +40,42 @@ class PersonalData:
     person: Person | None
     village: Village | None
     roles: tuple[tuple[Role, Scope], ...]
+    key: str = ""  # the short form of their pseudonymous key
+    appeals: tuple[Appeal, ...] = ()
+    appeal_count: int = 0
+    polls: tuple[Poll, ...] = ()
+    hearings: tuple[Hearing, ...] = ()
+    move: VillageMove | None = None
+    move_to: Village | None = None
+    today: date | None = None
 
 
 async def personal_data(context: QatysuContext, telegram_id: int) -> PersonalData:
     """Collect what is stored about ``telegram_id``."""
-    db = context.services.db
+    services = context.services
+    db = services.db
     person = await people.get_by_telegram_id(db, telegram_id)
-    village = None
-    if person is not None and person.village_code:
-        village = await territory.get_village(db, person.village_code)
     access = await load_access(context, telegram_id)
     roles = tuple((grant.role, grant.scope) for grant in access.grants)
-    return PersonalData(person=person, village=village, roles=roles)
+    if person is None:
+        return PersonalData(person=None, village=None, roles=roles)
+    village = None
+    if person.village_code:
+        village = await territory.get_village(db, person.village_code)
+    move = await people.pending_move(db, person.id)
+    return PersonalData(
+        person=person,
+        village=village,
+        roles=roles,
+        key=services.identity.short_key(telegram_id),
+        appeals=tuple(await appeals.of_person(db, person.id, LISTED)),
+        appeal_count=await appeals.count_of_person(db, person.id),
+        polls=tuple(await polls.voted_by(db, person.id, LISTED)),
+        hearings=tuple(await hearings.attended_by(db, person.id, LISTED)),
+        move=move,
+        move_to=await territory.get_village(db, move.to_village) if move else None,
+        today=utcnow().astimezone(services.settings.zone).date(),
+    )
 
 
 def render(tr: Translator, data: PersonalData) -> str:
@@ -50,20 +96,52 @@ def render(tr: Translator, data: PersonalData) -> str:
     else:
         lines.append(tr.t("mydata.no_village"))
     lines.append(tr.t("mydata.since", date=tr.date(person.created_at)))
+    if data.move is not None and data.move_to is not None:
+        village = data.move_to.names.get(tr.language)
+        lines.append(tr.t("mydata.move_pending", village=village))
     if data.roles:
         roles = ", ".join(sorted({tr.t(f"role.{role.value}") for role, _ in data.roles}))
         lines.append(tr.t("mydata.roles", roles=roles))
-    lines += ["", tr.t("mydata.footer")]
+    lines += _activity(tr, data)
+    lines += ["", tr.t("mydata.key", key=data.key), tr.t("mydata.kept"), "", tr.t("mydata.footer")]
     return "\n".join(lines)
 
 
+def _activity(tr: Translator, data: PersonalData) -> list[str]:
+    """The person's appeals (with status), polls voted in, hearings they will come to."""
+    lines: list[str] = []
+    today = data.today or utcnow().date()
+    if data.appeal_count:
+        lines += ["", tr.nt("mydata.appeals", data.appeal_count)]
+        lines += [
+            tr.t("mydata.appeal_line", number=appeal_texts.number(a),
+                 category=appeal_texts.category(tr, a.category),
+                 status=appeal_texts.status(tr, a, today))
+            for a in data.appeals
+        ]  # fmt: skip
+    if data.polls:
+        lines += ["", tr.nt("mydata.polls", len(data.polls))]
+        lines += [tr.t("mydata.poll_line", question=p.question[:80]) for p in data.polls]
+    if data.hearings:
+        lines += ["", tr.nt("mydata.hearings", len(data.hearings))]
+        lines += [
+            tr.t("mydata.hearing_line", topic=h.topic[:80], date=tr.date(h.starts_at))
+            for h in data.hearings
+        ]
+    return lines
+
+
 async def delete_personal_data(context: QatysuContext, telegram_id: int) -> str:
-    """Erase the person's identity and dialogs; return the confirmation to show."""
+    """Erase the person's identity, content and dialogs; return the confirmation to show."""
     tr = context.tr
-    await people.delete_personal_data(context.services.db, telegram_id)
+    key = who(telegram_id)
+    erased = await people.delete_personal_data(context.services.db, telegram_id)
+    await persistence.forget_person(cast(QatysuApp, context.application), telegram_id)
     context.person = None
+    if erased:
+        _LOGGER.info("Resident %s erased their data", key)
     access = await load_access(context, telegram_id)
-    text = tr.t("deletedata.done")
+    text = tr.t("deletedata.done") + "\n\n" + tr.t("deletedata.done_kept")
     if access.grants:
         text += "\n" + tr.t("deletedata.role_note")
     return text

@@ -19,6 +19,7 @@ _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Anyone who knows the webhook secret can pose as any user: long enough not to be guessed.
 WEBHOOK_SECRET_MIN = 32
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+IDENTITY_SECRET_MIN = 32
 _OFFSET_RE = re.compile(r"^(\d{1,4})([hm])$")
 _SCHEDULE_RE = re.compile(r"^(daily|[a-z]{3}(?:,[a-z]{3})*) +([01]\d|2[0-3]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -76,6 +77,15 @@ class Settings(BaseSettings):
     dialog_timeout_hours: float = Field(default=24.0, gt=0)
     # A finished broadcast keeps one outbox row per recipient this long, then only its counts.
     outbox_retention_days: int = Field(default=30, ge=1)
+    # The key of the pseudonymous identities (bot/identity.py); unset: <database>.secret.
+    identity_secret: SecretStr | None = None
+    # A resident moves to another village at most once in this many days (staff may allow more).
+    village_change_days: int = Field(default=30, ge=1, le=3650)
+    # An item's due date is extended at most this many times, by this many working days in all.
+    max_extensions: int = Field(default=1, ge=0, le=10)
+    max_extension_workdays: int = Field(default=10, ge=0, le=120)
+    # Drafts and dialog states are never kept longer than this, whatever DIALOG_TIMEOUT_HOURS says.
+    draft_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("bot_token")
     @classmethod
@@ -110,6 +120,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"webhook mode (WEBHOOK_URL) needs at least {WEBHOOK_SECRET_MIN} characters "
                 f"of A-Z, a-z, 0-9, _ and -; make one with: {MAKE_SECRET}"
+            )
+        return value
+
+    @field_validator("identity_secret")
+    @classmethod
+    def _identity_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < IDENTITY_SECRET_MIN:
+            raise ValueError(
+                f"must be at least {IDENTITY_SECRET_MIN} characters; make one with: {MAKE_SECRET}"
             )
         return value
 
@@ -184,6 +203,16 @@ class Settings(BaseSettings):
     def dialog_timeout(self) -> timedelta:
         """How long an untouched dialog is kept."""
         return timedelta(hours=self.dialog_timeout_hours)
+
+    @property
+    def draft_retention(self) -> timedelta:
+        """The longest a draft or a dialog's state is kept."""
+        return timedelta(days=self.draft_retention_days)
+
+    @property
+    def village_change_interval(self) -> timedelta:
+        """How long after a move the next one needs staff."""
+        return timedelta(days=self.village_change_days)
 
     @property
     def outbox_retention(self) -> timedelta:

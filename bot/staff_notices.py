@@ -25,9 +25,11 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.appeals import texts
-from bot.appeals.notices import inbox_button, open_button, translator_of
+from bot.appeals.notices import inbox_button, open_button
 from bot.context import QatysuApp, QatysuContext, Services
 from bot.i18n import Translator
+from bot.logs import who
+from bot.messaging import translator_of
 from bot.pacing import retry_seconds
 from storage import appeals as appeals_repo
 from storage import staff_notices as repo
@@ -171,10 +173,10 @@ class StaffNoticeSender:
                 chat_id, text, reply_markup=markup, rate_limit_args={"broadcast": True}
             )
         except Forbidden:
-            _LOGGER.info("Staff member %s blocked the bot; notice skipped", chat_id)
+            _LOGGER.info("Staff member %s blocked the bot; notice skipped", who(chat_id))
             return "blocked"
         except BadRequest as error:
-            _LOGGER.warning("Notice to staff member %s refused: %s", chat_id, error.message)
+            _LOGGER.warning("Notice to staff member %s refused: %s", who(chat_id), error.message)
             return "failed"
         except RetryAfter as error:
             self._resume_at = max(self._resume_at, loop.time() + retry_seconds(error))
@@ -183,7 +185,7 @@ class StaffNoticeSender:
         except NetworkError as error:  # 5xx, resets, timeouts: the rows wait
             self._backoff = min(MAX_BACKOFF, self._backoff * 2 or 0.5)
             self._resume_at = max(self._resume_at, loop.time() + self._backoff)
-            _LOGGER.warning("Notice to staff member %s postponed: %s", chat_id, error.message)
+            _LOGGER.warning("Notice to staff member %s postponed: %s", who(chat_id), error.message)
             return None
         self._backoff = 0.0
         return "sent"

@@ -19,6 +19,7 @@ from handlers import (
     reports,
     residents,
     session,
+    village,
 )
 from handlers import notices as broadcasts
 from handlers.appeals import inbox
@@ -58,6 +59,7 @@ def register_all(app: QatysuApp) -> None:
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)
+    village.register(app)  # a move: confirm, stay, ask staff; staff decide
     menu.register(app)
     privacy.register(app)
     my_appeals.register(app)

@@ -10,6 +10,7 @@ from telegram.error import NetworkError, TelegramError
 
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
+from bot.logs import who
 from storage import people
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ async def on_error(update: object, context: QatysuContext) -> None:
         else:
             await context.bot.send_message(update.effective_chat.id, context.tr.t("error.generic"))
     except TelegramError:
-        _LOGGER.warning("Could not tell chat %s about the error", update.effective_chat.id)
+        _LOGGER.warning("Could not tell %s about the error", who(update.effective_chat.id))
 
 
 def register(app: QatysuApp) -> None:

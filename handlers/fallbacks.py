@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import QatysuApp, QatysuContext
+from bot.logs import who
 from handlers.menu import send_menu
 
 _LOGGER = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ async def stale_button(update: Update, context: QatysuContext) -> None:
     query = update.callback_query
     assert query is not None
     _LOGGER.info(
-        "Unhandled callback data %r from user %s", (query.data or "")[:80], query.from_user.id
+        "Unhandled callback data %r from %s", (query.data or "")[:80], who(query.from_user.id)
     )
     await query.answer(context.tr.t("error.stale_button"), show_alert=True)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Update
@@ -18,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import QatysuApp, QatysuContext
+from bot.logs import who
 
 _LOGGER = logging.getLogger(__name__)
 GROUP = -2
@@ -33,11 +35,14 @@ class _Window:
 
 
 class FloodGuard:
-    """Counts each person's updates in a sliding window."""
+    """Counts each person's updates in a sliding window (``clock``: seconds, monotonic)."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
+        self.clock = clock
         self._people: dict[int, _Window] = {}
 
     def check(self, user_id: int, now: float) -> str:
@@ -61,18 +66,21 @@ class FloodGuard:
             uid: w for uid, w in self._people.items() if w.seen and w.seen[-1] > now - self.window
         }
 
+    async def guard(self, update: Update, context: QatysuContext) -> None:
+        """The handler of group -2, counting with this guard."""
+        await _guard(self, update, context)
 
-async def guard(update: Update, context: QatysuContext) -> None:
+
+async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> None:
     """Let the update through, or drop it (telling the person once per window)."""
     user = update.effective_user
-    flood = context.bot_data.flood
-    if user is None or flood is None:
+    if user is None:
         return
-    verdict = flood.check(user.id, time.monotonic())
+    verdict = flood.check(user.id, flood.clock())
     if verdict == "pass":
         return
     if verdict == "warn":
-        _LOGGER.warning("Flood from user %s: dropping updates for a while", user.id)
+        _LOGGER.warning("Flood from %s: dropping updates for a while", who(user.id))
         tr = context.services.i18n.for_person(None, user.language_code)
         text = tr.t("flood.slow_down")
         try:
@@ -81,8 +89,17 @@ async def guard(update: Update, context: QatysuContext) -> None:
             elif update.effective_chat is not None:
                 await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError as error:
-            _LOGGER.info("Could not tell user %s to slow down: %s", user.id, error)
+            _LOGGER.info("Could not tell %s to slow down: %s", who(user.id), error)
     raise ApplicationHandlerStop
+
+
+def guard_of(app: QatysuApp) -> FloodGuard | None:
+    """The application's flood guard, if it has one (tests move its clock)."""
+    for handler in app.handlers.get(GROUP, []):
+        owner = getattr(handler.callback, "__self__", None)
+        if isinstance(owner, FloodGuard):
+            return owner
+    return None
 
 
 def register(app: QatysuApp) -> None:
@@ -91,5 +108,5 @@ def register(app: QatysuApp) -> None:
     assert services is not None
     settings = services.settings
     if settings.flood_updates > 0:
-        app.bot_data.flood = FloodGuard(settings.flood_updates, settings.flood_window_seconds)
-        app.add_handler(TypeHandler(Update, guard), group=GROUP)
+        flood = FloodGuard(settings.flood_updates, settings.flood_window_seconds)
+        app.add_handler(TypeHandler(Update, flood.guard), group=GROUP)

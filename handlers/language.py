@@ -6,13 +6,14 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
+from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from handlers.menu import send_menu
 from handlers.widgets import keyboards
 from storage import people
 
-FEATURE = "lang"
+FEATURE = Feature.LANGUAGE
 
 
 async def ask_language(update: Update, context: QatysuContext) -> None:
@@ -44,6 +45,6 @@ def register(app: QatysuApp) -> None:
     """Register /language and its buttons."""
     app.add_handler(CommandHandler("language", ask_language))
     app.add_handler(
-        CallbackQueryHandler(ask_language, pattern=callbacks.matches("menu", "language"))
+        CallbackQueryHandler(ask_language, pattern=callbacks.matches(Feature.MENU, "language"))
     )
     app.add_handler(CallbackQueryHandler(set_language, pattern=callbacks.matches(FEATURE, "set")))

@@ -7,6 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.auth import load_access
+from bot.callbacks import Feature
 from bot.commands import commands_for
 from bot.context import QatysuApp, QatysuContext
 from handlers.widgets import keyboards
@@ -56,4 +57,6 @@ def register(app: QatysuApp) -> None:
     """Register /help and its menu button."""
     app.add_handler(CommandHandler("help", show_help))
     app.add_handler(CommandHandler("menu", show_menu))
-    app.add_handler(CallbackQueryHandler(show_help, pattern=callbacks.matches("menu", "help")))
+    app.add_handler(
+        CallbackQueryHandler(show_help, pattern=callbacks.matches(Feature.MENU, "help"))
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -16,38 +18,62 @@ from bot.auth import load_access, requires
 from bot.broadcast import notices
 from bot.broadcast.engine import FEATURE as ENGINE_FEATURE
 from bot.broadcast.engine import preview_of
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from handlers.widgets import village_picker
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+    user_id,
+)
 from handlers.widgets.keyboards import button
 from storage import broadcasts as broadcasts_repo
-from storage import drafts
 from storage.models import Role, Village
 
-FEATURE = "ntc"
+FEATURE = Feature.NOTICE
 DIALOG = "notice"
 CONTENT, VILLAGES, CONFIRM = range(3)
+
+
+@dataclass(slots=True)
+class NoticeDraft(DialogDraft):
+    """A notice being written: its text or caption, a photo or a document (file ids)."""
+
+    text: str | None = None
+    photo: str | None = None
+    document: str | None = None
+    villages: list[str] | None = None  # the village picker's choice
+
+    def payload(self) -> dict[str, str | None]:
+        """The broadcast's payload (what :func:`bot.broadcast.notices.render` reads)."""
+        return {"text": self.text, "photo": self.photo, "document": self.document}
+
+
+DRAFTS = Drafts(DIALOG, NoticeDraft)
 
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
     """Ask for the notice (/broadcast)."""
-    assert update.effective_user is not None and update.effective_message is not None
-    await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
+    await DRAFTS.save(update, context, NoticeDraft())
     return await ask_content(update, context)
 
 
 async def ask_content(update: Update, context: QatysuContext) -> int:
     """Ask for the notice."""
-    assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, context.tr.t("notice.ask_content"))
+    await context.bot.send_message(chat_id(update), context.tr.t("notice.ask_content"))
     return CONTENT
 
 
 async def take_content(update: Update, context: QatysuContext) -> int:
     """Keep the text, photo or document, then ask for the villages."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     photo = message.photo[-1].file_id if message.photo else None
     document = message.document.file_id if message.document else None
@@ -61,14 +87,9 @@ async def take_content(update: Update, context: QatysuContext) -> int:
             tr.t("notice.too_long", limit=tr.number(limit), length=tr.number(len(text)))
         )
         return CONTENT
-    await drafts.update(
-        context.services.db,
-        update.effective_user.id,
-        DIALOG,
-        text=text,
-        photo=photo,
-        document=document,
-    )
+    draft = await DRAFTS.load(update, context)
+    draft.text, draft.photo, draft.document = text, photo, document
+    await DRAFTS.save(update, context, draft)
     return await ask_villages(update, context)
 
 
@@ -80,28 +101,26 @@ async def ask_villages(update: Update, context: QatysuContext) -> int:
 
 async def wrong_content(update: Update, context: QatysuContext) -> int:
     """Explain what a notice can carry."""
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(context.tr.t("notice.wrong_content"))
+    await message_of(update).reply_text(context.tr.t("notice.wrong_content"))
     return CONTENT
 
 
 async def preview(update: Update, context: QatysuContext, villages: list[Village]) -> int:
     """Show the notice as residents will see it, with the number of recipients."""
-    assert update.effective_user is not None and update.effective_chat is not None
     tr = context.tr
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
+    draft = await DRAFTS.load(update, context)
     codes = [v.code for v in villages]
-    await drafts.update(db, update.effective_user.id, DIALOG, villages=codes)
-    shown = await notices.render(preview_of(notices.KIND, draft), tr)
-    chat_id = update.effective_chat.id
+    draft.villages = codes
+    await DRAFTS.save(update, context, draft)
+    shown = await notices.render(preview_of(notices.KIND, draft.payload()), tr)
+    chat = chat_id(update)
     if shown.photo:
-        await context.bot.send_photo(chat_id, shown.photo, caption=shown.text)
+        await context.bot.send_photo(chat, shown.photo, caption=shown.text)
     elif shown.document:
-        await context.bot.send_document(chat_id, shown.document, caption=shown.text)
+        await context.bot.send_document(chat, shown.document, caption=shown.text)
     else:
-        await context.bot.send_message(chat_id, shown.text)
-    count = await broadcasts_repo.count_audience(db, codes)
+        await context.bot.send_message(chat, shown.text)
+    count = await broadcasts_repo.count_audience(context.services.db, codes)
     names = ", ".join(v.names.get(tr.language) for v in villages)
     buttons = InlineKeyboardMarkup(
         [
@@ -112,7 +131,7 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
         ]
     )
     await context.bot.send_message(
-        chat_id,
+        chat,
         tr.t("notice.confirm", recipients=tr.nt("broadcast.recipients", count), villages=names),
         reply_markup=buttons,
     )
@@ -128,30 +147,22 @@ async def ask_confirm(update: Update, context: QatysuContext) -> int:
 
 async def send(update: Update, context: QatysuContext) -> int:
     """Hand the notice to the broadcast engine (villages re-checked against the scope)."""
-    query = update.callback_query
-    assert (
-        query is not None
-        and update.effective_user is not None
-        and update.effective_chat is not None
-    )
-    db = context.services.db
-    user_id = update.effective_user.id
-    draft = await drafts.load(db, user_id, DIALOG)
+    query = query_of(update)
+    draft = await DRAFTS.load(update, context)
     codes = await village_picker.chosen_in_scope(update, context, DIALOG)
     if not codes:
         await query.answer(context.tr.t("auth.out_of_scope"), show_alert=True)
         return ConversationHandler.END
     await query.answer()
     await query.edit_message_reply_markup(None)
-    payload = {key: draft.get(key) for key in ("text", "photo", "document")}
     await context.services.engine.submit(
         kind=notices.KIND,
-        payload=payload,
-        created_by=user_id,
-        report_to=(update.effective_chat.id, context.tr),
+        payload=draft.payload(),
+        created_by=user_id(update),
+        report_to=(chat_id(update), context.tr),
         village_codes=codes,
     )
-    await drafts.drop(db, user_id, DIALOG)
+    await DRAFTS.drop(update, context)
     return ConversationHandler.END
 
 

@@ -9,30 +9,21 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import callbacks, invites, share
+from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.territory import okrugs_of, scope_name
 from handlers.hearings import resident as hearings
 from handlers.menu import send_menu
+from handlers.village import choose as choose_village
 from handlers.widgets import keyboards
 from handlers.widgets.dialogs import Dialog, cancel_step, tap
 from storage import people, territory
 from storage.models import Village
 
 LANGUAGE, PLACE = range(2)
-FEATURE = "ob"
-
-
-def village_label(tr: Translator, village: Village) -> str:
-    """«Village (District, Region)» in the reader's language."""
-    lang = tr.language
-    return tr.t(
-        "start.village_set",
-        village=village.names.get(lang),
-        district=village.district_names.get(lang),
-        region=village.region_names.get(lang),
-    )
+FEATURE = Feature.ONBOARDING
 
 
 async def start(update: Update, context: QatysuContext) -> int:
@@ -102,8 +93,7 @@ async def bind_from_link(update: Update, context: QatysuContext, code: str) -> i
     user_id = update.effective_user.id
     if context.person is None or context.person.language is None:
         await people.set_language(db, user_id, context.tr.language)
-    await people.set_village(db, user_id, village.code)
-    await send_menu(update, context, village_label(context.tr, village))
+    await choose_village(update, context, village)  # another village's link: asked first
     return ConversationHandler.END
 
 
@@ -270,10 +260,8 @@ async def pick_village(update: Update, context: QatysuContext) -> int:
     if village is None:
         await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return PLACE
-    await people.set_village(db, update.effective_user.id, village.code)
     await query.answer()
-    await query.edit_message_text(village_label(context.tr, village))
-    await send_menu(update, context)
+    await choose_village(update, context, village)  # a move is asked first
     return ConversationHandler.END
 
 
@@ -297,7 +285,7 @@ def register(app: QatysuApp) -> None:
         entry_points=[
             CommandHandler("start", start),
             CommandHandler("village", change_village),
-            tap("menu", change_village, "village"),
+            tap(Feature.MENU, change_village, "village"),
         ],
         states={
             LANGUAGE: [tap(FEATURE, pick_language, "lang")],

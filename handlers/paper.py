@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
 from bot.auth import refuse, requires, villages_in_scope
-from bot.callbacks import CallbackDataError
+from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.paper.service import PaperNotFoundError, Papers, papers_folder
@@ -25,7 +25,7 @@ from storage.hearings import Hearing
 from storage.models import Role
 from storage.polls import Poll
 
-FEATURE = "ppr"
+FEATURE = Feature.PAPER
 KINDS = {"h": "hearing", "p": "poll"}
 PRINT, SHARE = "pr", "sh"
 

@@ -6,9 +6,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks, privacy
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 
-FEATURE = "priv"
+FEATURE = Feature.PRIVACY
 
 
 async def show_my_data(update: Update, context: QatysuContext) -> None:
@@ -37,7 +38,7 @@ async def ask_delete(update: Update, context: QatysuContext) -> None:
         ],
     ]
     await update.effective_message.reply_text(
-        tr.t("deletedata.confirm"), reply_markup=InlineKeyboardMarkup(buttons)
+        tr.t("deletedata.confirm_exact"), reply_markup=InlineKeyboardMarkup(buttons)
     )
 
 
@@ -56,6 +57,8 @@ async def confirm_delete(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register /mydata, /deletedata and the confirmation buttons."""
     app.add_handler(CommandHandler("mydata", show_my_data))
-    app.add_handler(CallbackQueryHandler(show_my_data, pattern=callbacks.matches("menu", "mydata")))
+    app.add_handler(
+        CallbackQueryHandler(show_my_data, pattern=callbacks.matches(Feature.MENU, "mydata"))
+    )
     app.add_handler(CommandHandler("deletedata", ask_delete))
     app.add_handler(CallbackQueryHandler(confirm_delete, pattern=callbacks.matches(FEATURE, "del")))

@@ -7,13 +7,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.auth import refuse, requires, villages_in_scope
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import sort_key
 from bot.share import SOURCES, UNTAGGED
 from storage import people
 from storage.models import Role
 
-FEATURE = "res"
+FEATURE = Feature.RESIDENTS
 ROLES = (Role.STAFF, Role.COORDINATOR)
 
 
@@ -101,6 +102,6 @@ def register(app: QatysuApp) -> None:
     """Register /residents and its buttons."""
     app.add_handler(CommandHandler("residents", show_residents))
     app.add_handler(
-        CallbackQueryHandler(show_residents, pattern=callbacks.matches("menu", "residents"))
+        CallbackQueryHandler(show_residents, pattern=callbacks.matches(Feature.MENU, "residents"))
     )
     app.add_handler(CallbackQueryHandler(show_district, pattern=callbacks.matches(FEATURE, "dis")))

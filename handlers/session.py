@@ -31,6 +31,7 @@ async def open_session(update: Update, context: QatysuContext) -> None:
         telegram_id=user.id if served and user is not None else None,
         first_name=user.first_name if served and user is not None else None,
         language=app_language(user.language_code) if served and user is not None else None,
+        person_key=services.identity.person_key(user.id) if served and user is not None else None,
     )
     session = await sessions.open_session(services.db, arrival)
     if not session.claimed or session.person is None:

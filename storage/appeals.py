@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -86,6 +86,9 @@ class Appeal:
     resident_name: str | None
     resident_language: str | None
     photos: tuple[str, ...] = field(default=())
+    redacted: bool = False  # the resident erased their data: no text, photos, voice, location
+    extensions: int = 0  # deadline extensions so far
+    extended_days: int = 0  # working days they added
 
     def is_overdue(self, today: date) -> bool:
         """Unanswered past its due date."""
@@ -113,6 +116,7 @@ JOIN villages v ON v.code = a.handler_village_code
 JOIN districts d ON d.code = v.district_code
 LEFT JOIN hearings h ON h.id = a.hearing_id
 """
+REPEAT_WINDOW = timedelta(hours=24)  # intake refuses the same text again within this
 # Columns a status change may set besides the status (never built from user input).
 _CHANGEABLE = frozenset({"handler_village_code", "level", "due_on", "confirm_pending"})
 
@@ -144,6 +148,9 @@ def _appeal(row: sqlite3.Row, photos: tuple[str, ...] = ()) -> Appeal:
         resident_name=row["resident_name"],
         resident_language=row["resident_language"],
         photos=photos,
+        redacted=row["redacted_at"] is not None,
+        extensions=row["extensions"],
+        extended_days=row["extended_days"],
     )
 
 
@@ -357,6 +364,34 @@ async def change(
     return await get(db, appeal_id)
 
 
+async def extend(
+    db: Database,
+    appeal: Appeal,
+    due_on: date,
+    days: int,
+    bounds: tuple[int, int],
+    actor_id: int,
+    reason: str,
+    now: datetime,
+) -> Appeal | None:
+    """Move the due date by ``days`` working days, within ``bounds`` (how many extensions,
+    how many working days in all); None when it changed meanwhile or would pass a bound."""
+    most, most_days = bounds
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE appeals SET due_on = ?, extensions = extensions + 1, "
+            "extended_days = extended_days + ?, updated_at = ? "
+            "WHERE id = ? AND due_on = ? AND status IN ('new', 'in_progress', 'answered') "
+            "AND extensions < ? AND extended_days + ? <= ?",
+            (due_on.isoformat(), days, to_db_time(now), appeal.id, appeal.due_on.isoformat(),
+             most, days, most_days),
+        )  # fmt: skip
+        if cursor.rowcount == 0:
+            return None
+        await _add_event(tx, appeal.id, "extended", actor_id, reason, now)
+    return await get(db, appeal.id)
+
+
 async def settle_confirmation(
     db: Database, appeal_id: int, person_id: int, solved: bool, now: datetime
 ) -> Appeal | None:
@@ -425,3 +460,20 @@ async def claim_notice(
         (appeal_id, kind, due_on.isoformat(), to_db_time(now)),
     )
     return changed > 0
+
+
+async def redact_of_person(tx: aiosqlite.Connection, person_id: int, now: datetime) -> None:
+    """Blank the person's appeals: text, photos, voice, location (the rest stays for counts).
+
+    The repeat check's key of the last day stays (a keyed hash: no text); older ones go.
+    """
+    await tx.execute(
+        "DELETE FROM appeal_photos WHERE appeal_id IN (SELECT id FROM appeals WHERE person_id = ?)",
+        (person_id,),
+    )
+    await tx.execute(
+        "UPDATE appeals SET text = '', voice_file_id = NULL, latitude = NULL, longitude = NULL, "
+        "text_key = CASE WHEN created_at >= ? THEN text_key ELSE '' END, "
+        "redacted_at = COALESCE(redacted_at, ?) WHERE person_id = ?",
+        (to_db_time(now - REPEAT_WINDOW), to_db_time(now), person_id),
+    )

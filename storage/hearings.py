@@ -242,3 +242,14 @@ async def claim_reminder(db: Database, hearing_id: int, offset_minutes: int) -> 
         (hearing_id, offset_minutes, to_db_time(utcnow())),
     )
     return changed > 0
+
+
+async def attended_by(db: Database, person_id: int, limit: int) -> list[Hearing]:
+    """Hearings the person said they will come to, latest first (for /mydata)."""
+    rows = await db.fetch_all(
+        "SELECT * FROM hearing_rows h WHERE h.id IN "
+        "(SELECT hearing_id FROM hearing_rsvps WHERE person_id = ?) "
+        "ORDER BY h.starts_at DESC LIMIT ?",
+        (person_id, limit),
+    )
+    return [_hearing(row) for row in rows]

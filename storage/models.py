@@ -96,6 +96,8 @@ class Person:
     created_at: datetime
     blocked: bool = False  # blocked the bot: broadcasts skip them until they write again
     telegram_language: str | None = None  # their Telegram app's, when kk, ru or en
+    village_set_at: datetime | None = None  # bound to their village (first choice or move) then
+    village_moved_at: datetime | None = None  # last moved from one village to another
 
     @property
     def preferred_language(self) -> str | None:

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
+from storage import appeals
 from storage.db import Database, from_db_time, to_db_time, utcnow
 from storage.models import Person, VillageCount
 from storage.territory import list_villages
 
 _COLUMNS = (
-    "id, telegram_id, first_name, language, telegram_language, village_code, created_at, blocked_at"
+    "id, telegram_id, first_name, language, telegram_language, village_code, created_at, "
+    "blocked_at, village_set_at, village_moved_at"
 )
+
+
+def _time(text: str | None) -> datetime | None:
+    return from_db_time(text) if text else None
 
 
 def _person(row: sqlite3.Row) -> Person:
@@ -24,6 +33,8 @@ def _person(row: sqlite3.Row) -> Person:
         created_at=from_db_time(row["created_at"]),
         blocked=row["blocked_at"] is not None,
         telegram_language=row["telegram_language"],
+        village_set_at=_time(row["village_set_at"]),
+        village_moved_at=_time(row["village_moved_at"]),
     )
 
 
@@ -36,16 +47,25 @@ async def get_by_telegram_id(db: Database, telegram_id: int) -> Person | None:
     return _person(row) if row else None
 
 
-async def ensure_person(db: Database, telegram_id: int, first_name: str | None) -> Person:
-    """Return the person, creating them on first contact and keeping their name current."""
+async def ensure_person(
+    db: Database, telegram_id: int, first_name: str | None, person_key: str | None = None
+) -> Person:
+    """Return the person, creating them on first contact and keeping their name current.
+
+    Without ``person_key`` the row gets its key at the person's first update (the session).
+    """
     person = await get_by_telegram_id(db, telegram_id)
-    if person is not None and person.first_name == first_name:
+    if person is not None and person.first_name == first_name and person_key is None:
         return person
     async with db.transaction() as tx:
         await tx.execute(
-            "INSERT INTO people (telegram_id, first_name, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name",
-            (telegram_id, first_name, to_db_time(utcnow())),
+            "INSERT INTO people (telegram_id, first_name, created_at, person_key) "
+            "VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name, "
+            "person_key = COALESCE(people.person_key, excluded.person_key) "
+            "ON CONFLICT (person_key) DO UPDATE SET telegram_id = excluded.telegram_id, "
+            "first_name = excluded.first_name, deleted_at = NULL",
+            (telegram_id, first_name, to_db_time(utcnow()), person_key),
         )
     created = await get_by_telegram_id(db, telegram_id)
     assert created is not None
@@ -102,21 +122,175 @@ async def count_by_source(db: Database, village_codes: Sequence[str]) -> dict[st
     return {row["joined_via"]: row["n"] for row in rows}
 
 
+class Binding(StrEnum):
+    """What choosing a village did."""
+
+    FIRST = "first"  # the first village: free
+    SAME = "same"  # already bound there: nothing changed
+    MOVED = "moved"  # moved from another village
+    TOO_SOON = "too_soon"  # moved lately: nothing changed (staff of the new village may allow it)
+    GONE = "gone"  # no such person (erased meanwhile)
+
+
+async def bind_village(
+    db: Database, person_id: int, village_code: str, now: datetime, not_moved_since: datetime | None
+) -> Binding:
+    """Bind the person to a village: a first choice, or a move unless they moved lately.
+
+    ``not_moved_since``: a move is refused when the person last moved at or after it (None: a
+    move staff confirmed, always allowed). A move withdraws the person's pending request.
+    """
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "SELECT village_code, village_moved_at FROM people WHERE id = ?", (person_id,)
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return Binding.GONE
+        current, moved_at = row[0], row[1]
+        if current == village_code:
+            return Binding.SAME
+        limit = not_moved_since
+        if current is not None and moved_at and limit and from_db_time(moved_at) >= limit:
+            return Binding.TOO_SOON
+        at = to_db_time(now)
+        await tx.execute(
+            "UPDATE people SET village_code = ?, village_set_at = ?, "
+            "village_moved_at = CASE WHEN village_code IS NULL THEN village_moved_at ELSE ? END "
+            "WHERE id = ?",
+            (village_code, at, at, person_id),
+        )
+        await tx.execute(
+            "UPDATE village_moves SET status = 'withdrawn', decided_at = ? "
+            "WHERE person_id = ? AND status = 'pending'",
+            (at, person_id),
+        )
+        return Binding.FIRST if current is None else Binding.MOVED
+
+
+@dataclass(frozen=True, slots=True)
+class VillageMove:
+    """A move asked of the staff of the new village."""
+
+    id: int
+    person_id: int
+    from_village: str | None
+    to_village: str
+    created_at: datetime
+    status: str  # pending, approved, refused, withdrawn
+    decided_by: int | None
+
+
+def _move(row: sqlite3.Row) -> VillageMove:
+    return VillageMove(
+        id=row["id"],
+        person_id=row["person_id"],
+        from_village=row["from_village"],
+        to_village=row["to_village"],
+        created_at=from_db_time(row["created_at"]),
+        status=row["status"],
+        decided_by=row["decided_by"],
+    )
+
+
+async def ask_move(db: Database, person_id: int, to_village: str, now: datetime) -> VillageMove:
+    """Store a request to move to ``to_village``; it replaces the person's pending one."""
+    at = to_db_time(now)
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE village_moves SET status = 'withdrawn', decided_at = ? "
+            "WHERE person_id = ? AND status = 'pending'",
+            (at, person_id),
+        )
+        cursor = await tx.execute(
+            "INSERT INTO village_moves (person_id, from_village, to_village, created_at) "
+            "SELECT id, village_code, ?, ? FROM people WHERE id = ? RETURNING *",
+            (to_village, at, person_id),
+        )
+        row = await cursor.fetchone()
+    assert row is not None
+    return _move(row)
+
+
+async def get_move(db: Database, move_id: int) -> VillageMove | None:
+    """One move request."""
+    row = await db.fetch_one("SELECT * FROM village_moves WHERE id = ?", (move_id,))
+    return _move(row) if row else None
+
+
+async def pending_move(db: Database, person_id: int) -> VillageMove | None:
+    """The person's request waiting for staff, if any."""
+    row = await db.fetch_one(
+        "SELECT * FROM village_moves WHERE person_id = ? AND status = 'pending'", (person_id,)
+    )
+    return _move(row) if row else None
+
+
+async def decide_move(
+    db: Database, move_id: int, approve: bool, by: int, now: datetime
+) -> VillageMove | None:
+    """Approve (the person moves now) or refuse a pending request; None if decided before."""
+    at = to_db_time(now)
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE village_moves SET status = ?, decided_by = ?, decided_at = ? "
+            "WHERE id = ? AND status = 'pending' RETURNING *",
+            ("approved" if approve else "refused", by, at, move_id),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        if approve:
+            await tx.execute(
+                "UPDATE people SET village_code = ?, village_set_at = ?, "
+                "village_moved_at = CASE WHEN village_code IS NULL THEN village_moved_at "
+                "ELSE ? END WHERE id = ? AND village_code IS NOT ?",
+                (row["to_village"], at, at, row["person_id"], row["to_village"]),
+            )
+    return _move(row)
+
+
+async def get_by_id(db: Database, person_id: int) -> Person | None:
+    """The person of a row (None when they erased their data: no id to reach them by)."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM people WHERE id = ? AND telegram_id IS NOT NULL",  # noqa: S608
+        (person_id,),
+    )
+    return _person(row) if row else None
+
+
 async def delete_personal_data(db: Database, telegram_id: int) -> bool:
-    """Erase the person's identity; the anonymous row stays so that aggregates stay true."""
+    """Erase the person's identity, their appeals' content, their dialogs and drafts.
+
+    What stays is keyed by the pseudonymous ``person_key`` alone: the row (village, since when,
+    moves), votes, hearing answers, and the appeals as counts (category, village, dates,
+    statuses, the akimat's answers), so that the same account coming back votes no second time
+    and finds its limits as they were, and reports stay true.
+    """
+    moment = utcnow()
+    now = to_db_time(moment)
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "UPDATE people SET telegram_id = NULL, first_name = NULL, telegram_language = NULL, "
-            "deleted_at = ? "
-            "WHERE telegram_id = ?",
-            (to_db_time(utcnow()), telegram_id),
+            "language = NULL, blocked_at = NULL, deleted_at = ? "
+            "WHERE telegram_id = ? RETURNING id",
+            (now, telegram_id),
         )
+        row = await cursor.fetchone()
         await tx.execute(
             "DELETE FROM conversations WHERE key LIKE ? OR key LIKE ?",
             (f"{telegram_id},%", f"%,{telegram_id}"),
         )
         await tx.execute("DELETE FROM drafts WHERE telegram_id = ?", (telegram_id,))
-        return cursor.rowcount > 0
+        if row is None:
+            return False
+        await appeals.redact_of_person(tx, row[0], moment)
+        await tx.execute(
+            "UPDATE village_moves SET status = 'withdrawn', decided_at = ? "
+            "WHERE person_id = ? AND status = 'pending'",
+            (now, row[0]),
+        )
+        return True
 
 
 async def count_by_village(db: Database, district_code: str | None = None) -> list[VillageCount]:

@@ -197,6 +197,8 @@ class CastResult(StrEnum):
     FINAL = "final"  # already voted otherwise, and the poll does not allow changing
     CLOSED = "closed"
     ELSEWHERE = "elsewhere"  # the voter does not live in one of the poll's villages
+    MOVED = "moved"  # the voter moved to their village after the poll opened
+    LATE = "late"  # joined after the poll opened, and the poll takes no late joiners
     INVALID = "invalid"  # no such poll or choice (stale or forged data)
 
 
@@ -209,6 +211,34 @@ class Ballot:
     village_code: str | None
     choices: int
     at: datetime
+    bound_at: datetime | None = None  # when the voter was bound to their village
+    moved_at: datetime | None = None  # when they last moved from another village
+
+
+def late_joiners_vote(poll: Poll) -> bool:
+    """Whether someone bound to their village for the first time after the poll opened votes.
+
+    Yes, since they vote nowhere else. Issue 13.3 (a "verified only" poll) answers no here.
+    """
+    return True
+
+
+def eligibility(
+    poll: Poll, village_code: str | None, bound_at: datetime | None, moved_at: datetime | None
+) -> CastResult | None:
+    """Why a resident may not vote in ``poll`` (None: they may).
+
+    Only residents of its villages, bound there since before it opened: one who moved in after
+    the opening voted (or could have) where they lived before; a first-time joiner may vote
+    (:func:`late_joiners_vote`).
+    """
+    if village_code not in poll.village_codes:
+        return CastResult.ELSEWHERE
+    if moved_at is not None and moved_at >= poll.created_at:
+        return CastResult.MOVED
+    if bound_at is not None and bound_at >= poll.created_at and not late_joiners_vote(poll):
+        return CastResult.LATE
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,8 +396,9 @@ def _decide(ballot: Ballot, poll: Poll | None, before: int) -> tuple[CastResult,
         return CastResult.INVALID, poll, before
     if not poll.accepts_votes(ballot.at):
         return CastResult.CLOSED, poll, before
-    if ballot.village_code not in poll.village_codes:
-        return CastResult.ELSEWHERE, poll, before
+    refused = eligibility(poll, ballot.village_code, ballot.bound_at, ballot.moved_at)
+    if refused is not None:
+        return refused, poll, before
     if not before:
         return CastResult.RECORDED, poll, ballot.choices
     if before == ballot.choices:
@@ -613,3 +644,13 @@ async def people_ids(db: Database, telegram_ids: Iterable[int]) -> list[int]:
         (json.dumps(sorted(set(telegram_ids))),),
     )
     return [row[0] for row in rows]
+
+
+async def voted_by(db: Database, person_id: int, limit: int) -> list[Poll]:
+    """Polls the person voted in, latest first (for /mydata)."""
+    return await _select(
+        db.conn,
+        "WHERE p.id IN (SELECT poll_id FROM poll_votes WHERE person_id = ?) "
+        "ORDER BY p.created_at DESC LIMIT ?",
+        (person_id, limit),
+    )

@@ -7,7 +7,7 @@ import sqlite3
 from datetime import datetime
 
 from storage.db import Database, from_db_time, to_db_time, utcnow
-from storage.models import Invite, Role, RoleGrant, Scope, ScopeKind
+from storage.models import Invite, Role, RoleGrant, Scope, ScopeKind, Village
 
 
 def _grant(row: sqlite3.Row) -> RoleGrant:
@@ -142,3 +142,34 @@ def _invite(row: sqlite3.Row) -> Invite:
         used_at=moment("used_at"),
         revoked_at=moment("revoked_at"),
     )
+
+
+async def covering(
+    db: Database, role: Role, village: Village, *, above_village: bool = False
+) -> list[int]:
+    """Telegram ids of the holders of ``role`` whose scope takes in ``village``, in id order.
+
+    With ``above_village``, only scopes wider than the village's own akimat (district, region,
+    all; not village or okrug: ``LOCAL_SCOPES``). The rule of
+    :meth:`storage.models.Scope.covers`, in one query: a new scope kind goes in both.
+    """
+    rows = await db.fetch_all(
+        "SELECT DISTINCT telegram_id FROM role_grants WHERE role = ? AND ("
+        "scope_kind = 'all' OR (scope_kind = 'region' AND scope_code = ?) "
+        "OR (scope_kind = 'district' AND scope_code = ?) "
+        "OR (scope_kind = 'okrug' AND scope_code = ? AND NOT ?) "
+        "OR (scope_kind = 'village' AND scope_code = ? AND NOT ?)) ORDER BY telegram_id",
+        (role.value, village.region_code, village.district_code,
+         village.okrug_code, above_village, village.code, above_village),
+    )  # fmt: skip
+    return [row["telegram_id"] for row in rows]
+
+
+async def holding(db: Database, role: Role, scope: Scope) -> list[int]:
+    """Telegram ids of the holders of ``role`` in exactly ``scope``, in id order."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT telegram_id FROM role_grants WHERE role = ? AND scope_kind = ? "
+        "AND scope_code = ? ORDER BY telegram_id",
+        (role.value, scope.kind.value, scope.code),
+    )
+    return [row["telegram_id"] for row in rows]

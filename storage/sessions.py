@@ -26,6 +26,7 @@ class Arrival:
     telegram_id: int | None = None  # None: nobody to load (a group, a bot, a channel post)
     first_name: str | None = None
     language: str | None = None  # their Telegram app's language, when kk, ru or en
+    person_key: str | None = None  # their pseudonymous key (bot/identity.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ async def _open(conn: Statements, arrivals: list[Arrival]) -> list[Session]:
         claimed.append(arrival.update_id in new)
         new.discard(arrival.update_id)
     people = [
-        [a.telegram_id, a.first_name, a.language, to_db_time(a.at)]
+        [a.telegram_id, a.first_name, a.language, to_db_time(a.at), a.person_key]
         for a, fresh in zip(arrivals, claimed, strict=True)
         if fresh and a.telegram_id is not None
     ]
@@ -59,16 +60,25 @@ async def _open(conn: Statements, arrivals: list[Arrival]) -> list[Session]:
         listed = json.dumps(people, ensure_ascii=False)
         # The app's language too, at every contact: notices sent later use it until the
         # person chooses one, as the replies to this update do. Someone who blocked the bot
-        # wrote again: reach them again. A row that changes in nothing is not written.
+        # wrote again: reach them again. A row that changes in nothing is not written. Someone
+        # who erased their data and came back finds their row by their key: their votes,
+        # answers, limits and village stand (a row made before keys gets its key here).
         await conn.execute(
-            "INSERT INTO people (telegram_id, first_name, telegram_language, created_at) "
+            "INSERT INTO people (telegram_id, first_name, telegram_language, created_at, "
+            "person_key) "
             "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-            "json_extract(value, '$[2]'), json_extract(value, '$[3]') FROM json_each(?) WHERE true "
+            "json_extract(value, '$[2]'), json_extract(value, '$[3]'), "
+            "json_extract(value, '$[4]') FROM json_each(?) WHERE true "
             "ON CONFLICT (telegram_id) DO UPDATE SET first_name = excluded.first_name, "
-            "telegram_language = excluded.telegram_language, blocked_at = NULL "
+            "telegram_language = excluded.telegram_language, blocked_at = NULL, "
+            "person_key = COALESCE(people.person_key, excluded.person_key) "
             "WHERE people.first_name IS NOT excluded.first_name "
             "OR people.telegram_language IS NOT excluded.telegram_language "
-            "OR people.blocked_at IS NOT NULL",
+            "OR people.blocked_at IS NOT NULL "
+            "OR (people.person_key IS NULL AND excluded.person_key IS NOT NULL) "
+            "ON CONFLICT (person_key) DO UPDATE SET telegram_id = excluded.telegram_id, "
+            "first_name = excluded.first_name, telegram_language = excluded.telegram_language, "
+            "deleted_at = NULL, blocked_at = NULL",
             (listed,),
         )
         rows = await conn.execute_fetchall(

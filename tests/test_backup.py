@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+import stat
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.app import build_application
+from bot.identity import IdentityError, secret_path
 from bot.simulator import Harness
 from tests.conftest import STAFF_ID, make_settings, seed
 from tests.proof_helpers import TOKEN, bot_env
@@ -86,6 +89,7 @@ async def test_the_restore_procedure_of_the_readme(tmp_path: Path) -> None:
     await ivan.tap("Карагандинская область")
     await ivan.tap("Осакаровский район")
     await ivan.tap("Молодежный")
+    await ivan.tap("✅ Да, переехать")
     newcomer = bot.user(1103, "Dana", "en")
     await newcomer.send("/start v_krg-nura-nura")
     await bot.stop()
@@ -104,3 +108,52 @@ async def test_the_restore_procedure_of_the_readme(tmp_path: Path) -> None:
     await newcomer.send("/start v_krg-nura-nura")  # the restored bot works on
     assert "Your village: Nura" in newcomer.texts[-1]
     await bot.stop()
+
+
+async def test_the_secret_is_kept_apart_and_a_restore_without_it_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The backup names the identity secret (``--with-secret`` copies it, 0600); a database
+    restored without its secret does not start (everyone would vote again), with it, it does."""
+    settings = make_settings(tmp_path)
+    await seed(settings)
+    bot = Harness(settings)
+    await bot.start()
+    ivan = bot.user(1102, "Иван", "ru")
+    await ivan.send("/start v_krg-nura-nura")
+    await bot.stop()
+    backup = tmp_path / "backups" / "monday.db"
+    env = bot_env("http://127.0.0.1:9", settings)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "backup", str(backup), "--with-secret", cwd=tmp_path,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    copied = secret_path(backup)
+    assert f"Copied the identity secret to {copied}" in out.decode()
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o600
+    assert copied.read_bytes() == secret_path(settings.database_path).read_bytes()
+
+    elsewhere = make_settings(tmp_path / "elsewhere")
+    elsewhere.database_path.parent.mkdir()
+    restore(backup, elsewhere.database_path)
+    app = build_application(elsewhere, request=Harness(elsewhere).sim)
+    await app.initialize()
+    with pytest.raises(IdentityError, match="not the one this database's keys were made with"):
+        assert app.post_init is not None
+        await app.post_init(app)
+    services = app.bot_data.services
+    assert services is not None
+    await services.db.close()
+    await app.shutdown()
+
+    secret_path(elsewhere.database_path).unlink()
+    shutil.copyfile(copied, secret_path(elsewhere.database_path))
+    restored = Harness(elsewhere)
+    restored.sim = bot.sim  # the same Telegram: its update ids go on
+    await restored.start()
+    ivan = restored.user(1102, "Иван", "ru")
+    await ivan.send("/mydata")
+    assert "Село: Нура" in ivan.last_text
+    await restored.stop()

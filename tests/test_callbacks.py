@@ -51,3 +51,18 @@ def test_building_refuses_oversized_or_unsafe_data() -> None:
         callbacks.build("ob", "vil", "x" * 30, "y" * 30)
     with pytest.raises(ValueError, match="invalid callback part"):
         callbacks.build("ob", "vil", "a:b")
+
+
+def test_feature_codes_are_the_stored_ones() -> None:
+    """Buttons residents still hold carry these codes: one enum, and a code never changes."""
+    from bot.callbacks import Feature
+
+    assert {feature.name: feature.value for feature in Feature} == {
+        "MENU": "menu", "ONBOARDING": "ob", "LANGUAGE": "lang", "PRIVACY": "priv",
+        "RESIDENTS": "res", "DIALOG": "dlg", "COMPLAINT": "cmp", "MINE": "my", "INBOX": "inb",
+        "POLL": "poll", "POLL_STAFF": "pst", "NEW_POLL": "npl", "HEARING": "hr",
+        "HEARING_STAFF": "ha", "NEW_HEARING": "hn", "NOTICE": "ntc", "BROADCAST": "bc",
+        "REPORT": "rep", "PAPER": "ppr", "VILLAGE": "vil",
+    }  # fmt: skip
+    assert callbacks.build(Feature.INBOX, "open", 7) == "v1:inb:open:7"
+    assert callbacks.parse("v1:my:open:7").feature == Feature.MINE

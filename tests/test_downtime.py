@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import timedelta
+import sqlite3
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.appeals import deadlines
+from bot.context import QatysuContext
 from bot.simulator import Harness
 from storage import appeals as repo
+from storage.db import from_db_time, utcnow
 from tests.appeal_helpers import file_complaint, latest, resident, services, staff_member
 from tests.conftest import STAFF_ID, make_settings, seed
+
+
+def leases_end(path: Path) -> datetime | None:
+    """When the last lease of the outbox runs out (read while the bot is down); None if none."""
+    conn = sqlite3.connect(path)
+    try:
+        (last,) = conn.execute("SELECT MAX(lease_until) FROM outbox").fetchone()
+    finally:
+        conn.close()
+    return None if last is None else from_db_time(last)
 
 
 def escalations(bot: Harness) -> int:
@@ -27,6 +39,14 @@ async def test_a_deadline_passed_while_down_is_escalated_once_soon_after_start(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(deadlines, "CATCH_UP_AFTER", timedelta(seconds=0.2))
+    checks: list[None] = []  # deadline checks finished (the catch-up after each start)
+    check = deadlines.deadline_job
+
+    async def counted(context: QatysuContext) -> None:
+        await check(context)
+        checks.append(None)
+
+    monkeypatch.setattr(deadlines, "deadline_job", counted)
     await staff_member(bot, STAFF_ID, "Ерлан", "ru")
     ivan = await resident(bot, 1102, "Иван", "ru")
     await file_complaint(ivan, "Нет воды в колонке на улице Ленина")
@@ -34,8 +54,6 @@ async def test_a_deadline_passed_while_down_is_escalated_once_soon_after_start(
     await bot.stop()
     # Down over the due date (and over 09:00): the item is now three days overdue.
     db = bot.settings.database_path
-    import sqlite3
-
     conn = sqlite3.connect(db)
     conn.execute("UPDATE appeals SET due_on = date(due_on, '-40 days') WHERE id = ?", (appeal.id,))
     conn.commit()
@@ -45,7 +63,7 @@ async def test_a_deadline_passed_while_down_is_escalated_once_soon_after_start(
     history = [e.action for e in await repo.history(services(bot).db, appeal.id)]
     assert history == ["created", "escalated"]
     await bot.restart()  # and again: the claim in the database keeps it at one
-    await asyncio.sleep(1.0)
+    await bot.wait_until(lambda: len(checks) == 2)
     assert escalations(bot) == 1
 
 
@@ -76,7 +94,9 @@ async def test_a_broadcast_stopped_with_the_bot_resumes_at_start_after_its_lease
     await bot.stop()
     stopped_at = sum(got())
     assert stopped_at < 60
-    await asyncio.sleep(1.0)  # down for longer than the lease
+    lease_ends = leases_end(settings.database_path)
+    # Down for longer than any lease it left (a graceful stop records what it claimed).
+    await bot.wait_until(lambda: lease_ends is None or utcnow() > lease_ends)
     await bot.start()
     await bot.broadcasts_finished(within=20)
     assert got() == [1] * 60

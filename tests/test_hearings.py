@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.hearings import service
+from bot.hearings.reminders import send_due_reminders
 from bot.simulator import Harness, SimUser
 from storage import hearings
 from storage.db import Database, utcnow
@@ -227,9 +227,9 @@ async def test_reminders_go_once_to_those_coming(bot: Harness) -> None:
     await aigerim.tap("✋ Қатысамын")
     start = hearing.starts_at
 
-    assert await service.send_due_reminders(services, start - timedelta(hours=25)) == 0
-    assert await service.send_due_reminders(services, start - timedelta(hours=23)) == 1
-    assert await service.send_due_reminders(services, start - timedelta(hours=22)) == 0
+    assert await send_due_reminders(services, start - timedelta(hours=25)) == 0
+    assert await send_due_reminders(services, start - timedelta(hours=23)) == 1
+    assert await send_due_reminders(services, start - timedelta(hours=22)) == 0
     await bot.broadcasts_finished()
     assert aigerim.last_text.startswith("⏰ Еске салу: «Жергілікті бюджет 2027» қоғамдық тыңдауы")
     reminders = [c for c in bot.sim.calls_to("sendMessage") if "⏰ Еске салу" in c.params["text"]]
@@ -245,9 +245,9 @@ async def test_reminders_go_once_to_those_coming(bot: Harness) -> None:
     await bot.restart(crash=True)
     services = bot.app.bot_data.services
     assert services is not None
-    assert await service.send_due_reminders(services, start - timedelta(hours=1)) == 1
-    assert await service.send_due_reminders(services, start - timedelta(minutes=30)) == 0
-    assert await service.send_due_reminders(services, start + timedelta(minutes=1)) == 0
+    assert await send_due_reminders(services, start - timedelta(hours=1)) == 1
+    assert await send_due_reminders(services, start - timedelta(minutes=30)) == 0
+    assert await send_due_reminders(services, start + timedelta(minutes=1)) == 0
 
 
 async def test_missed_reminders_send_one_late_only_before_the_start(bot: Harness) -> None:
@@ -257,12 +257,8 @@ async def test_missed_reminders_send_one_late_only_before_the_start(bot: Harness
     hearing = await announce(bot, bot.user(STAFF_ID, "Ерлан", "kk"))
     await aigerim.tap("✋ Қатысамын")
     # The bot was down through both reminder times: one reminder, late, before the start.
-    assert (
-        await service.send_due_reminders(services, hearing.starts_at - timedelta(minutes=20)) == 1
-    )
-    assert (
-        await service.send_due_reminders(services, hearing.starts_at - timedelta(minutes=10)) == 0
-    )
+    assert await send_due_reminders(services, hearing.starts_at - timedelta(minutes=20)) == 1
+    assert await send_due_reminders(services, hearing.starts_at - timedelta(minutes=10)) == 0
     await bot.broadcasts_finished()
     assert sum("⏰" in text for text in aigerim.texts) == 1
 
@@ -273,3 +269,25 @@ async def test_times_are_shown_in_almaty(bot: Harness) -> None:
     moment = datetime(2026, 12, 1, 13, 0, tzinfo=ZoneInfo("UTC"))
     shown = services.i18n.get("ru").datetime(moment)
     assert shown.endswith("18:00")
+
+
+async def test_a_hearing_cancelled_twice_is_announced_once(bot: Harness) -> None:
+    """The service owns the write and its notice: a second cancel (a race) tells nobody."""
+    from bot.hearings import service
+
+    await join(bot, 102, "krg-osakarovka-molodezhny", "ru")
+    staff = bot.user(STAFF_ID, "Ерлан", "ru")
+    hearing = await announce(bot, staff)
+    services = bot.app.bot_data.services
+    assert services is not None
+    report_to = (STAFF_ID, services.i18n.get("ru"))
+
+    first = await service.cancel(services, hearing, actor=STAFF_ID, report_to=report_to)
+    second = await service.cancel(services, hearing, actor=STAFF_ID, report_to=report_to)
+    await bot.broadcasts_finished()
+
+    assert (first, second) == (True, False)
+    rows = await db_of(bot).fetch_all(
+        "SELECT kind FROM broadcasts WHERE ref_id = ? ORDER BY id", (hearing.id,)
+    )
+    assert [row[0] for row in rows] == [service.NEW, service.CANCELLED]

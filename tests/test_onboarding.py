@@ -116,6 +116,9 @@ async def test_village_change_from_the_menu(bot: Harness) -> None:
     await ivan.tap("Восточно-Казахстанская область")
     await ivan.tap("Глубоковский район")
     await ivan.tap("Белоусовка")
+    assert ivan.last_text.startswith("Ваше село в Qatysu: Осакаровка")  # a move: asked first
+    assert (await stored(bot, ivan)).village_code == "krg-osakarovka-osakarovka"
+    await ivan.tap("✅ Да, переехать")
     assert (await stored(bot, ivan)).village_code == "vko-glubokoye-belousovka"
 
 

@@ -126,6 +126,7 @@ async def test_a_resident_who_moved_village_is_refused(bot: Harness) -> None:
     (ivan,) = await residents(bot, MOLODEZHNY, [102])
     poll = await announce(bot)
     await ivan.send(f"/start v_{OSAKAROVKA}")  # moved to Osakarovka
+    await ivan.tap("✅ Да, переехать")
     answer = await vote(ivan, poll, 1)
     assert answer is not None and answer["text"].startswith("Извините, этот опрос только")
     assert await stored_votes(bot, poll) == []

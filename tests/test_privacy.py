@@ -36,7 +36,10 @@ async def test_delete_data_after_confirmation(bot: Harness) -> None:
     await ivan.send("/deletedata")
     assert ivan.last_text.startswith("Удалить ваши данные?")
     await ivan.tap("Да, удалить")
-    assert ivan.last_text == "Ваши данные удалены. Чтобы присоединиться снова, отправьте /start."
+    assert ivan.last_text.startswith(
+        "Ваши данные удалены. Чтобы присоединиться снова, отправьте /start.\n\n"
+        "Под псевдонимным ключом остались: ваше село"
+    )
     db = services_db(bot)
     assert await people.get_by_telegram_id(db, 1002) is None
     row = await db.fetch_one(

@@ -30,7 +30,11 @@ async def test_resident_is_refused_a_staff_command_politely(
     with caplog.at_level(logging.WARNING, logger="bot.auth"):
         await ivan.send("/residents")
     assert ivan.last_text == "Извините, это доступно только сотрудникам акимата."
-    assert any("Refused user 1002" in record.getMessage() for record in caplog.records)
+    services = bot.app.bot_data.services
+    assert services is not None
+    who = "p:" + services.identity.short_key(1002)
+    assert any(f"Refused {who}" in record.getMessage() for record in caplog.records)
+    assert not any("1002" in record.getMessage() for record in caplog.records)
 
 
 async def test_staff_see_residents_of_their_district_only(bot: Harness) -> None:

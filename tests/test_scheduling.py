@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -79,8 +78,9 @@ async def test_a_one_off_job_runs_however_late(tmp_path: Path) -> None:
         assert bot.app.job_queue is not None
         # Due a minute ago (a blocked event loop, a suspended machine): still runs.
         scheduler.once(bot.app.job_queue, job, utcnow() - timedelta(minutes=1), name="late-job")
+        job_queue = bot.app.job_queue
         await bot.wait_until(lambda: ran == ["late"])
-        await asyncio.sleep(0.2)
+        await bot.wait_until(lambda: not job_queue.get_jobs_by_name("late-job"))  # done with
         assert ran == ["late"]  # once
 
 

@@ -97,3 +97,35 @@ async def test_drafts_survive_reopening_and_are_erased_with_the_person(
     await reopened.close()
     await people.delete_personal_data(db, 77)
     assert await drafts.load(db, 77, "complaint") == {}
+
+
+async def test_staff_covering_a_village_is_one_query_with_the_scope_rule(db: Database) -> None:
+    """``roles.covering`` finds exactly whom ``Scope.covers`` names, without loading every grant."""
+    from storage import roles
+    from storage.models import Names, Role, Scope, ScopeKind, Village
+
+    names = Names(kk="а", ru="а", en="a")
+    village = Village("v1", "d1", "r1", names, names, names, okrug_code="o1", okrug_names=names)
+    grants = [
+        (1, Role.STAFF, Scope(ScopeKind.VILLAGE, "v1")),
+        (2, Role.STAFF, Scope(ScopeKind.VILLAGE, "v2")),
+        (3, Role.STAFF, Scope(ScopeKind.DISTRICT, "d1")),
+        (4, Role.STAFF, Scope(ScopeKind.DISTRICT, "d2")),
+        (5, Role.STAFF, Scope(ScopeKind.REGION, "r1")),
+        (6, Role.STAFF, Scope(ScopeKind.REGION, "r2")),
+        (7, Role.STAFF, Scope(ScopeKind.ALL)),
+        (8, Role.COORDINATOR, Scope(ScopeKind.VILLAGE, "v1")),
+        (9, Role.STAFF, Scope(ScopeKind.OKRUG, "o1")),
+        (10, Role.STAFF, Scope(ScopeKind.OKRUG, "o2")),
+        (3, Role.STAFF, Scope(ScopeKind.VILLAGE, "v1")),  # twice over: named once
+    ]
+    for telegram_id, role, scope in grants:
+        await roles.grant(db, telegram_id, role, scope, "test")
+    expected = sorted(
+        {g.telegram_id for g in await roles.all_grants(db)
+         if g.role is Role.STAFF and g.scope.covers(village)}
+    )  # fmt: skip
+
+    assert await roles.covering(db, Role.STAFF, village) == expected == [1, 3, 5, 7, 9]
+    assert await roles.covering(db, Role.STAFF, village, above_village=True) == [3, 5, 7]
+    assert await roles.holding(db, Role.STAFF, Scope(ScopeKind.DISTRICT, "d1")) == [3]

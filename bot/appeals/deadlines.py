@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 
 from telegram import Bot
 
+from bot import messaging
 from bot.appeals import notices, texts
 from bot.appeals.service import local_today
 from bot.context import QatysuContext, Services
@@ -73,8 +74,8 @@ async def check_deadlines(services: Services, bot: Bot, now: datetime | None = N
                 soon[staff_id].append(appeal)
     for key, batch in (("deadline.due_soon", soon), ("deadline.overdue", late)):
         for staff_id, items in batch.items():
-            tr = await notices.translator_of(services, staff_id)
-            await notices.send(bot, staff_id, _digest(tr, key, items), notices.inbox_button(tr))
+            tr = await messaging.translator_of(services, staff_id)
+            await messaging.send(bot, staff_id, _digest(tr, key, items), notices.inbox_button(tr))
     if counts["due_soon"] or counts["overdue"]:
         _LOGGER.info("Deadlines: %d due soon, %d overdue", counts["due_soon"], counts["overdue"])
     return CheckResult(due_soon=counts["due_soon"], overdue=counts["overdue"])

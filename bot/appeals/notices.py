@@ -6,67 +6,38 @@ import logging
 from collections.abc import Iterable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
 
-from bot import callbacks
+from bot import callbacks, messaging
 from bot.appeals import texts
+from bot.callbacks import Feature
 from bot.context import Services
 from bot.i18n import Translator
-from storage import people, territory
 from storage import roles as roles_repo
 from storage import staff_notices as staff_outbox
+from storage import territory
 from storage.appeals import Appeal
 from storage.db import utcnow
-from storage.models import LOCAL_SCOPES, Role, ScopeKind, Village
+from storage.models import Role, Scope, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
-INBOX = "inb"
-MINE = "my"
-
-
-async def send(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> bool:
-    """Send one message; a person who blocked the bot (or never wrote) is logged, not retried."""
-    try:
-        await bot.send_message(chat_id, text, reply_markup=markup)
-    except (Forbidden, BadRequest) as error:
-        _LOGGER.info("Could not tell chat %s: %s", chat_id, error.message)
-        return False
-    return True
-
-
-async def translator_of(services: Services, telegram_id: int) -> Translator:
-    """The translator of a person: chosen language, else their Telegram app's, else default."""
-    return services.i18n.of(await people.get_by_telegram_id(services.db, telegram_id))
+INBOX = Feature.INBOX
+MINE = Feature.MINE
 
 
 async def staff_covering(
     services: Services, village: Village, *, district_level: bool
 ) -> list[int]:
     """Telegram ids of the staff who work items of ``village`` (district-level ones only)."""
-    found: list[int] = []
-    for grant in await roles_repo.all_grants(services.db):
-        if grant.role is not Role.STAFF or not grant.scope.covers(village):
-            continue
-        if district_level and grant.scope.kind in LOCAL_SCOPES:
-            continue
-        if grant.telegram_id not in found:
-            found.append(grant.telegram_id)
-    return found
+    return await roles_repo.covering(services.db, Role.STAFF, village, above_village=district_level)
 
 
 async def escalation_staff(services: Services, village: Village) -> list[int]:
     """District staff of ``village``'s district; the region's when the district has none."""
-    grants = [g for g in await roles_repo.all_grants(services.db) if g.role is Role.STAFF]
-    for kind, code in (
-        (ScopeKind.DISTRICT, village.district_code),
-        (ScopeKind.REGION, village.region_code),
+    for scope in (
+        Scope(ScopeKind.DISTRICT, village.district_code),
+        Scope(ScopeKind.REGION, village.region_code),
     ):
-        found = sorted(
-            {g.telegram_id for g in grants if g.scope.kind is kind and g.scope.code == code}
-        )
-        if found:
+        if found := await roles_repo.holding(services.db, Role.STAFF, scope):
             return found
     return []
 
@@ -90,7 +61,7 @@ def inbox_button(tr: Translator) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    tr.t("inbox.open_inbox"), callback_data=callbacks.build("menu", "inbox")
+                    tr.t("inbox.open_inbox"), callback_data=callbacks.build(Feature.MENU, "inbox")
                 )
             ]
         ]
@@ -149,7 +120,7 @@ async def to_resident(
                 ]
             ]
         )
-    await send(bot, appeal.resident_telegram_id, text, markup)
+    await messaging.send(bot, appeal.resident_telegram_id, text, markup)
 
 
 async def forwarded(services: Services, bot: Bot, appeal: Appeal) -> None:
@@ -164,7 +135,7 @@ async def forwarded(services: Services, bot: Bot, appeal: Appeal) -> None:
             if district_level
             else handler.names.get(tr.language)
         )
-        await send(
+        await messaging.send(
             bot,
             appeal.resident_telegram_id,
             tr.t("notice.forwarded", title=texts.title(tr, appeal), place=where),

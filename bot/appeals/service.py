@@ -6,19 +6,19 @@ Handlers parse and render; this module decides. Every step is stored with its hi
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from telegram import Bot
 
 from bot.appeals import notices
+from bot.appeals.draft import IntakeDraft
 from bot.appeals.workdays import WorkCalendar
 from bot.auth import Access
 from bot.context import Services
+from bot.identity import Identity
 from storage import appeals as repo
 from storage import territory
 from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
@@ -34,8 +34,9 @@ TEXT_MAX = 2000
 STAFF_TEXT_MAX = 2000
 MAX_PHOTOS = 3
 MAX_FILE_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
-EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by
-REPEAT_WINDOW = timedelta(hours=24)
+EXTENSIONS = (5, 10, 15)  # working days a deadline can be extended by (within the bounds)
+TEXT_PURPOSE = "appeal-text"  # the keyed hash of an item's text (the repeat check)
+REPEAT_WINDOW = repo.REPEAT_WINDOW
 # Hears a staff action's outcome (the item as changed, None when it changed meanwhile) once
 # it is stored and before anyone is told: the tapped button's answer, which Telegram refuses
 # when it comes late, must not wait for messages to others (paced at one a second per chat).
@@ -50,35 +51,14 @@ class AppealRefused(Exception):
         self.key = key
 
 
-@dataclass(slots=True)
-class IntakeDraft:
-    """A resident's item being written, saved at every step of the dialog."""
+def text_key(identity: Identity, text: str) -> str:
+    """A key equal for texts that differ only in case, spacing or punctuation at the ends.
 
-    kind: str = Kind.COMPLAINT.value
-    category: str | None = None
-    text: str | None = None
-    photos: list[str] = field(default_factory=list)
-    voice: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    hide_name: bool = False
-    editing: bool = False
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> IntakeDraft:
-        """Rebuild a draft stored by :meth:`to_dict` (unknown keys are ignored)."""
-        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-serializable copy."""
-        return asdict(self)
-
-
-def text_key(text: str) -> str:
-    """A key equal for texts that differ only in case, spacing or punctuation at the ends."""
+    A keyed hash: it outlives the text when the resident erases their data (the repeat check
+    still holds) and gives nothing of the text away.
+    """
     normalized = " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
-    return hashlib.sha256(normalized.encode()).hexdigest()
+    return identity.keyed_hash(TEXT_PURPOSE, normalized)
 
 
 def text_problem(text: str | None, maximum: int = TEXT_MAX, minimum: int = TEXT_MIN) -> str | None:
@@ -120,7 +100,7 @@ async def check_may_file(
     ):
         raise AppealRefused("complaint.limit_reached")
     if text is not None and await repo.sent_same_text_since(
-        services.db, person.id, text_key(text), now - REPEAT_WINDOW
+        services.db, person.id, text_key(services.identity, text), now - REPEAT_WINDOW
     ):
         raise AppealRefused("complaint.repeat")
     return village
@@ -144,7 +124,7 @@ async def _store(
         village_code=village_code,
         category=category,
         text=text.strip(),
-        text_key=text_key(text),
+        text_key=text_key(services.identity, text),
         language=person.preferred_language or services.settings.default_language,
         due_on=calendar(services).due_date(local.date()),
         **extra,
@@ -318,17 +298,29 @@ async def forward(
     return changed
 
 
+def extension_options(services: Services, appeal: Appeal) -> tuple[int, ...]:
+    """The extensions still allowed (working days), none once MAX_EXTENSIONS were used.
+
+    All of them together stay within MAX_EXTENSION_WORKDAYS: an item cannot be put off for
+    ever, and escalates when its last due date passes.
+    """
+    settings = services.settings
+    left = settings.max_extension_workdays - appeal.extended_days
+    if appeal.extensions >= settings.max_extensions or left <= 0:
+        return ()
+    return tuple(days for days in EXTENSIONS if days <= left) or (left,)
+
+
 async def extend(
     services: Services, bot: Bot, appeal: Appeal, actor: int, days: int, reason: str
 ) -> Appeal | None:
-    """Move the due date ``days`` working days later, with a reason."""
-    if days not in EXTENSIONS:
+    """Move the due date ``days`` working days later, with a reason the resident is told."""
+    if days not in extension_options(services, appeal):
         return None
+    settings = services.settings
     due = calendar(services).add_working_days(appeal.due_on, days)
-    changed = await repo.change(
-        services.db, appeal.id, ACTIVE, None, "extended", actor, reason, utcnow(),
-        due_on=due.isoformat(),
-    )  # fmt: skip
+    bounds = (settings.max_extensions, settings.max_extension_workdays)
+    changed = await repo.extend(services.db, appeal, due, days, bounds, actor, reason, utcnow())
     if changed is not None:
         await notices.to_resident(services, bot, changed, "extended", note=reason)
     return changed

@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.models import Village
 
 if TYPE_CHECKING:
-    from bot.appeals.service import IntakeDraft
+    from bot.appeals.draft import IntakeDraft
 
 MAX_MESSAGE = 4000  # under Telegram's 4,096, leaving room for a line or two
 NOTE_IN_HISTORY = 600
@@ -106,6 +106,11 @@ def history(
     return lines
 
 
+def body(tr: Translator, appeal: Appeal, limit: int) -> str:
+    """The item's text, or that the resident had it removed (/deletedata)."""
+    return tr.t("appeal.redacted") if appeal.redacted else clip(appeal.text, limit)
+
+
 def _extras(tr: Translator, appeal: Appeal) -> str | None:
     parts = []
     if appeal.photos:
@@ -128,6 +133,8 @@ def staff_card(
 ) -> str:
     """Everything staff need to work an item; the resident's name only when not hidden."""
     sender = tr.t("appeal.name_hidden") if appeal.hide_name else appeal.resident_name or "—"
+    if appeal.redacted:
+        sender = tr.t("appeal.sender_erased")
     lines = [title(tr, appeal), tr.t("appeal.village", place=place(tr, village))]
     if appeal.level == "district":
         lines.append(tr.t("appeal.at_district", district=handler.district_names.get(tr.language)))
@@ -143,7 +150,7 @@ def staff_card(
     extras = _extras(tr, appeal)
     if extras:
         lines.append(extras)
-    lines += ["", appeal.text, "", tr.t("appeal.history")]
+    lines += ["", body(tr, appeal, MAX_MESSAGE), "", tr.t("appeal.history")]
     lines += history(tr, events[-8:], targets, for_staff=True)
     return clip("\n".join(lines), MAX_MESSAGE)
 
@@ -157,7 +164,7 @@ def resident_card(
         tr.t("appeal.dates", filed=tr.date(appeal.created_at), due=tr.date(appeal.due_on)),
         tr.t("appeal.status_line", status=status(tr, appeal, today)),
         "",
-        clip(appeal.text, 1200),
+        body(tr, appeal, 1200),
         "",
         tr.t("appeal.history"),
     ]
@@ -172,7 +179,7 @@ def new_item(tr: Translator, appeal: Appeal, village: Village) -> str:
             tr.t("inbox.new_item", title=title(tr, appeal), village=village.names.get(tr.language)),
             tr.t("appeal.due", due=tr.date(appeal.due_on)),
             "",
-            clip(appeal.text, PREVIEW),
+            body(tr, appeal, PREVIEW),
         ]
     )
 

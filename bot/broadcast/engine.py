@@ -26,6 +26,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
 from bot.i18n import Translator
+from bot.logs import who
 from bot.pacing import retry_seconds
 from storage import broadcasts as repo
 from storage.broadcasts import Broadcast, Outcome, Recipient, Tally
@@ -39,7 +40,7 @@ _LOGGER = logging.getLogger(__name__)
 warnings.filterwarnings(
     "ignore", message=r"Please use 'Bot\.send\w+' instead of", category=PTBUserWarning
 )
-FEATURE = "bc"
+FEATURE = callbacks.Feature.BROADCAST
 REPORT_EVERY = 3.0  # seconds between edits of the progress message
 NETWORK_TRIES = 3  # network troubles (5xx, resets, timeouts) in a row before a row goes back
 MAX_RETRY_AFTER = 5  # RetryAfter answers obeyed for one message before its row goes back
@@ -383,7 +384,9 @@ class BroadcastEngine:
             except Forbidden:
                 return Sent("blocked")
             except BadRequest as error:
-                _LOGGER.warning("Broadcast to %s refused: %s", recipient.chat_id, error.message)
+                _LOGGER.warning(
+                    "Broadcast to %s refused: %s", who(recipient.chat_id), error.message
+                )
                 media_refused = message.media is not None and refused_for_media(error.message)
                 return Sent(MEDIA_REFUSED if media_refused else "failed")
             except OSError as error:
@@ -408,9 +411,9 @@ class BroadcastEngine:
     def _later(self, recipient: Recipient, reason: str) -> str:
         """Put a row back to be tried again, unless it has been tried too often."""
         if recipient.attempts + 1 >= MAX_ATTEMPTS:
-            _LOGGER.warning("Broadcast to %s failed: %s", recipient.chat_id, reason)
+            _LOGGER.warning("Broadcast to %s failed: %s", who(recipient.chat_id), reason)
             return "failed"
-        _LOGGER.info("Broadcast to %s postponed: %s", recipient.chat_id, reason)
+        _LOGGER.info("Broadcast to %s postponed: %s", who(recipient.chat_id), reason)
         return "pending"
 
     async def _post(self, chat_id: int, message: Outgoing) -> Any:

@@ -123,6 +123,12 @@ async def run_demo(out: Path | None = None) -> Path:
         await dana.tap("Русский")
 
         transcript.scene(
+            "Tuesday: another village's link, posted in a chat, reaches Ivan: asked first, he stays"
+        )
+        await ivan.send("/start v_krg-nura-nura")
+        await ivan.tap("✖ Нет, остаться: Осакаровка")
+
+        transcript.scene(
             "Wednesday: a resident tries a staff command; staff look at their villages"
         )
         await ivan.send("/residents")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 
-from bot.hearings import service
+from bot.hearings import reminders
 from bot.simulator import Harness
 from storage import hearings
 from storage.db import utcnow
@@ -53,7 +53,7 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
     assert row is not None
     hearing = await hearings.get(services.db, int(row[0]))
     assert hearing is not None
-    await service.send_due_reminders(services, hearing.starts_at - timedelta(minutes=110))
+    await reminders.send_due_reminders(services, hearing.starts_at - timedelta(minutes=110))
     await harness.broadcasts_finished()
 
     transcript.scene("Staff print the notice for the village board and share it to WhatsApp")

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.appeals.notices import translator_of
 from bot.context import Services
 from bot.i18n import Translator
+from bot.messaging import translator_of
 from bot.polls import chart as poll_chart
 from storage import polls as repo
 from storage import roles as roles_repo
@@ -125,17 +125,19 @@ async def create(services: Services, new: NewPoll, report_to: tuple[int, Transla
 
 async def vote(services: Services, person: Person, poll_id: int, choices: int) -> Cast:
     """Record a resident's tap: checked against the poll, its villages and its rules."""
-    ballot = Ballot(poll_id, person.id, person.village_code, choices, utcnow())
+    ballot = Ballot(
+        poll_id, person.id, person.village_code, choices, utcnow(),
+        bound_at=person.village_set_at, moved_at=person.village_moved_at,
+    )  # fmt: skip
     return await repo.cast(services.db, ballot)
 
 
 async def staff_of(services: Services, poll: Poll) -> list[int]:
     """Telegram ids of the poll's author and the staff covering any of its villages."""
-    villages = [await territory.get_village(services.db, code) for code in poll.village_codes]
     found = {poll.created_by}
-    for grant in await roles_repo.all_grants(services.db):
-        if grant.role is Role.STAFF and any(v and grant.scope.covers(v) for v in villages):
-            found.add(grant.telegram_id)
+    for code in poll.village_codes:
+        if (village := await territory.get_village(services.db, code)) is not None:
+            found.update(await roles_repo.covering(services.db, Role.STAFF, village))
     return sorted(found)
 
 

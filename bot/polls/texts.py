@@ -12,11 +12,12 @@ import functools
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.callbacks import Feature
 from bot.i18n import Translator
 from storage.models import Names
 from storage.polls import Poll, Results, VillageTally, positions
 
-FEATURE = "poll"
+FEATURE = Feature.POLL
 MAX_CAPTION = 1024
 BUTTON_LABEL = 60  # longer options are cut on the button; the message lists them in full
 

@@ -18,12 +18,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import callbacks
-from bot.appeals.notices import translator_of
+from bot import callbacks, messaging
+from bot.callbacks import Feature
 from bot.context import QatysuContext, Services
 from bot.i18n import Translator
+from bot.logs import who
+from bot.messaging import translator_of
 from bot.reports import data as report_data
 from bot.reports import digest, summary
 from bot.reports.files import ReportFiles
@@ -38,7 +40,7 @@ from storage.db import utcnow
 from storage.models import Role, RoleGrant, Scope, ScopeKind, Village
 
 _LOGGER = logging.getLogger(__name__)
-FEATURE = "rep"
+FEATURE = Feature.REPORT
 CATCH_UP_AFTER = timedelta(seconds=10)
 UPCOMING_DAYS = 14
 GROUP_INTERVAL = 3.1  # seconds between messages to the staff chat (Telegram: 20 a minute)
@@ -91,26 +93,6 @@ def workbook_button(tr: Translator, period: Period) -> InlineKeyboardMarkup:
     )
 
 
-async def _send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None,
-    thread_id: int | None = None,
-) -> bool:  # fmt: skip
-    """Send one message; wait out one 429; a chat that is gone is logged, not retried."""
-    for attempt in (1, 2):
-        try:
-            await bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=thread_id)
-            return True
-        except RetryAfter as error:
-            if attempt == 2:
-                break
-            delay = error.retry_after
-            await asyncio.sleep(delay.total_seconds() if isinstance(delay, timedelta) else delay)
-        except (Forbidden, BadRequest) as error:
-            _LOGGER.info("Report not delivered to chat %s: %s", chat_id, error.message)
-            return False
-    return False
-
-
 def holders(grants: list[RoleGrant], role: Role) -> dict[int, list[Scope]]:
     """The scopes of each holder of ``role``, by Telegram id."""
     found: dict[int, list[Scope]] = defaultdict(list)
@@ -153,7 +135,7 @@ async def send_digests(services: Services, bot: Bot, now: datetime | None = None
         for index, text in enumerate(messages):
             last = index == len(messages) - 1
             markup = workbook_button(tr, week) if last else None
-            ok = await _send_text(bot, telegram_id, text, markup)
+            ok = await messaging.send(bot, telegram_id, text, markup)
             if not ok:
                 break
         await repo.record_delivery(
@@ -205,7 +187,7 @@ async def post_to_staff_chat(
             await asyncio.sleep(GROUP_INTERVAL)
         thread_id = await _topic(services, bot, chat_id, village, tr) if chat.is_forum else None
         text = digest.split([digest.title(tr, figures), digest.village_block(tr, news)])[0]
-        ok = await _send_text(bot, chat_id, text, thread_id=thread_id)
+        ok = await messaging.send(bot, chat_id, text, thread_id=thread_id)
         await repo.record_delivery(
             services.db, "group", recipient, slot, "sent" if ok else "failed", utcnow()
         )
@@ -269,7 +251,7 @@ async def send_summaries(services: Services, bot: Bot, now: datetime | None = No
                 await deliver_summary(services, bot, telegram_id, tr, scope, week)
                 outcome = "sent"
             except (Forbidden, BadRequest) as error:
-                _LOGGER.info("Summary not delivered to %s: %s", telegram_id, error.message)
+                _LOGGER.info("Summary not delivered to %s: %s", who(telegram_id), error.message)
                 outcome = "failed"
             await repo.record_delivery(services.db, "summary", recipient, slot, outcome, utcnow())
             sent, failed = sent + (outcome == "sent"), failed + (outcome == "failed")

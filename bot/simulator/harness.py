@@ -116,9 +116,13 @@ class Harness:
         language_code: str | None = "kk",
         *,
         started: bool = False,
+        username: str | None = None,
     ) -> SimUser:
         """A person who will write to the bot (``started``: who already did, before the test)."""
-        return SimUser(self.sim, self.deliver, user_id, first_name, language_code, started=started)
+        return SimUser(
+            self.sim, self.deliver, user_id, first_name, language_code, started=started,
+            username=username,
+        )  # fmt: skip
 
     async def __aenter__(self) -> Harness:
         await self.start()

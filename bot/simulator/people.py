@@ -33,12 +33,14 @@ class SimUser:
         language_code: str | None = None,
         *,
         started: bool = False,
+        username: str | None = None,
     ) -> None:
         self.sim = sim
         self._deliver = deliver
         self.id = user_id
         self.first_name = first_name
         self.language_code = language_code
+        self.username = username
         sim.users[user_id] = self.as_json()
         if started:
             sim.started.add(user_id)
@@ -46,6 +48,8 @@ class SimUser:
     def as_json(self) -> Json:
         """This person as Telegram describes a user."""
         user: Json = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            user["username"] = self.username
         if self.language_code:
             user["language_code"] = self.language_code
         return user

@@ -20,8 +20,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.appeals import service as appeals
 from bot.appeals import texts
-from bot.appeals.service import CATEGORIES, EXTENSIONS
+from bot.appeals.service import CATEGORIES
 from bot.auth import authorize_village, load_access, refuse, requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.appeals import inbox_place
@@ -32,7 +33,7 @@ from storage import territory
 from storage.appeals import ACTIVE, Appeal, Status
 from storage.models import Role, Village
 
-FEATURE = "inb"
+FEATURE = Feature.INBOX
 STATUSES = ("new", "in_progress", "overdue", "answered", "resolved", "rejected")
 
 
@@ -322,6 +323,19 @@ async def forward(update: Update, context: QatysuContext) -> None:
         await query.edit_message_text(tr.t("inbox.forwarded", number=texts.number(changed)))
 
 
+def extension_refusal(context: QatysuContext, appeal: Appeal) -> str:
+    """Why the item's due date cannot be moved again (MAX_EXTENSIONS, MAX_EXTENSION_WORKDAYS)."""
+    tr = context.tr
+    settings = context.services.settings
+    return tr.t(
+        "inbox.extend_none",
+        number=texts.number(appeal),
+        times=tr.nt("inbox.extend_times", settings.max_extensions),
+        days=tr.nt("inbox.extend_days", settings.max_extension_workdays),
+        due=tr.date(appeal.due_on),
+    )
+
+
 @requires(Role.STAFF)
 async def ask_extension(update: Update, context: QatysuContext) -> None:
     """Offer how many working days to add to the due date."""
@@ -330,6 +344,10 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
     tr = context.tr
     appeal = await authorize_appeal(update, context, callbacks.parse(query.data).int_arg(0))
     if appeal is None:
+        return
+    options = appeals.extension_options(context.services, appeal)
+    if not options:
+        await query.answer(extension_refusal(context, appeal), show_alert=True)
         return
     await query.answer()
     calendar = appeals.calendar(context.services)
@@ -347,7 +365,7 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
                 days,
             )
         ]
-        for days in EXTENSIONS
+        for days in options
     ]
     rows.append([button(tr.t("button.back"), FEATURE, "card", appeal.id)])
     await query.edit_message_text(
@@ -359,7 +377,7 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register /inbox and the staff's buttons."""
     app.add_handler(CommandHandler("inbox", inbox))
-    app.add_handler(CallbackQueryHandler(inbox, pattern=callbacks.matches("menu", "inbox")))
+    app.add_handler(CallbackQueryHandler(inbox, pattern=callbacks.matches(Feature.MENU, "inbox")))
     actions = {
         "home": inbox,
         "list": list_items,

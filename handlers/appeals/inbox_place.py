@@ -17,6 +17,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
 from bot.auth import refuse, requires, villages_in_scope
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from handlers.widgets import keyboards
 from handlers.widgets.keyboards import button
@@ -24,7 +25,7 @@ from handlers.widgets.village_picker import row_label, rows_of
 from storage import drafts
 from storage.models import Role, Scope, ScopeKind, Village
 
-FEATURE = "inb"
+FEATURE = Feature.INBOX
 DRAFT = "inbox_place"
 KINDS = {"o": ScopeKind.OKRUG, "v": ScopeKind.VILLAGE}
 

@@ -5,18 +5,28 @@ A persistent conversation with a draft: a restart in the middle keeps what was c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.appeals import service as appeals
 from bot.appeals import texts
-from bot.appeals.service import EXTENSIONS, STAFF_TEXT_MAX
+from bot.appeals.service import STAFF_TEXT_MAX
 from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
-from handlers.appeals.inbox import FEATURE, authorize_appeal
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
-from storage import drafts
+from handlers.appeals.inbox import FEATURE, authorize_appeal, extension_refusal
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    message_of,
+    query_of,
+    tap,
+    user_id,
+)
 from storage.appeals import ACTIVE
 from storage.models import Role
 
@@ -27,27 +37,36 @@ ACTIONS = ("ans", "res", "rej", "extd")
 STAFF_TEXT_MIN = 2
 
 
+@dataclass(slots=True)
+class TypingDraft(DialogDraft):
+    """What the staff member types for: the item, the action, the days of an extension."""
+
+    appeal_id: int = 0
+    action: str = ""  # one of ACTIONS
+    days: int = 0
+
+
+DRAFTS = Drafts(DIALOG, TypingDraft)
+
+
 @requires(Role.STAFF)
 async def ask_text(update: Update, context: QatysuContext) -> int | None:
     """Ask for the text of an answer, comment or reason; remember which item it is for."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    query = query_of(update)
     tr = context.tr
     parsed = callbacks.parse(query.data)
     appeal = await authorize_appeal(update, context, parsed.int_arg(0))
     if appeal is None:
         return None
     days = parsed.int_arg(1) if parsed.action == "extd" else 0
-    if appeal.status not in ACTIVE or (parsed.action == "extd" and days not in EXTENSIONS):
+    if appeal.status not in ACTIVE:
         await query.answer(tr.t("inbox.changed_meanwhile"), show_alert=True)
         return None
+    if parsed.action == "extd" and days not in appeals.extension_options(context.services, appeal):
+        await query.answer(extension_refusal(context, appeal), show_alert=True)
+        return None
     await query.answer()
-    await drafts.save(
-        context.services.db,
-        update.effective_user.id,
-        DIALOG,
-        {"appeal_id": appeal.id, "action": parsed.action, "days": days},
-    )
+    await DRAFTS.save(update, context, TypingDraft(appeal.id, parsed.action, days))
     cancel = InlineKeyboardButton(
         tr.t("complaint.button_cancel"), callback_data=callbacks.build(FEATURE, "tcancel")
     )
@@ -61,8 +80,7 @@ async def ask_text(update: Update, context: QatysuContext) -> int | None:
 @requires(Role.STAFF)
 async def got_text(update: Update, context: QatysuContext) -> int | None:
     """Check the scope again, then answer, resolve, reject or extend; the resident is told."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     problem = appeals.text_problem(message.text, STAFF_TEXT_MAX, STAFF_TEXT_MIN)
     if problem is not None:
@@ -71,14 +89,14 @@ async def got_text(update: Update, context: QatysuContext) -> int | None:
             tr.t(problem, min=STAFF_TEXT_MIN, max=STAFF_TEXT_MAX, length=length)
         )
         return TYPING
-    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
-    appeal = await authorize_appeal(update, context, int(draft.get("appeal_id", 0)))
+    draft = await DRAFTS.load(update, context)
+    appeal = await authorize_appeal(update, context, draft.appeal_id)
     if appeal is None:
-        await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         return END
     text = (message.text or "").strip()
-    services, bot, actor = context.services, context.bot, update.effective_user.id
-    action = draft.get("action")
+    services, bot, actor = context.services, context.bot, user_id(update)
+    action = draft.action
     if action == "ans":
         changed = await appeals.answer(services, bot, appeal, actor, text)
     elif action == "res":
@@ -86,10 +104,8 @@ async def got_text(update: Update, context: QatysuContext) -> int | None:
     elif action == "rej":
         changed = await appeals.reject(services, bot, appeal, actor, text)
     else:
-        changed = await appeals.extend(
-            services, bot, appeal, actor, int(draft.get("days", 0)), text
-        )
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+        changed = await appeals.extend(services, bot, appeal, actor, draft.days, text)
+    await DRAFTS.drop(update, context)
     if changed is None:
         await message.reply_text(tr.t("inbox.changed_meanwhile"))
         return END

@@ -19,17 +19,20 @@ from telegram.ext import (
 from bot import callbacks
 from bot.appeals import service as appeals
 from bot.appeals import texts
-from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused, IntakeDraft
+from bot.appeals.draft import IntakeDraft
+from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
-from handlers.widgets.dialogs import Callback, Dialog, cancel_step, tap
+from handlers.widgets.dialogs import Callback, Dialog, Drafts, cancel_step, tap
 from handlers.widgets.keyboards import button
-from storage import drafts, territory
+from storage import territory
 from storage.appeals import Kind
 
 CATEGORY, TEXT, ATTACH, SUMMARY = range(4)
-FEATURE = "cmp"
+FEATURE = Feature.COMPLAINT
 DIALOG = "complaint"
+DRAFTS = Drafts(DIALOG, IntakeDraft)
 END = ConversationHandler.END
 
 
@@ -71,14 +74,6 @@ def summary_keyboard(tr: Translator, draft: IntakeDraft) -> InlineKeyboardMarkup
     )
 
 
-async def _load(context: QatysuContext, user_id: int) -> IntakeDraft:
-    return IntakeDraft.from_dict(await drafts.load(context.services.db, user_id, DIALOG))
-
-
-async def _save(context: QatysuContext, user_id: int, draft: IntakeDraft) -> None:
-    await drafts.save(context.services.db, user_id, DIALOG, draft.to_dict())
-
-
 async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Edit the tapped message, or answer a message with a new one."""
     if update.callback_query is not None:
@@ -116,7 +111,7 @@ def _with_draft(
 
     async def prompt(update: Update, context: QatysuContext) -> int:
         assert update.effective_user is not None
-        return await ask(update, context, await _load(context, update.effective_user.id))
+        return await ask(update, context, await DRAFTS.load(update, context))
 
     return prompt
 
@@ -144,7 +139,7 @@ async def begin(update: Update, context: QatysuContext, kind: Kind) -> int:
             tr.t(refused.key, limit=context.services.settings.appeals_per_day)
         )
         return END
-    await _save(context, update.effective_user.id, IntakeDraft(kind=kind.value))
+    await DRAFTS.save(update, context, IntakeDraft(kind=kind.value))
     await update.effective_message.reply_text(
         tr.t(f"complaint.ask_category.{kind.value}"), reply_markup=category_keyboard(tr)
     )
@@ -170,9 +165,9 @@ async def pick_category(update: Update, context: QatysuContext) -> int:
         await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return CATEGORY
     await query.answer()
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.category = code
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     if draft.editing and draft.text:
         return await _summary(update, context, draft)
     return await _ask_text(update, context, draft)
@@ -195,9 +190,9 @@ async def got_text(update: Update, context: QatysuContext) -> int:
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
         return TEXT
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.text = (message.text or "").strip()
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     if draft.editing:
         return await _summary(update, context, draft)
     return await _ask_attachments(update, context)
@@ -215,9 +210,9 @@ async def voice_instead_of_text(update: Update, context: QatysuContext) -> int:
     if _too_big(message):
         await message.reply_text(context.tr.t("complaint.file_too_big"))
         return TEXT
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.voice = message.voice.file_id
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     await message.reply_text(context.tr.t("complaint.voice_then_text", min=appeals.TEXT_MIN))
     return TEXT
 
@@ -237,7 +232,7 @@ async def got_attachment(update: Update, context: QatysuContext) -> int:
     if _too_big(message):
         await message.reply_text(tr.t("complaint.file_too_big"), reply_markup=attach_keyboard(tr))
         return ATTACH
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     if message.photo:
         if len(draft.photos) >= MAX_PHOTOS:
             await message.reply_text(
@@ -253,7 +248,7 @@ async def got_attachment(update: Update, context: QatysuContext) -> int:
         assert message.location is not None
         draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
         added = tr.t("complaint.location_added")
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     await message.reply_text(
         added + "\n" + tr.t("complaint.more_or_next"), reply_markup=attach_keyboard(tr)
     )
@@ -275,15 +270,15 @@ async def attachments_done(update: Update, context: QatysuContext) -> int:
     """Show the summary."""
     assert update.callback_query is not None and update.effective_user is not None
     await update.callback_query.answer()
-    return await _summary(update, context, await _load(context, update.effective_user.id))
+    return await _summary(update, context, await DRAFTS.load(update, context))
 
 
 async def toggle_name(update: Update, context: QatysuContext) -> int:
     """Hide the name from staff, or show it again."""
     assert update.callback_query is not None and update.effective_user is not None
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.hide_name = not draft.hide_name
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     await update.callback_query.answer()
     return await _summary(update, context, draft)
 
@@ -293,17 +288,17 @@ async def send(update: Update, context: QatysuContext) -> int:
     query = update.callback_query
     assert query is not None and update.effective_user is not None and context.person is not None
     tr = context.tr
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     await query.answer()
     try:
         appeal = await appeals.submit(context.services, context.bot, context.person, draft)
     except AppealRefused as refused:
         # The limit, a repeat or a lost village: nothing the resident can fix in this draft.
-        await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         limit = context.services.settings.appeals_per_day
         await query.edit_message_text(tr.t(refused.key, limit=limit))
         return END
-    await drafts.drop(context.services.db, update.effective_user.id, DIALOG)
+    await DRAFTS.drop(update, context)
     await query.edit_message_text(
         tr.t(
             f"complaint.sent.{appeal.kind.value}",
@@ -337,11 +332,11 @@ async def edit_part(update: Update, context: QatysuContext) -> int:
     assert query is not None and update.effective_user is not None
     await query.answer()
     part = callbacks.parse(query.data).arg(0)
-    draft = await _load(context, update.effective_user.id)
+    draft = await DRAFTS.load(update, context)
     draft.editing = True
     if part == "att":
         draft.photos, draft.voice, draft.latitude, draft.longitude = [], None, None, None
-    await _save(context, update.effective_user.id, draft)
+    await DRAFTS.save(update, context, draft)
     if part == "cat":
         return await _ask_category(update, context, draft)
     if part == "text":
@@ -369,8 +364,12 @@ def register(app: QatysuApp) -> None:
         entry_points=[
             CommandHandler("complaint", start_complaint),
             CommandHandler("suggestion", start_suggestion),
-            CallbackQueryHandler(start_complaint, pattern=callbacks.matches("menu", "complaint")),
-            CallbackQueryHandler(start_suggestion, pattern=callbacks.matches("menu", "suggestion")),
+            CallbackQueryHandler(
+                start_complaint, pattern=callbacks.matches(Feature.MENU, "complaint")
+            ),
+            CallbackQueryHandler(
+                start_suggestion, pattern=callbacks.matches(Feature.MENU, "suggestion")
+            ),
         ],
         states={
             CATEGORY: [tap(FEATURE, pick_category, "cat")],

@@ -8,11 +8,12 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.appeals import service as appeals
 from bot.appeals import texts
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from handlers.widgets import keyboards
 from storage import appeals as repo
 
-FEATURE = "my"
+FEATURE = Feature.MINE
 
 
 async def show_list(
@@ -104,7 +105,7 @@ async def solved(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register /my, its buttons and the "Was it solved?" answers."""
     app.add_handler(CommandHandler("my", my_command))
-    app.add_handler(CallbackQueryHandler(my_command, pattern=callbacks.matches("menu", "my")))
+    app.add_handler(CallbackQueryHandler(my_command, pattern=callbacks.matches(Feature.MENU, "my")))
     app.add_handler(CallbackQueryHandler(page, pattern=callbacks.matches(FEATURE, "list")))
     app.add_handler(CallbackQueryHandler(open_item, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(solved, pattern=callbacks.matches(FEATURE, "solved")))

@@ -2,41 +2,86 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.auth import requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import service
+from bot.hearings import service, texts
 from handlers.widgets import village_picker, when_picker
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+    user_id,
+)
 from handlers.widgets.keyboards import button
-from storage import broadcasts, drafts, hearings
+from storage import broadcasts
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import NewHearing
 from storage.models import Role, Village
 
-FEATURE = "hn"
+FEATURE = Feature.NEW_HEARING
 DIALOG = "new_hearing"
 TOPIC, DATE, TIME, PLACE, PIN, AGENDA, VILLAGES, CONFIRM = range(8)
 
 
-async def _reply(update: Update, context: QatysuContext, key: str, **values: object) -> None:
-    assert update.effective_chat is not None
-    markup = values.pop("markup", None)
-    assert markup is None or isinstance(markup, InlineKeyboardMarkup)
+@dataclass(slots=True)
+class NewHearingDraft(DialogDraft):
+    """The hearing being announced (stored as JSON: times as text, the pin as a pair)."""
+
+    topic: str | None = None
+    day: str | None = None  # ISO date
+    starts_at: str | None = None  # storage.db.to_db_time
+    place: str | None = None
+    pin: list[float] | None = None  # latitude, longitude
+    agenda: str | None = None
+    villages: list[str] | None = None  # the village picker's choice
+
+    def hearing(self, created_by: int, codes: tuple[str, ...]) -> NewHearing:
+        """The hearing this draft describes, for ``codes`` (every step done)."""
+        if self.topic is None or self.starts_at is None or self.place is None:
+            raise ValueError("the hearing's draft is not complete")
+        latitude, longitude = (self.pin[0], self.pin[1]) if self.pin else (None, None)
+        return NewHearing(
+            topic=self.topic,
+            starts_at=from_db_time(self.starts_at),
+            place=self.place,
+            agenda=self.agenda or "",
+            village_codes=codes,
+            created_by=created_by,
+            latitude=latitude,
+            longitude=longitude,
+        )
+
+
+DRAFTS = Drafts(DIALOG, NewHearingDraft)
+
+
+async def _reply(
+    update: Update,
+    context: QatysuContext,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **values: object,
+) -> None:
     await context.bot.send_message(
-        update.effective_chat.id, context.tr.t(key, **values), reply_markup=markup
+        chat_id(update), context.tr.t(key, **values), reply_markup=markup
     )
 
 
 async def _text(update: Update, context: QatysuContext, limit: int) -> str | None:
     """The typed text, or None after saying what is wrong with it."""
-    message = update.effective_message
-    assert message is not None
-    text = (message.text or "").strip()
+    text = (message_of(update).text or "").strip()
     if not text:
         await _reply(update, context, "ha.need_text")
         return None
@@ -49,16 +94,10 @@ async def _text(update: Update, context: QatysuContext, limit: int) -> str | Non
     return text
 
 
-async def _save(update: Update, context: QatysuContext, **values: object) -> dict[str, object]:
-    assert update.effective_user is not None
-    return await drafts.update(context.services.db, update.effective_user.id, DIALOG, **values)
-
-
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
     """Begin a new hearing (/newhearing)."""
-    assert update.effective_user is not None
-    await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
+    await DRAFTS.save(update, context, NewHearingDraft())
     return await ask_topic(update, context)
 
 
@@ -73,7 +112,9 @@ async def take_topic(update: Update, context: QatysuContext) -> int:
     topic = await _text(update, context, service.TOPIC_MAX)
     if topic is None:
         return TOPIC
-    await _save(update, context, topic=topic)
+    draft = await DRAFTS.load(update, context)
+    draft.topic = topic
+    await DRAFTS.save(update, context, draft)
     return await ask_date(update, context)
 
 
@@ -91,7 +132,9 @@ async def take_date(update: Update, context: QatysuContext) -> int:
     if day is None:
         await _reply(update, context, "ha.bad_date", example="30.11.2026")
         return DATE
-    await _save(update, context, day=day.isoformat())
+    draft = await DRAFTS.load(update, context)
+    draft.day = day.isoformat()
+    await DRAFTS.save(update, context, draft)
     return await ask_time(update, context)
 
 
@@ -107,14 +150,16 @@ async def take_time(update: Update, context: QatysuContext) -> int:
     if moment is None:
         await _reply(update, context, "ha.bad_time")
         return TIME
-    assert update.effective_user is not None
-    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
-    day = datetime.fromisoformat(str(draft["day"])).date()
+    draft = await DRAFTS.load(update, context)
+    if draft.day is None:
+        return await ask_date(update, context)
+    day = date.fromisoformat(draft.day)
     starts_at = datetime.combine(day, moment, tzinfo=context.services.settings.zone)
     if starts_at <= utcnow():
         await _reply(update, context, "ha.in_past")
         return await ask_date(update, context)
-    await _save(update, context, starts_at=to_db_time(starts_at))
+    draft.starts_at = to_db_time(starts_at)
+    await DRAFTS.save(update, context, draft)
     return await ask_place(update, context)
 
 
@@ -129,7 +174,9 @@ async def take_place(update: Update, context: QatysuContext) -> int:
     place = await _text(update, context, service.PLACE_MAX)
     if place is None:
         return PLACE
-    await _save(update, context, place=place, pin=None)
+    draft = await DRAFTS.load(update, context)
+    draft.place, draft.pin = place, None
+    await DRAFTS.save(update, context, draft)
     return await ask_pin(update, context)
 
 
@@ -145,10 +192,10 @@ async def take_pin(update: Update, context: QatysuContext) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
         await update.callback_query.edit_message_reply_markup(None)
-    else:
-        assert update.effective_message is not None and update.effective_message.location
-        location = update.effective_message.location
-        await _save(update, context, pin=[location.latitude, location.longitude])
+    elif (location := message_of(update).location) is not None:
+        draft = await DRAFTS.load(update, context)
+        draft.pin = [location.latitude, location.longitude]
+        await DRAFTS.save(update, context, draft)
     return await ask_agenda(update, context)
 
 
@@ -163,7 +210,9 @@ async def take_agenda(update: Update, context: QatysuContext) -> int:
     agenda = await _text(update, context, service.AGENDA_MAX)
     if agenda is None:
         return AGENDA
-    await _save(update, context, agenda=agenda)
+    draft = await DRAFTS.load(update, context)
+    draft.agenda = agenda
+    await DRAFTS.save(update, context, draft)
     return await ask_villages(update, context)
 
 
@@ -173,30 +222,16 @@ async def ask_villages(update: Update, context: QatysuContext) -> int:
     return VILLAGES
 
 
-def _draft_hearing(draft: dict[str, object], user_id: int, codes: tuple[str, ...]) -> NewHearing:
-    pin = draft.get("pin")
-    latitude, longitude = (float(pin[0]), float(pin[1])) if isinstance(pin, list) else (None, None)
-    return NewHearing(
-        topic=str(draft["topic"]),
-        starts_at=from_db_time(str(draft["starts_at"])),
-        place=str(draft["place"]),
-        agenda=str(draft["agenda"]),
-        village_codes=codes,
-        created_by=user_id,
-        latitude=latitude,
-        longitude=longitude,
-    )
-
-
 async def preview(update: Update, context: QatysuContext, villages: list[Village]) -> int:
     """Show the notice as residents will read it, with how many will get it."""
-    assert update.effective_user is not None and update.effective_chat is not None
     tr = context.tr
     codes = tuple(v.code for v in villages)
-    draft = await _save(update, context, villages=list(codes))
-    new = _draft_hearing(draft, update.effective_user.id, codes)
-    shown = await service.card(context.services, tr, new.preview())
-    await context.bot.send_message(update.effective_chat.id, shown)
+    draft = await DRAFTS.load(update, context)
+    draft.villages = list(codes)
+    await DRAFTS.save(update, context, draft)
+    new = draft.hearing(user_id(update), codes)
+    shown = await texts.card(context.services, tr, new.preview())
+    await context.bot.send_message(chat_id(update), shown)
     count = await broadcasts.count_audience(context.services.db, codes)
     markup = InlineKeyboardMarkup(
         [[button(tr.t("ha.send"), FEATURE, "send"), button(tr.t("ha.cancel"), FEATURE, "drop")]]
@@ -220,31 +255,21 @@ async def ask_confirm(update: Update, context: QatysuContext) -> int:
 
 async def send(update: Update, context: QatysuContext) -> int:
     """Store the hearing and announce it (villages and time re-checked)."""
-    query = update.callback_query
-    assert (
-        query is not None
-        and update.effective_user is not None
-        and update.effective_chat is not None
-    )
+    query = query_of(update)
     tr = context.tr
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
+    draft = await DRAFTS.load(update, context)
     codes = await village_picker.chosen_in_scope(update, context, DIALOG)
     if not codes:
         await query.answer(tr.t("auth.out_of_scope"), show_alert=True)
         return ConversationHandler.END
-    new = _draft_hearing(draft, update.effective_user.id, codes)
+    new = draft.hearing(user_id(update), codes)
     if new.starts_at <= utcnow():
         await query.answer(tr.t("ha.in_past"), show_alert=True)
         return await ask_date(update, context)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    hearing = await hearings.create(db, new)
-    await drafts.drop(db, update.effective_user.id, DIALOG)
-    await context.services.engine.submit(
-        kind=service.NEW, payload={}, created_by=update.effective_user.id, ref_id=hearing.id,
-        report_to=(update.effective_chat.id, tr), village_codes=codes,
-    )  # fmt: skip
+    await service.announce(context.services, new, report_to=(chat_id(update), tr))
+    await DRAFTS.drop(update, context)
     return ConversationHandler.END
 
 

@@ -7,33 +7,73 @@ can be forged and a role can be revoked between two taps.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.auth import load_access, refuse, requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import service
+from bot.hearings import service, texts
 from handlers import paper as notice_board
 from handlers.widgets import village_picker, when_picker
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+    user_id,
+)
 from handlers.widgets.keyboards import button
-from storage import broadcasts, drafts, hearings, territory
+from storage import broadcasts, hearings, territory
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import Hearing
 from storage.models import Role
 
-FEATURE = "ha"
+FEATURE = Feature.HEARING_STAFF
 DIALOG = "hearing_change"
 DATE, TIME, PLACE, PIN, ATTENDANCE, DECISIONS, CONFIRM = range(7)
 END = ConversationHandler.END
 
 
+@dataclass(slots=True)
+class ChangeDraft(DialogDraft):
+    """A change of a hearing being prepared (stored as JSON: times as text, the pin a pair)."""
+
+    id: int = 0  # the hearing: the button's
+    mode: str = ""  # time, place, cancel or outcome: the button's
+    day: str | None = None  # ISO date
+    starts_at: str | None = None  # storage.db.to_db_time
+    place: str | None = None
+    pin: list[float] | None = None  # latitude, longitude
+    attendance: int | None = None
+    decisions: str | None = None
+
+    def applied_to(self, hearing: Hearing) -> Hearing:
+        """The hearing as it will be after this change."""
+        values: dict[str, object] = {}
+        if self.starts_at is not None:
+            values["starts_at"] = from_db_time(self.starts_at)
+        if self.place is not None:
+            values["place"] = self.place
+            values["latitude"], values["longitude"] = self.pin if self.pin else (None, None)
+        if self.attendance is not None:
+            values.update(attendance=self.attendance, decisions=self.decisions)
+        return hearing.with_changes(**values)
+
+
+DRAFTS = Drafts(DIALOG, ChangeDraft)
+
+
 async def managed(update: Update, context: QatysuContext, hearing_id: int) -> Hearing | None:
     """The hearing if this staff member may manage it; otherwise refuse and return None."""
-    assert update.effective_user is not None
     db = context.services.db
     hearing = await hearings.get(db, hearing_id)
     villages = []
@@ -41,7 +81,7 @@ async def managed(update: Update, context: QatysuContext, hearing_id: int) -> He
         villages = [
             v for code in hearing.village_codes if (v := await territory.get_village(db, code))
         ]
-    access = await load_access(context, update.effective_user.id)
+    access = await load_access(context, user_id(update))
     if hearing is None or not service.may_manage(access, villages):
         await refuse(update, context, "auth.out_of_scope", f"hearing {hearing_id}")
         return None
@@ -51,14 +91,12 @@ async def managed(update: Update, context: QatysuContext, hearing_id: int) -> He
 async def _send(
     update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
 @requires(Role.STAFF)
 async def list_hearings(update: Update, context: QatysuContext) -> None:
     """List the hearings of the staff member's villages, recent and upcoming."""
-    assert update.effective_user is not None
     tr = context.tr
     if update.callback_query is not None:
         await update.callback_query.answer()
@@ -80,8 +118,7 @@ async def list_hearings(update: Update, context: QatysuContext) -> None:
 @requires(Role.STAFF)
 async def open_hearing(update: Update, context: QatysuContext) -> None:
     """Show a hearing to staff: answers, questions, and what can be done with it."""
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     tr = context.tr
     hearing = await managed(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
@@ -90,7 +127,7 @@ async def open_hearing(update: Update, context: QatysuContext) -> None:
     db = context.services.db
     text = tr.t(
         "ha.card_staff",
-        card=await service.card(context.services, tr, hearing),
+        card=await texts.card(context.services, tr, hearing),
         coming=tr.number(await hearings.rsvp_count(db, hearing.id)),
         questions=tr.number(await hearings.question_count(db, hearing.id)),
         status=tr.t(f"ha.status.{hearing.status}"),
@@ -109,8 +146,7 @@ async def open_hearing(update: Update, context: QatysuContext) -> None:
 
 async def _begin(update: Update, context: QatysuContext, mode: str) -> Hearing | None:
     """Start a change of a scheduled hearing; None (after saying why) when it cannot be."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    query = query_of(update)
     hearing = await managed(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
         return None
@@ -124,9 +160,7 @@ async def _begin(update: Update, context: QatysuContext, mode: str) -> Hearing |
         )
         return None
     await query.answer()
-    await drafts.save(
-        context.services.db, update.effective_user.id, DIALOG, {"id": hearing.id, "mode": mode}
-    )
+    await DRAFTS.save(update, context, ChangeDraft(id=hearing.id, mode=mode))
     return hearing
 
 
@@ -152,7 +186,9 @@ async def take_date(update: Update, context: QatysuContext) -> int:
     if day is None:
         await _send(update, context, context.tr.t("ha.bad_date", example="30.11.2026"))
         return DATE
-    await _update(update, context, day=day.isoformat())
+    draft = await DRAFTS.load(update, context)
+    draft.day = day.isoformat()
+    await DRAFTS.save(update, context, draft)
     return await ask_time(update, context)
 
 
@@ -168,13 +204,17 @@ async def take_time(update: Update, context: QatysuContext) -> int:
     if moment is None:
         await _send(update, context, context.tr.t("ha.bad_time"))
         return TIME
-    draft = await _update(update, context)
-    day = datetime.fromisoformat(str(draft["day"])).date()
-    starts_at = datetime.combine(day, moment, tzinfo=context.services.settings.zone)
+    draft = await DRAFTS.load(update, context)
+    if draft.day is None:
+        return await ask_date(update, context)
+    starts_at = datetime.combine(
+        date.fromisoformat(draft.day), moment, tzinfo=context.services.settings.zone
+    )
     if starts_at <= utcnow():
         await _send(update, context, context.tr.t("ha.in_past"))
         return TIME
-    await _update(update, context, starts_at=to_db_time(starts_at))
+    draft.starts_at = to_db_time(starts_at)
+    await DRAFTS.save(update, context, draft)
     return await _preview(update, context)
 
 
@@ -197,7 +237,9 @@ async def take_place(update: Update, context: QatysuContext) -> int:
     text = (update.effective_message.text if update.effective_message else "") or ""
     if not text.strip() or len(text) > service.PLACE_MAX:
         return await ask_place(update, context)
-    await _update(update, context, place=text.strip(), pin=None)
+    draft = await DRAFTS.load(update, context)
+    draft.place, draft.pin = text.strip(), None
+    await DRAFTS.save(update, context, draft)
     return await ask_pin(update, context)
 
 
@@ -205,9 +247,10 @@ async def take_pin(update: Update, context: QatysuContext) -> int:
     """Keep the pin (or none); preview the notice of the change."""
     if update.callback_query is not None:
         await update.callback_query.answer()
-    elif update.effective_message is not None and update.effective_message.location:
-        location = update.effective_message.location
-        await _update(update, context, pin=[location.latitude, location.longitude])
+    elif (location := message_of(update).location) is not None:
+        draft = await DRAFTS.load(update, context)
+        draft.pin = [location.latitude, location.longitude]
+        await DRAFTS.save(update, context, draft)
     return await _preview(update, context)
 
 
@@ -247,7 +290,9 @@ async def take_attendance(update: Update, context: QatysuContext) -> int:
     if not text.strip().isdigit() or int(text) > 100_000:
         await _send(update, context, context.tr.t("ha.bad_number"))
         return ATTENDANCE
-    await _update(update, context, attendance=int(text))
+    draft = await DRAFTS.load(update, context)
+    draft.attendance = int(text)
+    await DRAFTS.save(update, context, draft)
     return await ask_decisions(update, context)
 
 
@@ -262,44 +307,26 @@ async def take_decisions(update: Update, context: QatysuContext) -> int:
     text = ((update.effective_message.text if update.effective_message else "") or "").strip()
     if not text or len(text) > service.DECISIONS_MAX:
         return await ask_decisions(update, context)
-    await _update(update, context, decisions=text)
+    draft = await DRAFTS.load(update, context)
+    draft.decisions = text
+    await DRAFTS.save(update, context, draft)
     return await _preview(update, context)
-
-
-async def _update(update: Update, context: QatysuContext, **values: object) -> dict[str, object]:
-    assert update.effective_user is not None
-    return await drafts.update(context.services.db, update.effective_user.id, DIALOG, **values)
-
-
-def _changed(hearing: Hearing, draft: dict[str, object]) -> Hearing:
-    """The hearing as it will be after the change in ``draft``."""
-    pin = draft.get("pin")
-    values: dict[str, object] = {}
-    if "starts_at" in draft:
-        values["starts_at"] = from_db_time(str(draft["starts_at"]))
-    if "place" in draft:
-        values["place"] = draft["place"]
-        values["latitude"], values["longitude"] = pin if isinstance(pin, list) else (None, None)
-    if "attendance" in draft:
-        values.update(attendance=draft["attendance"], decisions=draft.get("decisions"))
-    return hearing.with_changes(**values)
 
 
 async def _preview(update: Update, context: QatysuContext) -> int:
     """Show what residents will get, and to how many; ask to confirm."""
     tr = context.tr
-    draft = await _update(update, context)
-    hearing = await hearings.get(context.services.db, int(str(draft["id"])))
+    draft = await DRAFTS.load(update, context)
+    hearing = await hearings.get(context.services.db, draft.id)
     if hearing is None:
         return END
-    after = _changed(hearing, draft)
-    mode = str(draft["mode"])
+    after, mode = draft.applied_to(hearing), draft.mode
     if mode == "cancel":
-        text = service.cancelled_text(tr, after)
+        text = texts.cancelled_text(tr, after)
     elif mode == "outcome":
-        text = service.outcome_text(tr, after)
+        text = texts.outcome_text(tr, after)
     else:
-        text = await service.changed_text(context.services, tr, after)
+        text = await texts.changed_text(context.services, tr, after)
     await _send(update, context, text)
     count = await broadcasts.count_audience(context.services.db, hearing.village_codes)
     go = "ha.yes_cancel" if mode == "cancel" else "ha.send"
@@ -314,41 +341,35 @@ async def _preview(update: Update, context: QatysuContext) -> int:
 
 async def confirm(update: Update, context: QatysuContext) -> int:
     """Apply the change and tell the residents of the hearing's villages."""
-    query = update.callback_query
-    assert (
-        query is not None
-        and update.effective_user is not None
-        and update.effective_chat is not None
-    )
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    hearing = await managed(update, context, int(draft.get("id", 0)))
+    query = query_of(update)
+    draft = await DRAFTS.load(update, context)
+    hearing = await managed(update, context, draft.id)
     if hearing is None or hearing.status != "scheduled":
-        await drafts.drop(db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         if hearing is not None:
             await query.answer(context.tr.t(f"hearing.is_{hearing.status}"), show_alert=True)
         return END
     await query.answer()
     await query.edit_message_reply_markup(None)
-    after, mode = _changed(hearing, draft), str(draft["mode"])
-    kind = {"cancel": service.CANCELLED, "outcome": service.OUTCOME}.get(mode, service.CHANGED)
+    after, mode = draft.applied_to(hearing), draft.mode
+    services, actor = context.services, user_id(update)
+    report_to = (chat_id(update), context.tr)
     if mode == "cancel":
-        await hearings.cancel(db, hearing.id)
+        await service.cancel(services, hearing, actor=actor, report_to=report_to)
     elif mode == "outcome":
-        await hearings.conclude(db, hearing.id, after.attendance or 0, after.decisions or "")
+        await service.conclude(
+            services, hearing, attendance=after.attendance or 0, decisions=after.decisions or "",
+            actor=actor, report_to=report_to,
+        )  # fmt: skip
     else:
-        pin = (after.latitude, after.longitude) if after.has_pin else None
-        await hearings.reschedule(
-            db, hearing.id,
+        lat, lon = after.latitude, after.longitude
+        await service.change(
+            services, hearing, actor=actor, report_to=report_to,
             starts_at=after.starts_at if mode == "time" else None,
             place=after.place if mode == "place" else None,
-            pin=pin,  # type: ignore[arg-type]
+            pin=(lat, lon) if lat is not None and lon is not None else None,
         )  # fmt: skip
-    await drafts.drop(db, update.effective_user.id, DIALOG)
-    await context.services.engine.submit(
-        kind=kind, payload={}, created_by=update.effective_user.id, ref_id=hearing.id,
-        report_to=(update.effective_chat.id, context.tr), village_codes=hearing.village_codes,
-    )  # fmt: skip
+    await DRAFTS.drop(update, context)
     return END
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -13,12 +15,21 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.appeals import texts as appeal_texts
-from bot.appeals.service import AppealRefused, submit_hearing_question
+from bot.appeals.service import AppealRefused
 from bot.auth import load_access
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.hearings import ics, service
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
-from storage import drafts, hearings, territory
+from bot.hearings import ics, render, service, texts
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+)
+from storage import hearings, territory
 from storage.db import utcnow
 from storage.hearings import Hearing
 from storage.models import Role
@@ -26,6 +37,16 @@ from storage.models import Role
 FEATURE = service.FEATURE
 DIALOG = "hearing_question"
 QUESTION = 0
+
+
+@dataclass(slots=True)
+class QuestionDraft(DialogDraft):
+    """A question being asked before a hearing."""
+
+    hearing: int = 0  # the hearing's id: the button's
+
+
+DRAFTS = Drafts(DIALOG, QuestionDraft)
 
 
 async def show_list(update: Update, context: QatysuContext) -> None:
@@ -58,7 +79,8 @@ async def show_list(update: Update, context: QatysuContext) -> None:
         rows.append(
             [
                 InlineKeyboardButton(
-                    tr.t("hearing.btn.manage"), callback_data=callbacks.build("ha", "list")
+                    tr.t("hearing.btn.manage"),
+                    callback_data=callbacks.build(Feature.HEARING_STAFF, "list"),
                 )
             ]
         )
@@ -89,8 +111,8 @@ async def show_hearing(update: Update, context: QatysuContext, hearing_id: int) 
     )
     await context.bot.send_message(
         update.effective_chat.id,
-        await service.card(context.services, tr, hearing),
-        reply_markup=service.buttons(tr, hearing, context.bot.username, coming=coming),
+        await texts.card(context.services, tr, hearing),
+        reply_markup=render.buttons(tr, hearing, context.bot.username, coming=coming),
     )
 
 
@@ -111,6 +133,29 @@ def _open_problem(hearing: Hearing) -> str | None:
     return None
 
 
+async def _answer_problem(
+    update: Update, context: QatysuContext, hearing: Hearing
+) -> tuple[str, dict[str, str]] | None:
+    """Why this person may not say "I will come" or ask a question, if they may not.
+
+    The one scope check of a resident's answers to a hearing: it must be open, and they a
+    resident of one of its villages, or staff covering one of them.
+    """
+    if (problem := _open_problem(hearing)) is not None:
+        return problem, {}
+    person = context.person
+    if person is not None and person.village_code in hearing.village_codes:
+        return None
+    assert update.effective_user is not None
+    access = await load_access(context, update.effective_user.id)
+    for code in hearing.village_codes:
+        village = await territory.get_village(context.services.db, code)
+        if village is not None and access.covers(Role.STAFF, village):
+            return None
+    names = await texts.village_names(context.services, context.tr, hearing.village_codes)
+    return "hearing.not_yours", {"villages": names}
+
+
 async def toggle_coming(update: Update, context: QatysuContext) -> None:
     """Say "I will come" (or take it back) and show how many are coming."""
     query = update.callback_query
@@ -119,14 +164,24 @@ async def toggle_coming(update: Update, context: QatysuContext) -> None:
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None or context.person is None:
         return
-    if (problem := _open_problem(hearing)) is not None:
-        await query.answer(tr.t(problem), show_alert=True)
-        return
     db = context.services.db
-    coming = await hearings.toggle_rsvp(db, hearing.id, context.person.id)
-    count = tr.nt("hearing.coming_count", await hearings.rsvp_count(db, hearing.id))
-    await query.answer(tr.t("hearing.rsvp_on" if coming else "hearing.rsvp_off", coming=count))
-    markup = service.buttons(tr, hearing, context.bot.username, coming=coming)
+    problem: tuple[str, dict[str, str]] | None
+    if await hearings.is_coming(db, hearing.id, context.person.id):  # taking it back
+        closed = _open_problem(hearing)
+        problem = (closed, {}) if closed is not None else None
+    else:
+        problem = await _answer_problem(update, context, hearing)
+    if problem is not None:
+        await query.answer(tr.t(problem[0], **problem[1]), show_alert=True)
+        return
+    coming, count = await service.toggle_coming(context.services, hearing, context.person.id)
+    await query.answer(
+        tr.t(
+            "hearing.rsvp_on" if coming else "hearing.rsvp_off",
+            coming=tr.nt("hearing.coming_count", count),
+        )
+    )
+    markup = render.buttons(tr, hearing, context.bot.username, coming=coming)
     await query.edit_message_reply_markup(markup)
 
 
@@ -151,54 +206,46 @@ async def send_calendar(update: Update, context: QatysuContext) -> None:
 
 async def ask_question(update: Update, context: QatysuContext) -> int:
     """Start a question for a hearing."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
+    query = query_of(update)
     tr = context.tr
     hearing = await _hearing(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
         return ConversationHandler.END
-    if (problem := _open_problem(hearing)) is not None:
-        await query.answer(tr.t(problem), show_alert=True)
+    if (problem := await _answer_problem(update, context, hearing)) is not None:
+        await query.answer(tr.t(problem[0], **problem[1]), show_alert=True)
         return ConversationHandler.END
     if context.person is None or not context.person.village_code:
         await query.answer(tr.t("error.need_village"), show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    await drafts.save(
-        context.services.db, update.effective_user.id, DIALOG, {"hearing": hearing.id}
-    )
-    assert update.effective_chat is not None
-    await context.bot.send_message(
-        update.effective_chat.id, tr.t("hearing.ask_prompt", topic=hearing.topic)
-    )
+    await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
+    await context.bot.send_message(chat_id(update), tr.t("hearing.ask_prompt", topic=hearing.topic))
     return QUESTION
 
 
 async def take_question(update: Update, context: QatysuContext) -> int:
     """File the question in the staff's inbox, linked to the hearing."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
-    db = context.services.db
-    draft = await drafts.load(db, update.effective_user.id, DIALOG)
-    hearing = await hearings.get(db, int(draft.get("hearing", 0)))
+    draft = await DRAFTS.load(update, context)
+    hearing = await hearings.get(context.services.db, draft.hearing)
     person = context.person
     if hearing is None or person is None or not person.village_code:
-        await drafts.drop(db, update.effective_user.id, DIALOG)
+        await DRAFTS.drop(update, context)
         await message.reply_text(tr.t("error.stale_button"))
         return ConversationHandler.END
-    # The question goes to the staff of the resident's village if it is one of the hearing's.
-    village = person.village_code
-    if village not in hearing.village_codes:
-        village = hearing.village_codes[0]
+    if (problem := await _answer_problem(update, context, hearing)) is not None:  # moved since
+        await DRAFTS.drop(update, context)
+        await message.reply_text(tr.t(problem[0], **problem[1]))
+        return ConversationHandler.END
     try:
-        appeal = await submit_hearing_question(
-            context.services, person, hearing.id, village, message.text or "", bot=context.bot
+        appeal = await service.ask(
+            context.services, context.bot, person, hearing, message.text or ""
         )
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
         return QUESTION if refused.key.startswith("complaint.text") else ConversationHandler.END
-    await drafts.drop(db, update.effective_user.id, DIALOG)
+    await DRAFTS.drop(update, context)
     await message.reply_text(tr.t("hearing.ask_done", number=appeal_texts.number(appeal)))
     return ConversationHandler.END
 
@@ -223,11 +270,12 @@ def register(app: QatysuApp) -> None:
         },
         draft=DIALOG,
         context_keys=("hearing",),  # which hearing: the button's
-        cancel=cancel_step(DIALOG),
     )
     app.add_handler(question)
     app.add_handler(CommandHandler("hearings", show_list))
-    app.add_handler(CallbackQueryHandler(show_list, pattern=callbacks.matches("menu", "hearings")))
+    app.add_handler(
+        CallbackQueryHandler(show_list, pattern=callbacks.matches(Feature.MENU, "hearings"))
+    )
     app.add_handler(CallbackQueryHandler(open_hearing, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(toggle_coming, pattern=callbacks.matches(FEATURE, "go")))
     app.add_handler(CallbackQueryHandler(send_calendar, pattern=callbacks.matches(FEATURE, "ics")))

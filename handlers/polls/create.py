@@ -7,6 +7,7 @@ checked again when staff confirm.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram import InlineKeyboardMarkup, Update
@@ -14,44 +15,86 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from bot import callbacks
 from bot.auth import requires
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
 from handlers.widgets import village_picker
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
+from handlers.widgets.dialogs import (
+    Dialog,
+    DialogDraft,
+    Drafts,
+    cancel_step,
+    chat_id,
+    message_of,
+    query_of,
+    tap,
+    user_id,
+)
 from handlers.widgets.keyboards import button
 from storage import broadcasts as broadcasts_repo
-from storage import drafts
 from storage.db import from_db_time, to_db_time, utcnow
-from storage.drafts import Draft
 from storage.models import Role, Village
 from storage.polls import NewPoll, Poll
 
-FEATURE = "npl"
+FEATURE = Feature.NEW_POLL
 DIALOG = "newpoll"
 QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
 END = ConversationHandler.END
 CLOSING_DAYS = (1, 3, 7)
 
 
-async def _save(context: QatysuContext, user_id: int, **values: object) -> Draft:
-    return await drafts.update(context.services.db, user_id, DIALOG, **values)
+@dataclass(slots=True)
+class NewPollDraft(DialogDraft):
+    """The poll being created (stored as JSON: the closing time as text)."""
+
+    question: str | None = None
+    options: list[str] | None = None
+    max_choices: int | None = None
+    villages: list[str] | None = None  # the village picker's choice
+    closes_at: str | None = None  # storage.db.to_db_time
+    may_change: bool | None = None
+    results_early: bool | None = None
+
+    def poll(self, created_by: int, villages: tuple[str, ...] | None = None) -> NewPoll:
+        """The poll of a finished draft (``villages`` replace the draft's when given)."""
+        if self.question is None or self.closes_at is None:
+            raise ValueError("the poll's draft is not complete")
+        return NewPoll(
+            question=self.question,
+            options=tuple(self.options or ()),
+            max_choices=self.max_choices or 1,
+            may_change=bool(self.may_change),
+            results_early=bool(self.results_early),
+            closes_at=from_db_time(self.closes_at),
+            village_codes=villages if villages is not None else tuple(self.villages or ()),
+            created_by=created_by,
+        )
+
+
+DRAFTS = Drafts(DIALOG, NewPollDraft)
+
+
+async def _save(update: Update, context: QatysuContext, **values: object) -> NewPollDraft:
+    """Set some of the draft's fields (by name), store it, and return it."""
+    draft = await DRAFTS.load(update, context)
+    for name, value in values.items():
+        setattr(draft, name, value)
+    return await DRAFTS.save(update, context, draft)
 
 
 async def _send(
     update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
     """Ask for the question (/newpoll)."""
-    assert update.effective_user is not None and update.effective_message is not None
-    await drafts.save(context.services.db, update.effective_user.id, DIALOG, {})
+    await DRAFTS.save(update, context, NewPollDraft())
     return await ask_question(update, context)
 
 
@@ -63,8 +106,7 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
 
 async def take_question(update: Update, context: QatysuContext) -> int:
     """Keep the question, ask for the options."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     text = (message.text or "").strip()
     problem = polls.question_problem(text)
@@ -72,7 +114,7 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         key, values = problem
         await message.reply_text(tr.t(key, **{k: tr.number(v) for k, v in values.items()}))
         return QUESTION
-    await _save(context, update.effective_user.id, question=text)
+    await _save(update, context, question=text)
     return await ask_options(update, context)
 
 
@@ -84,8 +126,7 @@ async def ask_options(update: Update, context: QatysuContext) -> int:
 
 async def take_options(update: Update, context: QatysuContext) -> int:
     """Keep the options (one per line), ask how many a resident may choose."""
-    message = update.effective_message
-    assert message is not None and update.effective_user is not None
+    message = message_of(update)
     tr = context.tr
     options, problem = polls.parse_options(message.text or "")
     if problem is not None:
@@ -93,7 +134,7 @@ async def take_options(update: Update, context: QatysuContext) -> int:
         shown = {k: tr.number(v) if isinstance(v, int) else v for k, v in values.items()}
         await message.reply_text(tr.t(key, **shown))
         return OPTIONS
-    await _save(context, update.effective_user.id, options=options)
+    await _save(update, context, options=list(options))
     return await ask_kind(update, context)
 
 
@@ -109,8 +150,7 @@ async def ask_kind(update: Update, context: QatysuContext) -> int:
 
 
 async def _tap(update: Update) -> tuple[str, ...]:
-    query = update.callback_query
-    assert query is not None
+    query = query_of(update)
     await query.answer()
     await query.edit_message_reply_markup(None)
     return callbacks.parse(query.data).args
@@ -118,19 +158,16 @@ async def _tap(update: Update) -> tuple[str, ...]:
 
 async def take_kind(update: Update, context: QatysuContext) -> int:
     """Single choice goes on to the villages; multiple asks for the maximum."""
-    assert update.effective_user is not None
     (single,) = await _tap(update)
     if single == "1":
-        await _save(context, update.effective_user.id, max_choices=1)
+        await _save(update, context, max_choices=1)
         return await ask_villages(update, context)
     return await ask_maximum(update, context)
 
 
 async def ask_maximum(update: Update, context: QatysuContext) -> int:
     """Ask how many options a resident may choose at most."""
-    assert update.effective_user is not None
-    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
-    count = len(draft.get("options", []))
+    count = len((await DRAFTS.load(update, context)).options or ())
     buttons = [button(str(n), FEATURE, "max", n) for n in range(2, count + 1)]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     await _send(update, context, context.tr.t("poll.ask_max"), InlineKeyboardMarkup(rows))
@@ -139,11 +176,10 @@ async def ask_maximum(update: Update, context: QatysuContext) -> int:
 
 async def take_maximum(update: Update, context: QatysuContext) -> int:
     """Keep the maximum number of choices, show the village picker."""
-    assert update.effective_user is not None
     (maximum,) = await _tap(update)
-    draft = await drafts.load(context.services.db, update.effective_user.id, DIALOG)
-    count = len(draft.get("options", []))
-    await _save(context, update.effective_user.id, max_choices=max(2, min(int(maximum), count)))
+    draft = await DRAFTS.load(update, context)
+    draft.max_choices = max(2, min(int(maximum), len(draft.options or ())))
+    await DRAFTS.save(update, context, draft)
     return await ask_villages(update, context)
 
 
@@ -155,14 +191,12 @@ async def ask_villages(update: Update, context: QatysuContext) -> int:
 
 async def take_villages(update: Update, context: QatysuContext, villages: list[Village]) -> int:
     """The villages are chosen: ask when voting closes."""
-    assert update.effective_user is not None
-    await _save(context, update.effective_user.id, villages=[v.code for v in villages])
+    await _save(update, context, villages=[v.code for v in villages])
     return await ask_closing(update, context)
 
 
 async def ask_closing(update: Update, context: QatysuContext) -> int:
     """Ask when voting closes: common choices as buttons, or a typed date and time."""
-    assert update.effective_chat is not None
     tr = context.tr
     zone = context.services.settings.zone
     now = utcnow()
@@ -172,7 +206,7 @@ async def ask_closing(update: Update, context: QatysuContext) -> int:
     ]
     example = polls.closing_in(3, zone, now).strftime("%d.%m.%Y %H:%M")
     await context.bot.send_message(
-        update.effective_chat.id,
+        chat_id(update),
         tr.t("poll.ask_closing", example=example),
         reply_markup=InlineKeyboardMarkup(rows),
     )
@@ -180,8 +214,7 @@ async def ask_closing(update: Update, context: QatysuContext) -> int:
 
 
 async def _closing_chosen(update: Update, context: QatysuContext, moment: datetime) -> int:
-    assert update.effective_user is not None
-    await _save(context, update.effective_user.id, closes_at=to_db_time(moment))
+    await _save(update, context, closes_at=to_db_time(moment))
     return await ask_change(update, context)
 
 
@@ -207,8 +240,7 @@ async def closing_button(update: Update, context: QatysuContext) -> int:
 
 async def closing_typed(update: Update, context: QatysuContext) -> int:
     """A closing time typed as DD.MM.YYYY HH:MM (in the future)."""
-    message = update.effective_message
-    assert message is not None
+    message = message_of(update)
     zone = context.services.settings.zone
     now = utcnow()
     moment = polls.parse_closing(message.text or "", zone, now)
@@ -221,9 +253,8 @@ async def closing_typed(update: Update, context: QatysuContext) -> int:
 
 async def take_change(update: Update, context: QatysuContext) -> int:
     """Keep whether a vote may change; ask when results are shown."""
-    assert update.effective_user is not None
     (may_change,) = await _tap(update)
-    await _save(context, update.effective_user.id, may_change=may_change == "1")
+    await _save(update, context, may_change=may_change == "1")
     return await ask_show(update, context)
 
 
@@ -238,20 +269,6 @@ async def ask_show(update: Update, context: QatysuContext) -> int:
     )
     await _send(update, context, tr.t("poll.ask_show"), markup)
     return SHOW
-
-
-def _new_poll(draft: Draft, created_by: int, villages: tuple[str, ...] | None = None) -> NewPoll:
-    """The poll of a finished draft (``villages`` replace the draft's when given)."""
-    return NewPoll(
-        question=str(draft["question"]),
-        options=tuple(str(option) for option in draft["options"]),
-        max_choices=int(draft.get("max_choices", 1)),
-        may_change=bool(draft.get("may_change")),
-        results_early=bool(draft.get("results_early")),
-        closes_at=from_db_time(str(draft["closes_at"])),
-        village_codes=villages if villages is not None else tuple(draft["villages"]),
-        created_by=created_by,
-    )
 
 
 def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
@@ -274,27 +291,23 @@ def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
 
 async def take_show(update: Update, context: QatysuContext) -> int:
     """Keep when results are shown; preview the poll with the number of recipients."""
-    assert update.effective_user is not None
     (early,) = await _tap(update)
-    await _save(context, update.effective_user.id, results_early=early == "1")
+    await _save(update, context, results_early=early == "1")
     return await preview(update, context)
 
 
 async def preview(update: Update, context: QatysuContext) -> int:
     """Show the poll as residents will see it, and its rules and recipients to confirm."""
-    assert update.effective_user is not None and update.effective_chat is not None
     tr = context.tr
-    user_id = update.effective_user.id
-    draft = await drafts.load(context.services.db, user_id, DIALOG)
-    new = _new_poll(draft, user_id)
-    chat_id = update.effective_chat.id
+    author, chat = user_id(update), chat_id(update)
+    new = (await DRAFTS.load(update, context)).poll(author)
     shown = Poll(
         id=0, question=new.question, options=new.options, max_choices=new.max_choices,
         may_change=new.may_change, results_early=new.results_early, closes_at=new.closes_at,
-        status="open", created_by=user_id, created_at=utcnow(), closed_at=None,
+        status="open", created_by=author, created_at=utcnow(), closed_at=None,
         village_codes=new.village_codes, reminded=False,
     )  # fmt: skip
-    await context.bot.send_message(chat_id, texts.announcement(tr, shown))
+    await context.bot.send_message(chat, texts.announcement(tr, shown))
     villages = await village_picker.in_scope(update, context)
     names = ", ".join(v.names.get(tr.language) for v in villages if v.code in new.village_codes)
     count = await broadcasts_repo.count_audience(context.services.db, new.village_codes)
@@ -306,33 +319,30 @@ async def preview(update: Update, context: QatysuContext) -> int:
             ]
         ]
     )
-    await context.bot.send_message(chat_id, summary(tr, new, count, names), reply_markup=markup)
+    await context.bot.send_message(chat, summary(tr, new, count, names), reply_markup=markup)
     return CONFIRM
 
 
 async def publish(update: Update, context: QatysuContext) -> int:
     """Create and announce the poll (villages and closing time checked again)."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    assert update.effective_chat is not None
+    query = query_of(update)
     tr = context.tr
-    user_id = update.effective_user.id
-    draft = await drafts.load(context.services.db, user_id, DIALOG)
+    draft = await DRAFTS.load(update, context)
     allowed = {v.code for v in await village_picker.in_scope(update, context)}
-    codes = tuple(code for code in draft.get("villages", []) if code in allowed)
+    codes = tuple(code for code in draft.villages or () if code in allowed)
     if not codes:
         await query.answer(tr.t("auth.out_of_scope"), show_alert=True)
         return END
-    new = _new_poll(draft, user_id, codes)
+    new = draft.poll(user_id(update), codes)
     await query.answer()
     await query.edit_message_reply_markup(None)
     if new.closes_at <= utcnow():
-        await context.bot.send_message(update.effective_chat.id, tr.t("poll.closing_passed"))
+        await context.bot.send_message(chat_id(update), tr.t("poll.closing_passed"))
         return await ask_closing(update, context)
-    poll = await polls.create(context.services, new, (update.effective_chat.id, tr))
+    poll = await polls.create(context.services, new, (chat_id(update), tr))
     assert context.job_queue is not None
     poll_jobs.schedule(context.job_queue, poll, context.services.settings.poll_reminder)
-    await drafts.drop(context.services.db, user_id, DIALOG)
+    await DRAFTS.drop(update, context)
     return END
 
 

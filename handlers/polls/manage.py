@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from bot import callbacks
 from bot.auth import authorize_village, load_access, refuse, requires
-from bot.callbacks import CallbackDataError
+from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
@@ -29,7 +29,7 @@ from storage.db import utcnow
 from storage.models import Role
 from storage.polls import Poll
 
-FEATURE = "pst"
+FEATURE = Feature.POLL_STAFF
 DIALOG = "poll_paper"
 PAPER_VILLAGE, PAPER_COUNTS = range(2)
 END = ConversationHandler.END

@@ -17,8 +17,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks
 from bot.auth import load_access
 from bot.broadcast.engine import Outgoing, file_input, preview_of
-from bot.callbacks import CallbackDataError
+from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
+from bot.logs import who
 from bot.polls import service as polls
 from bot.polls import texts
 from bot.polls.render import render_results
@@ -31,7 +32,7 @@ from storage.polls import Cast, CastResult, Poll
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = texts.FEATURE
-STAFF_FEATURE = "pst"  # handlers.polls.manage
+STAFF_FEATURE = Feature.POLL_STAFF  # handlers.polls.manage
 LIST_OPEN, LIST_CLOSED = 10, 5
 
 
@@ -55,6 +56,14 @@ async def _elsewhere(context: QatysuContext, poll: Poll) -> str:
     return tr.t("poll.elsewhere", villages=", ".join(names))
 
 
+def _not_bound(context: QatysuContext, poll: Poll, result: CastResult) -> str:
+    """Why a resident bound to the village after the poll opened may not vote in it."""
+    tr = context.tr
+    if result is CastResult.MOVED:
+        return tr.t("poll.moved_after_opening", date=tr.date(poll.created_at))
+    return tr.t("poll.joined_after_opening", date=tr.date(poll.created_at))
+
+
 async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
     tr = context.tr
     poll = cast.poll
@@ -64,6 +73,8 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
         return tr.t("poll.final_refused", choice=texts.choice_names(poll, cast.choices))
     if cast.result is CastResult.ELSEWHERE and poll is not None:
         return await _elsewhere(context, poll)
+    if cast.result in (CastResult.MOVED, CastResult.LATE) and poll is not None:
+        return _not_bound(context, poll, cast.result)
     if poll is not None and choices == 0:
         return tr.t("poll.choose_one")
     if poll is not None and choices.bit_count() > poll.max_choices:
@@ -84,7 +95,7 @@ async def vote(update: Update, context: QatysuContext) -> None:
     cast = await polls.vote(context.services, context.person, poll_id, choices)
     if not cast.counted or cast.poll is None:
         _LOGGER.info(
-            "Vote refused (%s): poll %s, user %s", cast.result, poll_id, query.from_user.id
+            "Vote refused (%s): poll %s, %s", cast.result, poll_id, who(query.from_user.id)
         )
         await query.answer(await _refusal(context, cast, choices), show_alert=True)
         return
@@ -96,6 +107,15 @@ async def vote(update: Update, context: QatysuContext) -> None:
         await query.edit_message_text(
             texts.with_vote(tr, poll, cast.choices, cast.results), reply_markup=markup
         )
+
+
+def _eligibility(context: QatysuContext, poll: Poll) -> CastResult | None:
+    """Why this resident may not vote in ``poll`` (as the vote itself will be checked)."""
+    person = context.person
+    assert person is not None
+    return repo.eligibility(
+        poll, person.village_code, person.village_set_at, person.village_moved_at
+    )
 
 
 async def toggle(update: Update, context: QatysuContext) -> None:
@@ -111,8 +131,10 @@ async def toggle(update: Update, context: QatysuContext) -> None:
     selected = parsed[1]
     if not poll.accepts_votes(utcnow()):
         await query.answer(tr.t("poll.closed"), show_alert=True)
-    elif context.person.village_code not in poll.village_codes:
-        await query.answer(await _elsewhere(context, poll), show_alert=True)
+    elif (refused := _eligibility(context, poll)) is not None:
+        await query.answer(
+            await _refusal(context, Cast(refused, poll, 0), selected), show_alert=True
+        )
     elif selected.bit_count() > poll.max_choices:
         await query.answer(tr.nt("poll.too_many", poll.max_choices), show_alert=True)
     else:
@@ -226,6 +248,8 @@ def register_buttons(app: QatysuApp) -> None:
 def register(app: QatysuApp) -> None:
     """Register /polls and its buttons."""
     app.add_handler(CommandHandler("polls", list_polls))
-    app.add_handler(CallbackQueryHandler(list_polls, pattern=callbacks.matches("menu", "polls")))
+    app.add_handler(
+        CallbackQueryHandler(list_polls, pattern=callbacks.matches(Feature.MENU, "polls"))
+    )
     app.add_handler(CallbackQueryHandler(open_poll, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(show_results, pattern=callbacks.matches(FEATURE, "res")))

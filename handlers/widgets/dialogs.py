@@ -11,15 +11,22 @@ next text the first dialog would take.
 A dialog nobody touches for ``DIALOG_TIMEOUT_HOURS`` ends without a word, its draft forgotten
 (:func:`bot.persistence.forget_abandoned`, a periodic sweep, also after a restart). Coming back,
 the person's old buttons are answered as out of date, and what they type as outside any dialog.
+
+A dialog's draft is a dataclass (a :class:`DialogDraft`) reached through its :class:`Drafts`:
+``DRAFTS.load(update, context)`` gives the typed draft, ``DRAFTS.save`` stores it as the JSON
+object of its set fields (the shape stored before the drafts were typed, so drafts saved by an
+earlier version still load). :func:`user_id`, :func:`chat_id`, :func:`query_of` and
+:func:`message_of` read what a step needs from the update, typed.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
-from typing import Any, cast
+from dataclasses import dataclass, fields
+from typing import Any, Generic, Protocol, Self, TypeVar, cast
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -30,6 +37,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot import callbacks
+from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.persistence import TimedConversation
 from handlers.widgets.keyboards import button
@@ -38,9 +46,93 @@ from storage import drafts
 Step = BaseHandler[Update, QatysuContext, object]
 Callback = Callable[[Update, QatysuContext], Coroutine[Any, Any, Any]]
 END = ConversationHandler.END
-FEATURE = "dlg"
+FEATURE = Feature.DIALOG
 REENTRY = "reentry"  # the drafts row keeping the entry to run again on "Start over"
 _EMPTY: tuple[object, ...] = (None, "", [], {}, False)
+
+
+def user_id(update: Update) -> int:
+    """The Telegram id of the person of a dialog's update (every dialog update has one)."""
+    if update.effective_user is None:
+        raise LookupError("an update without a person reached a dialog")
+    return update.effective_user.id
+
+
+def chat_id(update: Update) -> int:
+    """The chat of a dialog's update."""
+    if update.effective_chat is None:
+        raise LookupError("an update without a chat reached a dialog")
+    return update.effective_chat.id
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The button tap of a step that only taps reach."""
+    if update.callback_query is None:
+        raise LookupError("a step for taps got another update")
+    return update.callback_query
+
+
+def message_of(update: Update) -> Message:
+    """The message of a step that only messages reach."""
+    if update.effective_message is None:
+        raise LookupError("a step for messages got another update")
+    return update.effective_message
+
+
+class DialogDraft:
+    """Base of a dialog's draft dataclass: stored as the JSON object of its fields set.
+
+    A field left ``None`` is not stored, and a stored key the dataclass does not know is
+    ignored: the stored shape is the one the dialogs kept as plain dicts before.
+    """
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """The draft stored as ``data``."""
+        names = {field.name for field in fields(cast(Any, cls))}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object to store (fields left ``None`` are left out)."""
+        values = ((field.name, getattr(self, field.name)) for field in fields(cast(Any, self)))
+        return {name: value for name, value in values if value is not None}
+
+
+class StoredDraft(Protocol):
+    """What :class:`Drafts` needs of a draft class (a :class:`DialogDraft`, or
+    :class:`bot.appeals.draft.IntakeDraft`, which the appeals service reads too)."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """The draft stored as ``data``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object to store."""
+
+
+D = TypeVar("D", bound=StoredDraft)
+
+
+@dataclass(frozen=True, slots=True)
+class Drafts(Generic[D]):
+    """The drafts of one dialog: its name in the drafts table (stored) and its dataclass."""
+
+    dialog: str
+    kind: type[D]
+
+    async def load(self, update: Update, context: QatysuContext) -> D:
+        """The person's draft (an empty one when there is none)."""
+        stored = await drafts.load(context.services.db, user_id(update), self.dialog)
+        return self.kind.from_dict(stored)
+
+    async def save(self, update: Update, context: QatysuContext, draft: D) -> D:
+        """Store the person's whole draft; return it."""
+        await drafts.save(context.services.db, user_id(update), self.dialog, draft.to_dict())
+        return draft
+
+    async def drop(self, update: Update, context: QatysuContext) -> None:
+        """Forget the person's draft."""
+        await drafts.drop(context.services.db, user_id(update), self.dialog)
 
 
 def tap(feature: str, callback: Callback, *actions: str) -> Step:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.callbacks import Feature
 from bot.i18n import LANGUAGE_NAMES, Translator, sort_key
 from bot.settings import LANGUAGES
 from storage.models import Role
@@ -81,7 +82,7 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
     """The main menu: what a resident does, then what this person's roles add."""
 
     def item(name: str) -> InlineKeyboardButton:
-        return button(tr.t(f"menu.{name}"), "menu", name)
+        return button(tr.t(f"menu.{name}"), Feature.MENU, name)
 
     rows = [
         [item("complaint"), item("suggestion")],

@@ -1,0 +1,1 @@
+"""Residents: where they live (village binding and moves); verification joins here."""
