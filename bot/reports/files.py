@@ -173,32 +173,33 @@ class _Styles:
         Most values go as they are (openpyxl then reuses one cell object): a cell of its own
         only for a format, a wrapped text, or a string openpyxl would take for a formula.
         """
+        plain = self._plain(sheet)
         found: list[Maker] = []
         for index in range(len(table.headers)):
             if index in table.percent_columns or index in table.decimal_columns:
-                found.append(self._formatted(sheet, DECIMAL_FORMAT))
+                found.append(self._formatted(sheet, DECIMAL_FORMAT, plain))
             elif index in counts:
-                found.append(self._formatted(sheet, COUNT_FORMAT))
+                found.append(self._formatted(sheet, COUNT_FORMAT, plain))
             elif index in table.text_columns:
-                found.append(self._wrapped(sheet))
+                found.append(self._wrapped(sheet, plain))
             else:
-                found.append(self._plain(sheet))
+                found.append(plain)
         return found
 
-    def _formatted(self, sheet: Any, number_format: str) -> Maker:
+    def _formatted(self, sheet: Any, number_format: str, otherwise: Maker) -> Maker:
         def make(value: Cell) -> Any:
             if not isinstance(value, int | float):
-                return self._plain(sheet)(value)
+                return otherwise(value)
             cell = self._cell(sheet, value=value)
             cell.number_format = number_format
             return cell
 
         return make
 
-    def _wrapped(self, sheet: Any) -> Maker:
+    def _wrapped(self, sheet: Any, otherwise: Maker) -> Maker:
         def make(value: Cell) -> Any:
             if not isinstance(value, str):
-                return self._plain(sheet)(value)
+                return otherwise(value)
             cell = safe.as_text(self._cell(sheet, value=value))
             cell.alignment = self._wrap
             return cell
