@@ -13,6 +13,7 @@ from handlers import (
     language,
     membership,
     menu,
+    notice_review,
     onboarding,
     paper,
     privacy,
@@ -68,6 +69,7 @@ def register_all(app: QatysuApp) -> None:
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
     reports.register(app)  # /summary, the workbook button
+    notice_review.register(app)  # /notices; approving, rejecting, withdrawing notices
     paper.register(app)  # the notice-board PDF of a hearing or poll
     membership.register(app)  # a resident blocking the bot
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.

@@ -7,9 +7,8 @@ other than a week, a month or a quarter, is refused.
 
 from __future__ import annotations
 
-import tempfile
+import logging
 from datetime import date
-from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -19,15 +18,22 @@ from bot.auth import load_access, refuse, requires
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
-from bot.reports import delivery, summary
+from bot.reports import delivery
+from bot.reports.cache import SummaryKey, cache_of
 from bot.reports.period import Period, PeriodKind
 from storage.db import utcnow
 from storage.models import Role, Scope, ScopeKind
 
+_LOGGER = logging.getLogger(__name__)
 FEATURE = delivery.FEATURE
 ALL_CODE = "all"  # callback data parts cannot be empty
 # What a tap may ask for: a forged token naming years of days would cost a long build.
 TAPPABLE = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER)
+
+
+def _dates(tr: Translator, period: Period) -> str:
+    """A period's days for a button, in digits: «31.08 – 06.09»."""
+    return tr.date_range(period.first, period.last, short=True)
 
 
 def choices(today: date, tr: Translator) -> list[tuple[str, Period]]:
@@ -37,10 +43,10 @@ def choices(today: date, tr: Translator) -> list[tuple[str, Period]]:
     last_month = Period.of(PeriodKind.MONTH, today).shifted(-1)
     last_quarter = Period.of(PeriodKind.QUARTER, today).shifted(-1)
     return [
-        (tr.t("report.summary.this_week", dates=this_week.days_label(tr)), this_week),
-        (tr.t("report.summary.last_week", dates=last_week.days_label(tr)), last_week),
-        (tr.t("report.summary.last_month", period=last_month.label(tr)), last_month),
-        (tr.t("report.summary.last_quarter", period=last_quarter.label(tr)), last_quarter),
+        (tr.t("report.summary.this_week", dates=_dates(tr, this_week)), this_week),
+        (tr.t("report.summary.last_week", dates=_dates(tr, last_week)), last_week),
+        (tr.t("report.summary.last_month", dates=_dates(tr, last_month)), last_month),
+        (tr.t("report.summary.last_quarter", dates=_dates(tr, last_quarter)), last_quarter),
     ]
 
 
@@ -107,10 +113,8 @@ async def send_summary(update: Update, context: QatysuContext) -> None:
     if period is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
-    await query.answer(tr.t("report.summary.preparing"))
-    await delivery.deliver_summary(
-        context.services, context.bot, update.effective_user.id, tr, scope, period
-    )
+    area = await delivery.area_name(context.services, tr, scope)
+    await _serve(update, context, delivery.scope_key(tr, scope, period), area, charts=True)
 
 
 @requires(Role.STAFF)
@@ -123,15 +127,51 @@ async def send_area_workbook(update: Update, context: QatysuContext) -> None:
     if period is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
-    await query.answer(tr.t("report.summary.preparing"))
     scopes = (await load_access(context, update.effective_user.id)).scopes(Role.STAFF)
-    with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
-        workbook = Path(folder) / summary.file_name(period, "area")
-        files = await summary.build(context.services.db, tr, scopes, period, workbook)
-        caption = tr.t("report.summary.caption_period", period=period.label(tr),
-                       area=tr.t("report.area.mine"))  # fmt: skip
-        await delivery.send_files(context.bot, update.effective_user.id, tr, files, caption,
-                                  charts=False)  # fmt: skip
+    key = delivery.area_key(tr, scopes, period)
+    await _serve(update, context, key, tr.t("report.area.mine"), charts=False)
+
+
+async def _serve(
+    update: Update, context: QatysuContext, key: SummaryKey, area: str, *, charts: bool
+) -> None:
+    """Send a summary; while it is built, one "preparing" message, edited once it is sent.
+
+    A second tap of the same summary while the first is served only gets "still preparing":
+    the summary is built once, and sent once.
+    """
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    tr, services, chat_id = context.tr, context.services, update.effective_chat.id
+    cache = cache_of(services.db)
+    if (chat_id, key) in cache.waiting:
+        await query.answer(tr.t("report.summary.still_preparing"))
+        return
+    cache.waiting.add((chat_id, key))
+    try:
+        label = key.period.label(tr)
+        caption = tr.t("report.summary.caption_period", period=label, area=area)
+        if await cache.ready(services.db, key):
+            await query.answer(tr.t("report.summary.sending"))
+            await delivery.send_summary(
+                services, context.bot, chat_id, tr, key, caption, charts=charts
+            )
+            return
+        await query.answer(tr.t("report.summary.preparing"))
+        shown = {"period": label, "area": area}
+        building = tr.t("report.summary.building_period", **shown)
+        note = await context.bot.send_message(chat_id, building)
+        try:
+            await delivery.send_summary(
+                services, context.bot, chat_id, tr, key, caption, charts=charts
+            )
+        except Exception:
+            _LOGGER.exception("Summary %s not sent to %s", key.slug, chat_id)
+            await note.edit_text(tr.t("report.summary.failed"))
+            return
+        await note.edit_text(tr.t("report.summary.ready_period", **shown))
+    finally:
+        cache.waiting.discard((chat_id, key))
 
 
 def register(app: QatysuApp) -> None:

@@ -162,7 +162,7 @@ OVERVIEW_COLUMNS = {
     "Active": "active", "Active, %": "active_share", "Complaints": "complaints",
     "Suggestions": "suggestions", "Answered": "answered", "Answered on time, %": "on_time_share",
     "Median days to answer": "median_days", "Overdue at the period's end": "overdue",
-    "Public hearings": "hearings", "I will come": "coming", "Attended": "attended",
+    "Public hearings": "hearings", "Will come": "coming", "Attended": "attended",
     "Notices delivered": "delivered", "Poll votes": "poll_votes",
 }  # fmt: skip
 
@@ -230,10 +230,10 @@ async def test_every_figure_reconciles_with_the_raw_tables(
                        key=lambda h: h["starts_at"])  # fmt: skip
     assert [row["Topic"] for row in hearing_rows] == [h["topic"] for h in in_period]
     headers = list(hearing_rows[0]) if hearing_rows else []
-    if headers:  # "I will come" stands next to the attendance recorded
-        assert headers.index("Attended") == headers.index("I will come") + 1
+    if headers:  # "Will come" stands next to the attendance recorded
+        assert headers.index("Attended") == headers.index("Will come") + 1
     for row, hearing in zip(hearing_rows, in_period, strict=True):
-        assert row["I will come"] == sum(1 for r in seed.rsvps if r[0] == hearing["id"])
+        assert row["Will come"] == sum(1 for r in seed.rsvps if r[0] == hearing["id"])
         assert row["Attended"] == hearing["attendance"]
         assert row["Decisions"] == hearing["decisions"]
         assert row["Date and time"] == hearing["starts_at"].astimezone(ZONE).replace(tzinfo=None)

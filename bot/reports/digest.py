@@ -143,10 +143,8 @@ def village_block(tr: Translator, news: VillageNews) -> str:
 
 
 def title(tr: Translator, data: ReportData) -> str:
-    """The digest's first line: which week."""
-    return tr.t(
-        "report.digest.title", start=tr.date(data.period.first), end=tr.date(data.period.last)
-    )
+    """The digest's first line: which week («23—29 нояб. 2026 г.», the year once)."""
+    return tr.t("report.digest.title", dates=tr.date_range(data.period.first, data.period.last))
 
 
 def okrug_block(tr: Translator, news: Sequence[VillageNews]) -> str | None:
