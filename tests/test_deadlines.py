@@ -114,7 +114,8 @@ async def test_overdue_items_go_up_to_district_staff_once_and_are_marked(bot: Ha
     await district_staff.send("/inbox")
     assert "⏰ Просрочено (1)" in district_staff.button_labels()
     await district_staff.tap("⏰ Просрочено (1)")
-    assert district_staff.button_labels()[0].startswith(f"⚠️ #{appeal.number}")
+    overdue = district_staff.button_labels()[0]
+    assert overdue.startswith("⚠️") and f"#{appeal.number}" in overdue
     await ivan.send("/my")
     assert "⏰ Просрочено" in ivan.button_labels()[0]
 
