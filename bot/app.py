@@ -22,10 +22,12 @@ from bot.hearings import render as hearings
 from bot.i18n import I18n
 from bot.identity import check_secret, load_identity, secret_source
 from bot.logs import use_identity
+from bot.meetings import render as meetings
 from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
 from bot.polls import service as polls
+from bot.polls.jobs import JobQueueSchedule
 from bot.settings import Settings
 from storage.db import Database
 
@@ -144,6 +146,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     app.updater = QatysuUpdater(bot=app.bot, update_queue=app.update_queue)
     app.bot_data.services = services
     services.broadcasts = build_engine(app, services)
+    assert app.job_queue is not None  # the job-queue extra is a dependency
+    services.poll_schedule = JobQueueSchedule(app.job_queue, settings.poll_reminder)
     handlers.register_all(app)
     return app
 
@@ -153,6 +157,8 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     engine = BroadcastEngine(app.bot, services)
     engine.register(notices.KIND, notices.render)
     for kind, renderer in hearings.renderers(app.bot, services).items():
+        engine.register(kind, renderer)
+    for kind, renderer in meetings.renderers(app.bot, services).items():
         engine.register(kind, renderer)
     engine.register(polls.ANNOUNCEMENT_KIND, poll_broadcasts.render_announcement)
     engine.register(polls.REMINDER_KIND, poll_broadcasts.render_reminder)

@@ -45,13 +45,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("complaint"),
     CommandSpec("suggestion"),
     CommandSpec("my"),
-    CommandSpec("hearings"),
-    CommandSpec("newhearing", Role.STAFF),
+    CommandSpec("meetings"),  # also /hearings, as before
+    CommandSpec("newmeeting", Role.STAFF),  # also /newhearing: a public hearing at once
     CommandSpec("polls"),
     CommandSpec("broadcast", Role.STAFF),
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),
     CommandSpec("newpoll", Role.STAFF),
+    CommandSpec("verify", Role.STAFF),
     CommandSpec("notices", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),

@@ -11,6 +11,7 @@ from handlers import (
     fallbacks,
     flood,
     language,
+    meetings,
     membership,
     menu,
     notice_review,
@@ -33,7 +34,10 @@ from handlers.hearings import resident as hearings
 from handlers.polls import create as newpoll
 from handlers.polls import follow_up as poll_follow_up
 from handlers.polls import manage as poll_admin
+from handlers.polls import protocols as paper_votes
 from handlers.polls import vote as polls
+from handlers.verification import resident as verification
+from handlers.verification import staff as verify_queue
 from handlers.widgets import dialogs
 
 
@@ -51,12 +55,16 @@ def register_all(app: QatysuApp) -> None:
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
     complaints.register(app)  # a resident writing a complaint or suggestion
     broadcasts.register(app)  # staff writing a notice
-    hearing_new.register(app)  # staff announcing a public hearing
-    hearing_manage.register(app)  # staff changing, cancelling or concluding one
-    hearings.register(app)  # a resident asking a question before a hearing; /hearings
+    hearing_new.register(app)  # staff announcing a meeting or a public hearing
+    hearing_manage.register(app)  # staff postponing, cancelling or concluding one
+    meetings.register(app)  # an assembly's members and outcome; answers to questions in advance
+    hearings.register(app)  # a resident asking a question before a meeting; /meetings
     newpoll.register(app)  # staff creating a poll
-    poll_admin.register(app)  # staff typing paper votes; their polls' buttons
+    paper_votes.register(app)  # staff entering a meeting's protocol of paper votes
+    poll_admin.register(app)  # their polls' buttons
     poll_follow_up.register(app)  # staff recording what was done after a poll
+    verification.register(app)  # a resident sharing their phone to be verified
+    verify_queue.register(app)  # staff typing a rejection's reason; /verify and its buttons
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)

@@ -112,6 +112,7 @@ class PollLine:
     voters: int  # residents who voted in the poll (any option)
     registered: int  # residents of the poll's villages
     max_choices: int = 1
+    verified_votes: int = 0  # of ``votes``, those of residents verified when they voted
     follow_up: str | None = None  # what staff recorded as done after the close
 
 
@@ -368,11 +369,13 @@ async def poll_results(
     ids = json.dumps([row["id"] for row in polls])
     # Votes by poll and set of choices (one pass over the polls' votes), split into options here.
     ticks: dict[tuple[int, int], int] = {}
+    verified: dict[tuple[int, int], int] = {}  # of ``ticks``, those of verified residents
     voters: dict[int, int] = {}
     for row in await db.read_all(
-        "SELECT poll_id, choices, COUNT(*) AS n FROM poll_votes "
+        "SELECT poll_id, choices, verified, COUNT(*) AS n FROM poll_votes "
         "WHERE poll_id IN (SELECT value FROM json_each(:ids)) "
-        "AND village_code IN (SELECT value FROM json_each(:codes)) GROUP BY poll_id, choices",
+        "AND village_code IN (SELECT value FROM json_each(:codes)) "
+        "GROUP BY poll_id, choices, verified",
         {"codes": params["codes"], "ids": ids},
     ):
         voters[row["poll_id"]] = voters.get(row["poll_id"], 0) + row["n"]
@@ -380,6 +383,8 @@ async def poll_results(
             if row["choices"] >> position & 1:
                 key = (row["poll_id"], position)
                 ticks[key] = ticks.get(key, 0) + row["n"]
+                if row["verified"]:
+                    verified[key] = verified.get(key, 0) + row["n"]
     options = await db.read_all(
         "SELECT o.poll_id, o.position, o.label, "
         " (SELECT TOTAL(pp.votes) FROM poll_paper_votes pp WHERE pp.poll_id = o.poll_id "
@@ -405,6 +410,7 @@ async def poll_results(
             registered=int(by_poll[option["poll_id"]]["registered"]),
             max_choices=int(by_poll[option["poll_id"]]["max_choices"]),
             follow_up=by_poll[option["poll_id"]]["follow_up"],
+            verified_votes=verified.get((option["poll_id"], option["position"]), 0),
         )
         for option in options
     ]

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from bot.demo.complaints import play_complaints
 from bot.demo.hearings import play_hearings
+from bot.demo.meetings import play_assembly, play_report_meeting
 from bot.demo.okrugs import OKRUG, OKRUG_STAFF_ID, play_okrug
 from bot.demo.polls import play_polls
 from bot.demo.reports import play_reports
+from bot.demo.verification import play_verification
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -42,6 +44,9 @@ class Transcript:
             self.lines.append(f"{who} ▸ {message.get('text', '[' + self._kind(message) + ']')}")
         elif event == "tapped":
             self.lines.append(f"{who} ▸ taps [{message['text']}]")
+        elif event == "keyboard":  # the keyboard under the input field
+            for row in message["keyboard"]:
+                self.lines.append("        ⌨ " + " ".join(f"[{b['text']}]" for b in row))
         else:
             verb = "✎" if "edit_date" in message else "◂"
             body = message.get("text") or message.get("caption") or f"[{self._kind(message)}]"
@@ -54,7 +59,12 @@ class Transcript:
     @staticmethod
     def _kind(message: Json) -> str:
         return next(
-            (k for k in ("photo", "voice", "location", "document", "sticker") if k in message), "?"
+            (
+                k
+                for k in ("photo", "voice", "location", "document", "sticker", "contact")
+                if k in message
+            ),
+            "?",
         )
 
     def text(self) -> str:
@@ -137,6 +147,7 @@ async def run_demo(out: Path | None = None) -> Path:
 
         await play_hearings(harness, transcript)
         await play_okrug(harness, transcript)
+        await play_report_meeting(harness, transcript)
 
         transcript.scene("Saturday: Aigerim checks and deletes her data")
         await aigerim.send("/mydata")
@@ -145,6 +156,8 @@ async def run_demo(out: Path | None = None) -> Path:
 
         await play_complaints(harness, transcript)
         await play_polls(harness, transcript, folder)
+        await play_verification(harness, transcript)
+        await play_assembly(harness, transcript)
 
         await play_reports(harness, transcript, folder)
 

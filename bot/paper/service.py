@@ -50,7 +50,11 @@ def _qr_caption(tr: Translator, village: Village) -> str:
 def hearing_sheet(tr: Translator, hearing: Hearing, village: Village, link: str) -> Sheet:
     """The notice of a hearing for one village, in ``tr``'s language."""
     return Sheet(
-        title=tr.t("paper.hearing.title"),
+        title=(
+            tr.t("paper.hearing.title")
+            if hearing.kind == "hearing"
+            else tr.t(f"meeting.kind.{hearing.kind}").upper()
+        ),
         subtitle=hearing.topic,
         blocks=(
             Block(tr.t("paper.when"), tr.datetime(hearing.starts_at)),

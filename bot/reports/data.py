@@ -16,9 +16,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.reports.period import Period
+from storage import meetings as meetings_repo
 from storage import reports as repo
 from storage import territory
 from storage.db import Database
+from storage.meetings import MeetingLine
 from storage.models import Scope, Village
 from storage.reports import Answer, AppealTally, HearingLine, OverdueTally, PollLine, TrendPoint
 
@@ -129,6 +131,7 @@ class ReportData:
     trend: list[tuple[Period, TrendPoint, Counts]] = field(default_factory=list)
     scopes: tuple[Scope, ...] = ()  # what was asked for, to name it
     generated: datetime | None = None
+    meetings: list[MeetingLine] = field(default_factory=list)  # of every kind, by start
 
     @property
     def codes(self) -> list[str]:
@@ -170,6 +173,7 @@ class _Rows:
     reach: list[repo.Reach]
     votes: dict[str, int]
     polls: list[PollLine]
+    meetings: list[MeetingLine]
 
 
 async def _rows(
@@ -186,6 +190,7 @@ async def _rows(
         reach=await repo.reach(db, codes, start, end),
         votes=await repo.poll_votes_by_village(db, codes, start, end),
         polls=await repo.poll_results(db, codes, start, end),
+        meetings=await meetings_repo.between(db, codes, start, end),
     )
 
 
@@ -265,6 +270,7 @@ async def load(
         polls=rows.polls,
         names={village.code: village for village in await territory.list_villages(db)},
         trend=_trend(periods, points, rows.answers, zone) if trend else [],
+        meetings=rows.meetings,
     )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.i18n import Translator, sort_key
 from bot.reports import levels
+from bot.reports import meetings as meeting_figures
 from bot.reports.data import Counts, ReportData, VillageFigures, share
 from bot.reports.scope import scope_title
 from storage.models import Village
@@ -236,8 +237,10 @@ def by_poll(lines: Iterable[PollLine]) -> dict[int, list[PollLine]]:
 
 
 def polls(tr: Translator, data: ReportData) -> Table:
-    """One row per option of each poll: votes in the bot and on paper apart, turnout three ways."""
-    names = ["question", "villages", "status", "closed", "option", "votes", "paper_votes",
+    """One row per option of each poll: votes in the bot (of verified residents and of others)
+    and on paper apart, turnout three ways."""
+    names = ["question", "villages", "status", "closed", "option", "votes", "verified_votes",
+             "unverified_votes", "paper_votes",
              "total_votes", "vote_share", "voters", "registered_bot", "turnout_bot",
              "paper_ballots", "population", "turnout_paper", "turnout_combined"]  # fmt: skip
     rows: list[list[Cell]] = []
@@ -249,11 +252,13 @@ def polls(tr: Translator, data: ReportData) -> Table:
             votes = line.votes + line.paper_votes
             rows.append([line.question, _village_names(tr, data, line.village_codes),
                          tr.t(f"report.poll_status.{line.status}"), _local(tr, line.closes_at),
-                         line.label, line.votes, line.paper_votes, votes, share(votes, total),
+                         line.label, line.votes, line.verified_votes,
+                         line.votes - line.verified_votes, line.paper_votes, votes,
+                         share(votes, total),
                          first.voters, first.registered, turned.bot, turned.ballots,
                          turned.population, turned.paper, turned.combined])  # fmt: skip
     return Table("polls", tr.t("report.sheet.polls"), [_col(tr, n) for n in names], rows,
-                 frozenset({8, 11, 14, 15}), text_columns=frozenset({0}))  # fmt: skip
+                 frozenset({10, 13, 16, 17}), text_columns=frozenset({0}))  # fmt: skip
 
 
 def winners(options: Sequence[PollLine]) -> list[PollLine]:
@@ -352,6 +357,18 @@ def said_did(tr: Translator, data: ReportData) -> Table:
                  frozenset({5}), frozenset({4}), frozenset({6, 7}), totals=1)  # fmt: skip
 
 
+# --- meetings -----------------------------------------------------------------------------------
+def meetings(tr: Translator, data: ReportData) -> Table | None:
+    """Meetings by kind (:mod:`bot.reports.meetings`); public hearings alone have their sheet,
+    so this one appears once the period had a meeting of another kind."""
+    if all(line.kind == "hearing" for line in data.meetings):
+        return None
+    headers, rows = meeting_figures.table(tr, data.meetings)
+    return Table(
+        "meetings", tr.t("report.sheet.meetings"), headers, rows, frozenset({10}), totals=1
+    )
+
+
 # --- trend ----------------------------------------------------------------------------------------
 def trend(tr: Translator, data: ReportData) -> Table:
     """The scope's main figures in each of the last periods, the reported one last."""
@@ -396,10 +413,11 @@ def cover(tr: Translator, data: ReportData) -> Table:
     return Table("cover", tr.t("report.sheet.cover"), headers, rows, text_columns=frozenset({1}))
 
 
-Section = Callable[[Translator, ReportData], Table]
-# The sheets, in order: what an akim reads first comes first.
+Section = Callable[[Translator, ReportData], Table | None]
+# The sheets, in order: what an akim reads first comes first; a section with nothing to show
+# (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
-    cover, totals, trend, said_did, overview, appeals, polls, hearings, participation,
+    cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
 )  # fmt: skip
 
 

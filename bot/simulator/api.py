@@ -218,6 +218,9 @@ class BotApiSimulator(BaseRequest):
         self.files: dict[str, str] = {}  # file id -> kind, for every file id Telegram issued
         self.commands: dict[tuple[str, str], list[Json]] = {}
         self.callback_answers: dict[str, Json] = {}
+        # The keyboard under each chat's input field (a reply keyboard): chat state, not part
+        # of the message that set it, which Telegram returns without it.
+        self.keyboards: dict[int, Json] = {}
         self.callback_deadline = callback_deadline
         self._queries: dict[str, float] = {}  # unanswered tap -> when it was made
         self.clock: Callable[[], float] = time.monotonic  # for the callback deadline
@@ -327,19 +330,28 @@ class BotApiSimulator(BaseRequest):
                 if field_name not in files:
                     raise rules.bad(f"Bad Request: there is no {field_name} in the request")
             else:
-                self._check_file(params[field_name], files)
+                self._check_file(params[field_name], files, kind=field_name)
         if name == "sendMediaGroup":
             for item in rules.media_items(params):
-                self._check_file(item.get("media"), files, album=True)
+                kind = item.get("type") if isinstance(item.get("type"), str) else None
+                self._check_file(item.get("media"), files, album=True, kind=kind)
 
-    def _check_file(self, value: Any, files: dict[str, bytes], *, album: bool = False) -> None:
+    def _check_file(
+        self, value: Any, files: dict[str, bytes], *, album: bool = False, kind: str | None = None
+    ) -> None:
+        """A file given by id must be one Telegram issued, and sent as what it is: a document's
+        id as a photo is refused, as Telegram refuses it."""
         text = value if isinstance(value, str) else ""
         if text.startswith("attach://"):
             if text.removeprefix("attach://") in files:
                 return
             if album:
                 raise rules.bad("Bad Request: can't parse InputMedia: media not found")
-        elif text in self.files or text.startswith(("http://", "https://")):
+        elif text in self.files:
+            if kind is not None and self.files[text] != kind:
+                raise rules.bad(rules.file_type_mismatch(self.files[text], kind))
+            return
+        elif text.startswith(("http://", "https://")):
             return
         raise rules.bad(rules.WRONG_FILE)
 
@@ -471,9 +483,16 @@ class BotApiSimulator(BaseRequest):
             **content,
         }
         markup = _markup(params)
-        if markup:
+        if markup and "inline_keyboard" in markup:
             message["reply_markup"] = markup
-        return self._store(chat_id, message)
+        elif markup and markup.get("remove_keyboard"):
+            self.keyboards.pop(chat_id, None)
+        stored = self._store(chat_id, message)
+        if markup and "keyboard" in markup:
+            self.keyboards[chat_id] = markup
+            for observer in self.observers:  # under the message it came with
+                observer("keyboard", {"chat": {"id": chat_id}, "keyboard": markup["keyboard"]})
+        return stored
 
     def _existing(self, params: Json) -> tuple[int, Json]:
         chat_id = self._chat(params)

@@ -18,7 +18,6 @@ from bot.auth import requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
-from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
 from handlers.widgets import village_picker
@@ -42,6 +41,7 @@ from storage.polls import NewPoll, Poll
 FEATURE = Feature.NEW_POLL
 DIALOG = "newpoll"
 QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
+ELECTORATE = 9  # after the villages (a stored state: numbered after the first nine)
 END = ConversationHandler.END
 CLOSING_DAYS = (1, 3, 7)
 
@@ -57,6 +57,7 @@ class NewPollDraft(DialogDraft):
     closes_at: str | None = None  # storage.db.to_db_time
     may_change: bool | None = None
     results_early: bool | None = None
+    verified_only: bool | None = None  # who may vote: the verified residents only
 
     def poll(self, created_by: int, villages: tuple[str, ...] | None = None) -> NewPoll:
         """The poll of a finished draft (``villages`` replace the draft's when given)."""
@@ -71,6 +72,7 @@ class NewPollDraft(DialogDraft):
             closes_at=from_db_time(self.closes_at),
             village_codes=villages if villages is not None else tuple(self.villages or ()),
             created_by=created_by,
+            verified_only=bool(self.verified_only),
         )
 
 
@@ -192,6 +194,26 @@ async def ask_villages(update: Update, context: QatysuContext) -> int:
 async def take_villages(update: Update, context: QatysuContext, villages: list[Village]) -> int:
     """The villages are chosen: ask when voting closes."""
     await _save(update, context, villages=[v.code for v in villages])
+    return await ask_electorate(update, context)
+
+
+async def ask_electorate(update: Update, context: QatysuContext) -> int:
+    """Ask who may vote: the residents of the villages, or their verified residents only."""
+    tr = context.tr
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t("poll.electorate_all_button"), FEATURE, "who", 0)],
+            [button(tr.t("poll.electorate_verified_button"), FEATURE, "who", 1)],
+        ]
+    )
+    await _send(update, context, tr.t("poll.ask_electorate"), markup)
+    return ELECTORATE
+
+
+async def take_electorate(update: Update, context: QatysuContext) -> int:
+    """Keep who may vote; ask when voting closes."""
+    (verified_only,) = await _tap(update)
+    await _save(update, context, verified_only=verified_only == "1")
     return await ask_closing(update, context)
 
 
@@ -278,7 +300,7 @@ def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
         if new.max_choices == 1
         else tr.nt("poll.summary_multiple", new.max_choices)
     )
-    return tr.t(
+    text = tr.t(
         "poll.summary",
         recipients=tr.nt("broadcast.recipients", recipients),
         villages=names,
@@ -287,6 +309,8 @@ def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
         change=tr.t("poll.summary_change_yes" if new.may_change else "poll.summary_change_no"),
         show=tr.t("poll.summary_early" if new.results_early else "poll.summary_late"),
     )
+    who = "poll.electorate_verified" if new.verified_only else "poll.electorate_residents"
+    return f"{text}\n{tr.t(who)}"
 
 
 async def take_show(update: Update, context: QatysuContext) -> int:
@@ -305,7 +329,7 @@ async def preview(update: Update, context: QatysuContext) -> int:
         id=0, question=new.question, options=new.options, max_choices=new.max_choices,
         may_change=new.may_change, results_early=new.results_early, closes_at=new.closes_at,
         status="open", created_by=author, created_at=utcnow(), closed_at=None,
-        village_codes=new.village_codes, reminded=False,
+        village_codes=new.village_codes, reminded=False, verified_only=new.verified_only,
     )  # fmt: skip
     await context.bot.send_message(chat, texts.announcement(tr, shown))
     villages = await village_picker.in_scope(update, context)
@@ -339,9 +363,7 @@ async def publish(update: Update, context: QatysuContext) -> int:
     if new.closes_at <= utcnow():
         await context.bot.send_message(chat_id(update), tr.t("poll.closing_passed"))
         return await ask_closing(update, context)
-    poll = await polls.create(context.services, new, (chat_id(update), tr))
-    assert context.job_queue is not None
-    poll_jobs.schedule(context.job_queue, poll, context.services.settings.poll_reminder)
+    await polls.create(context.services, new, (chat_id(update), tr))
     await DRAFTS.drop(update, context)
     return END
 
@@ -367,6 +389,7 @@ def register(app: QatysuApp) -> None:
             KIND: [tap(FEATURE, take_kind, "kind")],
             MAXIMUM: [tap(FEATURE, take_maximum, "max")],
             VILLAGES: village_picker.handlers(FEATURE, DIALOG, take_villages),
+            ELECTORATE: [tap(FEATURE, take_electorate, "who")],
             CLOSING: [tap(FEATURE, closing_button, "in"), MessageHandler(text, closing_typed)],
             CHANGE: [tap(FEATURE, take_change, "chg")],
             SHOW: [tap(FEATURE, take_show, "show")],
@@ -378,6 +401,7 @@ def register(app: QatysuApp) -> None:
             KIND: ask_kind,
             MAXIMUM: ask_maximum,
             VILLAGES: ask_villages,
+            ELECTORATE: ask_electorate,
             CLOSING: ask_closing,
             CHANGE: ask_change,
             SHOW: ask_show,
