@@ -1,14 +1,18 @@
-"""Benchmark: the weekly summary of a large synthetic region, its time and its peak memory.
+"""Benchmark: the summary of a large synthetic region for a week and a quarter, its time and
+its peak memory.
 
-Run: ``.venv/bin/python bench/summary.py [SCALE ...] [--weeks N]`` (default: 0.5 1 2, 52).
+Run: ``.venv/bin/python bench/summary.py [SCALE ...] [--weeks N] [--period P ...]`` (default:
+0.5 1 2, 52, 2026-W48 and 2026-Q4).
 
 At scale 1 a fresh database holds one region of 500 villages (25 districts), 200,000
 residents, 100,000 complaints and suggestions (with their answers), 1,000 public hearings with
 20,000 "I will come" answers and 2,000 questions, and 20 notices with 100,000 deliveries,
-spread over a year (``--weeks``; items past due mostly answered). For each scale the summary
-of the middle week for the whole region (workbook, CSV files, charts) is built by ``python -m
-bot report weekly`` in a child process, whose wall time, CPU time and peak resident memory
-(``os.wait4``) are printed; a second child times the queries and the files apart. Polls: 2,000
+spread over a year (``--weeks``; items past due mostly answered); nine villages in ten have a
+population. For each scale and period (by default the middle week, and the quarter around it)
+the summary for the whole region (workbook with its charts, CSV files, charts, with the trend of
+the eight periods before) is built by ``python -m bot report --period`` in a child process,
+whose wall time, CPU time and peak resident memory (``os.wait4``) are printed; a second child
+times the queries and the files apart. Polls: 2,000
 with 1,000,000 votes and paper votes (``--no-polls`` leaves them out). Prints figures; asserts
 nothing.
 """
@@ -33,11 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.appeals.service import CATEGORIES  # noqa: E402
-from bot.reports.week import Week  # noqa: E402
 from storage.db import Database  # noqa: E402
 
-WEEK = Week(2026, 48)
-WEEKS = 52  # by default the data spans a year, WEEK in its middle
+PERIODS = ("2026-W48", "2026-Q4")
+WEEKS = 52  # by default the data spans a year, 2026-W48 in its middle
 ZONE_OFFSET = timedelta(hours=5)
 # matplotlib's font cache, kept between runs as a deployed bot keeps it (a fresh one costs ~1 s).
 MPL_CACHE = Path(tempfile.gettempdir()) / "qatysu-bench-matplotlib"
@@ -86,9 +89,12 @@ def generate(path: Path, sizes: Sizes, weeks: int = WEEKS, seed: int = 6) -> flo
         [(f"b-{d}", f"{d}-аудан", f"{d}-район", f"District {d}") for d in range(districts)],
     )
     villages = [f"b-{v % districts}-{v}" for v in range(sizes.villages)]
+    # Most villages have a population from the household register; some do not.
     conn.executemany(
-        "INSERT INTO villages VALUES (?, ?, ?, ?, ?)",
-        [(code, code.rsplit("-", 1)[0], f"Ауыл {i}", f"Село {i}", f"Village {i}")
+        "INSERT INTO villages (code, district_code, name_kk, name_ru, name_en, population) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(code, code.rsplit("-", 1)[0], f"Ауыл {i}", f"Село {i}", f"Village {i}",
+          None if i % 10 == 0 else rng.randrange(400, 2000))
          for i, code in enumerate(villages)],
     )  # fmt: skip
     languages = ["kk", "kk", "ru", "ru", "en", None]
@@ -219,10 +225,10 @@ async def _migrate(path: Path) -> None:
     await db.close()
 
 
-def measure(path: Path, out: Path) -> dict[str, float]:
+def measure(path: Path, out: Path, period: str) -> dict[str, float]:
     """Build the summary in a child process: wall time, CPU time and peak memory."""
     env = {**os.environ, "DATABASE_PATH": str(path), "MPLCONFIGDIR": str(MPL_CACHE)}
-    command = [sys.executable, "-m", "bot", "report", "weekly", "--week", str(WEEK),
+    command = [sys.executable, "-m", "bot", "report", "--period", period,
                "--scope", "region:bench", "--out", str(out), "--language", "ru"]  # fmt: skip
     began = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
@@ -234,7 +240,7 @@ def measure(path: Path, out: Path) -> dict[str, float]:
     return {"seconds": wall, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024}
 
 
-def phases(path: Path, out: Path) -> dict[str, float]:
+def phases(path: Path, out: Path, period: str) -> dict[str, float]:
     """The same summary in-process after a warm-up: seconds of queries and of files."""
     code = (
         "import asyncio, json, time, sys\n"
@@ -243,16 +249,17 @@ def phases(path: Path, out: Path) -> dict[str, float]:
         "from bot.i18n import I18n\n"
         "from bot.reports import data, scope\n"
         "from bot.reports.files import write_report\n"
-        "from bot.reports.week import Week\n"
+        "from bot.reports.period import TREND, Period\n"
         "from storage.db import Database\n"
         "from storage.models import Scope, ScopeKind\n"
-        "import matplotlib.figure\n"
+        "import matplotlib.figure, openpyxl\n"
         "async def main():\n"
         "    zone = ZoneInfo('Asia/Almaty')\n"
         "    db = Database(sys.argv[1]); await db.open()\n"
         "    t0 = time.perf_counter()\n"
         "    villages = await scope.villages_of(db, [Scope(ScopeKind.REGION, 'bench')])\n"
-        "    figures = await data.load(db, villages, Week.parse(sys.argv[3]), zone)\n"
+        "    period = Period.parse(sys.argv[3])\n"
+        "    figures = await data.load(db, villages, period, zone, trend=TREND)\n"
         "    t1 = time.perf_counter()\n"
         "    write_report(I18n('ru', zone).get('ru'), figures, Path(sys.argv[2]))\n"
         "    t2 = time.perf_counter()\n"
@@ -261,7 +268,7 @@ def phases(path: Path, out: Path) -> dict[str, float]:
         "asyncio.run(main())\n"
     )
     env = {**os.environ, "MPLCONFIGDIR": str(MPL_CACHE)}
-    command = [sys.executable, "-c", code, str(path), str(out), str(WEEK)]
+    command = [sys.executable, "-c", code, str(path), str(out), period]
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(result.stdout))
 
@@ -271,30 +278,35 @@ def main() -> None:
     parser.add_argument("scales", nargs="*", type=float, default=[0.5, 1.0, 2.0])
     parser.add_argument("--weeks", type=int, default=WEEKS, help="weeks the data spans")
     parser.add_argument(
+        "--period", action="append", help="periods to build (default: 2026-W48 and 2026-Q4)"
+    )
+    parser.add_argument(
         "--no-polls", action="store_true", help="leave out the 2,000 polls and 1,000,000 votes"
     )
     args = parser.parse_args()
+    periods = args.period or list(PERIODS)
     print(
-        f"Weekly summary of {WEEK} for the whole region (workbook, 5 CSV files, charts); "
-        f"data spread over {args.weeks} weeks"
+        "Summary for the whole region (workbook with charts, 9 CSV files, charts, a trend of 8 "
+        f"periods); data spread over {args.weeks} weeks"
     )
     print(
-        "scale | villages | residents | complaints | hearings | wall s | CPU s | peak MB "
-        "| queries s | files s | (data generated in s)"
+        "scale | period | villages | residents | complaints | hearings | wall s | CPU s "
+        "| peak MB | queries s | files s | (data generated in s)"
     )
     for scale in args.scales:
         sizes = Sizes.at(scale, not args.no_polls)
         with tempfile.TemporaryDirectory(prefix="qatysu-bench-") as folder:
             path = Path(folder) / "bench.db"
             generated = generate(path, sizes, args.weeks)
-            measure(path, Path(folder) / "warm.xlsx")  # the first run builds matplotlib's cache
-            run = measure(path, Path(folder) / "summary.xlsx")
-            split = phases(path, Path(folder) / "phases.xlsx")
-        print(f"{scale:>5} | {sizes.villages:>8,} | {sizes.residents:>9,} | {sizes.appeals:>10,} "
-              f"| {sizes.hearings:>8,} | {run['seconds']:>6.2f} | {run['cpu']:>5.2f} "
-              f"| {run['peak_mb']:>7.0f} "
-              f"| {split['queries']:>9.2f} | {split['files']:>7.2f} | ({generated:.1f})",
-              flush=True)  # fmt: skip
+            measure(path, Path(folder) / "warm.xlsx", periods[0])  # builds matplotlib's cache
+            for period in periods:
+                run = measure(path, Path(folder) / "summary.xlsx", period)
+                split = phases(path, Path(folder) / "phases.xlsx", period)
+                print(f"{scale:>5} | {period:>8} | {sizes.villages:>8,} | {sizes.residents:>9,} "
+                      f"| {sizes.appeals:>10,} | {sizes.hearings:>8,} | {run['seconds']:>6.2f} "
+                      f"| {run['cpu']:>5.2f} | {run['peak_mb']:>7.0f} "
+                      f"| {split['queries']:>9.2f} | {split['files']:>7.2f} | ({generated:.1f})",
+                      flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -9,11 +9,9 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot import invites
-from bot.botapi import LinkFailure
-from bot.context import QatysuApp
 from bot.logs import setup_logging
 from bot.reports.scope import scope_exists
 from bot.settings import LANGUAGES, Settings, SettingsError, load_settings
@@ -22,6 +20,12 @@ from storage import roles as roles_repo
 from storage import territory
 from storage.db import Database, utcnow
 from storage.models import Role, Scope, ScopeKind
+
+if TYPE_CHECKING:
+    # Only `run` needs python-telegram-bot and aiohttp (most of a second to import): the other
+    # commands (a report, an import) load them only if they use them.
+    from bot.context import QatysuApp
+    from bot.reports.period import Period
 
 # my_chat_member tells when a resident blocks the bot (or unblocks it) before a broadcast fails.
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -54,6 +58,21 @@ def _add_scope_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--district", metavar="CODE")
     group.add_argument("--region", metavar="CODE")
     group.add_argument("--all", action="store_true", help="the whole territory")
+
+
+def _add_report_options(parser: argparse.ArgumentParser, out: str, *, required: bool) -> None:
+    """--scope, --out, --language, --csv-delimiter; a subcommand's leave the report's be."""
+    unset = None if not required else argparse.SUPPRESS
+    parser.add_argument(
+        "--scope", default="all" if unset is None else unset,
+        help="all, region:CODE, district:CODE, okrug:CODE or village:CODE",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, required=required, default=unset, help=out)
+    parser.add_argument("--language", choices=list(LANGUAGES), default=unset)
+    parser.add_argument(
+        "--csv-delimiter", choices=[";", ","], default=";" if unset is None else unset,
+        help="between CSV fields (default ';', which Excel set to Russian or Kazakh reads)",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,16 +110,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also copy the identity secret file to FILE.secret (keep the two apart)",
     )
-    report = sub.add_parser("report", help="reports").add_subparsers(dest="action", required=True)
-    weekly = report.add_parser("weekly", help="the weekly summary: workbook, CSV files, charts")
-    weekly.add_argument("--week", default=None, help="ISO week, e.g. 2026-W48 (default: last week)")
-    weekly.add_argument(
-        "--scope",
-        default="all",
-        help="all, region:CODE, district:CODE, okrug:CODE or village:CODE",
+    report = sub.add_parser(
+        "report",
+        help="the summary of a period: workbook, CSV files, charts; `report weekly`, "
+        "`report open-data`",
+        usage="qatysu report --period PERIOD --out FILE.xlsx [--scope SCOPE] [--language L] "
+        "[--csv-delimiter D]\n       qatysu report weekly [--week YYYY-Www] --out FILE.xlsx ..."
+        "\n       qatysu report open-data --out DIR [--period PERIOD] [--scope SCOPE]",
     )
-    weekly.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
-    weekly.add_argument("--language", choices=list(LANGUAGES), default=None)
+    report.add_argument(
+        "--period", default=None, help="2026-W48, 2026-11, 2026-Q4, 2026 or 2026-11-01..2026-11-30"
+    )
+    _add_report_options(report, "the workbook to write (.xlsx)", required=False)
+    actions = report.add_subparsers(dest="action")
+    weekly = actions.add_parser("weekly", help="the weekly summary: workbook, CSV files, charts")
+    weekly.add_argument("--week", default=None, help="ISO week, e.g. 2026-W48 (default: last week)")
+    _add_report_options(weekly, "the workbook to write (.xlsx)", required=True)
+    opened = actions.add_parser(
+        "open-data", help="per-village counts as CSV and JSON with a schema, no personal data"
+    )
+    opened.add_argument("--period", default=argparse.SUPPRESS,
+                        help="as for `report` (default: last month)")  # fmt: skip
+    _add_report_options(opened, "the folder to write into", required=True)
     residents = sub.add_parser("residents", help="residents: the household register's phones")
     phones = residents.add_subparsers(dest="action", required=True).add_parser(
         "import-phones",
@@ -217,6 +248,8 @@ async def cmd_roles(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
     """Print a one-time deep link that grants a role; or list invites, or revoke one."""
+    from bot import invites
+
     if args.role in INVITE_ACTIONS:
         await _with_db(settings, lambda db: _invite_action(db, args))
         return
@@ -240,6 +273,8 @@ async def cmd_invite(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _invite_action(db: Database, args: argparse.Namespace) -> None:
     """``invite list`` or ``invite revoke ID``."""
+    from bot import invites
+
     if args.role == "list":
         if args.invite_id is not None or _scope(args) is not None:
             raise UsageError("`invite list` takes no ID and no scope")
@@ -297,35 +332,61 @@ def _secret_note(settings: Settings, backup: Path, *, copy: bool) -> str:
 
 
 async def cmd_report(settings: Settings, args: argparse.Namespace) -> None:
-    """Write the weekly summary of a scope: the workbook, and the CSV files and charts by it."""
-    from bot import workers
+    """Write the summary of a period (or of a week), or the open data, of a scope."""
     from bot.i18n import I18n
     from bot.reports import summary
+    from bot.reports.period import Period, PeriodKind, last_ended
     from bot.reports.scope import parse_scope
-    from bot.reports.week import Week
 
     try:
         scope = parse_scope(args.scope)
-        week = Week.parse(args.week) if args.week else None
+        if args.action == "weekly":
+            period = Period.parse(args.week) if args.week else None
+            if period is not None and period.kind is not PeriodKind.WEEK:
+                raise ValueError(f"{args.week!r} is not an ISO week like 2026-W48")
+        else:
+            period = Period.parse(args.period) if args.period else None
     except ValueError as error:
         raise UsageError(str(error)) from None
-    if args.out.suffix.lower() != ".xlsx":
+    if args.action is None and (period is None or args.out is None):
+        raise UsageError("report needs --period and --out (or see `report weekly`, "
+                         "`report open-data`)")  # fmt: skip
+    if args.action != "open-data" and args.out.suffix.lower() != ".xlsx":
         raise UsageError(f"--out must name an .xlsx file, not {args.out}")
 
     async def work(db: Database) -> None:
         if not await scope_exists(db, scope):
             raise UsageError(f"no {scope.kind.value} with code {scope.code!r}: see `villages list`")
+        if args.action == "open-data":
+            chosen = period or last_ended(PeriodKind.MONTH, utcnow(), settings.zone)
+            await _open_data(db, settings, scope, chosen, args)
+            return
         tr = I18n(settings.default_language, settings.zone).get(args.language)
-        chosen = week or summary.last_week(utcnow(), settings.zone)
-        try:
-            files = await summary.build(db, tr, [scope], chosen, args.out)
-        finally:
-            await workers.shutdown()  # the files were written in the worker process
-        print(f"Weekly summary {chosen} ({args.scope}) written to {args.out}")
+        chosen = period or summary.last_week(utcnow(), settings.zone)
+        files = await summary.build_here(db, tr, [scope], chosen, args.out,
+                                         csv_delimiter=args.csv_delimiter)  # fmt: skip
+        what = "Weekly summary" if args.action == "weekly" else "Summary"
+        print(f"{what} {chosen} ({args.scope}) written to {args.out}")
         for path in [*files.csv_files, *files.charts]:
             print(f"  {path}")
 
     await _with_db(settings, work)
+
+
+async def _open_data(
+    db: Database, settings: Settings, scope: Scope, period: Period, args: argparse.Namespace
+) -> None:
+    """Write the open data of ``period`` for ``scope`` into ``--out``."""
+    from bot.reports import data as report_data
+    from bot.reports.opendata import write_open_data
+    from bot.reports.scope import villages_of
+
+    villages = await villages_of(db, [scope])
+    figures = await report_data.load(db, villages, period, settings.zone)
+    written = write_open_data(figures, args.out, args.csv_delimiter)
+    print(f"Open data {period} ({args.scope}): {len(villages)} villages written to {args.out}")
+    for path in written:
+        print(f"  {path}")
 
 
 async def cmd_print(settings: Settings, args: argparse.Namespace) -> None:
@@ -359,6 +420,21 @@ async def cmd_print(settings: Settings, args: argparse.Namespace) -> None:
     await _with_db(settings, work)
 
 
+def _run(settings: Settings) -> int:
+    """``run``, and its exit code: a Bot API that refuses the token or cannot be reached ends
+    it in one line."""
+    from bot.botapi import LinkFailure
+
+    try:
+        cmd_run(settings)
+    except LinkFailure as error:
+        print(f"qatysu: {error}", file=sys.stderr)
+        return EXIT_SETTINGS if error.token_refused else EXIT_UNREACHABLE
+    except Crashed:
+        return EXIT_CRASHED
+    return 0
+
+
 def cmd_run(settings: Settings) -> None:
     """Run the bot until interrupted; raise :class:`LinkFailure` when Telegram cannot be used.
 
@@ -366,6 +442,7 @@ def cmd_run(settings: Settings) -> None:
     webhook secret (PTB's ``InvalidToken`` quotes the token; a raw traceback would print it).
     """
     from bot import botapi
+    from bot.botapi import LinkFailure
 
     token = settings.token()
     secrets = [token, token.partition(":")[2]]  # the part after the bot id is the secret
@@ -487,8 +564,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         _keep_private(settings.database_path)
         if args.command == "run":
-            cmd_run(settings)
-        elif args.command == "demo":
+            return _run(settings)
+        if args.command == "demo":
             from bot.demo import run_demo
 
             asyncio.run(run_demo(args.out))
@@ -498,9 +575,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_SETTINGS
-    except LinkFailure as error:
-        print(f"qatysu: {error}", file=sys.stderr)
-        return EXIT_SETTINGS if error.token_refused else EXIT_UNREACHABLE
     except (TerritoryFileError, UsageError) as error:
         print(f"qatysu: {error}", file=sys.stderr)
         return EXIT_INPUT

@@ -38,6 +38,7 @@ from handlers.hearings import create as hearing_new
 from handlers.hearings import manage as hearing_manage
 from handlers.hearings import resident as hearings
 from handlers.polls import create as newpoll
+from handlers.polls import follow_up as poll_follow_up
 from handlers.polls import manage as poll_admin
 from handlers.polls import protocols as paper_votes
 from handlers.polls import vote as polls
@@ -68,6 +69,7 @@ def register_all(app: QatysuApp) -> None:
     newpoll.register(app)  # staff creating a poll
     paper_votes.register(app)  # staff entering a meeting's protocol of paper votes
     poll_admin.register(app)  # their polls' buttons
+    poll_follow_up.register(app)  # staff recording what was done after a poll
     verification.register(app)  # a resident sharing their phone to be verified
     verify_queue.register(app)  # staff typing a rejection's reason; /verify and its buttons
     budget_proposals.register(app)  # a resident proposing a project

@@ -1,12 +1,14 @@
 """/summary for coordinators, the digest's workbook button for staff.
 
-Both taps carry the week (and, for /summary, the scope), which a client can forge: the role and
-the scope are checked again on the server for every tap, and a week not yet begun is refused.
+Both taps carry the period (and, for /summary, the scope), which a client can forge: the role
+and the scope are checked again on the server for every tap, and a period not yet begun, or
+other than a week, a month or a quarter, is refused.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -18,26 +20,34 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.reports import delivery
 from bot.reports.cache import SummaryKey, cache_of
-from bot.reports.week import Week
+from bot.reports.period import Period, PeriodKind
 from storage.db import utcnow
 from storage.models import Role, Scope, ScopeKind
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = delivery.FEATURE
-WEEKS_BACK = 3  # /summary offers this week and the three before it
 ALL_CODE = "all"  # callback data parts cannot be empty
+# What a tap may ask for: a forged token naming years of days would cost a long build.
+TAPPABLE = (PeriodKind.WEEK, PeriodKind.MONTH, PeriodKind.QUARTER)
 
 
-def _dates(tr: Translator, week: Week) -> str:
-    return tr.date_range(week.monday, week.sunday, short=True)
+def _dates(tr: Translator, period: Period) -> str:
+    """A period's days for a button, in digits: «31.08 – 06.09»."""
+    return tr.date_range(period.first, period.last, short=True)
 
 
-def _week_label(tr: Translator, ago: int, week: Week) -> str:
-    if ago == 0:
-        return tr.t("report.summary.this_week", dates=_dates(tr, week))
-    if ago == 1:
-        return tr.t("report.summary.last_week", dates=_dates(tr, week))
-    return tr.nt("report.summary.weeks_ago", ago, dates=_dates(tr, week))
+def choices(today: date, tr: Translator) -> list[tuple[str, Period]]:
+    """This week, last week, last month, last quarter: the label and the period of each."""
+    this_week = Period.of(PeriodKind.WEEK, today)
+    last_week = this_week.shifted(-1)
+    last_month = Period.of(PeriodKind.MONTH, today).shifted(-1)
+    last_quarter = Period.of(PeriodKind.QUARTER, today).shifted(-1)
+    return [
+        (tr.t("report.summary.this_week", dates=_dates(tr, this_week)), this_week),
+        (tr.t("report.summary.last_week", dates=_dates(tr, last_week)), last_week),
+        (tr.t("report.summary.last_month", dates=_dates(tr, last_month)), last_month),
+        (tr.t("report.summary.last_quarter", dates=_dates(tr, last_quarter)), last_quarter),
+    ]
 
 
 def _scope_args(scope: Scope) -> tuple[str, str]:
@@ -45,34 +55,33 @@ def _scope_args(scope: Scope) -> tuple[str, str]:
 
 
 @requires(Role.COORDINATOR)
-async def choose_week(update: Update, context: QatysuContext) -> None:
-    """Offer this week and the three before it, for each scope of the coordinator (/summary)."""
+async def choose_period(update: Update, context: QatysuContext) -> None:
+    """Offer this week, last week, last month and last quarter, per scope (/summary)."""
     assert update.effective_user is not None and update.effective_message is not None
     tr = context.tr
     scopes = (await load_access(context, update.effective_user.id)).scopes(Role.COORDINATOR)
-    current = Week.containing(utcnow(), context.services.settings.zone)
+    today = utcnow().astimezone(context.services.settings.zone).date()
     rows = []
     for scope in scopes:
         area = await delivery.area_name(context.services, tr, scope)
-        for ago in range(WEEKS_BACK + 1):
-            week = current.shifted(-ago)
-            label = _week_label(tr, ago, week)
+        for label, period in choices(today, tr):
             if len(scopes) > 1:
                 label = f"{area} · {label}"
-            data = callbacks.build(FEATURE, "sum", week.token, *_scope_args(scope))
+            data = callbacks.build(FEATURE, "sum", period.token, *_scope_args(scope))
             rows.append([InlineKeyboardButton(label, callback_data=data)])
     await update.effective_message.reply_text(
-        tr.t("report.summary.choose"), reply_markup=InlineKeyboardMarkup(rows)
+        tr.t("report.summary.choose_period"), reply_markup=InlineKeyboardMarkup(rows)
     )
 
 
-def _tapped_week(context: QatysuContext, token: str) -> Week | None:
-    """The week of a tap, when it is one that has begun."""
+def _tapped_period(context: QatysuContext, token: str) -> Period | None:
+    """The period of a tap, when it is a week, month or quarter that has begun."""
     try:
-        week = Week.parse(token)
+        period = Period.parse(token)
     except ValueError:
         return None
-    return week if week <= Week.containing(utcnow(), context.services.settings.zone) else None
+    begun = period.has_begun(utcnow(), context.services.settings.zone)
+    return period if begun and period.kind in TAPPABLE else None
 
 
 def _tapped_scope(parsed: callbacks.Callback) -> Scope | None:
@@ -86,12 +95,12 @@ def _tapped_scope(parsed: callbacks.Callback) -> Scope | None:
 
 @requires(Role.COORDINATOR)
 async def send_summary(update: Update, context: QatysuContext) -> None:
-    """Send the workbook, the CSV files and the charts of the tapped week and scope."""
+    """Send the workbook, the CSV files and the charts of the tapped period and scope."""
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     tr = context.tr
     parsed = callbacks.parse(query.data)
-    week = _tapped_week(context, parsed.arg(0))
+    period = _tapped_period(context, parsed.arg(0))
     scope = _tapped_scope(parsed)
     if scope is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
@@ -101,11 +110,11 @@ async def send_summary(update: Update, context: QatysuContext) -> None:
     if scope not in mine and Scope(ScopeKind.ALL) not in mine:
         await refuse(update, context, "report.out_of_scope", f"summary of {scope}")
         return
-    if week is None:
+    if period is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
     area = await delivery.area_name(context.services, tr, scope)
-    await _serve(update, context, delivery.scope_key(tr, scope, week), area, charts=True)
+    await _serve(update, context, delivery.scope_key(tr, scope, period), area, charts=True)
 
 
 @requires(Role.STAFF)
@@ -114,12 +123,12 @@ async def send_area_workbook(update: Update, context: QatysuContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     tr = context.tr
-    week = _tapped_week(context, callbacks.parse(query.data).arg(0))
-    if week is None:
+    period = _tapped_period(context, callbacks.parse(query.data).arg(0))
+    if period is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
     scopes = (await load_access(context, update.effective_user.id)).scopes(Role.STAFF)
-    key = delivery.area_key(tr, scopes, week)
+    key = delivery.area_key(tr, scopes, period)
     await _serve(update, context, key, tr.t("report.area.mine"), charts=False)
 
 
@@ -140,7 +149,8 @@ async def _serve(
         return
     cache.waiting.add((chat_id, key))
     try:
-        caption = tr.t("report.summary.caption", week=key.week.label(tr), area=area)
+        label = key.period.label(tr)
+        caption = tr.t("report.summary.caption_period", period=label, area=area)
         if await cache.ready(services.db, key):
             await query.answer(tr.t("report.summary.sending"))
             await delivery.send_summary(
@@ -148,8 +158,9 @@ async def _serve(
             )
             return
         await query.answer(tr.t("report.summary.preparing"))
-        shown = {"week": key.week.label(tr), "area": area}
-        note = await context.bot.send_message(chat_id, tr.t("report.summary.building", **shown))
+        shown = {"period": label, "area": area}
+        building = tr.t("report.summary.building_period", **shown)
+        note = await context.bot.send_message(chat_id, building)
         try:
             await delivery.send_summary(
                 services, context.bot, chat_id, tr, key, caption, charts=charts
@@ -158,14 +169,14 @@ async def _serve(
             _LOGGER.exception("Summary %s not sent to %s", key.slug, chat_id)
             await note.edit_text(tr.t("report.summary.failed"))
             return
-        await note.edit_text(tr.t("report.summary.ready", **shown))
+        await note.edit_text(tr.t("report.summary.ready_period", **shown))
     finally:
         cache.waiting.discard((chat_id, key))
 
 
 def register(app: QatysuApp) -> None:
     """Register /summary and the report buttons."""
-    app.add_handler(CommandHandler("summary", choose_week))
+    app.add_handler(CommandHandler("summary", choose_period))
     app.add_handler(
         CallbackQueryHandler(send_summary, pattern=callbacks.matches(FEATURE, "sum"), block=False)
     )

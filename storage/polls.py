@@ -631,6 +631,37 @@ async def close(db: Database, poll_id: int, now: datetime, by: int | None) -> Po
     return await get(db, poll_id)
 
 
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What staff recorded as done after a poll closed."""
+
+    text: str
+    by: int
+    at: datetime
+
+
+async def set_follow_up(db: Database, poll_id: int, text: str, by: int, now: datetime) -> bool:
+    """Record what was done after a closed poll (replacing an earlier record); False if open."""
+    changed = await db.execute_write(
+        "UPDATE polls SET follow_up = ?, follow_up_by = ?, follow_up_at = ? "
+        "WHERE id = ? AND status = 'closed'",
+        (text, by, to_db_time(now), poll_id),
+    )
+    return changed > 0
+
+
+async def follow_up(db: Database, poll_id: int) -> FollowUp | None:
+    """What staff recorded as done after the poll, if anything."""
+    row = await db.fetch_one(
+        "SELECT follow_up, follow_up_by, follow_up_at FROM polls WHERE id = ? "
+        "AND follow_up IS NOT NULL",
+        (poll_id,),
+    )
+    if row is None:
+        return None
+    return FollowUp(row["follow_up"], int(row["follow_up_by"]), from_db_time(row["follow_up_at"]))
+
+
 async def claim_reminder(db: Database, poll_id: int, now: datetime) -> bool:
     """Claim the one reminder of an open poll; False when claimed before or closed."""
     changed = await db.execute_write(

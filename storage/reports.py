@@ -1,9 +1,11 @@
-"""Weekly aggregates for digests and summaries, and the record of what was delivered.
+"""Aggregates for digests, summaries and open data, and the record of what was delivered.
 
 Every query groups in SQL (by village, kind, category...) and returns small typed records: no
-row of a large table crosses into Python. A week is ``[start, end)`` in UTC; villages go in as
-one JSON array parameter (``json_each``). Nothing here returns a name, a Telegram id or a
-resident's text: the reports built on it carry no personal data. The aggregates run on the
+row of a large table crosses into Python, except one line per answer for the medians. A period
+is ``[start, end)`` in UTC; a trend is several contiguous periods, counted in one pass each
+(:func:`_bucketed`); villages go in as one JSON array parameter (``json_each``). Nothing here
+returns a name, a Telegram id or a resident's text: the reports built on it carry no personal
+data. The aggregates run on the
 read-only connection (:meth:`storage.db.Database.read_all`), beside the writer, never holding it.
 """
 
@@ -17,7 +19,7 @@ from typing import Any
 
 from storage.db import Database, from_db_time, to_db_time
 
-# Activity that makes a resident "active" in a week, one SELECT of person ids each, all with
+# Activity that makes a resident "active" in a period, one SELECT of person ids each, all with
 # the named parameters :start and :end.
 ACTIVITY_SOURCES: tuple[str, ...] = (
     "SELECT person_id FROM appeals WHERE created_at >= :start AND created_at < :end",
@@ -100,7 +102,7 @@ class PollLine:
 
     poll_id: int
     question: str
-    closes_at: datetime
+    closes_at: datetime  # the real close once closed, the planned one while open
     status: str  # open, closed
     village_codes: tuple[str, ...]
     position: int
@@ -109,7 +111,32 @@ class PollLine:
     paper_votes: int  # entered by staff from a meeting
     voters: int  # residents who voted in the poll (any option)
     registered: int  # residents of the poll's villages
+    max_choices: int = 1
     verified_votes: int = 0  # of ``votes``, those of residents verified when they voted
+    follow_up: str | None = None  # what staff recorded as done after the close
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A complaint or suggestion first answered in the period: when it came, was answered, due."""
+
+    village_code: str
+    received_at: datetime
+    answered_at: datetime
+    due_on: date  # local calendar date; on time when answered by its end
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    """One period of a trend, over all the villages asked for."""
+
+    registered: int = 0  # at the period's end
+    joined: int = 0
+    complaints: int = 0
+    suggestions: int = 0
+    hearings: int = 0  # not cancelled, each once however many villages it had
+    coming: int = 0
+    attended: int = 0
 
 
 def _codes(village_codes: Sequence[str]) -> str:
@@ -146,12 +173,18 @@ async def residents(
 async def active(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, int]:
-    """Residents per village who did anything of :data:`ACTIVITY_SOURCES` in the week."""
+    """Residents per village who did anything of :data:`ACTIVITY_SOURCES` in the period.
+
+    Only residents registered at the period's end count (as in :func:`residents`), so that the
+    active are a part of the registered: someone who left meanwhile is in neither.
+    """
     union = " UNION ".join(ACTIVITY_SOURCES)
     rows = await db.read_all(
         f"SELECT p.village_code, COUNT(*) AS n FROM ({union}) x "  # noqa: S608 - constant SQL
         "JOIN people p ON p.id = x.person_id "
-        "WHERE p.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY p.village_code",
+        "WHERE p.village_code IN (SELECT value FROM json_each(:codes)) "
+        "AND p.created_at < :end AND (p.deleted_at IS NULL OR p.deleted_at >= :end) "
+        "GROUP BY p.village_code",
         _week(start, end, village_codes),
     )
     return {row["village_code"]: int(row["n"]) for row in rows}
@@ -306,22 +339,26 @@ async def reach(
 async def poll_results(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> list[PollLine]:
-    """Polls of any of the villages open during the week: one line per option.
+    """Polls of any of the villages open during the period: one line per option.
 
     Votes, paper votes, voters and registered residents count the villages of the scope only;
-    registered residents are those frozen at the close, or today's while the poll is open.
+    registered residents are those frozen at the close, or today's while the poll is open. The
+    close is the real one (a poll closed early says when), the planned one while open.
     """
     params = _week(start, end, village_codes)
     polls = await db.read_all(
-        "SELECT p.id, p.question, p.closes_at, p.status, "
+        "SELECT p.id, p.question, COALESCE(p.closed_at, p.closes_at) AS closes_at, p.status, "
+        " p.max_choices, p.follow_up, "
         " (SELECT json_group_array(pv.village_code) FROM poll_villages pv WHERE pv.poll_id = p.id"
         "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS villages, "
+        # Frozen at the close; while open, as the close will count them: those living there and
+        # those who voted from there (since moved or erased), so turnout stays within 100%.
         " (SELECT TOTAL(COALESCE(pv.registered, (SELECT COUNT(*) FROM people x "
-        "   WHERE x.village_code = pv.village_code AND x.deleted_at IS NULL))) "
+        "   WHERE (x.village_code = pv.village_code AND x.deleted_at IS NULL) OR x.id IN "
+        "   (SELECT person_id FROM poll_votes w WHERE w.poll_id = p.id "
+        "    AND w.village_code = pv.village_code)))) "
         "  FROM poll_villages pv WHERE pv.poll_id = p.id "
-        "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS registered, "
-        " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = p.id "
-        "  AND v.village_code IN (SELECT value FROM json_each(:codes))) AS voters "
+        "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) AS registered "
         "FROM polls p WHERE p.created_at < :end AND COALESCE(p.closed_at, p.closes_at) >= :start "
         "AND EXISTS (SELECT 1 FROM poll_villages pv WHERE pv.poll_id = p.id "
         "  AND pv.village_code IN (SELECT value FROM json_each(:codes))) ORDER BY p.id",
@@ -329,20 +366,33 @@ async def poll_results(
     )
     if not polls:
         return []
+    ids = json.dumps([row["id"] for row in polls])
+    # Votes by poll and set of choices (one pass over the polls' votes), split into options here.
+    ticks: dict[tuple[int, int], int] = {}
+    verified: dict[tuple[int, int], int] = {}  # of ``ticks``, those of verified residents
+    voters: dict[int, int] = {}
+    for row in await db.read_all(
+        "SELECT poll_id, choices, verified, COUNT(*) AS n FROM poll_votes "
+        "WHERE poll_id IN (SELECT value FROM json_each(:ids)) "
+        "AND village_code IN (SELECT value FROM json_each(:codes)) "
+        "GROUP BY poll_id, choices, verified",
+        {"codes": params["codes"], "ids": ids},
+    ):
+        voters[row["poll_id"]] = voters.get(row["poll_id"], 0) + row["n"]
+        for position in range(row["choices"].bit_length()):
+            if row["choices"] >> position & 1:
+                key = (row["poll_id"], position)
+                ticks[key] = ticks.get(key, 0) + row["n"]
+                if row["verified"]:
+                    verified[key] = verified.get(key, 0) + row["n"]
     options = await db.read_all(
         "SELECT o.poll_id, o.position, o.label, "
-        " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = o.poll_id "
-        "  AND (v.choices >> o.position) & 1 "
-        "  AND v.village_code IN (SELECT value FROM json_each(:codes))) AS votes, "
-        " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = o.poll_id "
-        "  AND (v.choices >> o.position) & 1 AND v.verified "
-        "  AND v.village_code IN (SELECT value FROM json_each(:codes))) AS verified, "
         " (SELECT TOTAL(pp.votes) FROM poll_paper_votes pp WHERE pp.poll_id = o.poll_id "
         "  AND pp.position = o.position "
         "  AND pp.village_code IN (SELECT value FROM json_each(:codes))) AS paper "
         "FROM poll_options o WHERE o.poll_id IN (SELECT value FROM json_each(:ids)) "
         "ORDER BY o.poll_id, o.position",
-        {"codes": params["codes"], "ids": json.dumps([row["id"] for row in polls])},
+        {"codes": params["codes"], "ids": ids},
     )
     by_poll = {row["id"]: row for row in polls}
     return [
@@ -354,11 +404,13 @@ async def poll_results(
             village_codes=tuple(sorted(json.loads(by_poll[option["poll_id"]]["villages"]))),
             position=option["position"],
             label=option["label"],
-            votes=int(option["votes"]),
+            votes=ticks.get((option["poll_id"], option["position"]), 0),
             paper_votes=int(option["paper"]),
-            voters=int(by_poll[option["poll_id"]]["voters"]),
+            voters=voters.get(option["poll_id"], 0),
             registered=int(by_poll[option["poll_id"]]["registered"]),
-            verified_votes=int(option["verified"]),
+            max_choices=int(by_poll[option["poll_id"]]["max_choices"]),
+            follow_up=by_poll[option["poll_id"]]["follow_up"],
+            verified_votes=verified.get((option["poll_id"], option["position"]), 0),
         )
         for option in options
     ]
@@ -375,6 +427,99 @@ async def poll_votes_by_village(
         _week(start, end, village_codes),
     )
     return {row["village_code"]: int(row["n"]) for row in rows}
+
+
+async def answers(
+    db: Database, village_codes: Sequence[str], start: datetime, end: datetime
+) -> list[Answer]:
+    """Complaints and suggestions whose first answer (or resolution, or rejection) came in
+    ``[start, end)``: one line each, for the medians and the share answered on time."""
+    params = {**_week(start, end, village_codes), "answered": json.dumps(list(_ANSWERED_ACTIONS))}
+    rows = await db.read_all(
+        "SELECT a.village_code, a.created_at, a.due_on, MIN(e.created_at) AS answered_at "
+        "FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id "
+        "WHERE e.action IN (SELECT value FROM json_each(:answered)) "
+        "AND e.created_at >= :start AND e.created_at < :end "
+        "AND a.kind IN ('complaint', 'suggestion') "
+        "AND a.village_code IN (SELECT value FROM json_each(:codes)) "
+        "AND NOT EXISTS (SELECT 1 FROM appeal_events b WHERE b.appeal_id = e.appeal_id "
+        "  AND b.action IN (SELECT value FROM json_each(:answered)) AND b.created_at < :start) "
+        "GROUP BY e.appeal_id",
+        params,
+    )
+    return [
+        Answer(row["village_code"], from_db_time(row["created_at"]),
+               from_db_time(row["answered_at"]), date.fromisoformat(row["due_on"]))
+        for row in rows
+    ]  # fmt: skip
+
+
+# The trend's counts, each in one pass over the whole trend: BUCKET stands for the index of the
+# period a row falls in (:func:`_bucketed`), the periods being contiguous from :start to :end.
+# Votes are not among them: counting a million votes took longer than all the rest.
+_TREND_COUNTS = (
+    "SELECT BUCKET(created_at) AS i, kind, COUNT(*) AS n FROM appeals "
+    "WHERE kind IN ('complaint', 'suggestion') AND created_at >= :start AND created_at < :end "
+    "AND village_code IN (SELECT value FROM json_each(:codes)) GROUP BY i, kind",
+    "SELECT BUCKET(h.starts_at) AS i, 'coming' AS kind, COUNT(*) AS n "
+    "FROM hearings h JOIN hearing_rsvps r ON r.hearing_id = h.id "
+    "JOIN people p ON p.id = r.person_id WHERE h.status != 'cancelled' "
+    "AND h.starts_at >= :start AND h.starts_at < :end "
+    "AND p.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY i",
+    "SELECT BUCKET(starts_at) AS i, 'hearings' AS kind, COUNT(*) AS n, "
+    "TOTAL(attendance) AS attended FROM hearings WHERE status != 'cancelled' "
+    "AND starts_at >= :start AND starts_at < :end AND id IN (SELECT hearing_id FROM "
+    "hearing_villages WHERE village_code IN (SELECT value FROM json_each(:codes))) GROUP BY i",
+)
+_TREND_KINDS = {"complaint": "complaints", "suggestion": "suggestions"}
+# People of the scope by the period they joined in and the one they erased their data in
+# (-1: before the trend, the count: not within it): one pass, a handful of groups.
+_TREND_PEOPLE = (
+    "SELECT CASE WHEN created_at < :start THEN -1 ELSE BUCKET(created_at) END AS i, "
+    "CASE WHEN deleted_at IS NULL OR deleted_at >= :end THEN :count "
+    "WHEN deleted_at < :start THEN -1 ELSE BUCKET(deleted_at) END AS gone, COUNT(*) AS n "
+    "FROM people WHERE created_at < :end "
+    "AND village_code IN (SELECT value FROM json_each(:codes)) GROUP BY i, gone"
+)
+
+
+def _bucketed(sql: str, count: int) -> str:
+    """``sql`` with each ``BUCKET(column)`` as a CASE giving the period's index: the number of
+    period ends the row is not before. Only the count shapes the SQL; values are parameters."""
+    head, found, rest = sql.partition("BUCKET(")
+    if not found:
+        return sql
+    column, _, tail = rest.partition(")")
+    whens = " ".join(f"WHEN {column} < :e{index} THEN {index}" for index in range(count))
+    return f"{head}CASE {whens} END{_bucketed(tail, count)}"
+
+
+def _periods(bounds: Sequence[tuple[datetime, datetime]], codes: Sequence[str]) -> dict[str, Any]:
+    params: dict[str, Any] = _week(bounds[0][0], bounds[-1][1], codes)
+    for index, (start, end) in enumerate(bounds):
+        params[f"s{index}"], params[f"e{index}"] = to_db_time(start), to_db_time(end)
+    return params
+
+
+async def trend(
+    db: Database, village_codes: Sequence[str], bounds: Sequence[tuple[datetime, datetime]]
+) -> list[TrendPoint]:
+    """The scope's totals in each of the contiguous periods ``bounds``, oldest first."""
+    count = len(bounds)
+    params = {**_periods(bounds, village_codes), "count": count}
+    found: list[dict[str, int]] = [{} for _ in bounds]
+    people = await db.read_all(_bucketed(_TREND_PEOPLE, count), params)
+    for index, point in enumerate(found):
+        # Registered at the end of period ``index``: joined by then, not gone by then.
+        point["registered"] = sum(r["n"] for r in people if r["i"] <= index < r["gone"])
+        point["joined"] = sum(r["n"] for r in people if r["i"] == index)
+    for sql in _TREND_COUNTS:
+        for row in await db.read_all(_bucketed(sql, count), params):
+            point = found[row["i"]]
+            point[_TREND_KINDS.get(row["kind"], row["kind"])] = int(row["n"])
+            if row["kind"] == "hearings":
+                point["attended"] = int(row["attended"])
+    return [TrendPoint(**point) for point in found]
 
 
 async def claim_delivery(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Any
 from bot.appeals.service import CATEGORIES
 from bot.territory import import_territory, sample_file
 from storage.db import Database, to_db_time
+from storage.polls import RESULTS_KIND
 
 ZONE_OFFSET = timedelta(hours=5)
 WEEK_START = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)  # Monday 23 Nov 00:00 in Almaty
@@ -45,6 +47,8 @@ class Seed:
     rsvps: list[tuple[int, int, datetime]] = field(default_factory=list)
     outbox: list[tuple[int, int, str]] = field(default_factory=list)
     broadcasts: dict[int, datetime] = field(default_factory=dict)
+    votes: list[tuple[int, int, datetime]] = field(default_factory=list)  # poll, person, when
+    population: dict[str, int | None] = field(default_factory=dict)
 
 
 def _moment(rng: random.Random) -> datetime:
@@ -164,76 +168,184 @@ async def seed_region(db: Database, region: str = "krg", rng_seed: int = 48) -> 
                     "INSERT INTO outbox (broadcast_id, person_id, status) VALUES (?, ?, ?)",
                     (broadcast_id, person["id"], status),
                 )
+        await _seed_polls(tx, seed, rng)
+        # Most villages have a population from the household register; one in four has none.
+        for index, code in enumerate(seed.villages):
+            population = None if index % 4 == 3 else rng.randrange(20, 60)
+            seed.population[code] = population
+            await tx.execute(
+                "UPDATE villages SET population = ? WHERE code = ?", (population, code)
+            )
     return seed
+
+
+POLL_CLOSED = local(2026, 11, 26, 15)  # closed early: it was to close on the 28th
+FOLLOW_UP = "Абай көшесі 2027 жылдың бюджетіне енгізілді"
+
+
+async def _seed_polls(tx: Any, seed: Seed, rng: random.Random) -> None:
+    """A single-choice poll closed early in week 48 with paper votes and a follow-up; a
+    multiple-choice poll open through weeks 48-50."""
+    places = seed.villages[:2]
+    plans = (
+        (1, "Қай көшені жөндейміз?", 1, local(2026, 11, 20, 10), local(2026, 11, 28, 20),
+         POLL_CLOSED, FOLLOW_UP),
+        (2, "Не салу керек?", 2, local(2026, 11, 24, 10), local(2026, 12, 10, 20), None, None),
+    )  # fmt: skip
+    for poll_id, question, choices, created, closes, closed, follow_up in plans:
+        await tx.execute(
+            "INSERT INTO polls (id, question, max_choices, may_change, results_early, closes_at, "
+            "status, created_by, created_at, closed_at, follow_up) "
+            "VALUES (?, ?, ?, 0, 0, ?, ?, 5001, ?, ?, ?)",
+            (poll_id, question, choices, to_db_time(closes), "closed" if closed else "open",
+             to_db_time(created), _t(closed), follow_up),
+        )  # fmt: skip
+        await tx.executemany(
+            "INSERT INTO poll_options (poll_id, position, label) VALUES (?, ?, ?)",
+            [(poll_id, n, label) for n, label in enumerate(["Абай", "Бейбітшілік", "Мектеп"])],
+        )
+        voters = [p for p in seed.people if p["village_code"] in places]
+        end = closed or WEEK_END + timedelta(days=10)
+        for person in voters[: len(voters) * 2 // 3]:
+            at = (created + (end - created) * rng.random()).replace(microsecond=0)
+            seed.votes.append((poll_id, person["id"], at))
+            await tx.execute(
+                "INSERT INTO poll_votes (poll_id, person_id, village_code, choices, voted_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (poll_id, person["id"], person["village_code"],
+                 rng.choice([1, 2, 4, 3][: 2 + choices]), to_db_time(at)),
+            )  # fmt: skip
+        for code in places:
+            living = sum(
+                1 for p in seed.people if p["village_code"] == code and not p["deleted_at"]
+            )
+            left = sum(1 for poll, person, _ in seed.votes if poll == poll_id
+                       and people_of(seed)[person]["village_code"] == code
+                       and people_of(seed)[person]["deleted_at"])  # fmt: skip
+            await tx.execute(
+                "INSERT INTO poll_villages (poll_id, village_code, registered) VALUES (?, ?, ?)",
+                (poll_id, code, living + left if closed else None),
+            )
+        if closed:  # its results went out (a restart publishes those of a poll that has none)
+            await tx.execute(
+                "INSERT INTO broadcasts (id, kind, ref_id, created_by, payload, status, "
+                "created_at) VALUES (?, ?, ?, 5001, '{}', 'done', ?)",
+                (100 + poll_id, RESULTS_KIND, poll_id, to_db_time(closed)),
+            )
+            await tx.executemany(
+                "INSERT INTO poll_paper_votes (poll_id, village_code, position, votes, "
+                "entered_by, entered_at) VALUES (?, ?, ?, ?, 5001, ?)",
+                [(poll_id, places[0], 0, 6, to_db_time(created)),
+                 (poll_id, places[0], 2, 3, to_db_time(created))],
+            )  # fmt: skip
+
+
+def people_of(seed: Seed) -> dict[int, dict[str, Any]]:
+    """The seed's people by id."""
+    return {p["id"]: p for p in seed.people}
 
 
 def _t(moment: datetime | None) -> str | None:
     return to_db_time(moment) if moment else None
 
 
-def _in(moment: datetime | None) -> bool:
-    return moment is not None and WEEK_START <= moment < WEEK_END
-
-
 def _share(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+    return round(100 * part / whole, 1) if whole and part <= whole else None
 
 
-def expected(seed: Seed) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class Window:
+    """A reported period as the naive recount sees it: ``[start, end)`` in UTC."""
+
+    start: datetime = WEEK_START
+    end: datetime = WEEK_END
+
+    def __contains__(self, moment: object) -> bool:
+        return isinstance(moment, datetime) and self.start <= moment < self.end
+
+    @property
+    def end_day(self) -> date:
+        """The local day the period ends before."""
+        return (self.end + ZONE_OFFSET).date()
+
+
+def expected(seed: Seed, window: Window = Window()) -> dict[str, dict[str, Any]]:
     """Every per-village figure of the Overview and Participation sheets, counted naively."""
     people = {p["id"]: p for p in seed.people}
     figures: dict[str, dict[str, Any]] = {code: defaultdict(int) for code in seed.villages}
+
+    def registered(person: dict[str, Any]) -> bool:
+        deleted = person["deleted_at"]
+        return bool(
+            person["created_at"] < window.end and (deleted is None or deleted >= window.end)
+        )
+
     for p in seed.people:
         f = figures.get(p["village_code"])
-        if f is None or p["created_at"] >= WEEK_END:
+        if f is None or p["created_at"] >= window.end:
             continue
-        if p["deleted_at"] is None or p["deleted_at"] >= WEEK_END:
+        if registered(p):
             f["registered"] += 1
             f["lang_" + (p["language"] or "none")] += 1
-        f["new"] += _in(p["created_at"])
-        f["departed"] += _in(p["deleted_at"]) or (p["deleted_at"] is None and _in(p["blocked_at"]))
+        f["new"] += p["created_at"] in window
+        f["departed"] += p["deleted_at"] in window or (
+            p["deleted_at"] is None and p["blocked_at"] in window
+        )
     active: dict[str, set[int]] = defaultdict(set)
-    for a in seed.appeals:
-        if _in(a["created_at"]):
-            active[people[a["person_id"]]["village_code"]].add(a["person_id"])
-    for _, person_id, at in seed.rsvps:
-        if _in(at):
+    doings = [(a["person_id"], a["created_at"]) for a in seed.appeals]
+    doings += [(person_id, at) for _, person_id, at in seed.rsvps]
+    doings += [(person_id, at) for _, person_id, at in seed.votes]
+    for person_id, at in doings:
+        if at in window and registered(people[person_id]):
             active[people[person_id]["village_code"]].add(person_id)
     answered_by = {e["appeal_id"]: e["at"] for e in seed.events}
-    end_day = date(2026, 11, 30)
     for a in seed.appeals:
         f = figures.get(a["village_code"])
         if f is None or a["kind"] == "question":
             continue
-        if _in(a["created_at"]):
+        if a["created_at"] in window:
             f[a["kind"] + "s"] += 1
         answered = answered_by.get(a["id"])
-        if (a["created_at"] < WEEK_END and a["due_on"] < end_day
-                and (answered is None or answered >= WEEK_END)):  # fmt: skip
+        if (a["created_at"] < window.end and a["due_on"] < window.end_day
+                and (answered is None or answered >= window.end)):  # fmt: skip
             f["overdue"] += 1
+        if answered in window:
+            days = (answered - a["created_at"]).total_seconds() / 86400
+            f.setdefault("answer_days", []).append(days)
+            f["on_time"] += (answered + ZONE_OFFSET).date() <= a["due_on"]
     for h in seed.hearings:
-        if _in(h["starts_at"]) and h["status"] != "cancelled":
+        if h["starts_at"] in window and h["status"] != "cancelled":
             for code in h["villages"]:
                 figures[code]["hearings"] += 1
+                figures[code]["attended"] += h["attendance"] or 0
             for hearing_id, person_id, _ in seed.rsvps:
                 code = people[person_id]["village_code"]
                 if hearing_id == h["id"] and code in figures:
                     figures[code]["coming"] += 1
     for broadcast_id, person_id, status in seed.outbox:
         code = people[person_id]["village_code"]
-        if code in figures and _in(seed.broadcasts[broadcast_id]):
+        if code in figures and seed.broadcasts[broadcast_id] in window:
             figures[code]["delivered"] += status == "sent"
             figures[code]["messages"] += 1
+    for _, person_id, at in seed.votes:
+        code = people[person_id]["village_code"]
+        if code in figures and at in window:
+            figures[code]["poll_votes"] += 1
     for code, f in figures.items():
         f["active"] = len(active[code])
         f["active_share"] = _share(f["active"], f["registered"])
+        days = sorted(f.get("answer_days", []))
+        f["answered"] = len(days)
+        f["on_time_share"] = _share(f["on_time"], len(days))
+        f["median_days"] = round(statistics.median(days), 1) if days else None
     return figures
 
 
-def expected_appeals(seed: Seed) -> Counter[tuple[str, str, str, str]]:
-    """(village, kind, category, status) of the complaints and suggestions of the week."""
+def expected_appeals(seed: Seed, window: Window = Window()) -> Counter[tuple[str, str, str, str]]:
+    """(village, kind, category, status) of the complaints and suggestions of the period."""
     return Counter(
         (a["village_code"], a["kind"], a["category"], a["status"])
         for a in seed.appeals
-        if a["kind"] != "question" and _in(a["created_at"]) and a["village_code"] in seed.villages
-    )
+        if a["kind"] != "question" and a["created_at"] in window
+        and a["village_code"] in seed.villages
+    )  # fmt: skip

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from bot.budget import export, service
 from bot.reports import data as report_data
 from bot.reports import sections
-from bot.reports.week import Week
+from bot.reports.period import Period, PeriodKind
 from bot.simulator import Harness, SimUser
 from storage import budget as repo
 from storage import territory
@@ -216,7 +216,9 @@ async def test_implementation_updates_reach_those_who_voted_for_the_project(
     db = services_of(bot).db
     zone = services_of(bot).settings.zone
     villages = await territory.list_villages(db, okrug_code="krg-bukhar-dubovka-okrug")
-    figures = await report_data.load(db, villages, Week.containing(utcnow(), zone), zone)
+    figures = await report_data.load(
+        db, villages, Period.containing(PeriodKind.WEEK, utcnow(), zone), zone
+    )
     tr = services_of(bot).i18n.get("ru")
     (sheet,) = [t for t in sections.tables(tr, figures) if t.key == "projects"]
     assert sheet.title == "Проекты бюджета участия"
@@ -226,7 +228,9 @@ async def test_implementation_updates_reach_those_who_voted_for_the_project(
     ]
     assert sheet.rows[0][6] is not None  # the date of the latest report
     elsewhere = await territory.list_villages(db, okrug_code=None, district_code="krg-osakarovka")
-    other = await report_data.load(db, elsewhere, Week.containing(utcnow(), zone), zone)
+    other = await report_data.load(
+        db, elsewhere, Period.containing(PeriodKind.WEEK, utcnow(), zone), zone
+    )
     assert "projects" not in [t.key for t in sections.tables(tr, other)]
 
 

@@ -220,7 +220,7 @@ def test_the_finder_sees_the_buttons_of_every_kind() -> None:
         "button.back",  # the back choice of keyboards.paged
         "complaint.button_hide_name",  # a conditional expression
         "inbox.extend_by",
-        "report.summary.weeks_ago",
+        "report.summary.last_quarter",
     }
     assert expected <= BUTTON_KEYS, expected - BUTTON_KEYS
     assert "dialog.ask_start_over" not in BUTTON_KEYS  # the question above the buttons

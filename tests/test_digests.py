@@ -13,7 +13,7 @@ from bot import callbacks
 from bot.context import Services
 from bot.reports import data as report_data
 from bot.reports import delivery, digest
-from bot.reports.week import Week
+from bot.reports.period import Period, PeriodKind
 from bot.settings import load_settings
 from bot.simulator import Harness, SimUser
 from storage import hearings as hearings_repo
@@ -24,7 +24,7 @@ from tests.conftest import COORDINATOR_ID, OTHER_STAFF_ID, STAFF_ID, make_settin
 from tests.report_helpers import SECRET_PHONE, SECRET_TEXT, local, seed_region
 
 MONDAY_0905 = local(2026, 11, 30, 9, 5)  # the digest of 2026-W48 is due
-W48 = Week(2026, 48)
+W48 = Period.week(2026, 48)
 
 
 def services(bot: Harness) -> Services:
@@ -200,16 +200,30 @@ async def test_coordinator_gets_the_summary_of_a_chosen_week(bot: Harness) -> No
     await coordinator.send("/summary")
     labels = coordinator.button_labels()
     assert len(labels) == 4 and labels[0].startswith("Эта неделя · ")
-    assert labels[2].startswith("2 недели назад · ")
+    assert labels[2].startswith("Прошлый месяц · ") and labels[3].startswith("Прошлый квартал · ")
+    assert not any("-W" in label for label in labels)  # in words, not ISO weeks
     await coordinator.tap("Прошлая неделя")
     await bot.wait_until(lambda: len(bot.sim.calls_to("sendDocument")) >= 2, within=30)
     workbook, archive = bot.sim.calls_to("sendDocument")[:2]
-    last_week = Week.containing(utcnow(), services(bot).settings.zone).shifted(-1)
-    week = last_week.label(services(bot).i18n.get("ru"))  # «48-я неделя (23—29 нояб. 2026 г.)»
-    assert workbook.params["caption"] == f"📊 Недельная сводка, {week}: Карагандинская область"
+    zone = services(bot).settings.zone
+    last_week = Period.containing(PeriodKind.WEEK, utcnow(), zone).shifted(-1)
+    label = last_week.label(services(bot).i18n.get("ru"))
+    assert label.endswith(str(last_week.last.year)) and "-я неделя, " in label
+    assert workbook.params["caption"] == f"📊 Сводка Qatysu, {label}: Карагандинская область"
     book = load_workbook(io.BytesIO(next(iter(workbook.files.values()))), read_only=True)
-    assert book.sheetnames[0] == "Обзор"
+    assert book.sheetnames[0] == "Титульный лист" and "Обзор" in book.sheetnames
     assert archive.files and workbook.files
+
+
+async def test_coordinator_gets_the_summary_of_last_quarter(bot: Harness) -> None:
+    coordinator = bot.user(COORDINATOR_ID, "Дина", "en")
+    await coordinator.send("/summary")
+    await coordinator.tap("Last quarter")
+    await bot.wait_until(lambda: len(bot.sim.calls_to("sendDocument")) >= 2, within=30)
+    zone = services(bot).settings.zone
+    quarter = Period.containing(PeriodKind.QUARTER, utcnow(), zone).shifted(-1)
+    caption = str(bot.sim.calls_to("sendDocument")[0].params["caption"])
+    assert caption == f"📊 Qatysu summary, Q{quarter.number} {quarter.first.year}: Karaganda Region"
 
 
 async def test_summary_is_refused_to_a_resident_and_to_another_region(bot: Harness) -> None:
@@ -217,7 +231,7 @@ async def test_summary_is_refused_to_a_resident_and_to_another_region(bot: Harne
     await resident.send("/start v_krg-osakarovka-osakarovka")
     await resident.send("/summary")
     assert resident.last_text == "Кешіріңіз, бұл тек үйлестірушілерге арналған."
-    week = Week.containing(utcnow(), services(bot).settings.zone)
+    week = Period.containing(PeriodKind.WEEK, utcnow(), services(bot).settings.zone)
     answer = await tap(bot, resident, callbacks.build("rep", "sum", week.token, "region", "krg"))
     assert answer["text"] == "Кешіріңіз, бұл тек үйлестірушілерге арналған."
     coordinator = bot.user(COORDINATOR_ID, "Дина", "kk")
@@ -232,6 +246,11 @@ async def test_summary_is_refused_to_a_resident_and_to_another_region(bot: Harne
         bot, coordinator, callbacks.build("rep", "sum", week.shifted(2).token, "region", "krg")
     )
     assert future["show_alert"] is True
+    for costly in ("2020Y", "20200101-20221231"):  # years of days: not offered, refused
+        refused = await tap(
+            bot, coordinator, callbacks.build("rep", "sum", costly, "region", "krg")
+        )
+        assert refused["show_alert"] is True
     assert bot.sim.calls_to("sendDocument") == []
 
 
@@ -242,7 +261,7 @@ async def test_scheduled_summary_reaches_each_coordinator_once(bot: Harness) -> 
     assert first.sent == 1
     documents = bot.sim.calls_to("sendDocument")
     assert [c.params["chat_id"] for c in documents] == [COORDINATOR_ID, COORDINATOR_ID]
-    assert "48-апта (2026\u202fж. 23–29 қар.)" in str(documents[0].params["caption"])
+    assert "48-апта, 23–29 қараша 2026" in str(documents[0].params["caption"])
     assert bot.sim.calls_to("sendMediaGroup")  # the charts
     again = await delivery.send_summaries(services(bot), bot.app.bot, MONDAY_0905)
     assert again.sent == 0 and again.already == 1
@@ -256,12 +275,13 @@ async def test_staff_digest_button_sends_the_workbook_of_their_area(bot: Harness
     await staff.tap("Қазақша")
     other = bot.user(1001, "Айгерім", "kk")
     await other.send("/start v_krg-osakarovka-osakarovka")
-    week = Week.containing(utcnow(), services(bot).settings.zone).shifted(-1)
+    zone = services(bot).settings.zone
+    week = Period.containing(PeriodKind.WEEK, utcnow(), zone).shifted(-1)
     await tap(bot, staff, callbacks.build("rep", "area", week.token))
     await bot.wait_until(lambda: bool(bot.sim.calls_to("sendDocument")), within=30)
     document = bot.sim.calls_to("sendDocument")[0]
     book = load_workbook(io.BytesIO(next(iter(document.files.values()))), read_only=True)
-    villages = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    villages = [row[0] for row in book["Шолу"].iter_rows(min_row=2, values_only=True)]
     inside, _ = await osakarovka_names(bot, "kk")
     assert set(villages[:-1]) == inside and villages[-1] == "Барлығы"
     refused = await tap(bot, other, callbacks.build("rep", "area", week.token))

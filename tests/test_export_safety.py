@@ -9,8 +9,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from bot.reports import summary
+from bot.reports.period import Period, PeriodKind
 from bot.reports.safe import csv_field
-from bot.reports.week import Week
 from bot.simulator import Harness
 from storage.db import to_db_time, utcnow
 from storage.models import Scope, ScopeKind
@@ -71,7 +71,7 @@ async def test_formula_text_is_written_as_text_in_workbook_and_csv(
             (MOLODEZHNY,),
         )
     services = services_of(bot)
-    week = Week.containing(utcnow(), services.settings.zone)
+    week = Period.containing(PeriodKind.WEEK, utcnow(), services.settings.zone)
     files = await summary.build(
         db, services.i18n.get("ru"), [Scope(ScopeKind.ALL)], week, tmp_path / "w.xlsx"
     )
@@ -87,7 +87,8 @@ async def test_formula_text_is_written_as_text_in_workbook_and_csv(
     fields: set[str] = set()
     for path in files.csv_files:
         with path.open(encoding="utf-8-sig", newline="") as source:
-            fields.update(field for row in csv.reader(source) for field in row)
+            rows = csv.reader(source, delimiter=";")  # as Excel in Russian or Kazakh reads
+            fields.update(field for row in rows for field in row)
     assert {"'" + text for text in FORMULAS} <= fields
     assert not [f for f in fields if f[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert "Водопровод" in fields

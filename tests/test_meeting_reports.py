@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.appeals.service import submit_hearing_question
 from bot.reports import data as report_data
 from bot.reports import digest, sections
-from bot.reports.week import Week
+from bot.reports.period import Period
 from bot.simulator import Harness
 from storage import hearings, meetings, people, territory
 from storage.hearings import NewHearing
@@ -15,7 +15,7 @@ from tests.conftest import STAFF_ID
 from tests.meeting_helpers import MOLODEZHNY, join, services_of
 from tests.report_helpers import local
 
-W48 = Week(2026, 48)  # 23-29 November 2026
+W48 = Period.week(2026, 48)  # 23-29 November 2026
 WEDNESDAY = local(2026, 11, 25, 18)
 
 

@@ -12,7 +12,7 @@ from bot.context import Services
 from bot.i18n import I18n
 from bot.reports import data as report_data
 from bot.reports import digest, sections, summary
-from bot.reports.week import Week
+from bot.reports.period import Period
 from bot.simulator import Harness
 from bot.territory import import_territory, sample_file
 from storage import appeals as appeals_repo
@@ -310,12 +310,17 @@ def test_okrug_callback_data_fits_telegrams_64_bytes_with_the_longest_codes(
 
 # --- reports: totals per okrug that reconcile with the villages' rows --------------------------
 
-W48 = Week(2026, 48)
+W48 = Period.week(2026, 48)
 ZONE = ZoneInfo("Asia/Almaty")
 NO_NAMES = Names("", "", "")
-SUMMED_COLUMNS = ("Residents", "Joined", "Left", "Active", "Complaints", "Suggestions",
-                  "Overdue at week end", "Public hearings", "Will come", "Notices delivered",
-                  "Poll votes")  # fmt: skip
+SUMMED_COLUMNS = ("Registered in the bot", "Joined", "Left", "Active", "Complaints",
+                  "Suggestions", "Answered", "Overdue at the period's end", "Will come",
+                  "Notices delivered", "Poll votes")  # fmt: skip
+
+
+def okrug_rows_of(path: Path) -> list[dict[str, object]]:
+    """The rural okrugs' rows of the Totals sheet, in its order."""
+    return [r for r in by_header(sheet_rows(path, "Totals")) if r["Level"] == "Rural okrug"]
 
 
 async def test_okrug_totals_of_the_summary_reconcile_with_its_village_rows(
@@ -326,30 +331,29 @@ async def test_okrug_totals_of_the_summary_reconcile_with_its_village_rows(
     files = await summary.build(db, tr, [Scope(ScopeKind.REGION, "krg")], W48, tmp_path / "w.xlsx")
     villages = {v.names.en: v for v in await territory.list_villages(db)}
     overview = by_header(sheet_rows(files.workbook, "Overview"))[:-1]
-    okrug_rows = by_header(sheet_rows(files.workbook, "Rural okrugs"))
-    assert [row["Rural okrug"] for row in okrug_rows] == [
+    okrug_rows = okrug_rows_of(files.workbook)
+    assert [row["Name"] for row in okrug_rows] == [
         "Dubovka Rural Okrug (sample)", "Egindybulak Rural Okrug", "Aksu-Ayuly Rural Okrug",
-        "Total",
-    ]  # by district, then name  # fmt: skip
-    for row in okrug_rows[:-1]:
+    ]  # each after its district  # fmt: skip
+    for row in okrug_rows:
         members = [r for r in overview if (villages[str(r["Village"])].okrug_names or NO_NAMES).en
-                   == row["Rural okrug"]]  # fmt: skip
+                   == row["Name"]]  # fmt: skip
         assert row["Villages"] == len(members)
         for column in SUMMED_COLUMNS:
             assert row[column] == sum(int(str(r[column])) for r in members), column
-        assert row["Active, %"] == sections.share(int(str(row["Active"])),
-                                                  int(str(row["Residents"])))  # fmt: skip
+        registered = int(str(row["Registered in the bot"]))
+        assert row["Active, %"] == sections.share(int(str(row["Active"])), registered)
     dubovka = okrug_rows[0]
-    assert dubovka["Villages"] == 4 and int(str(dubovka["Residents"])) > 0  # the seed reaches it
-    for column in SUMMED_COLUMNS:  # the Total row adds up the okrugs
-        assert okrug_rows[-1][column] == sum(int(str(r[column])) for r in okrug_rows[:-1])
+    assert dubovka["Villages"] == 4 and int(str(dubovka["Registered in the bot"])) > 0
 
     participation = by_header(sheet_rows(files.workbook, "Participation"))
     for row in participation[:-1]:
         okrug = villages[str(row["Village"])].okrug_names
         assert row["Rural okrug"] == (okrug.en if okrug else None)
     assert participation[-1]["Village"] == "Total" and participation[-1]["Rural okrug"] is None
-    assert participation[-1]["Residents"] == sum(int(str(r["Residents"])) for r in overview)
+    assert participation[-1]["Registered in the bot"] == sum(
+        int(str(r["Registered in the bot"])) for r in overview
+    )
 
 
 async def test_a_summary_of_one_okrug_covers_its_villages_only(
@@ -373,8 +377,8 @@ async def test_a_summary_of_one_okrug_covers_its_villages_only(
     assert {str(r["Village"]) for r in overview[:-1]} == {
         "Dubovka", "Zhanaaul (sample)", "Karaozek (sample)", "Koktobe (sample)"
     }  # fmt: skip
-    okrug_rows = by_header(sheet_rows(out, "Rural okrugs"))
-    assert [r["Rural okrug"] for r in okrug_rows] == ["Dubovka Rural Okrug (sample)", "Total"]
+    okrug_rows = okrug_rows_of(out)
+    assert [r["Name"] for r in okrug_rows] == ["Dubovka Rural Okrug (sample)"]
     for column in SUMMED_COLUMNS:
         assert okrug_rows[0][column] == overview[-1][column], column
     code, _, error = await _in_thread(capsys, "report", "weekly", "--scope", "okrug:nowhere",

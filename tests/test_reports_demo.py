@@ -24,14 +24,23 @@ def test_demo_writes_the_digest_and_the_weekly_summary(
     workbooks = list(folder.glob("qatysu-*-krg.xlsx"))
     assert len(workbooks) == 1
     stem = workbooks[0].with_suffix("")
-    for suffix in ("overview.csv", "appeals.csv", "polls.csv", "hearings.csv", "meetings.csv",
-                   "participation.csv", "okrugs.csv", "projects.csv", "participation.png",
-                   "categories.png"):  # fmt: skip
+    for suffix in ("cover.csv", "totals.csv", "trend.csv", "said.csv", "overview.csv",
+                   "appeals.csv", "polls.csv", "hearings.csv", "meetings.csv",
+                   "participation.csv", "projects.csv", "participation.png", "categories.png",
+                   "trend.png"):  # fmt: skip
         assert Path(f"{stem}-{suffix}").exists(), suffix
     book = load_workbook(workbooks[0], read_only=True)
-    assert book.sheetnames == ["Шолу", "Шағымдар мен ұсыныстар", "Сауалнамалар",
-                               "Қоғамдық тыңдаулар", "Жиындар", "Қатысу",
-                               "Ауылдық округтер", "Қатысу бюджетінің жобалары"]  # fmt: skip
+    assert book.sheetnames == ["Титулдық парақ", "Аумақтар бойынша жиын", "Динамика",
+                               "Сіз айттыңыз — біз істедік", "Шолу", "Шағымдар мен ұсыныстар",
+                               "Сауалнамалар", "Қоғамдық тыңдаулар", "Жиындар",
+                               "Қатысу", "Қатысу бюджетінің жобалары"]  # fmt: skip
+    levels = [row[0] for row in book["Аумақтар бойынша жиын"].iter_rows(values_only=True)]
+    assert {"Облыс", "Аудан", "Ауылдық округ"} <= set(levels)  # the demo's okrug has its total
+    said = list(book["Сіз айттыңыз — біз істедік"].iter_rows(values_only=True))
+    assert any("Су құбыры 2027 жылғы ауыл бюджетіне" in str(row[6]) for row in said)
+    assert sorted(p.name for p in (folder / "open-data").iterdir()) == [
+        "datapackage.json", "villages.csv", "villages.json"
+    ]  # fmt: skip
     for path in folder.glob("qatysu-*.csv"):
         assert "Иван" not in path.read_text(encoding="utf-8-sig")
     capsys.readouterr()

@@ -1,4 +1,4 @@
-"""Weekly summaries built once per scope, week, language and data version.
+"""Summaries built once per scope, period, language and data version.
 
 /summary, the digest's workbook button and the scheduled delivery share the built files; a
 second tap while a summary is built gets "still preparing" and no second build; a change to
@@ -15,7 +15,7 @@ from bot import callbacks
 from bot.context import Services
 from bot.reports import delivery
 from bot.reports.cache import cache_of, folder_of
-from bot.reports.week import Week
+from bot.reports.period import Period, PeriodKind
 from bot.simulator import Harness, SimUser
 from storage import reports as reports_repo
 from storage import roles
@@ -35,8 +35,8 @@ def services(bot: Harness) -> Services:
     return found
 
 
-def last_week(bot: Harness) -> Week:
-    return Week.containing(utcnow(), services(bot).settings.zone).shifted(-1)
+def last_week(bot: Harness) -> Period:
+    return Period.containing(PeriodKind.WEEK, utcnow(), services(bot).settings.zone).shifted(-1)
 
 
 def summary_data(bot: Harness, region: str = "krg") -> str:
@@ -62,7 +62,7 @@ def documents_to(bot: Harness, chat_id: int) -> list[object]:
 async def until_ready(bot: Harness, person: SimUser, count: int = 1) -> None:
     """Wait until ``count`` summaries were announced as ready in the person's chat."""
     await bot.wait_until(
-        lambda: sum(text.startswith("✅ Weekly summary") for text in person.texts) >= count,
+        lambda: sum(text.startswith("✅ Summary, ") for text in person.texts) >= count,
         within=60,
     )
 
@@ -79,10 +79,10 @@ async def test_a_double_tap_builds_once_and_sends_once(bot: Harness) -> None:
     assert cache.builds == 1
     assert len(documents_to(bot, COORDINATOR_ID)) == 2  # the workbook and the CSV zip, once
     # One message said "preparing", and was edited to say the files are there.
-    notes = [t for t in coordinator.texts if "Preparing the weekly summary" in t or "✅" in t]
+    notes = [t for t in coordinator.texts if "Preparing the summary, " in t or "✅" in t]
     week = last_week(bot)
     label = week.label(services(bot).i18n.get("en"))
-    assert notes == [f"✅ Weekly summary {label}: Karaganda Region. The files are below."]
+    assert notes == [f"✅ Summary, {label}: Karaganda Region. The files are below."]
     assert not cache.waiting and not cache.building(delivery.scope_key(
         services(bot).i18n.get("en"), Scope(ScopeKind.REGION, "krg"), week))  # fmt: skip
 
@@ -115,6 +115,39 @@ async def test_repeated_taps_reuse_the_files_until_the_data_changes(bot: Harness
     await until_ready(bot, coordinator, 2)
     assert cache.builds == 2
     assert documents_to(bot, COORDINATOR_ID)[-2].files  # type: ignore[attr-defined]
+
+
+async def test_last_quarter_from_the_buttons_is_built_once_and_named_in_words(
+    bot: Harness,
+) -> None:
+    await resident(bot, 1101, "Dana", "en")
+    coordinator = await staff_member(bot, COORDINATOR_ID, "Gulnar", "en")
+    await coordinator.send("/summary")
+    quarter = Period.containing(PeriodKind.QUARTER, utcnow(), services(bot).settings.zone)
+    quarter = quarter.shifted(-1)
+    data = callbacks.build("rep", "sum", quarter.token, "region", "krg")
+    labels = {button["callback_data"]: button["text"] for button in coordinator.buttons()}
+    assert labels[data].startswith("Last quarter · ")  # the button of the period
+    first = await tap(bot, coordinator, data)
+    second = await tap(bot, coordinator, data)
+    assert (first.get("text"), second.get("text")) == (PREPARING, STILL)
+    await until_ready(bot, coordinator)
+    name = f"Q{quarter.number} {quarter.first.year}"
+    notes = [t for t in coordinator.texts if t.startswith("✅")]
+    assert notes == [f"✅ Summary, {name}: Karaganda Region. The files are below."]
+    cache = cache_of(services(bot).db)
+    assert cache.builds == 1
+    key = delivery.scope_key(services(bot).i18n.get("en"), Scope(ScopeKind.REGION, "krg"),
+                             quarter)  # fmt: skip
+    assert await cache.ready(services(bot).db, key)
+    assert key.slug.startswith(f"{quarter}-en-")  # keyed by the period, not a week
+    week_key = delivery.scope_key(services(bot).i18n.get("en"),
+                                  Scope(ScopeKind.REGION, "krg"), last_week(bot))  # fmt: skip
+    assert not await cache.ready(services(bot).db, week_key)
+    answer = await tap(bot, coordinator, data)  # again: the kept files, no second build
+    assert answer.get("text") == "📤 Sending the summary…"
+    await bot.wait_until(lambda: len(documents_to(bot, COORDINATOR_ID)) == 4, within=10)
+    assert cache.builds == 1
 
 
 async def test_the_scheduled_summary_reuses_the_tapped_one(bot: Harness) -> None:

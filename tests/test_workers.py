@@ -20,8 +20,8 @@ from bot.i18n import I18n
 from bot.polls import chart as poll_chart
 from bot.polls import service as polls
 from bot.reports import summary
+from bot.reports.period import Period, PeriodKind
 from bot.reports.summary import write_summary
-from bot.reports.week import Week
 from bot.simulator import Harness
 from bot.workers import WorkerPool
 from storage import polls as repo
@@ -174,7 +174,7 @@ async def test_an_open_polls_chart_is_never_sent_as_its_final_one(
     submitted = Submitted(monkeypatch)
     services = services_of(bot)
     charts = polls.chart_folder(services)
-    this_week = Week.containing(utcnow(), services.settings.zone)
+    this_week = Period.containing(PeriodKind.WEEK, utcnow(), services.settings.zone)
     region = [Scope(ScopeKind.REGION, "krg")]
     interim = await summary.build(services.db, services.i18n.get("ru"), region, this_week,
                                   tmp_path / "open.xlsx")  # fmt: skip
@@ -209,7 +209,7 @@ async def test_the_summary_shows_the_result_chart_residents_got(
     await bot.broadcasts_finished(PATIENCE)
     charts = polls.chart_folder(services)
     (published,) = charts.glob(f"poll-{poll.id}-ru-*.png")
-    week = Week.containing(utcnow(), services.settings.zone)
+    week = Period.containing(PeriodKind.WEEK, utcnow(), services.settings.zone)
     region = [Scope(ScopeKind.REGION, "krg")]
     files = await summary.build(services.db, services.i18n.get("ru"), region, week,
                                 tmp_path / "w.xlsx")  # fmt: skip

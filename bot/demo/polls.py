@@ -60,5 +60,9 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await staff.tap("⏹ Қазір жабу")
     await staff.tap("⏹ Иә, жабу")
     await harness.broadcasts_finished()
+
+    transcript.scene('Staff record what the akimat did: the summary\'s "You said, we did"')
+    await staff.tap("📝 Не істелді")
+    await staff.send("Су құбыры 2027 жылғы ауыл бюджетіне енгізілді, жұмыс мамырда басталады")
     charts = sorted((folder / "charts").glob("poll-*.png"))
     transcript.lines.append("  charts: " + ", ".join(f"charts/{c.name}" for c in charts))

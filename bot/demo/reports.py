@@ -1,4 +1,5 @@
-"""The demo's last scenes: the staff digest on Monday morning and the coordinator's summary."""
+"""The demo's last scenes: the staff digest on Monday morning, the coordinator's summary, and the
+open data of the week."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.reports import data as report_data
 from bot.reports import delivery, summary
-from bot.reports.week import Week
+from bot.reports.opendata import write_open_data
+from bot.reports.period import Period, PeriodKind
+from bot.reports.scope import villages_of
 from bot.simulator import Harness
 from storage.db import utcnow
 from storage.models import Scope, ScopeKind
@@ -22,8 +26,8 @@ COORDINATOR_ID = 5002
 def next_monday_morning(now: datetime, harness: Harness) -> datetime:
     """09:05 local next Monday: the digest of the demo's week is due then."""
     zone = harness.settings.zone
-    week = Week.containing(now, zone).shifted(1)
-    return datetime.combine(week.monday, time(9, 5), tzinfo=zone)
+    week = Period.containing(PeriodKind.WEEK, now, zone).shifted(1)
+    return datetime.combine(week.first, time(9, 5), tzinfo=zone)
 
 
 async def play_reports(harness: Harness, transcript: Transcript, folder: Path) -> None:
@@ -33,7 +37,7 @@ async def play_reports(harness: Harness, transcript: Transcript, folder: Path) -
     transcript.names[COORDINATOR_ID] = "Дина (үйлестіруші)"
     coordinator = harness.user(COORDINATOR_ID, "Дина", "kk")
     monday = next_monday_morning(utcnow(), harness)
-    week = Week.containing(utcnow(), services.settings.zone)
+    week = Period.containing(PeriodKind.WEEK, utcnow(), services.settings.zone)
 
     transcript.scene("Next Monday, 09:00: each staff member gets the digest of their villages")
     await delivery.send_digests(services, harness.app.bot, monday)
@@ -56,3 +60,11 @@ async def play_reports(harness: Harness, transcript: Transcript, folder: Path) -
     )
     names = ", ".join(path.name for path in files.all)
     transcript.lines.append(f"  (weekly summary files written: {names})")
+    region = await villages_of(services.db, [Scope(ScopeKind.REGION, "krg")])
+    figures = await report_data.load(services.db, region, week, services.settings.zone)
+    opened = write_open_data(figures, folder / "open-data")
+    transcript.lines.append(
+        "  (open data for the akimat's website: "
+        + ", ".join(f"open-data/{p.name}" for p in opened)
+        + ")"
+    )

@@ -2,11 +2,12 @@
 
 The serving process only translates and formats what the chart shows (a :class:`Picture`);
 matplotlib (Agg, no display) draws it in the worker process (:mod:`bot.workers`), where it does
-not hold up other residents' taps. Each chart is cached on disk under a name carrying a digest
-of everything it shows, counts included: the results broadcast, the results shown to staff and
-residents, a publication after a restart and the weekly summary reuse one picture, drawn once
-(concurrent callers await the same drawing), and a chart of other counts, such as a poll's
-while it was open, can never be taken for the final one.
+not hold up other residents' taps, in the style every chart shares (:mod:`bot.barchart`). Each
+chart is cached on disk under a name carrying a digest of everything it shows, counts included:
+the results broadcast, the results shown to staff and residents, a publication after a restart
+and the summary reuse one picture, drawn once (concurrent callers await the same drawing), and
+a chart of other counts, such as a poll's while it was open, can never be taken for the final
+one.
 """
 
 from __future__ import annotations
@@ -14,25 +15,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from bot import workers
+from bot import barchart, workers
 from bot.i18n import Translator
 from storage.polls import Poll, Results
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-LABEL_WIDTH = 28  # characters per line of an option's label
-BOT_COLOUR = "#1f77b4"
-PAPER_COLOUR = "#ff9f40"
-DESIGN = 1  # part of every chart's name: raise it when the drawing changes
+DESIGN = 2  # part of every chart's name: raise it when the drawing changes
 STALE_AFTER = 86_400.0  # seconds before a chart of other counts of the same poll is removed
 # Drawings under way, by file: a second caller awaits the first one's (single flight).
 _DRAWING: dict[Path, asyncio.Task[Path]] = {}
@@ -47,7 +39,6 @@ class Picture:
     bot: tuple[int, ...]
     paper: tuple[int, ...]
     legend: tuple[str, str]
-    axis: str
     values: tuple[str, ...]
 
     @property
@@ -55,6 +46,20 @@ class Picture:
         """A digest of the drawing and all it shows: equal keys, equal pictures."""
         shown = json.dumps([DESIGN, *astuple(self)], ensure_ascii=False)
         return hashlib.sha256(shown.encode()).hexdigest()[:16]
+
+    @property
+    def bars(self) -> barchart.Bars:
+        """The chart in the house style: votes in the bot and on paper stacked per option."""
+        return barchart.Bars(
+            title=self.title,
+            labels=self.labels,
+            series=(
+                barchart.Series(self.legend[0], self.bot, barchart.BLUE),
+                barchart.Series(self.legend[1], self.paper, barchart.ORANGE),
+            ),
+            texts=self.values,
+            legend=any(self.paper),  # without paper votes every bar is the bot's
+        )
 
 
 def picture(
@@ -65,15 +70,11 @@ def picture(
     totals = [b + p for b, p in zip(bot, paper, strict=True)]
     votes = sum(totals)
     return Picture(
-        title=textwrap.fill(question, 70, max_lines=2, placeholder="…"),
-        labels=tuple(
-            textwrap.fill(f"{n}. {option}", LABEL_WIDTH, max_lines=3, placeholder="…")
-            for n, option in enumerate(options, 1)
-        ),
+        title=question,
+        labels=tuple(f"{n}. {option}" for n, option in enumerate(options, 1)),
         bot=tuple(bot),
         paper=tuple(paper),
         legend=(tr.t("poll.chart_bot"), tr.t("poll.chart_paper")),
-        axis=tr.t("poll.chart_votes"),
         values=tuple(
             f"{tr.number(total)} ({tr.percent(total / votes if votes else 0.0)})"
             for total in totals
@@ -131,41 +132,7 @@ def draw(shown: Picture, path: Path) -> Path:
 
 def render(shown: Picture, path: Path) -> Path:
     """Draw ``shown`` into ``path``, replacing what is there (in the worker process)."""
-    figure = _figure(shown)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(f".{os.getpid()}.part")
-    figure.savefig(partial, format="png")
-    partial.replace(path)  # a reader never sees half a file
-    return path
-
-
-def _figure(shown: Picture) -> Figure:
-    """The bar chart: the options top down, votes in the bot and on paper stacked."""
-    # Imported here, in the worker: matplotlib takes a second and tens of megabytes to load.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    figure = Figure(figsize=(8, 1.6 + 0.75 * len(shown.labels)), dpi=100)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    rows = list(range(len(shown.labels)))[::-1]  # the first option on top
-    totals = [b + p for b, p in zip(shown.bot, shown.paper, strict=True)]
-    axes.barh(rows, shown.bot, color=BOT_COLOUR, label=shown.legend[0])
-    axes.barh(rows, shown.paper, left=shown.bot, color=PAPER_COLOUR, label=shown.legend[1])
-    axes.set_yticks(rows, shown.labels)
-    axes.set_xlabel(shown.axis)
-    axes.set_title(shown.title, loc="left", fontsize=11)
-    peak = max([*totals, 1])
-    axes.set_xlim(0, peak * 1.25)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # votes are whole
-    for row, total, text in zip(rows, totals, shown.values, strict=True):
-        axes.text(total + peak * 0.01, row, text, va="center", fontsize=9)
-    axes.spines[["top", "right"]].set_visible(False)
-    if any(shown.paper):
-        axes.legend(loc="lower right", frameon=False)
-    figure.tight_layout()
-    return figure
+    return barchart.render(shown.bars, path)
 
 
 def _remove_stale(path: Path) -> None:

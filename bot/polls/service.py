@@ -35,6 +35,7 @@ RESULTS_KIND = repo.RESULTS_KIND
 MAX_QUESTION = 300
 MAX_OPTION = 100
 MIN_OPTIONS, MAX_OPTIONS = 2, repo.MAX_OPTIONS
+MIN_FOLLOW_UP, MAX_FOLLOW_UP = 5, 1000  # characters of what was done after a poll
 MAX_PLACE = 200  # characters of a meeting's place
 MAX_REASON = 300  # characters of a correction's reason
 MAX_PRESENT = 100_000  # residents present at one meeting, when the village's size is unknown
@@ -267,6 +268,21 @@ def reminder_at(poll: Poll, before: timedelta) -> datetime | None:
 async def results(services: Services, poll: Poll) -> Results:
     """The poll's counts: live while open, frozen at the close."""
     return await repo.results(services.db, poll)
+
+
+def follow_up_problem(text: str) -> tuple[str, dict[str, Any]] | None:
+    """Why a follow-up cannot be recorded (a message key and its values), or None."""
+    if len(text.strip()) < MIN_FOLLOW_UP:
+        return "poll.follow_up_ask", {}
+    if len(text) > MAX_FOLLOW_UP:
+        return "poll.follow_up_too_long", {"limit": MAX_FOLLOW_UP, "length": len(text)}
+    return None
+
+
+async def record_follow_up(services: Services, poll_id: int, text: str, by: int) -> bool:
+    """Record what the akimat did after a closed poll ("you said, we did" in the reports);
+    False when the poll is not closed. The text is staff's, shown as they typed it."""
+    return await repo.set_follow_up(services.db, poll_id, text.strip(), by, utcnow())
 
 
 # --- paper votes: meeting protocols -------------------------------------------------------------

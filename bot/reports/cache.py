@@ -1,4 +1,4 @@
-"""Weekly summaries built once: per scope, week, language and data version, one build at a time.
+"""Summaries built once: per scope, period, language and data version, one build at a time.
 
 A summary's files are kept next to the database (``summaries/``) under their key and the data
 version they were built at (``storage.reports.data_version``: a counter that triggers raise at
@@ -34,13 +34,13 @@ from pathlib import Path
 from bot.i18n import Translator
 from bot.reports import summary
 from bot.reports.files import ReportFiles
-from bot.reports.week import Week
+from bot.reports.period import Period
 from storage import reports as repo
 from storage.db import Database
 from storage.models import Scope
 
 _LOGGER = logging.getLogger(__name__)
-KEEP = timedelta(days=35)  # /summary offers the last four weeks
+KEEP = timedelta(days=35)  # a key untouched this long is deleted (built again when asked)
 MANIFEST = "manifest.json"
 
 
@@ -51,28 +51,28 @@ def folder_of(database: Path) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class SummaryKey:
-    """What a summary is built for: the villages of its scopes, a week, a language; ``label``
-    names its files (``qatysu-2026-W48-<label>.xlsx``)."""
+    """What a summary is built for: the villages of its scopes, a period, a language; ``label``
+    names its files (``qatysu-2026-W48-<label>.xlsx``, ``qatysu-2026-Q4-<label>.xlsx``)."""
 
     scopes: tuple[Scope, ...]
-    week: Week
+    period: Period
     language: str
     label: str
 
     @classmethod
-    def of(cls, scopes: list[Scope] | tuple[Scope, ...], week: Week, language: str,
+    def of(cls, scopes: list[Scope] | tuple[Scope, ...], period: Period, language: str,
            label: str) -> SummaryKey:  # fmt: skip
         """The key of these scopes in a fixed order (the same villages, the same key)."""
         ordered = tuple(sorted(set(scopes), key=lambda scope: (scope.kind.value, scope.code)))
-        return cls(ordered, week, language, label)
+        return cls(ordered, period, language, label)
 
     @property
     def slug(self) -> str:
         """A folder name for the key: readable start, digest of the whole."""
         parts = [f"{s.kind.value}:{s.code}" for s in self.scopes]
-        text = "|".join([*parts, str(self.week), self.language, self.label])
+        text = "|".join([*parts, str(self.period), self.language, self.label])
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        return f"{self.week}-{self.language}-{digest}"
+        return f"{self.period.slug}-{self.language}-{digest}"
 
 
 @dataclass(slots=True)
@@ -118,9 +118,9 @@ class SummaryCache:
         self.builds += 1
         final = self.folder / key.slug / f"v{version}"
         partial = final.with_name(f"v{version}.partial-{uuid.uuid4().hex[:8]}")
-        workbook = partial / summary.file_name(key.week, key.label)
+        workbook = partial / summary.file_name(key.period, key.label)
         _LOGGER.info("Building summary %s at data version %d", key.slug, version)
-        built = await summary.build(db, tr, key.scopes, key.week, workbook)
+        built = await summary.build(db, tr, key.scopes, key.period, workbook)
         await asyncio.to_thread(_publish, built, partial, final, self.folder)
         found = self._read(key, version)
         if found is None:  # pragma: no cover - published a moment ago

@@ -1,72 +1,78 @@
-"""PNG charts of a report, drawn with matplotlib's Agg canvas (no display, no pyplot state).
+"""PNG charts of a report, in the style every Qatysu chart shares (:mod:`bot.barchart`).
 
-Each chart is skipped when it would be empty. Labels are in the reader's language. Drawn in
-the worker process (:func:`bot.reports.summary.write_summary`); a poll's chart is the result chart
-of :mod:`bot.polls.chart`, shared with the results broadcast when the counts are the same.
+Each chart is skipped when it would be empty, and says which sheet of the workbook it goes in.
+Labels are in the reader's language. Drawn in the worker process
+(:func:`bot.reports.summary.write_summary`); a poll's chart is the result chart of
+:mod:`bot.polls.chart`, shared with the results broadcast when the counts are the same.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bot import barchart
+from bot.barchart import Bars, Layout, Series
 from bot.i18n import Translator
 from bot.polls import chart as poll_chart
 from bot.reports.data import ReportData
-from bot.reports.sections import plain
+from bot.reports.sections import by_poll, plain
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-TOP_VILLAGES = 25  # a chart of 500 bars is unreadable: show the villages with most residents
-# Each poll got its own chart when it closed; the summary shows the week's most voted ones.
+TOP_VILLAGES = 10  # a phone shows ten rows well: the villages with most residents
+# Each poll got its own chart when it closed; the summary shows the period's most voted ones.
 MAX_POLL_CHARTS = 3
-_DPI = 110
 
 
-def _figure(height: float) -> tuple[Figure, Axes]:
-    """A figure on the Agg canvas with whole-number ticks (matplotlib is slow to import)."""
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A chart drawn, and the sheet it belongs to."""
 
-    # Fixed margins, room for long names on the left: constrained layout doubled the time.
-    size = max(3.0, height)
-    figure = Figure(figsize=(9, size), dpi=_DPI)
-    figure.subplots_adjust(left=0.3, right=0.97, top=1 - 0.75 / size, bottom=0.45 / size)
-    axes = figure.add_subplot()
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    return figure, axes
+    path: Path
+    sheet: str
 
 
-def participation(tr: Translator, data: ReportData, path: Path) -> Path | None:
-    """Registered and active residents of the villages with the most residents."""
+def _share(tr: Translator, part: int, whole: int) -> str:
+    return tr.percent(part / whole) if whole else "–"
+
+
+def participation(tr: Translator, data: ReportData) -> Bars | None:
+    """Registered residents, and the active ones among them, of the largest villages."""
     top = sorted(data.villages, key=lambda f: (-f.registered, f.village.code))[:TOP_VILLAGES]
-    top = [f for f in top if f.registered or f.active]
+    top = [f for f in top if f.registered]
     if not top:
         return None
-    top.reverse()  # the largest at the top of a horizontal bar chart
-    figure, axes = _figure(0.35 * len(top) + 1.5)
-    names = [f.village.names.get(tr.language) for f in top]
-    positions = range(len(top))
-    axes.barh([p + 0.2 for p in positions], [f.registered for f in top], height=0.4,
-              label=tr.t("report.col.registered"), color="#4c78a8")  # fmt: skip
-    axes.barh([p - 0.2 for p in positions], [f.active for f in top], height=0.4,
-              label=tr.t("report.col.active"), color="#f58518")  # fmt: skip
-    axes.set_yticks(list(positions), names)
-    axes.legend(loc="lower right")
-    title = tr.t("report.chart.participation", week=data.week.label(tr))
+    note = ""
     if len(data.villages) > TOP_VILLAGES:
-        title += "\n" + tr.nt("report.chart.top", TOP_VILLAGES)
-    axes.set_title(title)
-    figure.savefig(path)
-    return path
+        note = tr.nt("report.chart.top_villages", TOP_VILLAGES)
+    return Bars(
+        title=tr.t("report.chart.participation_period", period=data.period.label(tr)),
+        labels=tuple(f.village.names.get(tr.language) for f in top),
+        series=(
+            Series(
+                tr.t("report.col.registered_bot"),
+                tuple(f.registered for f in top),
+                barchart.LIGHT_BLUE,
+            ),
+            Series(tr.t("report.col.active"), tuple(f.active for f in top), barchart.BLUE),
+        ),
+        texts=tuple(
+            tr.t(
+                "report.chart.active_of",
+                active=tr.number(f.active),
+                registered=tr.number(f.registered),
+                share=_share(tr, f.active, f.registered),
+            )
+            for f in top
+        ),
+        layout=Layout.OVERLAID,
+        note=note,
+    )
 
 
-def categories(tr: Translator, data: ReportData, path: Path) -> Path | None:
-    """Complaints and suggestions received in the week, per category."""
+def categories(tr: Translator, data: ReportData) -> Bars | None:
+    """Complaints and suggestions received in the period, per category, the most first."""
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for tally in data.appeals:
         counts[(tally.category, tally.kind)] += tally.count
@@ -75,19 +81,47 @@ def categories(tr: Translator, data: ReportData, path: Path) -> Path | None:
         totals[category] += count
     if not totals:
         return None
-    # The most frequent category at the top of a horizontal bar chart.
-    shown = sorted(totals, key=lambda c: (totals[c], c))
-    figure, axes = _figure(0.4 * len(shown) + 1.5)
-    complaints = [counts[(c, "complaint")] for c in shown]
-    suggestions = [counts[(c, "suggestion")] for c in shown]
-    names = [plain(tr.t(f"appeal.category.{c}")) for c in shown]
-    axes.barh(names, complaints, label=tr.t("report.col.complaints"), color="#e45756")
-    axes.barh(names, suggestions, left=complaints, label=tr.t("report.col.suggestions"),
-              color="#54a24b")  # fmt: skip
-    axes.legend(loc="lower right")
-    axes.set_title(tr.t("report.chart.categories", week=data.week.label(tr)))
-    figure.savefig(path)
-    return path
+    shown = sorted(totals, key=lambda c: (-totals[c], c))
+    return Bars(
+        title=tr.t("report.chart.categories_period", period=data.period.label(tr)),
+        labels=tuple(plain(tr.t(f"appeal.category.{c}")) for c in shown),
+        series=(
+            Series(
+                tr.t("report.col.complaints"),
+                tuple(counts[(c, "complaint")] for c in shown),
+                barchart.RED,
+            ),
+            Series(
+                tr.t("report.col.suggestions"),
+                tuple(counts[(c, "suggestion")] for c in shown),
+                barchart.GREEN,
+            ),
+        ),
+        texts=tuple(tr.number(totals[c]) for c in shown),
+    )
+
+
+def trend(tr: Translator, data: ReportData) -> Bars | None:
+    """Complaints and suggestions received, and answered, in each of the last periods (from
+    the first with any, so that the months before Qatysu began take no room)."""
+    busy = [
+        i for i, (_, p, a) in enumerate(data.trend) if p.complaints + p.suggestions + a.answered
+    ]
+    if not busy:
+        return None
+    shown = data.trend[busy[0] :]
+    received = tuple(p.complaints + p.suggestions for _, p, _ in shown)
+    answered = tuple(a.answered for _, _, a in shown)
+    return Bars(
+        title=tr.t("report.chart.trend"),
+        labels=tuple(period.label(tr) for period, _, _ in shown),
+        series=(
+            Series(tr.t("report.col.received"), received, barchart.RED),
+            Series(tr.t("report.col.answered"), answered, barchart.GREEN),
+        ),
+        texts=(*(tr.number(n) for n in received), *(tr.number(n) for n in answered)),
+        layout=Layout.GROUPED,
+    )
 
 
 def poll(tr: Translator, data: ReportData, poll_id: int, path: Path,
@@ -112,15 +146,18 @@ def poll(tr: Translator, data: ReportData, poll_id: int, path: Path,
 
 def draw_all(
     tr: Translator, data: ReportData, stem: Path, poll_charts: Path | None = None
-) -> list[Path]:
-    """Every chart that has something to show, as ``<stem>-<name>.png``."""
-    drawn = [
-        participation(tr, data, Path(f"{stem}-participation.png")),
-        categories(tr, data, Path(f"{stem}-categories.png")),
-    ]
-    votes: dict[int, int] = {}
-    for line in data.polls:
-        votes[line.poll_id] = votes.get(line.poll_id, 0) + line.votes + line.paper_votes
-    poll_ids = sorted(votes, key=lambda pid: (-votes[pid], pid))[:MAX_POLL_CHARTS]
-    drawn += [poll(tr, data, pid, Path(f"{stem}-poll-{pid}.png"), poll_charts) for pid in poll_ids]
-    return [path for path in drawn if path is not None]
+) -> list[Chart]:
+    """Every chart that has something to show, as ``<stem>-<name>.png``, with its sheet."""
+    drawn = []
+    for name, sheet, bars in (("participation", "overview", participation(tr, data)),
+                              ("categories", "appeals", categories(tr, data)),
+                              ("trend", "trend", trend(tr, data))):  # fmt: skip
+        if bars is not None:
+            drawn.append(Chart(barchart.render(bars, Path(f"{stem}-{name}.png")), sheet))
+    votes = {pid: sum(o.votes + o.paper_votes for o in lines)
+             for pid, lines in by_poll(data.polls).items()}  # fmt: skip
+    for pid in sorted(votes, key=lambda pid: (-votes[pid], pid))[:MAX_POLL_CHARTS]:
+        path = poll(tr, data, pid, Path(f"{stem}-poll-{pid}.png"), poll_charts)
+        if path is not None:
+            drawn.append(Chart(path, "polls"))
+    return drawn

@@ -29,8 +29,8 @@ from bot.reports import data as report_data
 from bot.reports import digest, summary
 from bot.reports.cache import SummaryKey, cache_of
 from bot.reports.files import ReportFiles
+from bot.reports.period import Period
 from bot.reports.scope import scope_label
-from bot.reports.week import Week
 from bot.settings import WEEKDAYS
 from bot.territory import scope_name
 from storage import reports as repo
@@ -85,9 +85,9 @@ class RunResult:
     failed: int = 0
 
 
-def workbook_button(tr: Translator, week: Week) -> InlineKeyboardMarkup:
+def workbook_button(tr: Translator, period: Period) -> InlineKeyboardMarkup:
     """The digest's button that sends the full workbook of the staff member's area."""
-    data = callbacks.build(FEATURE, "area", week.token)
+    data = callbacks.build(FEATURE, "area", period.token)
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(tr.t("report.digest.button"), callback_data=data)]]
     )
@@ -180,7 +180,7 @@ async def post_to_staff_chat(
         village = news.figures.village
         recipient = f"{chat_id}:{village.code}"
         if not await repo.claim_delivery(
-            services.db, "group", recipient, slot, str(figures.week), now
+            services.db, "group", recipient, slot, str(figures.period), now
         ):
             continue
         if posted:
@@ -245,19 +245,19 @@ async def area_name(services: Services, tr: Translator, scope: Scope) -> str:
     return await scope_name(services.db, tr, scope)
 
 
-def summary_key(tr: Translator, scopes: list[Scope], week: Week, label: str) -> SummaryKey:
-    """The key of a summary of ``scopes`` for ``week`` in ``tr``'s language."""
-    return SummaryKey.of(scopes, week, tr.language, label)
+def summary_key(tr: Translator, scopes: list[Scope], period: Period, label: str) -> SummaryKey:
+    """The key of a summary of ``scopes`` for ``period`` in ``tr``'s language."""
+    return SummaryKey.of(scopes, period, tr.language, label)
 
 
-def scope_key(tr: Translator, scope: Scope, week: Week) -> SummaryKey:
+def scope_key(tr: Translator, scope: Scope, period: Period) -> SummaryKey:
     """The key of a coordinator's summary of one scope."""
-    return summary_key(tr, [scope], week, scope_label(scope))
+    return summary_key(tr, [scope], period, scope_label(scope))
 
 
-def area_key(tr: Translator, scopes: list[Scope], week: Week) -> SummaryKey:
+def area_key(tr: Translator, scopes: list[Scope], period: Period) -> SummaryKey:
     """The key of the workbook of a staff member's area (the digest's button)."""
-    return summary_key(tr, scopes, week, "area")
+    return summary_key(tr, scopes, period, "area")
 
 
 async def send_summary(
@@ -277,12 +277,12 @@ async def send_summary(
 
 
 async def deliver_summary(
-    services: Services, bot: Bot, chat_id: int, tr: Translator, scope: Scope, week: Week
+    services: Services, bot: Bot, chat_id: int, tr: Translator, scope: Scope, period: Period
 ) -> None:
-    """Send one scope's summary of ``week`` to ``chat_id`` (built, or taken from the cache)."""
+    """Send one scope's summary of ``period`` to ``chat_id`` (built, or taken from the cache)."""
     area = await area_name(services, tr, scope)
-    caption = tr.t("report.summary.caption", week=week.label(tr), area=area)
-    await send_summary(services, bot, chat_id, tr, scope_key(tr, scope, week), caption)
+    caption = tr.t("report.summary.caption_period", period=period.label(tr), area=area)
+    await send_summary(services, bot, chat_id, tr, scope_key(tr, scope, period), caption)
 
 
 async def send_summaries(services: Services, bot: Bot, now: datetime | None = None) -> RunResult:

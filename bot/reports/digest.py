@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.i18n import Translator, sort_key
+from bot.reports import levels
 from bot.reports import meetings as meeting_figures
-from bot.reports import okrugs
-from bot.reports.data import ReportData, VillageFigures
-from bot.reports.sections import STATUSES, plain, share, village_order
+from bot.reports.data import ReportData, VillageFigures, share
+from bot.reports.sections import STATUSES, plain, village_order
 from storage.meetings import MeetingLine
 from storage.reports import AppealTally, HearingLine, PollLine
 
@@ -148,24 +148,24 @@ def village_block(tr: Translator, news: VillageNews) -> str:
 
 
 def title(tr: Translator, data: ReportData) -> str:
-    """The digest's first line: which week."""
-    return tr.t("report.digest.title", dates=tr.date_range(data.week.monday, data.week.sunday))
+    """The digest's first line: which week («23—29 нояб. 2026 г.», the year once)."""
+    return tr.t("report.digest.title", dates=tr.date_range(data.period.first, data.period.last))
 
 
 def okrug_block(tr: Translator, news: Sequence[VillageNews]) -> str | None:
     """One line per rural okrug with several of the reader's villages: their totals."""
-    found = [t for t in okrugs.totals(n.figures for n in news) if t.villages > 1]
+    every = levels.totals(tr, (n.figures for n in news), (levels.OKRUG,))
+    found = [t for t in every if t.villages > 1]
     if not found:
         return None
     lines = [tr.t("report.digest.okrugs")]
     for total in sorted(found, key=lambda t: sort_key(t.names.get(tr.language))):
-        s = total.sums
         lines.append(tr.t(
             "report.digest.okrug", okrug=total.names.get(tr.language),
             villages=tr.nt("picker.count", total.villages),
-            residents=tr.nt("residents.count", s["registered"]), new=tr.number(s["new"]),
-            departed=tr.number(s["departed"]), complaints=tr.number(s["complaints"]),
-            suggestions=tr.number(s["suggestions"]), overdue=tr.number(s["overdue"]),
+            residents=tr.nt("residents.count", total.registered), new=tr.number(total.new),
+            departed=tr.number(total.departed), complaints=tr.number(total.complaints),
+            suggestions=tr.number(total.suggestions), overdue=tr.number(total.overdue),
         ))  # fmt: skip
     return "\n".join(lines)
 

@@ -3,26 +3,30 @@
 :data:`SECTIONS` is the list of builders, in sheet order; each takes the translator and the
 figures and returns a :class:`Table`. The workbook, the CSV files and the tests read tables
 only, so a new sheet is one builder added here. No builder writes a name, a Telegram id or a
-text a resident wrote: only counts, the territory's names and what staff wrote about hearings.
+text a resident wrote: only counts, the territory's names and what staff wrote (hearing topics
+and decisions, poll questions, options and follow-ups). Every figure is defined on the cover.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Translator, sort_key
+from bot.reports import levels
 from bot.reports import meetings as meeting_figures
-from bot.reports import okrugs
-from bot.reports.data import ReportData, VillageFigures
+from bot.reports.data import Counts, ReportData, VillageFigures, share
+from bot.reports.scope import scope_title
 from storage.models import Village
+from storage.reports import PollLine
 
 Cell = str | int | float | datetime | None
 KINDS = ("complaint", "suggestion")
 STATUSES = ("new", "in_progress", "answered", "resolved", "rejected")
 LANGUAGE_COLUMNS = ("kk", "ru", "en", "")
+__all__ = ["KINDS", "SECTIONS", "STATUSES", "Cell", "Table", "plain", "share", "tables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,9 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]]
     percent_columns: frozenset[int] = frozenset()  # values are percentage points, 0-100
+    decimal_columns: frozenset[int] = frozenset()  # one decimal place (days)
+    text_columns: frozenset[int] = frozenset()  # long text, wrapped in a wide column
+    totals: int = 0  # the last rows that are totals
 
     def column(self, header: str) -> list[Cell]:
         """Every value under ``header``."""
@@ -45,11 +52,6 @@ def plain(label: str) -> str:
     """A label without its leading icon: "🛣 Roads" → "Roads"."""
     start = next((i for i, ch in enumerate(label) if ch.isalnum()), 0)
     return label[start:].strip()
-
-
-def share(part: int, whole: int) -> float | None:
-    """``part`` of ``whole`` in percentage points, to one decimal; None when ``whole`` is 0."""
-    return round(100 * part / whole, 1) if whole else None
 
 
 def village_order(tr: Translator, village: Village) -> tuple[object, ...]:
@@ -72,43 +74,79 @@ def _col(tr: Translator, name: str) -> str:
     return tr.t(f"report.col.{name}")
 
 
+def _local(tr: Translator, moment: datetime) -> datetime:
+    """A moment as the local wall-clock time (spreadsheets hold no zone)."""
+    return moment.astimezone(tr.zone).replace(tzinfo=None)
+
+
+# --- the figures every level shares ---------------------------------------------------------------
+Metric = tuple[str, Callable[[Counts], Cell], str]  # header key, value, format: n % d
+METRICS: tuple[Metric, ...] = (
+    ("population", lambda c: c.population or None, "n"),
+    ("registered_bot", lambda c: c.registered, "n"),
+    ("reach", lambda c: c.reach_share, "%"),
+    ("new", lambda c: c.new, "n"),
+    ("departed", lambda c: c.departed, "n"),
+    ("active", lambda c: c.active, "n"),
+    ("active_share", lambda c: c.active_share, "%"),
+    ("complaints", lambda c: c.complaints, "n"),
+    ("suggestions", lambda c: c.suggestions, "n"),
+    ("answered", lambda c: c.answered, "n"),
+    ("on_time", lambda c: c.on_time_share, "%"),
+    ("median_days", lambda c: c.median_days, "d"),
+    ("overdue_end", lambda c: c.overdue, "n"),
+    ("hearings", lambda c: c.hearings, "n"),
+    ("coming", lambda c: c.coming, "n"),
+    ("attendance", lambda c: c.attended, "n"),
+    ("delivered", lambda c: c.delivered, "n"),
+    ("poll_votes", lambda c: c.poll_votes, "n"),
+)
+
+
+def _metric_table(
+    tr: Translator, key: str, leading: Sequence[str], rows: list[list[Cell]]
+) -> Table:
+    """A table of ``leading`` columns, then every metric."""
+    headers = [*(_col(tr, name) for name in leading), *(_col(tr, m[0]) for m in METRICS)]
+    offset = len(leading)
+    formats = {offset + index: m[2] for index, m in enumerate(METRICS)}
+    return Table(
+        key, tr.t(f"report.sheet.{key}"), headers, rows,
+        percent_columns=frozenset(i for i, f in formats.items() if f == "%"),
+        decimal_columns=frozenset(i for i, f in formats.items() if f == "d"),
+        totals=1,
+    )  # fmt: skip
+
+
+def _metrics(counts: Counts) -> list[Cell]:
+    return [value(counts) for _, value, _ in METRICS]
+
+
 def overview(tr: Translator, data: ReportData) -> Table:
-    """One row per village: residents, activity, complaints, hearings, notices, votes."""
-    names = ["village", "district", "registered", "new", "departed", "active", "active_share",
-             "complaints", "suggestions", "overdue", "hearings", "coming", "delivered",
-             "poll_votes"]  # fmt: skip
+    """One row per village: residents, activity, complaints and answers, hearings, votes."""
     rows: list[list[Cell]] = []
     for f in _sorted(tr, data):
-        rows.append([*_place(tr, f.village), f.registered, f.new, f.departed, f.active,
-                     share(f.active, f.registered), f.complaints, f.suggestions, f.overdue,
-                     f.hearings, f.coming, f.delivered, f.poll_votes])  # fmt: skip
-    rows.append(_total_row(tr, rows, len(names), ratios={6: (5, 2)}))
-    return Table("overview", tr.t("report.sheet.overview"), [_col(tr, n) for n in names], rows,
-                 frozenset({6}))  # fmt: skip
+        row = [*_place(tr, f.village), *_metrics(f)]
+        row[2] = f.village.population  # unknown is empty, not 0
+        rows.append(row)
+    rows.append([tr.t("report.total"), None, *_metrics(data.total())])
+    return _metric_table(tr, "overview", ("village", "district"), rows)
 
 
-def _total_row(
-    tr: Translator,
-    rows: list[list[Cell]],
-    width: int,
-    ratios: dict[int, tuple[int, int]],
-    names: int = 2,
-) -> list[Cell]:
-    """The "Total" row: sums of the numeric columns after the first ``names`` (the place's
-    names); ``ratios`` recomputed from the sums."""
-    sums = [sum(_count(row[index]) for row in rows) for index in range(width)]
-    total: list[Cell] = [tr.t("report.total"), *[None] * (names - 1), *sums[names:]]
-    for index, (part, whole) in ratios.items():
-        total[index] = share(sums[part], sums[whole])
-    return total
+def totals(tr: Translator, data: ReportData) -> Table:
+    """The figures of every region, district and rural okrug of the scope, and of the scope."""
+    rows: list[list[Cell]] = [
+        [tr.t(f"report.level.{unit.level.key}"), unit.names.get(tr.language), unit.villages,
+         *_metrics(unit)]
+        for unit in levels.totals(tr, data.villages)
+    ]  # fmt: skip
+    rows.append([tr.t("report.total"), None, len(data.villages), *_metrics(data.total())])
+    return _metric_table(tr, "totals", ("level", "name", "villages_count"), rows)
 
 
-def _count(cell: Cell) -> int:
-    return cell if isinstance(cell, int) else 0
-
-
+# --- complaints and suggestions -------------------------------------------------------------------
 def appeals(tr: Translator, data: ReportData) -> Table:
-    """Complaints and suggestions received in the week per village, kind and category."""
+    """Complaints and suggestions received in the period per village, kind and category."""
     counts: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
     for tally in data.appeals:
         counts[(tally.village_code, tally.kind, tally.category)][tally.status] = tally.count
@@ -130,104 +168,249 @@ def appeals(tr: Translator, data: ReportData) -> Table:
         ])  # fmt: skip
     headers = [_col(tr, "village"), _col(tr, "district"), _col(tr, "kind"), _col(tr, "category"),
                _col(tr, "received"), *(plain(tr.t(f"appeal.status.{s}")) for s in STATUSES),
-               _col(tr, "resolved_share"), _col(tr, "overdue")]  # fmt: skip
-    total = _total_row(tr, rows, len(headers), ratios={10: (8, 4)})
-    total[2] = total[3] = None
+               _col(tr, "resolved_share"), _col(tr, "overdue_end")]  # fmt: skip
+    total = _total_row(tr, rows, len(headers))
+    total[10] = share(_count(total[8]), _count(total[4]))
     rows.append(total)
-    return Table("appeals", tr.t("report.sheet.appeals"), headers, rows, frozenset({10}))
+    return Table("appeals", tr.t("report.sheet.appeals"), headers, rows, frozenset({10}),
+                 totals=1)  # fmt: skip
 
 
+def _total_row(tr: Translator, rows: list[list[Cell]], width: int) -> list[Cell]:
+    """The "Total" row: sums of the columns holding whole numbers."""
+    sums: list[Cell] = [sum(_count(row[index]) for row in rows) for index in range(width)]
+    return [tr.t("report.total"), *([None] * 3), *sums[4:]]
+
+
+def _count(cell: Cell) -> int:
+    return cell if isinstance(cell, int) else 0
+
+
+# --- polls ----------------------------------------------------------------------------------------
 def _village_names(tr: Translator, data: ReportData, codes: Iterable[str]) -> str:
     named = [data.names[c].names.get(tr.language) if c in data.names else c for c in codes]
     return ", ".join(sorted(named, key=sort_key))
 
 
+@dataclass(frozen=True, slots=True)
+class Turnout:
+    """A poll's turnout three ways, over the villages of the scope."""
+
+    voters: int  # in the bot
+    registered: int  # in the bot, at the close
+    ballots: int  # on paper: the paper votes of a single-choice poll, else its largest option's
+    population: int | None  # of the poll's villages, when each has one
+
+    @property
+    def bot(self) -> float | None:
+        """Residents who voted in the bot per 100 registered in it."""
+        return share(self.voters, self.registered)
+
+    @property
+    def paper(self) -> float | None:
+        """Paper ballots per 100 of the population."""
+        return share(self.ballots, self.population) if self.population else None
+
+    @property
+    def combined(self) -> float | None:
+        """Voters in the bot and on paper per 100 of the population."""
+        return share(self.voters + self.ballots, self.population) if self.population else None
+
+
+def turnout(data: ReportData, options: Sequence[PollLine]) -> Turnout:
+    """The turnout of one poll (its option lines), within the scope."""
+    first = options[0]
+    papers = [o.paper_votes for o in options]
+    ballots = sum(papers) if first.max_choices == 1 else max(papers, default=0)
+    places = [data.names.get(code) for code in first.village_codes]
+    known = [v.population for v in places if v is not None and v.population is not None]
+    population = sum(known) if len(known) == len(places) else None
+    return Turnout(first.voters, first.registered, ballots, population)
+
+
+def by_poll(lines: Iterable[PollLine]) -> dict[int, list[PollLine]]:
+    """Each poll's option lines, in order of the options."""
+    found: dict[int, list[PollLine]] = defaultdict(list)
+    for line in sorted(lines, key=lambda p: (p.closes_at, p.poll_id, p.position)):
+        found[line.poll_id].append(line)
+    return found
+
+
 def polls(tr: Translator, data: ReportData) -> Table:
     """One row per option of each poll: votes in the bot (of verified residents and of others)
-    and on paper apart, and turnout."""
-    names = ["question", "closes", "status", "villages", "option", "votes", "verified_votes",
-             "unverified_votes", "paper_votes", "total_votes", "vote_share", "voters",
-             "registered", "turnout"]  # fmt: skip
-    totals: dict[int, int] = defaultdict(int)
-    for line in data.polls:
-        totals[line.poll_id] += line.votes + line.paper_votes
+    and on paper apart, turnout three ways."""
+    names = ["question", "villages", "status", "closed", "option", "votes", "verified_votes",
+             "unverified_votes", "paper_votes",
+             "total_votes", "vote_share", "voters", "registered_bot", "turnout_bot",
+             "paper_ballots", "population", "turnout_paper", "turnout_combined"]  # fmt: skip
     rows: list[list[Cell]] = []
-    for line in sorted(data.polls, key=lambda p: (p.closes_at, p.poll_id, p.position)):
-        votes = line.votes + line.paper_votes
-        rows.append([line.question, _local(tr, line.closes_at),
-                     tr.t(f"report.poll_status.{line.status}"),
-                     _village_names(tr, data, line.village_codes), line.label, line.votes,
-                     line.verified_votes, line.votes - line.verified_votes, line.paper_votes,
-                     votes, share(votes, totals[line.poll_id]), line.voters, line.registered,
-                     share(line.voters, line.registered)])  # fmt: skip
+    for options in by_poll(data.polls).values():
+        total = sum(o.votes + o.paper_votes for o in options)
+        turned = turnout(data, options)
+        first = options[0]
+        for line in options:
+            votes = line.votes + line.paper_votes
+            rows.append([line.question, _village_names(tr, data, line.village_codes),
+                         tr.t(f"report.poll_status.{line.status}"), _local(tr, line.closes_at),
+                         line.label, line.votes, line.verified_votes,
+                         line.votes - line.verified_votes, line.paper_votes, votes,
+                         share(votes, total),
+                         first.voters, first.registered, turned.bot, turned.ballots,
+                         turned.population, turned.paper, turned.combined])  # fmt: skip
     return Table("polls", tr.t("report.sheet.polls"), [_col(tr, n) for n in names], rows,
-                 frozenset({10, 13}))  # fmt: skip
+                 frozenset({10, 13, 16, 17}), text_columns=frozenset({0}))  # fmt: skip
 
 
-def _local(tr: Translator, moment: datetime) -> datetime:
-    """A moment as the local wall-clock time (spreadsheets hold no zone)."""
-    return moment.astimezone(tr.zone).replace(tzinfo=None)
+def winners(options: Sequence[PollLine]) -> list[PollLine]:
+    """The options with the most votes (bot and paper): one, or those tied."""
+    most = max(o.votes + o.paper_votes for o in options)
+    return [o for o in options if o.votes + o.paper_votes == most] if most else []
 
 
+# --- hearings -------------------------------------------------------------------------------------
 def hearings(tr: Translator, data: ReportData) -> Table:
-    """The week's public hearings: when, topic, villages, who will come, questions, outcome."""
-    names = ["when", "topic", "villages", "status", "coming", "questions", "attendance",
+    """The period's public hearings: when, topic, villages, who said they would come, who came."""
+    names = ["when", "topic", "villages", "status", "coming", "attendance", "questions",
              "decisions"]  # fmt: skip
     rows: list[list[Cell]] = [
         [_local(tr, h.starts_at), h.topic, _village_names(tr, data, h.village_codes),
-         tr.t(f"report.hearing_status.{h.status}"), h.coming, h.questions, h.attendance,
+         tr.t(f"report.hearing_status.{h.status}"), h.coming, h.attendance, h.questions,
          h.decisions]
         for h in data.hearings
     ]  # fmt: skip
-    return Table("hearings", tr.t("report.sheet.hearings"), [_col(tr, n) for n in names], rows)
+    return Table("hearings", tr.t("report.sheet.hearings"), [_col(tr, n) for n in names], rows,
+                 text_columns=frozenset({1, 7}))  # fmt: skip
 
 
 def participation(tr: Translator, data: ReportData) -> Table:
-    """Residents per village at the week's end, joined, departed, active, by language; with the
+    """Residents per village at the period's end, joined, departed, active, by language; with the
     village's rural okrug (empty for a village of none)."""
-    names = ["village", "okrug", "district", "registered", "new", "departed", "active",
+    names = ["village", "okrug", "district", "registered_bot", "new", "departed", "active",
              "active_share", "lang_kk", "lang_ru", "lang_en", "lang_none"]  # fmt: skip
     rows: list[list[Cell]] = []
-    for f in _sorted(tr, data):
-        okrug = f.village.okrug_names.get(tr.language) if f.village.okrug_names else None
-        rows.append([f.village.names.get(tr.language), okrug,
-                     f.village.district_names.get(tr.language), f.registered, f.new,
-                     f.departed, f.active, share(f.active, f.registered),
-                     *(f.by_language.get(code, 0) for code in LANGUAGE_COLUMNS)])  # fmt: skip
-    rows.append(_total_row(tr, rows, len(names), ratios={7: (6, 3)}, names=3))
+    for f in [*_sorted(tr, data), None]:
+        counts = f or data.total()
+        place: list[Cell] = [tr.t("report.total"), None, None]
+        if f is not None:
+            okrug = f.village.okrug_names
+            place = [f.village.names.get(tr.language), okrug.get(tr.language) if okrug else None,
+                     f.village.district_names.get(tr.language)]  # fmt: skip
+        rows.append([*place, counts.registered, counts.new, counts.departed, counts.active,
+                     counts.active_share,
+                     *(counts.by_language.get(code, 0) for code in LANGUAGE_COLUMNS)])  # fmt: skip
     return Table("participation", tr.t("report.sheet.participation"),
-                 [_col(tr, n) for n in names], rows, frozenset({7}))  # fmt: skip
+                 [_col(tr, n) for n in names], rows, frozenset({7}), totals=1)  # fmt: skip
 
 
-def okrug_totals(tr: Translator, data: ReportData) -> Table | None:
-    """One row per rural okrug: the sums of its villages' Overview rows; none without okrugs."""
-    found = okrugs.totals(data.villages)
-    if not found:
-        return None
-    names = ["okrug", "district", "villages", "registered", "new", "departed", "active",
-             "active_share", "complaints", "suggestions", "overdue", "hearings", "coming",
-             "delivered", "poll_votes"]  # fmt: skip
-    ordered = sorted(found, key=lambda t: (sort_key(t.district_names.get(tr.language)),
-                                          sort_key(t.names.get(tr.language))))  # fmt: skip
+# --- you said, we did -----------------------------------------------------------------------------
+def _decided_polls(tr: Translator, data: ReportData) -> dict[str, list[str]]:
+    """Per village: each poll closed in the period, its winner and what was done."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for options in by_poll(data.polls).values():
+        first = options[0]
+        if first.status != "closed" or not data.start <= first.closes_at < data.end:
+            continue
+        total = sum(o.votes + o.paper_votes for o in options)
+        chosen = " / ".join(
+            f"{o.label} ({tr.percent((o.votes + o.paper_votes) / total)})" for o in winners(options)
+        )  # fmt: skip
+        text = tr.t("report.said.poll", question=first.question,
+                    winner=chosen or tr.t("report.said.no_votes"))  # fmt: skip
+        done = first.follow_up or tr.t("report.said.not_recorded")
+        text += "\n" + tr.t("report.said.done", done=done)
+        for code in first.village_codes:
+            found[code].append(text)
+    return found
+
+
+def _decided_hearings(tr: Translator, data: ReportData) -> dict[str, list[str]]:
+    """Per village: each hearing held in the period with its decisions."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for h in data.hearings:
+        if h.status != "held":
+            continue
+        decisions = h.decisions or tr.t("report.said.not_recorded")
+        text = tr.t("report.said.hearing", day=tr.date(h.starts_at), topic=h.topic,
+                    decisions=decisions)  # fmt: skip
+        for code in h.village_codes:
+            found[code].append(text)
+    return found
+
+
+def said_did(tr: Translator, data: ReportData) -> Table:
+    """ "You said, we did": per village, what residents raised and what became of it."""
+    names = ["village", "district", "received", "answered", "median_days", "on_time",
+             "said_polls", "said_hearings"]  # fmt: skip
+    decided, held = _decided_polls(tr, data), _decided_hearings(tr, data)
     rows: list[list[Cell]] = []
-    for total in ordered:
-        s = total.sums
-        rows.append([total.names.get(tr.language), total.district_names.get(tr.language),
-                     total.villages, s["registered"], s["new"], s["departed"], s["active"],
-                     share(s["active"], s["registered"]),
-                     *(s[key] for key in names[8:])])  # fmt: skip
-    rows.append(_total_row(tr, rows, len(names), ratios={7: (6, 3)}))
-    return Table("okrugs", tr.t("report.sheet.okrugs"), [_col(tr, n) for n in names], rows,
-                 frozenset({7}))  # fmt: skip
+    for f in _sorted(tr, data):
+        code = f.village.code
+        if not (f.complaints or f.suggestions or f.answered or decided[code] or held[code]):
+            continue
+        rows.append([*_place(tr, f.village), f.complaints + f.suggestions, f.answered,
+                     f.median_days, f.on_time_share, "\n\n".join(decided[code]) or None,
+                     "\n\n".join(held[code]) or None])  # fmt: skip
+    whole = data.total()
+    rows.append([tr.t("report.total"), None, whole.complaints + whole.suggestions, whole.answered,
+                 whole.median_days, whole.on_time_share, None, None])  # fmt: skip
+    return Table("said", tr.t("report.sheet.said"), [_col(tr, n) for n in names], rows,
+                 frozenset({5}), frozenset({4}), frozenset({6, 7}), totals=1)  # fmt: skip
 
 
+# --- meetings -----------------------------------------------------------------------------------
 def meetings(tr: Translator, data: ReportData) -> Table | None:
     """Meetings by kind (:mod:`bot.reports.meetings`); public hearings alone have their sheet,
-    so this one appears once the week had a meeting of another kind."""
+    so this one appears once the period had a meeting of another kind."""
     if all(line.kind == "hearing" for line in data.meetings):
         return None
     headers, rows = meeting_figures.table(tr, data.meetings)
-    return Table("meetings", tr.t("report.sheet.meetings"), headers, rows, frozenset({10}))
+    return Table(
+        "meetings", tr.t("report.sheet.meetings"), headers, rows, frozenset({10}), totals=1
+    )
+
+
+# --- trend ----------------------------------------------------------------------------------------
+def trend(tr: Translator, data: ReportData) -> Table:
+    """The scope's main figures in each of the last periods, the reported one last."""
+    names = ["period", "registered_end", "new", "complaints", "suggestions", "answered", "on_time",
+             "median_days", "hearings", "coming", "attendance"]  # fmt: skip
+    rows: list[list[Cell]] = [
+        [period.label(tr), point.registered, point.joined, point.complaints, point.suggestions,
+         answers.answered, answers.on_time_share, answers.median_days, point.hearings,
+         point.coming, point.attended]
+        for period, point, answers in data.trend
+    ]  # fmt: skip
+    return Table("trend", tr.t("report.sheet.trend"), [_col(tr, n) for n in names], rows,
+                 frozenset({6}), frozenset({7}))  # fmt: skip
+
+
+# --- the cover ------------------------------------------------------------------------------------
+DEFINED = ("registered_bot", "population", "reach", "new", "departed", "active", "active_share",
+           "complaints", "answered", "on_time", "median_days", "overdue_end", "hearings",
+           "coming", "attendance", "poll_votes", "turnout_bot", "paper_ballots",
+           "turnout_paper", "turnout_combined", "levels")  # fmt: skip
+
+
+def cover(tr: Translator, data: ReportData) -> Table:
+    """What the report covers, when it was made, and what each figure means."""
+    start, end = data.start.astimezone(tr.zone), data.end.astimezone(tr.zone)
+    rows: list[list[Cell]] = [
+        [tr.t("report.cover.area"), scope_title(tr, data.scopes, data.names.values())],
+        [tr.t("report.cover.period"), data.period.label(tr)],
+        [tr.t("report.cover.from"), start.replace(tzinfo=None)],
+        [tr.t("report.cover.until"), end.replace(tzinfo=None)],
+        [tr.t("report.cover.zone"), str(tr.zone)],
+        [tr.t("report.cover.villages"), len(data.villages)],
+        [tr.t("report.cover.generated"),
+         _local(tr, data.generated) if data.generated else None],
+        [None, None],
+        [tr.t("report.cover.definitions"), None],
+    ]  # fmt: skip
+    for name in DEFINED:
+        term = tr.t("report.cover.levels_term") if name == "levels" else _col(tr, name)
+        rows.append([term, tr.t(f"report.define.{name}")])
+    headers = [tr.t("report.cover.title"), data.period.label(tr)]
+    return Table("cover", tr.t("report.sheet.cover"), headers, rows, text_columns=frozenset({1}))
 
 
 def projects(tr: Translator, data: ReportData) -> Table | None:
@@ -248,9 +431,11 @@ def projects(tr: Translator, data: ReportData) -> Table | None:
 
 
 Section = Callable[[Translator, ReportData], Table | None]
-# The sheets, in order; a section without rows to show (no okrugs in scope) gives None.
+# The sheets, in order: what an akim reads first comes first; a section with nothing to show
+# (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
-    overview, appeals, polls, hearings, meetings, participation, okrug_totals, projects,
+    cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
+    projects,
 )  # fmt: skip
 
 

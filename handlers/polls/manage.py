@@ -146,11 +146,14 @@ async def card_text(context: QatysuContext, poll: Poll) -> str:
                                  names[p.entered_by])
             for p in protocols
         ]  # fmt: skip
+    done = await repo.follow_up(context.services.db, poll.id)
+    if done is not None:
+        lines += ["", tr.t("poll.follow_up_line", text=done.text, when=tr.date(done.at))]
     return texts.clip("\n".join(lines), 4000)
 
 
 def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
-    """Paper votes and Close now while open; the way back."""
+    """Paper votes and Close now while open; results and what was done once closed; back."""
     tr = context.tr
     rows = []
     if poll.status == "open":
@@ -158,6 +161,7 @@ def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
         rows.append([button(tr.t("poll.close_button"), FEATURE, "close", poll.id)])
     else:
         rows.append([button(tr.t("poll.results_button"), FEATURE, "res", poll.id)])
+        rows.append([button(tr.t("poll.follow_up_button"), FEATURE, "done", poll.id)])
     rows.append(notice_board.paper_buttons(tr, "p", poll.id))
     rows.append([button(tr.t("button.back"), FEATURE, "list")])
     return InlineKeyboardMarkup(rows)
