@@ -3,7 +3,8 @@
 Started by ``bench/serve.py`` as ``python bench/bare_bot.py`` with ``BOT_TOKEN`` and
 ``BOT_API_BASE_URL`` pointing at the simulator, next to ``python -m bot run``. It answers:
 
-- a vote tap (``v1:poll:v:…``): ``answerCallbackQuery``, then ``editMessageText``;
+- a vote tap (``v1:poll:v:…``) or a budget ballot's Vote (``v1:bdg:c:…``):
+  ``answerCallbackQuery``, then ``editMessageText``;
 - the five steps of a complaint: ``/complaint`` → a reply with category buttons; a category
   → answer and edit; the text → a reply with Next; Next → answer and edit (the summary);
   Send → answer, a notice to the staff member, edit ("registered");
@@ -131,7 +132,7 @@ def build() -> Application:  # type: ignore[type-arg]
             AiohttpRequest(connection_pool_size=1)
         )
     app = builder.build()
-    app.add_handler(CallbackQueryHandler(vote, pattern=r"^v1:poll:v:"))
+    app.add_handler(CallbackQueryHandler(vote, pattern=r"^v1:(poll:v|bdg:c):"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # per_message=False is intended, as in Qatysu
         dialog = ConversationHandler(

@@ -1,7 +1,7 @@
 """Benchmark of the shipped process: ``python -m bot run`` next to a bare PTB bot, over HTTP.
 
-Run: ``.venv/bin/python bench/serve.py`` (defaults: ``--votes 1000 --dialogs 200 --rate 50
---seconds 20 --latency-ms 50 --concurrency 32``; ``--rounds 2`` runs each bot twice,
+Run: ``.venv/bin/python bench/serve.py`` (defaults: ``--votes 1000 --ballots 1000 --dialogs 200
+--rate 50 --seconds 20 --latency-ms 50 --concurrency 32``; ``--rounds 2`` runs each bot twice,
 alternating; ``--webhook`` posts updates to a webhook instead of polling; ``--profile DIR``
 samples the bots with py-spy (``pip install py-spy``); ``--only qatysu`` (repeatable: the
 bots to run, of ``qatysu``, ``bare``, ``bare-aiohttp``); ``--logs DIR`` keeps the bots' logs).
@@ -19,6 +19,9 @@ Qatysu's keeps Telegram's (30 messages a second, one a second per chat after a b
 the same updates:
 
 - votes: N residents tap a poll's button at the same moment (a burst);
+- ballots: N residents tap Vote on a participatory budget's ballot at the same moment, each with
+  projects ticked that fit in the budget (the ballot is checked against the cycle's phase, the
+  voter's village and the budget, and stored under the voter's key, in a group commit);
 - complaint dialogs: N residents each file a complaint at once, five updates each
   (/complaint, category, text, Next, Send), each step sent when the previous one was answered;
 - mixed traffic at a fixed rate: vote taps, complaint steps and /mydata (2:2:1), for a fixed
@@ -41,20 +44,24 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot import callbacks
 from bot.app import OFFLINE_TOKEN
 from bot.broadcast.engine import preview_of
+from bot.budget import render as budget_render
+from bot.budget import service as budget_service
 from bot.i18n import I18n
 from bot.polls.render import render_announcement
 from bot.polls.service import ANNOUNCEMENT_KIND, payload_of
@@ -62,8 +69,12 @@ from bot.settings import Settings
 from bot.simulator.api import BotApiSimulator, Json, now
 from bot.simulator.http import SimServer
 from bot.territory import import_territory, sample_file
+from storage import broadcasts as broadcasts_repo
+from storage import budget as budget_repo
 from storage import polls as polls_repo
 from storage import roles as roles_repo
+from storage import territory
+from storage.budget import BallotKind, Electorate, NewCycle, NewProject, Phase
 from storage.db import Database, to_db_time, utcnow
 from storage.models import Role, Scope, ScopeKind
 from storage.polls import NewPoll
@@ -71,14 +82,18 @@ from storage.polls import NewPoll
 ROOT = Path(__file__).resolve().parent.parent
 VILLAGE = "krg-osakarovka-osakarovka"
 STAFF_ID = 5001
-VOTERS, DIALOGS, MIXED_VOTERS, MIXED_DIALOGS, COMMANDERS = (
-    100_000, 200_000, 300_000, 400_000, 500_000
+VOTERS, DIALOGS, MIXED_VOTERS, MIXED_DIALOGS, COMMANDERS, BALLOTERS = (
+    100_000, 200_000, 300_000, 400_000, 500_000, 600_000
 )  # fmt: skip
 COMMAND_POOL = 200
 # The bots: Qatysu; a bare PTB bot on PTB's default transport (httpx); the same on Qatysu's.
 KINDS = ("qatysu", "bare", "bare-aiohttp")
 MIXED_PATTERN = ("vote", "step", "command", "vote", "step")
 OPTIONS = ("Дорога до школы", "Водопровод", "Крыша школы", "Уличное освещение")
+# The budget's projects (5 mln ₸) and the ballots cast, each within the budget.
+PROJECTS = (("Уличное освещение", 1_000_000), ("Детская площадка", 2_000_000),
+            ("Крыша клуба", 2_000_000), ("Дорога к школе", 3_000_000))  # fmt: skip
+SELECTIONS = (0b0011, 0b0110, 0b1001, 0b0100)
 
 
 @dataclass(frozen=True)
@@ -92,8 +107,9 @@ class Load:
     latency: float
     patience: float
     concurrency: int
-    scenarios: tuple[str, ...] = ("votes", "dialogs", "mixed")
+    scenarios: tuple[str, ...] = ("votes", "ballots", "dialogs", "mixed")
     webhook: bool = False
+    ballots: int = 1000
 
     @property
     def mixed_updates(self) -> int:
@@ -270,6 +286,21 @@ async def votes(tracker: Tracker, poll_messages: dict[int, Json], load: Load) ->
     return collect(Figures(), list(await asyncio.gather(*offers)), started)
 
 
+async def ballots(tracker: Tracker, ballot_messages: dict[int, Json], load: Load) -> Figures:
+    """Every voter taps Vote on the budget's ballot at the same moment, projects ticked."""
+    sim = tracker.sim
+    started = time.monotonic()
+    offers = []
+    for n in range(load.ballots):
+        user_id = BALLOTERS + n
+        message = ballot_messages[user_id]
+        vote = message["reply_markup"]["inline_keyboard"][-1][0]["callback_data"]
+        cycle_id = int(vote.split(":")[3])
+        data = callbacks.build(callbacks.Feature.BUDGET, "c", cycle_id, SELECTIONS[n % 4])
+        offers.append(tracker.offer(tap_update(sim, user_id, message, data), user_id))
+    return collect(Figures(), list(await asyncio.gather(*offers)), started)
+
+
 async def dialog_step(tracker: Tracker, user_id: int, step: int, n: int) -> Outcome:
     """One step of a resident's complaint: what a person sends after the previous answer."""
     sim = tracker.sim
@@ -358,11 +389,58 @@ def everyone(load: Load) -> list[int]:
         *range(MIXED_VOTERS, MIXED_VOTERS + load.mixed_updates),
         *range(MIXED_DIALOGS, MIXED_DIALOGS + load.mixed_updates),
         *range(COMMANDERS, COMMANDERS + COMMAND_POOL),
+        *range(BALLOTERS, BALLOTERS + load.ballots),
     ]
 
 
-async def prepare_database(path: Path, load: Load) -> tuple[str, Json]:
-    """Territory, residents, a staff member and an open poll; its announcement text and buttons."""
+Shown = tuple[str, Json]  # a message's text and buttons
+
+
+async def open_budget(db: Database) -> Shown:
+    """A budget cycle of the village in its voting phase, and its ballot as residents got it.
+
+    Its projects are proposed and accepted in the past; a ballot broadcast with nobody left to
+    send to marks the ballot as sent (the seeded chats hold it), so the bot sends nothing.
+    """
+    now = utcnow()
+    day = timedelta(days=1)
+    new = NewCycle(
+        title="Бюджет участия 2027", scope_kind="village", scope_code=VILLAGE,
+        village_codes=(VILLAGE,), amount=5_000_000, rule="greedy",
+        ballot_kind=BallotKind.BUDGET, max_choices=None, electorate=Electorate.RESIDENTS,
+        opened_at=now - 3 * day, screening_at=now - 2 * day, voting_at=now - day,
+        results_at=now + 7 * day, implementation_at=now + 14 * day, created_by=STAFF_ID,
+    )  # fmt: skip
+    cycle = await budget_repo.create(db, new)
+    proposer = await db.fetch_one("SELECT id FROM people ORDER BY id LIMIT 1")
+    assert proposer is not None
+    for title, cost in PROJECTS:
+        project = NewProject(cycle.id, "bench", proposer[0], VILLAGE, title, "—", cost)
+        _, stored = await budget_repo.propose(db, project, 10, now - 3 * day)
+        assert stored is not None
+        await budget_repo.screen(db, stored.id, status="accepted", by=STAFF_ID,
+                                 now=now - 2 * day, final_cost=cost)  # fmt: skip
+    await budget_repo.advance(db, cycle.id, Phase.PROPOSALS, Phase.SCREENING)
+    assert await budget_repo.open_voting(db, cycle.id) is Phase.VOTING
+    voting = await budget_repo.get(db, cycle.id)
+    assert voting is not None
+    village = await territory.get_village(db, VILLAGE)
+    assert village is not None
+    payload = budget_service.payload_of(voting) | {
+        "place": asdict(village.names),
+        "items": budget_service.items_of(await budget_repo.projects(db, cycle.id)),
+    }
+    await broadcasts_repo.create(db, kind=budget_service.VOTING_KIND, payload=payload,
+                                 created_by=STAFF_ID, ref_id=cycle.id)  # fmt: skip
+    tr = I18n("ru", Settings(_env_file=None).zone).get("ru")  # type: ignore[call-arg]
+    shown = await budget_render.render_voting(preview_of(budget_service.VOTING_KIND, payload), tr)
+    assert shown.markup is not None
+    return shown.text, json.loads(json.dumps(shown.markup.to_dict()))
+
+
+async def prepare_database(path: Path, load: Load) -> tuple[Shown, Shown]:
+    """Territory, residents, a staff member, an open poll and a budget cycle in its vote: the
+    poll's announcement and the ballot, as residents got them."""
     db = Database(path)
     await db.open()
     try:
@@ -382,32 +460,40 @@ async def prepare_database(path: Path, load: Load) -> tuple[str, Json]:
             village_codes=(VILLAGE,), created_by=STAFF_ID,
         )  # fmt: skip
         poll = await polls_repo.create(db, new, utcnow())
+        ballot = await open_budget(db)
     finally:
         await db.close()
     tr = I18n("ru", Settings(_env_file=None).zone).get("ru")  # type: ignore[call-arg]
     shown = await render_announcement(preview_of(ANNOUNCEMENT_KIND, payload_of(poll)), tr)
     assert shown.markup is not None
-    return shown.text, json.loads(json.dumps(shown.markup.to_dict()))
+    return (shown.text, json.loads(json.dumps(shown.markup.to_dict()))), ballot
 
 
-def seed_chats(sim: BotApiSimulator, load: Load, text: str, markup: Json) -> dict[int, Json]:
-    """Everyone can be written to (the staff member too); voters have the poll in their chat."""
+def seed_chats(
+    sim: BotApiSimulator, load: Load, poll: Shown, ballot: Shown
+) -> tuple[dict[int, Json], dict[int, Json]]:
+    """Everyone can be written to (the staff member too); voters have the poll in their chat,
+    those who cast ballots the budget's ballot."""
     sim.users[STAFF_ID] = person(STAFF_ID)
     sim.started.add(STAFF_ID)  # wrote to the bot before: told of every complaint
-    poll_messages = {}
     voters = {*range(VOTERS, VOTERS + load.votes),
               *range(MIXED_VOTERS, MIXED_VOTERS + load.mixed_updates)}  # fmt: skip
+    balloters = set(range(BALLOTERS, BALLOTERS + load.ballots))
+    poll_messages: dict[int, Json] = {}
+    ballot_messages: dict[int, Json] = {}
     for user_id in everyone(load):
         sim.users[user_id] = person(user_id)
-        if user_id in voters:
-            message = {
-                "message_id": sim.next_message_id(), "date": now(), "text": text,
-                "chat": {"id": user_id, "type": "private", "first_name": f"R{user_id}"},
-                "from": sim.bot_user(), "reply_markup": markup,
-            }  # fmt: skip
-            sim.messages.setdefault(user_id, {})[message["message_id"]] = message
-            poll_messages[user_id] = message
-    return poll_messages
+        for who, (text, markup), into in ((voters, poll, poll_messages),
+                                          (balloters, ballot, ballot_messages)):  # fmt: skip
+            if user_id in who:
+                message = {
+                    "message_id": sim.next_message_id(), "date": now(), "text": text,
+                    "chat": {"id": user_id, "type": "private", "first_name": f"R{user_id}"},
+                    "from": sim.bot_user(), "reply_markup": markup,
+                }  # fmt: skip
+                sim.messages.setdefault(user_id, {})[message["message_id"]] = message
+                into[user_id] = message
+    return poll_messages, ballot_messages
 
 
 def free_port() -> int:
@@ -530,12 +616,12 @@ async def run_bot(
 ) -> BotRun:
     """Start one bot against a fresh simulator and run the three scenarios on it."""
     database = folder / f"{name}.db"
-    text, markup = await prepare_database(database, load)
+    poll, ballot = await prepare_database(database, load)
     server = SimServer()
     server.sim.latency = load.latency
     if name.startswith("bare"):
         server.sim.throttle = None  # the bare bot paces nothing: no 429s for it (bare_bot.py)
-    poll_messages = seed_chats(server.sim, load, text, markup)
+    poll_messages, ballot_messages = seed_chats(server.sim, load, poll, ballot)
     await server.start()
     log = folder / f"{name}.log"
     env = environment(server, database, load)
@@ -556,6 +642,7 @@ async def run_bot(
         tracker = Tracker(server.sim, load.patience)
         scenarios: dict[str, Callable[[], Awaitable[Figures]]] = {
             "votes": lambda: votes(tracker, poll_messages, load),
+            "ballots": lambda: ballots(tracker, ballot_messages, load),
             "dialogs": lambda: dialogs(tracker, load),
             "mixed": lambda: mixed(tracker, poll_messages, load),
         }
@@ -588,7 +675,17 @@ async def run_bot(
     errors = log_errors(log)
     if errors:
         print(f"{name}: {len(errors)} error lines in its log, e.g. {errors[0][:200]}")
+    if name.startswith("qatysu") and "ballots" in load.scenarios:
+        stored = stored_ballots(database)
+        if stored != load.ballots:
+            print(f"{name}: {stored} ballots stored of {load.ballots} cast")
     return result
+
+
+def stored_ballots(database: Path) -> int:
+    """Budget ballots stored by the bot (each voter's one ballot)."""
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM budget_ballots").fetchone()[0])
 
 
 # --- printing -----------------------------------------------------------------------------------
@@ -601,6 +698,7 @@ def table(runs: list[BotRun], load: Load) -> str:
     ]
     titles = {
         "votes": f"votes: {load.votes} taps at once",
+        "ballots": f"budget ballots: {load.ballots} Vote taps at once",
         "dialogs": f"complaints: {load.dialogs} residents at once, 5 updates each",
         "mixed": f"mixed: {load.rate:g} updates/s for {load.seconds:g} s",
     }
@@ -626,7 +724,7 @@ def ratios(ours: BotRun, bare: BotRun) -> str:
         f"| {ours.name} / {bare.name} | updates/s | p99 | CPU/update |",
         "| --- | --- | --- | --- |",
     ]
-    for scenario in (s for s in ("votes", "dialogs", "mixed") if s in ours.figures):
+    for scenario in (s for s in ("votes", "ballots", "dialogs", "mixed") if s in ours.figures):
         a, b = ours.figures[scenario], bare.figures[scenario]
         p99 = a.pct(a.latencies, 0.99) / b.pct(b.latencies, 0.99)
         cpu = a.cpu_ms / b.cpu_ms
@@ -740,7 +838,8 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--scenarios", default="votes,dialogs,mixed")
+    parser.add_argument("--ballots", type=int, default=1000)
+    parser.add_argument("--scenarios", default="votes,ballots,dialogs,mixed")
     parser.add_argument("--webhook", action="store_true", help="updates posted to a webhook")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each bot, alternating")
     parser.add_argument("--concurrency", type=int, default=32, help="CONCURRENT_UPDATES")
@@ -753,7 +852,7 @@ if __name__ == "__main__":
         args.profile.mkdir(parents=True, exist_ok=True)
     chosen = Load(args.votes, args.dialogs, args.rate, args.seconds, args.latency_ms / 1000,
                   args.patience, args.concurrency, tuple(args.scenarios.split(",")),
-                  args.webhook)  # fmt: skip
+                  args.webhook, args.ballots)  # fmt: skip
     if args.logs is not None:
         args.logs.mkdir(parents=True, exist_ok=True)
     asyncio.run(main(chosen, args.only or list(KINDS), args.rounds, args.profile, args.logs))

@@ -16,6 +16,8 @@ from bot import commands, jobs, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
+from bot.budget import jobs as budget_jobs
+from bot.budget import render as budget_broadcasts
 from bot.concurrency import ChatLanes
 from bot.context import CONTEXT_TYPES, BotData, QatysuApp, QatysuContext, Services
 from bot.hearings import render as hearings
@@ -148,6 +150,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     services.broadcasts = build_engine(app, services)
     assert app.job_queue is not None  # the job-queue extra is a dependency
     services.poll_schedule = JobQueueSchedule(app.job_queue, settings.poll_reminder)
+    services.budget_schedule = budget_jobs.JobQueueSchedule(app.job_queue)
     handlers.register_all(app)
     return app
 
@@ -163,4 +166,6 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     engine.register(polls.ANNOUNCEMENT_KIND, poll_broadcasts.render_announcement)
     engine.register(polls.REMINDER_KIND, poll_broadcasts.render_reminder)
     engine.register(polls.RESULTS_KIND, poll_broadcasts.render_results)
+    for kind, renderer in budget_broadcasts.renderers().items():
+        engine.register(kind, renderer)
     return engine

@@ -45,6 +45,10 @@ class Feature(StrEnum):
     PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll
     VILLAGE = "vil"  # handlers.village: a move of village asked, confirmed, decided by staff
     VERIFY = "ver"  # handlers.verification: a resident asks to be verified; staff's /verify
+    BUDGET = "bdg"  # handlers.budget.resident, ballot: a cycle's page, proposals, the ballot
+    BUDGET_STAFF = "bst"  # handlers.budget.manage, staff: screening, protocols, progress
+    NEW_BUDGET = "nbg"  # handlers.budget.create
+    BUDGET_PROPOSAL = "bpr"  # handlers.budget.propose: a resident's proposal dialog
 
 
 class CallbackDataError(ValueError):

@@ -54,6 +54,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("newpoll", Role.STAFF),
     CommandSpec("verify", Role.STAFF),
     CommandSpec("notices", Role.STAFF),
+    CommandSpec("budget"),
+    CommandSpec("newbudget", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),
     CommandSpec("notices", Role.COORDINATOR),

@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.i18n import I18n, Translator
 from bot.identity import Identity
 from bot.settings import Settings
+from storage.budget import Cycle
 from storage.db import Database
 from storage.models import Person
 from storage.polls import Poll
@@ -78,6 +79,13 @@ class PollSchedule(Protocol):
         """Forget the poll's jobs (it closed early)."""
 
 
+class BudgetSchedule(Protocol):
+    """What the budget service asks of the budget schedule (bot/budget/jobs.py)."""
+
+    def schedule(self, cycle: Cycle) -> None:
+        """Begin the cycle's next phase at its date (at once when it has passed)."""
+
+
 @dataclass(slots=True)
 class Services:
     """What handlers need, built once by the composition root."""
@@ -89,6 +97,7 @@ class Services:
     broadcasts: Broadcasts | None = None
     staff_notices: StaffNotices | None = None  # set in post_init
     poll_schedule: PollSchedule | None = None  # set by the composition root
+    budget_schedule: BudgetSchedule | None = None  # set by the composition root
 
     @property
     def engine(self) -> Broadcasts:

@@ -14,6 +14,7 @@ from typing import cast
 from bot import botapi, persistence, staff_notices
 from bot.appeals import deadlines
 from bot.broadcast import oversight
+from bot.budget import jobs as budget_jobs
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import reminders as hearing_reminders
 from bot.polls import jobs as poll_jobs
@@ -75,6 +76,9 @@ def schedule_all(app: QatysuApp) -> None:
     # Polls: rebuild every open poll's close and reminder; those missed while down run now,
     # and results a crash left unsent go out.
     once(job_queue, poll_jobs.rebuild, 0, name=poll_jobs.REBUILD_NAME)
+    # Budget cycles: each one's next phase change; those missed while down happen now, and
+    # what a crash kept from going out after one (the ballot, the results) goes.
+    once(job_queue, budget_jobs.rebuild, 0, name=budget_jobs.REBUILD_NAME)
     # Hearings: every minute, the reminders that are due (after downtime too, once each).
     repeating(
         job_queue, hearing_reminders.reminder_job, HEARING_REMINDERS_EVERY, first=5,

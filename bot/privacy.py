@@ -22,9 +22,10 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.logs import who
 from bot.residents.verification import reason_text
-from storage import appeals, hearings, people, polls, territory
+from storage import appeals, budget, hearings, people, polls, territory
 from storage import verifications as verifications_repo
 from storage.appeals import Appeal
+from storage.budget import Cycle, Project
 from storage.db import utcnow
 from storage.hearings import Hearing
 from storage.models import Person, Role, Scope, Village
@@ -52,6 +53,8 @@ class PersonalData:
     move_to: Village | None = None
     today: date | None = None
     verification: Verification | None = None  # the open request, else the latest one
+    budgets: tuple[Cycle, ...] = ()  # participatory budgets they cast a ballot in
+    proposals: tuple[Project, ...] = ()  # projects they proposed
 
     @property
     def verified(self) -> bool:
@@ -97,6 +100,8 @@ async def personal_data(context: QatysuContext, telegram_id: int) -> PersonalDat
         move_to=await territory.get_village(db, move.to_village) if move else None,
         today=utcnow().astimezone(services.settings.zone).date(),
         verification=await verifications_repo.latest_of(db, person.id),
+        budgets=tuple(await budget.voted_by(db, person.id, LISTED)),
+        proposals=tuple(await budget.proposed_by(db, person.id, LISTED)),
     )
 
 
@@ -164,6 +169,21 @@ def _activity(tr: Translator, data: PersonalData) -> list[str]:
         lines += [
             tr.t("mydata.hearing_line", topic=h.topic[:80], date=tr.date(h.starts_at))
             for h in data.hearings
+        ]
+    return lines + _budget(tr, data)
+
+
+def _budget(tr: Translator, data: PersonalData) -> list[str]:
+    """Participatory budgets they voted in, projects they proposed."""
+    lines: list[str] = []
+    if data.budgets:
+        lines += ["", tr.nt("mydata.budgets", len(data.budgets))]
+        lines += [tr.t("mydata.poll_line", question=c.title[:80]) for c in data.budgets]
+    if data.proposals:
+        lines += ["", tr.nt("mydata.proposals", len(data.proposals))]
+        lines += [
+            tr.t("mydata.proposal_line", number=tr.number(p.number), title=p.title[:80])
+            for p in data.proposals
         ]
     return lines
 

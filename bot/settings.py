@@ -70,6 +70,8 @@ class Settings(BaseSettings):
         default_factory=lambda: [timedelta(hours=24), timedelta(hours=2)]
     )
     appeals_per_day: int = Field(default=5, ge=1, le=100)
+    # Projects one resident may propose in one budget cycle.
+    budget_proposals_per_resident: int = Field(default=3, ge=1, le=20)
     flood_updates: int = Field(default=20, ge=0)  # 0 turns the flood guard off
     flood_window_seconds: float = Field(default=10.0, gt=0)
     concurrent_updates: int = Field(default=32, ge=1, le=1024)  # chats handled at once

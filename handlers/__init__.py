@@ -28,6 +28,12 @@ from handlers.appeals import inbox
 from handlers.appeals import inbox_typing as inbox_dialogs
 from handlers.appeals import intake as complaints
 from handlers.appeals import mine as my_appeals
+from handlers.budget import ballot as budget_ballots
+from handlers.budget import create as newbudget
+from handlers.budget import manage as budget_admin
+from handlers.budget import propose as budget_proposals
+from handlers.budget import resident as budgets
+from handlers.budget import staff as budget_staff_dialogs
 from handlers.hearings import create as hearing_new
 from handlers.hearings import manage as hearing_manage
 from handlers.hearings import resident as hearings
@@ -49,6 +55,7 @@ def register_all(app: QatysuApp) -> None:
     session.register(app)
     # Vote buttons first: whatever dialog is open, a tap on a poll is a vote (the hot path).
     polls.register_buttons(app)
+    budget_ballots.register_buttons(app)  # ticks and Vote on a budget ballot, likewise
     # A dialog's command or entry button while a dialog is open: start over, or "finish first".
     dialogs.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
@@ -65,6 +72,9 @@ def register_all(app: QatysuApp) -> None:
     poll_follow_up.register(app)  # staff recording what was done after a poll
     verification.register(app)  # a resident sharing their phone to be verified
     verify_queue.register(app)  # staff typing a rejection's reason; /verify and its buttons
+    budget_proposals.register(app)  # a resident proposing a project
+    newbudget.register(app)  # staff opening a budget cycle
+    budget_staff_dialogs.register(app)  # staff typing a cost, a reason, a protocol, a report
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)
@@ -73,12 +83,14 @@ def register_all(app: QatysuApp) -> None:
     privacy.register(app)
     my_appeals.register(app)
     polls.register(app)  # /polls and its buttons
+    budgets.register(app)  # /budget, a cycle's page, proposals, results
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
     reports.register(app)  # /summary, the workbook button
     notice_review.register(app)  # /notices; approving, rejecting, withdrawing notices
     paper.register(app)  # the notice-board PDF of a hearing or poll
+    budget_admin.register(app)  # the budget cycles of the staff's area
     membership.register(app)  # a resident blocking the bot
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)

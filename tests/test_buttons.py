@@ -196,6 +196,9 @@ def sample(language: str, placeholder: str) -> str:
         "okrug": "Ақсу",
         "villages": tr.nt("picker.count", 10),
         "number": "12345",  # a notice waiting for approval (its request number)
+        # a budget project's cost, and the days of a budget's phases
+        "cost": "999,999 тыс. ₸",
+        **dict.fromkeys(("proposals", "screening", "voting", "results"), "30"),
     }
     return values[placeholder]
 

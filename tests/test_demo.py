@@ -38,7 +38,7 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     assert "bot → Марат ◂ 🏛 Қоғамдық тыңдау" in transcript
     assert "bot → Ольга ◂ 🏛 Публичные слушания" in transcript
     assert "bot → Бауыржан ◂ 🏛" not in transcript
-    assert "Дубовка ауылдық округі (үлгі) (4 ауыл): 👥 2 тұрғын" in transcript
+    assert "Дубовка ауылдық округі (үлгі) (4 ауыл): 👥 4 тұрғын" in transcript
     # The akim's report with questions asked in advance by theme, answered in one message;
     # the community assembly approves the priorities, item by item, with the signed protocol.
     assert "bot → Иван ◂ 🎤 Отчётная встреча акима с населением" in transcript
@@ -49,6 +49,14 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     assert "bot → Иван ◂ 📎 Подписанный протокол" in transcript
     digest = (tmp_path / "demo" / "staff-digest.txt").read_text(encoding="utf-8")
     assert "Жергілікті қоғамдастық жиналысы 1" in digest
+    # The okrug's participatory budget: announced, proposed, screened (a reason published),
+    # voted within the budget, decided by Equal Shares; a funded project's photo reaches voters.
+    assert "bot → Ольга ◂ 💰 Бюджет участия: акимат ждёт ваши проекты" in transcript
+    assert "bot → Серік ◂ №4 «Қараөзекке жол белгілері» жобаңыз" in transcript
+    assert "bot → Марат (alert) Бюджетке сыймайды: 5,8 / 5 млн ₸." in transcript
+    assert "✅ 3. Қараөзек клубының шатыры — 2,5 млн ₸, 5 голосов" in transcript
+    assert "bot → Ольга ◂ 🏗 Проект №2 «Детская площадка в Дубовке», за который вы" in transcript
+    assert (tmp_path / "demo" / "budget" / "budget-1.pdf").read_bytes().startswith(b"%PDF")
     # Paper for the notice board and a text to share in WhatsApp, both in Kazakh and Russian.
     (paper,) = (tmp_path / "demo" / "papers").glob("hearing-*.pdf")
     assert paper.read_bytes().startswith(b"%PDF")

@@ -57,6 +57,10 @@ async def _type(user: SimUser, text: str) -> None:
     await user.send(text)
 
 
+async def _tap(user: SimUser, label: str) -> None:
+    await user.tap(label)
+
+
 async def _complaint_text(user: SimUser) -> None:
     await user.tap("🛣")
     await user.send("A pothole by the bridge, dangerous to drive")
@@ -70,6 +74,8 @@ CASES = [
     Case("/broadcast", "broadcast", "notice", NOTICE, VILLAGES,
          lambda u: _type(u, "No water tomorrow from 10 to 14.")),
     Case("/complaint", "complaint", "complaint", CATEGORY, ATTACH, _complaint_text, staff=False),
+    Case("/newbudget", "newbudget", "newbudget", "💰 New participatory budget.",
+         "Send the budget's title", lambda u: _tap(u, "Molodezhny")),
 ]  # fmt: skip
 IDS = [case.name for case in CASES]
 

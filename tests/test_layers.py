@@ -158,8 +158,9 @@ def test_cycle_finder_finds_a_planted_cycle() -> None:
 def test_the_context_knows_no_feature_and_no_handler() -> None:
     """``bot.context`` is what every feature takes: it imports only the bottom of ``bot``.
 
-    Of ``storage`` it may know the models its protocols speak of (a poll, for the schedule).
+    Of ``storage`` it may know the models its protocols speak of (a poll, a budget cycle, for
+    their schedules).
     """
     assert import_graph()["bot.context"] <= {"bot", "bot.i18n", "bot.identity", "bot.settings",
                                              "storage", "storage.db", "storage.models",
-                                             "storage.polls"}  # fmt: skip
+                                             "storage.budget", "storage.polls"}  # fmt: skip

@@ -7,6 +7,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from bot.demo.budget import play_budget
 from bot.demo.complaints import play_complaints
 from bot.demo.hearings import play_hearings
 from bot.demo.meetings import play_assembly, play_report_meeting
@@ -157,6 +158,7 @@ async def run_demo(out: Path | None = None) -> Path:
         await play_complaints(harness, transcript)
         await play_polls(harness, transcript, folder)
         await play_verification(harness, transcript)
+        await play_budget(harness, transcript)
         await play_assembly(harness, transcript)
 
         await play_reports(harness, transcript, folder)
@@ -167,6 +169,7 @@ async def run_demo(out: Path | None = None) -> Path:
     print(
         f"Demo files are in {folder}: transcript.txt, qatysu-demo.db, staff-digest.txt, "
         "the weekly summary (qatysu-*.xlsx, its CSV files and charts), "
-        "papers/ (the notice-board PDF of the hearing)"
+        "papers/ (the notice-board PDF of the hearing), budget/ (the okrug budget's workbook "
+        "and PDF for the community assembly)"
     )
     return folder

@@ -16,9 +16,10 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.reports.period import Period
+from storage import budget, territory
 from storage import meetings as meetings_repo
 from storage import reports as repo
-from storage import territory
+from storage.budget import ProjectLine
 from storage.db import Database
 from storage.meetings import MeetingLine
 from storage.models import Scope, Village
@@ -132,6 +133,7 @@ class ReportData:
     scopes: tuple[Scope, ...] = ()  # what was asked for, to name it
     generated: datetime | None = None
     meetings: list[MeetingLine] = field(default_factory=list)  # of every kind, by start
+    projects: list[ProjectLine] = field(default_factory=list)  # funded by participatory budgets
 
     @property
     def codes(self) -> list[str]:
@@ -271,6 +273,7 @@ async def load(
         names={village.code: village for village in await territory.list_villages(db)},
         trend=_trend(periods, points, rows.answers, zone) if trend else [],
         meetings=rows.meetings,
+        projects=await budget.project_lines(db, codes),
     )
 
 

@@ -413,11 +413,29 @@ def cover(tr: Translator, data: ReportData) -> Table:
     return Table("cover", tr.t("report.sheet.cover"), headers, rows, text_columns=frozenset({1}))
 
 
+def projects(tr: Translator, data: ReportData) -> Table | None:
+    """The projects participatory budgets of the scope funded, and where each stands; none
+    without a budget decided."""
+    if not data.projects:
+        return None
+    names = ["budget", "villages", "project", "cost", "votes", "progress", "updated"]
+    rows: list[list[Cell]] = [
+        [line.cycle_title, _village_names(tr, data, line.village_codes),
+         f"{line.number}. {line.title}", line.cost, line.votes,
+         plain(tr.t(f"budget.progress.{line.progress.value}")) if line.progress else None,
+         _local(tr, line.updated_at) if line.updated_at else None]
+        for line in data.projects
+    ]  # fmt: skip
+    headers = [tr.t(f"budget.report.col.{name}") for name in names]
+    return Table("projects", tr.t("budget.report.sheet"), headers, rows)
+
+
 Section = Callable[[Translator, ReportData], Table | None]
 # The sheets, in order: what an akim reads first comes first; a section with nothing to show
 # (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
     cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
+    projects,
 )  # fmt: skip
 
 

@@ -87,7 +87,7 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
     rows = [
         [item("complaint"), item("suggestion")],
         [item("hearings"), item("polls")],
-        [item("my")],
+        [item("budget"), item("my")],
         [item("village"), item("language")],
         [item("mydata"), item("help")],
     ]
