@@ -218,6 +218,9 @@ class BotApiSimulator(BaseRequest):
         self.files: dict[str, str] = {}  # file id -> kind, for every file id Telegram issued
         self.commands: dict[tuple[str, str], list[Json]] = {}
         self.callback_answers: dict[str, Json] = {}
+        # The keyboard under each chat's input field (a reply keyboard): chat state, not part
+        # of the message that set it, which Telegram returns without it.
+        self.keyboards: dict[int, Json] = {}
         self.callback_deadline = callback_deadline
         self._queries: dict[str, float] = {}  # unanswered tap -> when it was made
         self.clock: Callable[[], float] = time.monotonic  # for the callback deadline
@@ -471,9 +474,16 @@ class BotApiSimulator(BaseRequest):
             **content,
         }
         markup = _markup(params)
-        if markup:
+        if markup and "inline_keyboard" in markup:
             message["reply_markup"] = markup
-        return self._store(chat_id, message)
+        elif markup and markup.get("remove_keyboard"):
+            self.keyboards.pop(chat_id, None)
+        stored = self._store(chat_id, message)
+        if markup and "keyboard" in markup:
+            self.keyboards[chat_id] = markup
+            for observer in self.observers:  # under the message it came with
+                observer("keyboard", {"chat": {"id": chat_id}, "keyboard": markup["keyboard"]})
+        return stored
 
     def _existing(self, params: Json) -> tuple[int, Json]:
         chat_id = self._chat(params)

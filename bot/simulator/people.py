@@ -33,6 +33,7 @@ class SimUser:
         language_code: str | None = None,
         *,
         started: bool = False,
+        phone_number: str | None = None,
         username: str | None = None,
     ) -> None:
         self.sim = sim
@@ -40,6 +41,8 @@ class SimUser:
         self.id = user_id
         self.first_name = first_name
         self.language_code = language_code
+        # The account's own number, as Telegram gives it (in full, without the plus).
+        self.phone_number = phone_number or f"7701{user_id % 10_000_000:07d}"
         self.username = username
         sim.users[user_id] = self.as_json()
         if started:
@@ -82,10 +85,36 @@ class SimUser:
         """Share a map pin."""
         await self._send(location={"latitude": latitude, "longitude": longitude})
 
-    async def share_contact(self, phone_number: str) -> None:
-        """Share one's own phone number (Telegram's "share contact" button)."""
-        contact = {"phone_number": phone_number, "first_name": self.first_name, "user_id": self.id}
+    async def share_contact(self, of: SimUser | None = None) -> None:
+        """Send a contact card: one's own (as the "share contact" button sends it), or ``of``
+        someone else's (from the attachment menu: any contact, with that person's user id)."""
+        whose = of or self
+        contact = {"phone_number": whose.phone_number, "first_name": whose.first_name,
+                   "user_id": whose.id}  # fmt: skip
         await self._send(contact=contact)
+
+    @property
+    def reply_keyboard(self) -> list[Json]:
+        """The buttons of the keyboard shown under the input field now ([] when none is)."""
+        markup = self.sim.keyboards.get(self.id, {})
+        return [
+            button if isinstance(button, dict) else {"text": button}
+            for row in markup.get("keyboard", [])
+            for button in row
+        ]
+
+    async def press(self, label: str) -> None:
+        """Press a button of the keyboard under the input field: it sends its text, or, for a
+        "share my phone" button, the person's own contact."""
+        for button in self.reply_keyboard:
+            if label.casefold() in button["text"].casefold():
+                if button.get("request_contact"):
+                    await self.share_contact()
+                else:
+                    await self.send(button["text"])
+                return
+        shown = [button["text"] for button in self.reply_keyboard]
+        raise ButtonNotFound(f"no keyboard button {label!r}; shown: {shown}")
 
     async def send_document(self, file_name: str = "scan.pdf", size: int = 120_000) -> None:
         """Send a file as a document."""

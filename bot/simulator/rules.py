@@ -110,8 +110,23 @@ def inline_rows(markup: Any) -> list[list[Json]]:
     return [list(row) for row in rows] if isinstance(rows, list) else []
 
 
+def check_reply_keyboard(markup: Any) -> None:
+    """A reply keyboard (under the input field): rows of buttons, each with a text."""
+    if not isinstance(markup, dict) or "keyboard" not in markup:
+        return
+    rows = markup["keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad("Bad Request: can't parse reply keyboard markup JSON object")
+    for row in rows:
+        for button in row:
+            text = button.get("text") if isinstance(button, dict) else button
+            if not isinstance(text, str) or not text:
+                raise bad("Bad Request: can't parse keyboard button: Text must be non-empty")
+
+
 def check_markup(markup: Any) -> None:
     """An inline keyboard: at most 100 buttons, 8 a row; callback data of 1 to 64 bytes."""
+    check_reply_keyboard(markup)
     rows = inline_rows(markup)
     buttons = [button for row in rows for button in row]
     if len(buttons) > InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER or any(
