@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 from storage.db import Database, Statements, from_db_time, to_db_time
+from storage.versions import NONE, Versions
 
 RESULTS_KIND = "poll_results"  # the broadcast kind whose existence means "results published"
 # Reads run on the connection, or inside a group commit (votes: see Database.grouped).
@@ -52,6 +53,7 @@ class NewPoll:
     closes_at: datetime
     village_codes: tuple[str, ...]
     created_by: int
+    versions: Versions = NONE  # the question and options in another language
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,19 @@ class Poll:
     closed_at: datetime | None
     village_codes: tuple[str, ...]
     reminded: bool
+    versions: Versions = NONE  # the question and options in another language
+
+    def read_in(self, language: str) -> Poll:
+        """The poll as a reader of ``language`` gets it: their version of the question and the
+        options (the options only when there are as many), else the first one."""
+        if not self.versions:
+            return self
+        options = (self.versions.text(language, "options") or "").split("\n")
+        return replace(
+            self,
+            question=self.versions.pick(language, "question", self.question),
+            options=tuple(options) if len(options) == len(self.options) else self.options,
+        )
 
     @property
     def single(self) -> bool:
@@ -281,6 +296,7 @@ def _poll(row: sqlite3.Row) -> Poll:
         closed_at=from_db_time(row["closed_at"]) if row["closed_at"] else None,
         village_codes=tuple(json.loads(row["villages"])),
         reminded=row["reminded_at"] is not None,
+        versions=Versions.from_json(row["versions"]),
     )
 
 
@@ -298,9 +314,10 @@ async def create(db: Database, new: NewPoll, now: datetime) -> Poll:
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO polls (question, max_choices, may_change, results_early, closes_at, "
-            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_at, versions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (new.question, new.max_choices, int(new.may_change), int(new.results_early),
-             to_db_time(new.closes_at), new.created_by, to_db_time(now)),
+             to_db_time(new.closes_at), new.created_by, to_db_time(now),
+             new.versions.to_json()),
         )  # fmt: skip
         poll_id = cursor.lastrowid
         assert poll_id is not None

@@ -24,6 +24,7 @@ def buttons(
     tr: Translator, hearing: Hearing, bot_username: str | None, *, coming: bool = False
 ) -> InlineKeyboardMarkup:
     """I will come, calendar, question, share (and the map when there is a pin)."""
+    hearing = hearing.read_in(tr.language)
     come = tr.t("hearing.btn.coming" if coming else "hearing.btn.come")
     rows = [
         [
@@ -74,7 +75,7 @@ def renderers(bot: Bot, services: Services) -> dict[str, Renderer]:
         return Outgoing(outcome_text(tr, await load(broadcast)))
 
     async def reminder(broadcast: Broadcast, tr: Translator) -> Outgoing:
-        hearing = await load(broadcast)
+        hearing = (await load(broadcast)).read_in(tr.language)
         text = tr.t(
             "hearing.reminder",
             topic=hearing.topic,

@@ -36,7 +36,8 @@ async def village_names(services: Services, tr: Translator, codes: Sequence[str]
 
 
 async def card(services: Services, tr: Translator, hearing: Hearing) -> str:
-    """The hearing as residents read it."""
+    """The hearing as residents read it (in their language's version, else the first)."""
+    hearing = hearing.read_in(tr.language)
     return tr.t(
         "hearing.card",
         topic=hearing.topic,
@@ -49,11 +50,13 @@ async def card(services: Services, tr: Translator, hearing: Hearing) -> str:
 
 def cancelled_text(tr: Translator, hearing: Hearing) -> str:
     """The notice that a hearing is cancelled."""
+    hearing = hearing.read_in(tr.language)
     return tr.t("hearing.cancelled", topic=hearing.topic, when=tr.datetime(hearing.starts_at))
 
 
 def outcome_text(tr: Translator, hearing: Hearing) -> str:
     """The notice of what a hearing decided."""
+    hearing = hearing.read_in(tr.language)
     return tr.t(
         "hearing.outcome",
         topic=hearing.topic,

@@ -24,6 +24,7 @@ from storage import territory
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.models import Person, Role
 from storage.polls import Ballot, Cast, NewPoll, Poll, Results
+from storage.versions import Versions
 
 _LOGGER = logging.getLogger(__name__)
 ANNOUNCEMENT_KIND = "poll"
@@ -44,6 +45,7 @@ def payload_of(poll: Poll) -> dict[str, Any]:
         "created_at": to_db_time(poll.created_at),
         "closed_at": to_db_time(poll.closed_at) if poll.closed_at else None,
         "villages": list(poll.village_codes), "reminded": poll.reminded,
+        "versions": poll.versions.to_dict(),
     }  # fmt: skip
 
 
@@ -58,6 +60,7 @@ def poll_of(payload: dict[str, Any]) -> Poll:
         created_by=int(payload["created_by"]), created_at=from_db_time(payload["created_at"]),
         closed_at=from_db_time(closed_at) if closed_at else None,
         village_codes=tuple(payload["villages"]), reminded=bool(payload["reminded"]),
+        versions=Versions.of(payload.get("versions")),
     )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ def choice_names(poll: Poll, choices: int) -> str:
 @functools.lru_cache(maxsize=256)
 def announcement(tr: Translator, poll: Poll) -> str:
     """The poll as residents first read it (a poll never changes: cached per language)."""
+    poll = poll.read_in(tr.language)
     lines = [tr.t("poll.header"), "", poll.question, ""]
     lines += [f"{number}. {option}" for number, option in enumerate(poll.options, 1)]
     how = tr.t("poll.how_single") if poll.single else tr.nt("poll.how_multiple", poll.max_choices)
@@ -44,6 +45,7 @@ def announcement(tr: Translator, poll: Poll) -> str:
 
 def keyboard(tr: Translator, poll: Poll, selected: int = 0) -> InlineKeyboardMarkup:
     """One button per option; a multiple-choice poll adds the Vote button."""
+    poll = poll.read_in(tr.language)
     rows = []
     for position, option in enumerate(poll.options):
         mark = 1 << position
@@ -63,6 +65,7 @@ def keyboard(tr: Translator, poll: Poll, selected: int = 0) -> InlineKeyboardMar
 
 def with_vote(tr: Translator, poll: Poll, choices: int, results: Results | None) -> str:
     """The poll as the resident sees it after voting: their choice, and results if shown."""
+    poll = poll.read_in(tr.language)
     lines = [announcement(tr, poll), "", tr.t("poll.your_vote", choice=choice_names(poll, choices))]
     lines.append(tr.t("poll.may_change" if poll.may_change else "poll.final"))
     if results is not None:
@@ -74,6 +77,7 @@ def with_vote(tr: Translator, poll: Poll, choices: int, results: Results | None)
 
 def option_lines(tr: Translator, poll: Poll, results: Results, width: int = 200) -> list[str]:
     """One line per option: votes and share, paper votes named apart."""
+    poll = poll.read_in(tr.language)
     lines = []
     for position, option in enumerate(poll.options):
         values = {
@@ -97,6 +101,7 @@ def _turnout(tr: Translator, tally: VillageTally | Results) -> str:
 
 def results_text(tr: Translator, poll: Poll, results: Results, names: dict[str, Names]) -> str:
     """The results as published (a photo caption: at most 1,024 characters)."""
+    poll = poll.read_in(tr.language)
     for question, width in ((200, 80), (120, 40), (80, 25)):
         lines = [tr.t("poll.results_header"), clip(poll.question, question), ""]
         lines += option_lines(tr, poll, results, width)

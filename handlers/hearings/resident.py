@@ -69,7 +69,7 @@ async def show_list(update: Update, context: QatysuContext) -> None:
         rows = [
             [
                 InlineKeyboardButton(
-                    f"{tr.datetime(h.starts_at)} · {h.topic}"[:60],
+                    f"{tr.datetime(h.starts_at)} · {h.read_in(tr.language).topic}"[:60],
                     callback_data=callbacks.build(FEATURE, "open", h.id),
                 )
             ]
@@ -195,7 +195,9 @@ async def send_calendar(update: Update, context: QatysuContext) -> None:
         return
     await query.answer()
     content = ics.hearing_event(
-        hearing, context.services.settings.zone, title=tr.t("hearing.ics_title")
+        hearing.read_in(tr.language),
+        context.services.settings.zone,
+        title=tr.t("hearing.ics_title"),
     )
     await context.bot.send_document(
         update.effective_chat.id,
@@ -219,7 +221,8 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     await query.answer()
     await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
-    await context.bot.send_message(chat_id(update), tr.t("hearing.ask_prompt", topic=hearing.topic))
+    topic = hearing.read_in(tr.language).topic
+    await context.bot.send_message(chat_id(update), tr.t("hearing.ask_prompt", topic=topic))
     return QUESTION
 
 

@@ -70,7 +70,8 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
     if cast.result is CastResult.CLOSED:
         return tr.t("poll.closed")
     if cast.result is CastResult.FINAL and poll is not None:
-        return tr.t("poll.final_refused", choice=texts.choice_names(poll, cast.choices))
+        shown = poll.read_in(tr.language)
+        return tr.t("poll.final_refused", choice=texts.choice_names(shown, cast.choices))
     if cast.result is CastResult.ELSEWHERE and poll is not None:
         return await _elsewhere(context, poll)
     if cast.result in (CastResult.MOVED, CastResult.LATE) and poll is not None:
@@ -163,10 +164,11 @@ async def list_polls(update: Update, context: QatysuContext) -> None:
         mine = await repo.votes_of(db, person.id, [p.id for p in open_polls])
         for poll in open_polls:
             mark = "✅ " if poll.id in mine else "🗳 "
-            label = mark + texts.clip(poll.question, 50)
+            label = mark + texts.clip(poll.read_in(tr.language).question, 50)
             rows.append([button(label, FEATURE, "open", poll.id)])
         for poll in closed:
-            rows.append([button("📊 " + texts.clip(poll.question, 50), FEATURE, "res", poll.id)])
+            question = poll.read_in(tr.language).question
+            rows.append([button("📊 " + texts.clip(question, 50), FEATURE, "res", poll.id)])
         text = tr.t("poll.list_title" if rows else "poll.list_empty", village=name)
     if access.has(Role.STAFF):
         rows.append([button(tr.t("poll.manage"), STAFF_FEATURE, "list")])
