@@ -10,6 +10,7 @@ from handlers import (
     errors,
     fallbacks,
     flood,
+    keyboard,
     language,
     membership,
     menu,
@@ -43,6 +44,8 @@ def register_all(app: QatysuApp) -> None:
     session.register(app)
     # Vote buttons first: whatever dialog is open, a tap on a poll is a vote (the hot path).
     polls.register_buttons(app)
+    # The reply menu's presses: whatever dialog is open, as its commands (before any text step).
+    keyboard.register(app)
     # A dialog's command or entry button while a dialog is open: start over, or "finish first".
     dialogs.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.

@@ -15,7 +15,7 @@ from bot.auth import authorize_village, refuse, requires
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.residents import village as service
-from handlers.menu import send_menu
+from handlers.menu import send_home
 from storage import people, territory
 from storage.models import Role, Village
 from storage.people import Binding
@@ -90,9 +90,9 @@ async def _bind(update: Update, context: QatysuContext, village: Village) -> Non
         return
     if update.callback_query is not None:
         await update.callback_query.edit_message_text(village_label(tr, village))
-        await send_menu(update, context)
+        await send_home(update, context, resident=True)
     else:
-        await send_menu(update, context, village_label(tr, village))
+        await send_home(update, context, village_label(tr, village), resident=True)
 
 
 async def confirm_move(update: Update, context: QatysuContext) -> None:

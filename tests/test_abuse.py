@@ -230,6 +230,8 @@ async def test_a_deep_link_to_a_village_that_does_not_exist(bot: Harness) -> Non
         assert ivan.last_text == "Choose your region:"
     after = await snapshot(bot)
     del after["conversations"]
+    # The picker's place (for a typed «back») is the dialog's state too.
+    after["drafts"] = [row for row in after["drafts"] if row[1] != "onboarding"]
     assert after == before  # still in Osakarovka
     stranger = bot.user(1301, "New", "en")
     await stranger.send("/start v_no-such-village")

@@ -25,7 +25,7 @@ from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from handlers.widgets.dialogs import Callback, Dialog, Drafts, cancel_step, tap
-from handlers.widgets.keyboards import button
+from handlers.widgets.keyboards import Pressed, button
 from storage import territory
 from storage.appeals import Kind
 
@@ -359,10 +359,13 @@ def register(app: QatysuApp) -> None:
     """Register the intake conversation (persistent: it survives a restart)."""
     attachments = filters.PHOTO | filters.VOICE | filters.LOCATION
     other = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    services = app.bot_data.services
+    assert services is not None
     dialog = Dialog(
         "complaint",
         entry_points=[
             CommandHandler("complaint", start_complaint),
+            MessageHandler(Pressed(services.i18n, "complaint"), start_complaint),  # reply menu
             CommandHandler("suggestion", start_suggestion),
             CallbackQueryHandler(
                 start_complaint, pattern=callbacks.matches(Feature.MENU, "complaint")
