@@ -137,7 +137,8 @@ async def test_a_village_typed_at_the_language_step_is_offered(bot: Harness) -> 
     user = bot.user(1002, "Иван", "ru")
     await user.send("/start")
     await user.send("Осакаровка")  # the language shown (Russian) is kept
-    assert user.last_text == "Это ваше село: Осакаровка (Осакаровский район, Карагандинская область)?"
+    place = "Осакаровка (Осакаровский район, Карагандинская область)"
+    assert user.last_text == f"Это ваше село: {place}?"
     await user.tap("✅")
     person = await stored(bot, user)
     assert (person.language, person.village_code) == ("ru", "krg-osakarovka-osakarovka")
