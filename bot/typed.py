@@ -259,8 +259,10 @@ def match(query: str, name: str) -> Match | None:
         return Match(2, len(whole) - len(query))
     for part in _WORD.findall(_PARENTHESES.sub(" ", name.casefold())):
         piece = skeleton(part)
-        if len(piece) >= 3 and _distance(query, piece, limit) <= limit:
-            return Match(3, _distance(query, piece, limit))
+        if len(piece) >= 3 and (typos := _distance(query, piece, limit)) <= limit:
+            return Match(3, typos)
+        if len(query) >= 3 and piece.startswith(query):
+            return Match(3, len(piece) - len(query))
     return None
 
 

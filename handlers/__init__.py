@@ -12,6 +12,7 @@ from handlers import (
     flood,
     keyboard,
     language,
+    loose,
     membership,
     menu,
     onboarding,
@@ -71,6 +72,8 @@ def register_all(app: QatysuApp) -> None:
     reports.register(app)  # /summary, the workbook button
     paper.register(app)  # the notice-board PDF of a hearing or poll
     membership.register(app)  # a resident blocking the bot
+    # Text and voice outside any dialog: typed answers understood, anything else kept.
+    loose.register(app)
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)
     errors.register(app)

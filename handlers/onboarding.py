@@ -25,6 +25,7 @@ from storage.models import Village
 
 LANGUAGE, PLACE = range(2)
 FEATURE = Feature.ONBOARDING
+DIALOG = "onboarding"
 DRAFT = "onboarding"  # where the picker is (for «артқа»), and the villages a typed name found
 OFFERED = 5  # villages offered for one typed name, at most
 TYPED_MAX = 60  # longer is no name nor answer: the buttons are asked for
@@ -133,7 +134,7 @@ async def typed_language(update: Update, context: QatysuContext) -> int:
     if typed.is_word(text, typed.Word.HELP):
         await message_of(update).reply_text(context.tr.t("start.language_help"))
         return await ask_language(update, context)
-    if typed.query_of(text) and await _villages_named(context, text):
+    if typed.query_of(text) and await villages_named(context, text):
         await _keep_language(update, context)
         return await typed_place(update, context)
     await message_of(update).reply_text(context.tr.t("start.language_help"))
@@ -355,7 +356,7 @@ async def _remember(update: Update, context: QatysuContext, at: str) -> None:
     await drafts.save(context.services.db, _user(update), DRAFT, {"at": at})
 
 
-async def _villages_named(context: QatysuContext, text: str) -> list[Village]:
+async def villages_named(context: QatysuContext, text: str) -> list[Village]:
     """The villages whose kk, ru or en name best matches ``text``."""
     villages = await territory.list_villages(context.services.db)
     return typed.search(text, villages, lambda v: (v.names.kk, v.names.ru, v.names.en), OFFERED)
@@ -385,7 +386,7 @@ async def typed_place(update: Update, context: QatysuContext) -> int:
             return await _village_chosen(update, context, village)
     if word is typed.Word.NO and offered:
         return await ask_region(update, context)
-    found = await _villages_named(context, text) if typed.query_of(text) else []
+    found = await villages_named(context, text) if typed.query_of(text) else []
     if not found:
         await message.reply_text(tr.t("start.place_not_found", text=text[:40]))
         return await ask_region(update, context)
@@ -467,7 +468,7 @@ async def use_buttons(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register the onboarding conversation (persistent: it survives a restart)."""
     dialog = Dialog(
-        "onboarding",
+        DIALOG,
         entry_points=[
             CommandHandler("start", start),
             CommandHandler("village", change_village),

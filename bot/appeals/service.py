@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import Bot
 
+from bot import typed
 from bot.appeals import notices
 from bot.appeals.draft import IntakeDraft
 from bot.appeals.workdays import WorkCalendar
@@ -73,6 +74,22 @@ def text_problem(text: str | None, maximum: int = TEXT_MAX, minimum: int = TEXT_
     return None
 
 
+def words_problem(text: str | None, voice: str | None = None) -> str | None:
+    """What is wrong with a resident's words, or None: what carries meaning will do (two words
+    such as «жарық жоқ»; a voice note alone); one stray character will not."""
+    stripped = (text or "").strip()
+    if not stripped:
+        return None if voice else "complaint.text_empty"
+    if len(stripped) > TEXT_MAX:
+        return "complaint.text_long"
+    return None if typed.meaningful(stripped) else "complaint.text_words"
+
+
+def repeat_text(text: str | None, voice: str | None) -> str:
+    """What the repeat check compares: the words, or the voice note when there are none."""
+    return text.strip() if text and text.strip() else f"voice:{voice}"
+
+
 def calendar(services: Services) -> WorkCalendar:
     """Working days with the configured extra holidays."""
     return WorkCalendar(services.settings.public_holidays)
@@ -115,6 +132,7 @@ async def _store(
     kind: Kind,
     category: str,
     text: str,
+    repeat: str | None = None,
     **extra: Any,
 ) -> Appeal:
     local = now.astimezone(services.settings.zone)
@@ -124,7 +142,7 @@ async def _store(
         village_code=village_code,
         category=category,
         text=text.strip(),
-        text_key=text_key(services.identity, text),
+        text_key=text_key(services.identity, repeat or text),
         language=person.preferred_language or services.settings.default_language,
         due_on=calendar(services).due_date(local.date()),
         **extra,
@@ -137,11 +155,12 @@ async def submit(
 ) -> Appeal:
     """File the resident's draft, tell the staff of the village, and return the stored item."""
     now = now or utcnow()
-    village = await check_may_file(services, person, draft.text, now)
-    problem = text_problem(draft.text)
+    repeat = repeat_text(draft.text, draft.voice)
+    village = await check_may_file(services, person, repeat, now)
+    problem = words_problem(draft.text, draft.voice)
     if problem is not None or draft.category not in CATEGORIES:
         raise AppealRefused(problem or "complaint.choose_category")
-    assert draft.text is not None and draft.category is not None
+    assert draft.category is not None
     appeal = await _store(
         services,
         person,
@@ -149,7 +168,8 @@ async def submit(
         now,
         kind=Kind(draft.kind),
         category=draft.category,
-        text=draft.text,
+        text=draft.text or "",
+        repeat=repeat,
         hide_name=draft.hide_name,
         photos=tuple(draft.photos[:MAX_PHOTOS]),
         voice_file_id=draft.voice,
@@ -176,7 +196,7 @@ async def submit_hearing_question(
     the staff covering the village are told at once, as for any new item.
     """
     now = now or utcnow()
-    problem = text_problem(text)
+    problem = words_problem(text)
     if problem is not None:
         raise AppealRefused(problem)
     await check_may_file(services, person, text, now)

@@ -107,8 +107,11 @@ def history(
 
 
 def body(tr: Translator, appeal: Appeal, limit: int) -> str:
-    """The item's text, or that the resident had it removed (/deletedata)."""
-    return tr.t("appeal.redacted") if appeal.redacted else clip(appeal.text, limit)
+    """The item's text, or that the resident had it removed (/deletedata), or that it is a
+    voice note alone."""
+    if appeal.redacted:
+        return tr.t("appeal.redacted")
+    return clip(appeal.text, limit) if appeal.text.strip() else tr.t("appeal.voice_only")
 
 
 def _extras(tr: Translator, appeal: Appeal) -> str | None:
@@ -197,7 +200,8 @@ def draft_summary(tr: Translator, draft: IntakeDraft, village: Village | None) -
     ]
     if village is not None:
         lines.append(tr.t("appeal.village", place=place(tr, village)))
-    lines += ["", clip(draft.text or "", 2000), ""]
+    words = clip(draft.text, 2000) if draft.text else tr.t("appeal.voice_only")
+    lines += ["", words, ""]
     if draft.photos:
         lines.append(tr.nt("appeal.photos", len(draft.photos)))
     if draft.voice:

@@ -83,6 +83,11 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
     return tr.t("error.stale_button")
 
 
+async def refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
+    """Why a vote was not counted, in the resident's language (also for a typed vote)."""
+    return await _refusal(context, cast, choices)
+
+
 async def vote(update: Update, context: QatysuContext) -> None:
     """Record a tap on an option (or on Vote) and show the resident their choice."""
     query = update.callback_query
