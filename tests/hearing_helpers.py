@@ -38,7 +38,7 @@ async def announce_hearing(
         await staff.send(TOPIC_RU)
         await staff.send(PLACE_RU)
         await staff.send(AGENDA_RU)
-    elif any("v1:hn:ver:skip" == b.get("callback_data") for b in staff.buttons()):
+    elif any(b.get("callback_data") == "v1:hn:ver:skip" for b in staff.buttons()):
         await staff.tap_data("v1:hn:ver:skip")
     await staff.tap(village_label)
     await staff.tap_data("v1:hn:vok")
