@@ -38,6 +38,7 @@ class Feature(StrEnum):
     HEARING_STAFF = "ha"  # handlers.hearings.manage
     NEW_HEARING = "hn"  # handlers.hearings.create
     NOTICE = "ntc"  # handlers.notices: staff notices to residents
+    NOTICE_REVIEW = "nta"  # handlers.notice_review: approve, reject, withdraw a large notice
     BROADCAST = "bc"  # bot.broadcast.engine: the progress message's stop button
     REPORT = "rep"  # handlers.reports, bot.reports.delivery
     PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll

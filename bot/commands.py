@@ -52,8 +52,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),
     CommandSpec("newpoll", Role.STAFF),
+    CommandSpec("notices", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),
+    CommandSpec("notices", Role.COORDINATOR),
 )
 
 

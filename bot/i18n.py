@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -21,6 +21,8 @@ from storage.models import Person
 
 DOMAIN = "qatysu"
 LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# Characters of a button label that a narrow phone shows whole; longer labels are cut.
+BUTTON_WIDTH = 30
 # The Kazakh Cyrillic alphabet; Russian's letters stand in it in their own order.
 _ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
 _ORDER = {letter: index for index, letter in enumerate(_ALPHABET)}
@@ -32,6 +34,17 @@ def sort_key(name: str) -> tuple[tuple[int, int | str], ...]:
         (1, _ORDER[ch]) if ch in _ORDER else (2 if ch.isalpha() else 0, ch)
         for ch in name.casefold()
     )
+
+
+def button_label(text: str, width: int = BUTTON_WIDTH) -> str:
+    """``text`` fitted to a button: cut at a word boundary, the cut marked with «…»."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if text[width - 1] != " " and " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:·-–—") + "…"
 
 
 def catalog_path(language: str) -> Traversable:
@@ -86,17 +99,34 @@ class Translator:
         """Format a fraction (0.25) as a percentage."""
         return str(format_percent(value, locale=self.language, format="#,##0.#%"))
 
+    def date_range(self, start: date, end: date, *, short: bool = False) -> str:
+        """Two days as one span, the year once: «23—29 нояб. 2026 г.», «2026 ж. 23–29 қар.»;
+        ``short`` for a button: digits, no year («31.08 – 06.09»)."""
+        skeleton = "dM" if short else "yMMMd"
+        return str(format_interval(start, end, skeleton, locale=self.language))
+
+    def short_date(self, value: date | datetime) -> str:
+        """A day and a month for a button, e.g. «28 қар.», «28 нояб.», «Nov 28»."""
+        if isinstance(value, datetime):
+            value = value.astimezone(self.zone).date()
+        return str(format_skeleton("MMMd", value, locale=self.language))
+
     def date(self, value: date | datetime) -> str:
         """Format a date, e.g. «28 қараша 2026» or «28 ноября 2026 г.»."""
         if isinstance(value, datetime):
             value = value.astimezone(self.zone).date()
         return str(format_date(value, format="long", locale=self.language))
 
+    def short_datetime(self, value: datetime) -> str:
+        """A moment for a button, e.g. «28 нояб., 18:00»."""
+        return f"{self.short_date(value)}, {self._clock(value)}"
+
+    def _clock(self, value: datetime) -> str:
+        return str(format_datetime(value, format="HH:mm", tzinfo=self.zone, locale=self.language))
+
     def datetime(self, value: datetime) -> str:
-        """Format a moment in the configured time zone, e.g. «28 ноября 2026 г., 18:00»."""
-        day = self.date(value)
-        clock = format_datetime(value, format="HH:mm", tzinfo=self.zone, locale=self.language)
-        return f"{day}, {clock}"
+        """Format a moment in the zone for running text, e.g. «28 ноября 2026 г. в 18:00»."""
+        return self.t("format.datetime", date=self.date(value), time=self._clock(value))
 
 
 class I18n:

@@ -13,6 +13,7 @@ from typing import cast
 
 from bot import botapi, persistence, staff_notices
 from bot.appeals import deadlines
+from bot.broadcast import oversight
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import reminders as hearing_reminders
 from bot.polls import jobs as poll_jobs
@@ -31,6 +32,7 @@ DIALOG_SWEEP_EVERY = timedelta(hours=1)
 DIALOG_SWEEP_MIN = timedelta(minutes=1)
 COMPACTION_AT = time(3, 30)  # local time: the quietest hour
 COMPACTION_CATCH_UP = timedelta(minutes=10)
+NOTICE_REQUESTS_EVERY = timedelta(minutes=10)
 
 
 async def forget_old_updates(context: QatysuContext) -> None:
@@ -54,6 +56,13 @@ async def compact_outbox(context: QatysuContext) -> None:
     retention = context.services.settings.outbox_retention
     compacted = await broadcasts.compact_finished(context.services.db, utcnow() - retention)
     _LOGGER.info("Compacted the outbox of %d finished broadcasts", compacted)
+
+
+async def settle_notice_requests(context: QatysuContext) -> None:
+    """Let notices nobody approved in time lapse; send approved ones a crash held back."""
+    lapsed = await oversight.expire(context.services, context.bot)
+    if lapsed:
+        _LOGGER.info("%d notices waiting for approval lapsed", lapsed)
 
 
 def schedule_all(app: QatysuApp) -> None:
@@ -88,6 +97,10 @@ def schedule_all(app: QatysuApp) -> None:
     once(job_queue, delivery.catch_up_job, delivery.CATCH_UP_AFTER, name="reports-catch-up")
     # Staff notices: what a previous run left in the outbox goes out now (later ones at once).
     once(job_queue, staff_notices.send_pending, 0, name="staff-notices")
+    # Notices waiting for approval: lapse after a day (their authors are told); an approved
+    # one whose broadcast a crash kept from being made goes out. Soon after start, then often.
+    repeating(job_queue, settle_notice_requests, NOTICE_REQUESTS_EVERY, first=30,
+              name="notice-requests")  # fmt: skip
     # Housekeeping: forget handled update ids Telegram can no longer re-deliver.
     repeating(job_queue, forget_old_updates, HOUSEKEEPING_EVERY, first=60, name="forget-updates")
     # Dialogs: abandoned ones (their step, their draft) end after DIALOG_TIMEOUT_HOURS, at

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000.0, gt=0)
     broadcast_lease_seconds: float = Field(default=30.0, gt=0)
+    # A notice to at least this many residents waits for a second staff member or a
+    # coordinator of its villages to approve it; 0 turns approval off.
+    broadcast_approval_min: int = Field(default=0, ge=0)
+    # Notices (/broadcast) one staff member may send, or ask approval for, per local day.
+    broadcasts_per_day: int = Field(default=5, ge=1, le=1000)
     # Telegram's limits as the pacer mirrors them for every message: sends_per_second for all
     # chats together; per chat a burst of chat_burst, then chat_rate per second.
     sends_per_second: int = Field(default=30, ge=2)

@@ -15,6 +15,7 @@ from handlers import (
     loose,
     membership,
     menu,
+    notice_review,
     onboarding,
     paper,
     privacy,
@@ -70,6 +71,7 @@ def register_all(app: QatysuApp) -> None:
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
     reports.register(app)  # /summary, the workbook button
+    notice_review.register(app)  # /notices; approving, rejecting, withdrawing notices
     paper.register(app)  # the notice-board PDF of a hearing or poll
     membership.register(app)  # a resident blocking the bot
     # Text and voice outside any dialog: typed answers understood, anything else kept.

@@ -23,6 +23,7 @@ from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import render as hearing_render
 from bot.hearings import service as hearing_service
+from bot.i18n import button_label
 from bot.polls import service as polls
 from bot.polls import texts as poll_texts
 from handlers import fallbacks, menu, onboarding, village
@@ -263,16 +264,13 @@ async def _coming(update: Update, context: QatysuContext) -> None:
         await _come(update, context, waiting[0].id)
         return
     await asked.ask(context, user_id(update), "come", hearings=[h.id for h in waiting])
-    rows = [
-        [
-            button(
-                f"{n}. {tr.datetime(h.starts_at)} · {h.read_in(tr.language).topic}"[:60],
-                hearing_service.FEATURE,
-                "go",
-                h.id,
-            )
-        ]
+    labels = [
+        button_label(f"{n}. {tr.short_datetime(h.starts_at)} · {h.read_in(tr.language).topic}")
         for n, h in enumerate(waiting, 1)
+    ]
+    rows = [
+        [button(label, hearing_service.FEATURE, "go", h.id)]
+        for label, h in zip(labels, waiting, strict=True)
     ]
     await message_of(update).reply_text(
         tr.t("hearing.typed_which"), reply_markup=InlineKeyboardMarkup(rows)

@@ -15,7 +15,7 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.auth import load_access, requires
-from bot.broadcast import notices
+from bot.broadcast import attachments, notices, oversight
 from bot.broadcast.engine import FEATURE as ENGINE_FEATURE
 from bot.broadcast.engine import preview_of
 from bot.callbacks import Feature
@@ -48,11 +48,15 @@ class NoticeDraft(DialogDraft):
     text: str | None = None
     photo: str | None = None
     document: str | None = None
+    file_name: str | None = None  # a document's name and type, as Telegram reported them
+    mime_type: str | None = None
     villages: list[str] | None = None  # the village picker's choice
 
     def payload(self) -> dict[str, str | None]:
-        """The broadcast's payload (what :func:`bot.broadcast.notices.render` reads)."""
-        return {"text": self.text, "photo": self.photo, "document": self.document}
+        """The broadcast's payload (what :func:`bot.broadcast.notices.render` reads, and
+        :func:`bot.broadcast.attachments.payload_problem` checks again)."""
+        return {"text": self.text, "photo": self.photo, "document": self.document,
+                "file_name": self.file_name, "mime_type": self.mime_type}  # fmt: skip
 
 
 DRAFTS = Drafts(DIALOG, NoticeDraft)
@@ -61,6 +65,11 @@ DRAFTS = Drafts(DIALOG, NoticeDraft)
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
     """Ask for the notice (/broadcast)."""
+    try:
+        await oversight.check_daily_limit(context.services, user_id(update))
+    except oversight.NoticeRefused as refused:
+        await message_of(update).reply_text(context.tr.t(refused.key, **refused.values))
+        return ConversationHandler.END
     await DRAFTS.save(update, context, NoticeDraft())
     return await ask_content(update, context)
 
@@ -77,6 +86,15 @@ async def take_content(update: Update, context: QatysuContext) -> int:
     tr = context.tr
     photo = message.photo[-1].file_id if message.photo else None
     document = message.document.file_id if message.document else None
+    refusal = None
+    if message.photo:
+        refusal = attachments.photo_problem(message.photo[-1].file_size)
+    elif message.document:
+        file = message.document
+        refusal = attachments.document_problem(file.file_name, file.mime_type, file.file_size)
+    if refusal is not None:
+        await message.reply_text(tr.t(refusal.key, **refusal.values))
+        return CONTENT
     text = (message.caption if photo or document else message.text) or ""
     limit = notices.MAX_CAPTION if photo or document else notices.MAX_TEXT
     if not text.strip() and not (photo or document):
@@ -89,6 +107,9 @@ async def take_content(update: Update, context: QatysuContext) -> int:
         return CONTENT
     draft = await DRAFTS.load(update, context)
     draft.text, draft.photo, draft.document = text, photo, document
+    attached = message.document
+    draft.file_name = attached.file_name if attached else None
+    draft.mime_type = attached.mime_type if attached else None
     await DRAFTS.save(update, context, draft)
     return await ask_villages(update, context)
 
@@ -122,19 +143,20 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
         await context.bot.send_message(chat, shown.text)
     count = await broadcasts_repo.count_audience(context.services.db, codes)
     names = ", ".join(v.names.get(tr.language) for v in villages)
+    approval = oversight.needs_approval(context.services, count)
     buttons = InlineKeyboardMarkup(
         [
             [
-                button(tr.t("notice.send"), FEATURE, "send"),
+                button(tr.t("notice.ask_approval" if approval else "notice.send"), FEATURE, "send"),
                 button(tr.t("notice.cancel"), FEATURE, "cancel"),
             ]
         ]
     )
-    await context.bot.send_message(
-        chat,
-        tr.t("notice.confirm", recipients=tr.nt("broadcast.recipients", count), villages=names),
-        reply_markup=buttons,
-    )
+    text = tr.t("notice.confirm", recipients=tr.nt("broadcast.recipients", count), villages=names)
+    if approval:
+        minimum = tr.nt("broadcast.recipients", context.services.settings.broadcast_approval_min)
+        text += "\n\n" + tr.t("notice.approval.needed", minimum=minimum)
+    await context.bot.send_message(chat, text, reply_markup=buttons)
     return CONFIRM
 
 
@@ -155,33 +177,45 @@ async def send(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     await query.answer()
     await query.edit_message_reply_markup(None)
-    await context.services.engine.submit(
-        kind=notices.KIND,
-        payload=draft.payload(),
-        created_by=user_id(update),
-        report_to=(chat_id(update), context.tr),
-        village_codes=codes,
-    )
     await DRAFTS.drop(update, context)
+    try:
+        sent = await oversight.submit(
+            context.services,
+            context.bot,
+            author_id=user_id(update),
+            report_to=(chat_id(update), context.tr),
+            payload=draft.payload(),
+            village_codes=codes,
+        )
+    except oversight.NoticeRefused as refused:
+        await context.bot.send_message(chat_id(update), context.tr.t(refused.key, **refused.values))
+        return ConversationHandler.END
+    if sent.request is not None:
+        tr = context.tr
+        text = tr.t(
+            "notice.approval.waiting",
+            number=sent.request.id,
+            asked=tr.nt("notice.approval.asked_count", sent.asked),
+        )
+        markup = oversight.withdraw_markup(tr, sent.request.id)
+        await context.bot.send_message(chat_id(update), text, reply_markup=markup)
     return ConversationHandler.END
 
 
 cancel = cancel_step(DIALOG)
 
 
-@requires(Role.STAFF)
+@requires(Role.STAFF, Role.COORDINATOR)
 async def stop_broadcast(update: Update, context: QatysuContext) -> None:
-    """Stop a running broadcast: its sender or an admin may."""
+    """Stop a running broadcast: its sender, an admin, or staff or a coordinator of its area."""
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     broadcast_id = callbacks.parse(query.data).int_arg(0)
     db = context.services.db
     broadcast = await broadcasts_repo.get(db, broadcast_id)
     access = await load_access(context, update.effective_user.id)
-    if broadcast is None or not (
-        broadcast.created_by == update.effective_user.id or access.is_admin
-    ):
-        await query.answer(context.tr.t("broadcast.not_yours"), show_alert=True)
+    if broadcast is None or not await oversight.may_stop(context.services, access, broadcast):
+        await query.answer(context.tr.t("broadcast.not_in_area"), show_alert=True)
         return
     stopped = await context.services.engine.cancel(broadcast_id)
     await query.answer(context.tr.t("broadcast.stopped" if stopped else "broadcast.already_over"))

@@ -12,7 +12,7 @@ from bot import callbacks, invites, share, typed
 from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from bot.territory import okrugs_of, scope_name
 from handlers.hearings import resident as hearings
 from handlers.menu import send_home, send_menu
@@ -414,7 +414,7 @@ async def offer(update: Update, context: QatysuContext, villages: list[Village])
         rows = [[yes], [other]]
     else:
         rows = [
-            [button(f"{n}. {_place_of(tr, v)}"[:60], FEATURE, "vil", v.code)]
+            [button(button_label(f"{n}. {_place_of(tr, v)}"), FEATURE, "vil", v.code)]
             for n, v in enumerate(villages, 1)
         ]
         rows.append([other])

@@ -6,10 +6,8 @@ the scope are checked again on the server for every tap, and a week not yet begu
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import logging
 
-from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -18,20 +16,20 @@ from bot.auth import load_access, refuse, requires
 from bot.callbacks import CallbackDataError
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
-from bot.reports import delivery, summary
+from bot.reports import delivery
+from bot.reports.cache import SummaryKey, cache_of
 from bot.reports.week import Week
 from storage.db import utcnow
 from storage.models import Role, Scope, ScopeKind
 
+_LOGGER = logging.getLogger(__name__)
 FEATURE = delivery.FEATURE
 WEEKS_BACK = 3  # /summary offers this week and the three before it
 ALL_CODE = "all"  # callback data parts cannot be empty
 
 
 def _dates(tr: Translator, week: Week) -> str:
-    start = format_date(week.monday, "d MMM", locale=tr.language)
-    end = format_date(week.sunday, "d MMM", locale=tr.language)
-    return f"{start} – {end}"
+    return tr.date_range(week.monday, week.sunday, short=True)
 
 
 def _week_label(tr: Translator, ago: int, week: Week) -> str:
@@ -106,10 +104,8 @@ async def send_summary(update: Update, context: QatysuContext) -> None:
     if week is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
-    await query.answer(tr.t("report.summary.preparing"))
-    await delivery.deliver_summary(
-        context.services, context.bot, update.effective_user.id, tr, scope, week
-    )
+    area = await delivery.area_name(context.services, tr, scope)
+    await _serve(update, context, delivery.scope_key(tr, scope, week), area, charts=True)
 
 
 @requires(Role.STAFF)
@@ -122,14 +118,49 @@ async def send_area_workbook(update: Update, context: QatysuContext) -> None:
     if week is None:
         await query.answer(tr.t("error.stale_button"), show_alert=True)
         return
-    await query.answer(tr.t("report.summary.preparing"))
     scopes = (await load_access(context, update.effective_user.id)).scopes(Role.STAFF)
-    with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
-        workbook = Path(folder) / summary.file_name(week, "area")
-        files = await summary.build(context.services.db, tr, scopes, week, workbook)
-        caption = tr.t("report.summary.caption", week=str(week), area=tr.t("report.area.mine"))
-        await delivery.send_files(context.bot, update.effective_user.id, tr, files, caption,
-                                  charts=False)  # fmt: skip
+    key = delivery.area_key(tr, scopes, week)
+    await _serve(update, context, key, tr.t("report.area.mine"), charts=False)
+
+
+async def _serve(
+    update: Update, context: QatysuContext, key: SummaryKey, area: str, *, charts: bool
+) -> None:
+    """Send a summary; while it is built, one "preparing" message, edited once it is sent.
+
+    A second tap of the same summary while the first is served only gets "still preparing":
+    the summary is built once, and sent once.
+    """
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    tr, services, chat_id = context.tr, context.services, update.effective_chat.id
+    cache = cache_of(services.db)
+    if (chat_id, key) in cache.waiting:
+        await query.answer(tr.t("report.summary.still_preparing"))
+        return
+    cache.waiting.add((chat_id, key))
+    try:
+        caption = tr.t("report.summary.caption", week=key.week.label(tr), area=area)
+        if await cache.ready(services.db, key):
+            await query.answer(tr.t("report.summary.sending"))
+            await delivery.send_summary(
+                services, context.bot, chat_id, tr, key, caption, charts=charts
+            )
+            return
+        await query.answer(tr.t("report.summary.preparing"))
+        shown = {"week": key.week.label(tr), "area": area}
+        note = await context.bot.send_message(chat_id, tr.t("report.summary.building", **shown))
+        try:
+            await delivery.send_summary(
+                services, context.bot, chat_id, tr, key, caption, charts=charts
+            )
+        except Exception:
+            _LOGGER.exception("Summary %s not sent to %s", key.slug, chat_id)
+            await note.edit_text(tr.t("report.summary.failed"))
+            return
+        await note.edit_text(tr.t("report.summary.ready", **shown))
+    finally:
+        cache.waiting.discard((chat_id, key))
 
 
 def register(app: QatysuApp) -> None:

@@ -9,7 +9,7 @@ from bot import callbacks
 from bot.auth import refuse, requires, villages_in_scope
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import sort_key
+from bot.i18n import button_label, sort_key
 from bot.share import SOURCES, UNTAGGED
 from storage import people
 from storage.models import Role
@@ -46,7 +46,11 @@ async def show_residents(update: Update, context: QatysuContext) -> None:
     lines += await source_lines(context, sorted(codes))
     lines += ["", tr.t("residents.choose_district")]
     buttons = [
-        [InlineKeyboardButton(name, callback_data=callbacks.build(FEATURE, "dis", code))]
+        [
+            InlineKeyboardButton(
+                button_label(name), callback_data=callbacks.build(FEATURE, "dis", code)
+            )
+        ]
         for code, (name, _) in sorted(by_district.items(), key=lambda item: sort_key(item[1][0]))
     ]
     await update.effective_message.reply_text(

@@ -374,3 +374,13 @@ async def _delete_outbox(db: Database, broadcast_id: int) -> None:
         if deleted < OUTBOX_CHUNK:
             return
         await asyncio.sleep(0)
+
+
+async def villages_of(db: Database, broadcast_id: int) -> list[str]:
+    """The villages its recipients live in (who may stop it is decided by them)."""
+    rows = await db.read_all(
+        "SELECT DISTINCT p.village_code FROM outbox o JOIN people p ON p.id = o.person_id "
+        "WHERE o.broadcast_id = ? AND p.village_code IS NOT NULL ORDER BY p.village_code",
+        (broadcast_id,),
+    )
+    return [row[0] for row in rows]

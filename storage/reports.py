@@ -422,3 +422,9 @@ async def remember_topic(
         "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET thread_id = excluded.thread_id",
         (chat_id, village_code, thread_id, to_db_time(now)),
     )
+
+
+async def data_version(db: Database) -> int:
+    """The version of everything a report reads: raised by triggers at every change of it."""
+    row = await db.fetch_one("SELECT n FROM data_version WHERE id = 1")
+    return int(row[0]) if row else 0

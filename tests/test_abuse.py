@@ -89,7 +89,10 @@ async def test_forged_callback_data_is_refused_and_changes_nothing(
         await tap_refused(other_staff, f"v1:inb:{action}:{appeal_id}", OUT_OF_SCOPE)
     # Another staff member's broadcast; another resident's complaint.
     await tap_refused(
-        other_staff, f"v1:bc:stop:{broadcast_id}", "Only the sender can stop this broadcast."
+        other_staff,
+        f"v1:bc:stop:{broadcast_id}",
+        "Only its sender, or staff and coordinators responsible for all its villages, can stop "
+        "this broadcast.",
     )
     await tap_refused(beineu, f"v1:my:open:{appeal_id}", STALE)
     await tap_refused(beineu, f"v1:my:solved:{appeal_id}:n", STALE)

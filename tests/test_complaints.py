@@ -36,7 +36,7 @@ async def test_whole_complaint_in_kazakh_with_photo_voice_location_and_hidden_na
     await aigerim.send(POTHOLE_KK)
     assert "📎 арқылы 3 фотоға дейін" in aigerim.last_text
     await aigerim.send_photo()
-    assert aigerim.last_text.startswith("📷 3 фотоның 1-сі қосылды.")
+    assert aigerim.last_text.startswith("📷 Фото қосылды: 1/3.")
     await aigerim.send_voice()
     assert aigerim.last_text.startswith("🎤 Дауыстық хабар қосылды.")
     await aigerim.share_location(50.56, 72.57)
@@ -46,7 +46,7 @@ async def test_whole_complaint_in_kazakh_with_photo_voice_location_and_hidden_na
     assert summary.startswith("Шағымыңызды тексеріңіз:\nСанаты: 🛣 Жолдар\nАуыл: Осакаровка")
     assert POTHOLE_KK in summary and "📷 1 фото" in summary and "🎤 дауыстық хабар" in summary
     assert "👤 Әкімдік қызметкерлері атыңызды көреді." in summary
-    await aigerim.tap("🙈 Атымды қызметкерлерден жасыру")
+    await aigerim.tap("🙈 Атымды жасыру")
     assert "🙈 Атыңыз қызметкерлерден жасырылады." in aigerim.last_text
     await aigerim.tap("✅ Жіберу")
 
@@ -71,7 +71,7 @@ async def test_whole_suggestion_in_russian_from_the_menu(bot: Harness) -> None:
     assert ivan.last_text.startswith("Напишите предложение в нескольких словах")
     await ivan.send(LAMP_RU)
     await ivan.tap("Далее")
-    assert ivan.last_text.startswith("Проверьте ваше предложение:\nКатегория: 🚌 Транспорт")
+    assert ivan.last_text.startswith("Проверьте предложение:\nКатегория: 🚌 Транспорт")
     await ivan.tap("✅ Отправить")
     assert "Ваше предложение зарегистрировано под номером #" in ivan.last_text
     assert "Акимат должен ответить до " in ivan.last_text
@@ -97,7 +97,7 @@ async def test_text_problems_get_a_clear_answer_and_the_draft_is_kept(bot: Harne
     await ivan.send("Вода")  # one word does not say what is wrong
     assert ivan.last_text.startswith("Напишите хотя бы два слова, например «нет света»")
     await ivan.send("ы" * 2001)
-    assert ivan.last_text.startswith("Слишком длинно (2001 символов): не больше 2000.")
+    assert ivan.last_text.startswith("Слишком длинно (символов: 2001, можно не больше 2000).")
     await ivan.send_sticker()
     assert ivan.last_text.startswith("Сначала напишите текст.")
     await ivan.send_photo()
@@ -121,7 +121,7 @@ async def test_attachment_problems_get_a_clear_answer(bot: Harness) -> None:
     assert ivan.last_text.startswith("📷 Добавлено фото 3 из 3.")
     await ivan.send_photo()
     assert ivan.last_text == "Можно приложить не больше 3 фото. Нажмите «Далее», чтобы продолжить."
-    wrong = "Приложить можно только фото, голосовое сообщение или геолокацию"
+    wrong = "Приложить можно только фото, голосовое сообщение или геопозицию"
     await ivan.send_sticker()
     assert ivan.last_text.startswith(wrong)
     await ivan.send_document()
@@ -132,7 +132,7 @@ async def test_attachment_problems_get_a_clear_answer(bot: Harness) -> None:
                                      "file_size": 30 * 1024 * 1024})  # fmt: skip
     assert ivan.last_text.startswith("Этот файл больше 20 МБ")
     await ivan.send("и ещё добавлю")
-    assert ivan.last_text.startswith("Текст уже сохранён, изменить его можно в итоге")
+    assert ivan.last_text.startswith("Текст уже сохранён, изменить его можно на шаге проверки")
     await ivan.tap("Далее")
     await ivan.tap("✅ Отправить")
     appeal = await latest(bot)
@@ -205,7 +205,7 @@ async def test_the_daily_limit_stops_a_flood(tmp_path: Path) -> None:
 async def test_only_a_resident_with_a_village_can_file(bot: Harness) -> None:
     dana = bot.user(1103, "Dana", "en")
     await dana.send("/complaint")
-    assert dana.last_text == "First choose your village: /start"
+    assert dana.last_text == "First choose your village: /village"
 
 
 async def test_cancel_leaves_at_any_step_and_forgets_the_draft(bot: Harness) -> None:
@@ -249,7 +249,7 @@ async def test_edit_from_the_summary_returns_to_the_summary(bot: Harness) -> Non
     await ivan.tap("✏️ Изменить")
     await ivan.tap("Текст")
     await ivan.send("Две ямы на дороге у моста, опасно ездить")
-    assert ivan.last_text.startswith("Проверьте вашу жалобу:")
+    assert ivan.last_text.startswith("Проверьте жалобу:")
     await ivan.tap("✏️ Изменить")
     await ivan.tap("Категорию")
     await ivan.tap("🚌")

@@ -61,7 +61,7 @@ async def test_staff_get_a_digest_of_only_their_villages(bot: Harness) -> None:
     assert result.sent == 2 and result.failed == 0
     inside, outside = await osakarovka_names(bot, "kk")
     district = "\n".join(texts_to(bot, STAFF_ID))
-    assert "23 қараша" in district and "жаңа шағым" in district
+    assert "23–29 қар." in district and "жаңа шағым" in district
     assert any(f"🏡 {name} (" in district for name in inside)
     assert not any(f"🏡 {name} (" in district for name in outside)
     beineu = "\n".join(texts_to(bot, OTHER_STAFF_ID))
@@ -92,13 +92,13 @@ async def test_digest_reads_well_in_each_language(bot: Harness) -> None:
     news = [digest.VillageNews(figures, [AppealTally(village.code, "complaint", "water", "new", 1)],
                                [_line(hearing)], [])]  # fmt: skip
     expected = {
-        "kk": ["📊 Ауылдарыңыздың апталық шолуы, 2026 ж. 23 қараша – 2026 ж. 29 қараша",
-               "🏡 Осакаровка (Осакаров ауданы)", "📨 1 жаңа шағым: Су жабдықтау 1",
+        "kk": ["📊 Ауылдарыңыздың апталық шолуы, 2026 ж. 23–29 қар.",
+               "🏡 Осакаровка (Осакаров ауданы)", "📨 1 жаңа шағым: Сумен жабдықтау 1",
                "қазіргі мәртебесі: Жаңа 1", "3 адам қатысады", "2 шықты"],
-        "ru": ["📊 Сводка по вашим сёлам, 23 ноября 2026 г. – 29 ноября 2026 г.",
+        "ru": ["📊 Сводка по вашим сёлам, 23—29 нояб. 2026 г.",
                "🏡 Осакаровка (Осакаровский район)", "📨 1 новая жалоба: Водоснабжение 1",
-               "статус сейчас: Новое 1", "«Бюджет 2027»: придут 3 человека", "ушли 2"],
-        "en": ["📊 Digest of your villages, November 23, 2026 – November 29, 2026",
+               "статус сейчас: Новое 1", "«Бюджет 2027»: придут 3 человека", "выбыло 2"],
+        "en": ["📊 Digest of your villages, Nov 23\u2009–\u200929, 2026",
                "🏡 Osakarovka (Osakarovka District)", "📨 1 new complaint: Water supply 1",
                "status now: New 1", "«Бюджет 2027»: 3 will come", "2 left"],
     }  # fmt: skip
@@ -205,7 +205,8 @@ async def test_coordinator_gets_the_summary_of_a_chosen_week(bot: Harness) -> No
     await bot.wait_until(lambda: len(bot.sim.calls_to("sendDocument")) >= 2, within=30)
     workbook, archive = bot.sim.calls_to("sendDocument")[:2]
     last_week = Week.containing(utcnow(), services(bot).settings.zone).shifted(-1)
-    assert workbook.params["caption"] == f"📊 Недельная сводка, {last_week}: Карагандинская область"
+    week = last_week.label(services(bot).i18n.get("ru"))  # «48-я неделя (23—29 нояб. 2026 г.)»
+    assert workbook.params["caption"] == f"📊 Недельная сводка, {week}: Карагандинская область"
     book = load_workbook(io.BytesIO(next(iter(workbook.files.values()))), read_only=True)
     assert book.sheetnames[0] == "Обзор"
     assert archive.files and workbook.files
@@ -226,7 +227,7 @@ async def test_summary_is_refused_to_a_resident_and_to_another_region(bot: Harne
     assert len(coordinator.button_labels()) == 4
     forged = await tap(bot, coordinator, callbacks.build("rep", "sum", week.token, "region", "mng"))
     assert forged["show_alert"] is True
-    assert "аумағыңызға кірмейді" in str(forged["text"])
+    assert "құзыретіңізге кірмейді" in str(forged["text"])
     future = await tap(
         bot, coordinator, callbacks.build("rep", "sum", week.shifted(2).token, "region", "krg")
     )
@@ -241,7 +242,7 @@ async def test_scheduled_summary_reaches_each_coordinator_once(bot: Harness) -> 
     assert first.sent == 1
     documents = bot.sim.calls_to("sendDocument")
     assert [c.params["chat_id"] for c in documents] == [COORDINATOR_ID, COORDINATOR_ID]
-    assert "2026-W48" in str(documents[0].params["caption"])
+    assert "48-апта (2026\u202fж. 23–29 қар.)" in str(documents[0].params["caption"])
     assert bot.sim.calls_to("sendMediaGroup")  # the charts
     again = await delivery.send_summaries(services(bot), bot.app.bot, MONDAY_0905)
     assert again.sent == 0 and again.already == 1

@@ -62,7 +62,7 @@ async def file_a_complaint(resident: SimUser) -> None:
     await resident.tap("🛣 Жолдар")
     await resident.send(POTHOLE)
     await resident.send_photo()
-    assert resident.last_text.startswith("📷 3 фотоның 1-сі қосылды.")
+    assert resident.last_text.startswith("📷 Фото қосылды: 1/3.")
     await resident.tap("Әрі қарай")
     assert resident.last_text.startswith("Шағымыңызды тексеріңіз:")
     await resident.tap("✅ Жіберу")
@@ -79,7 +79,7 @@ async def vote_in_a_poll(staff: SimUser, resident: SimUser) -> None:
     await staff.tap("Осакаровка")
     await staff.tap("Готово ›")
     await staff.send(closing.strftime("%d.%m.%Y 18:30"))
-    await staff.tap("Нет, первый голос окончательный")
+    await staff.tap("Нет, голос окончательный")
     await staff.tap("Только после завершения")
     await staff.tap("📤 Опубликовать")
     for _ in range(100):  # the announcement goes out through the broadcast engine

@@ -105,7 +105,7 @@ async def test_deletion_leaves_no_id_name_username_or_words_in_any_table(bot: Ha
 
     await ivan.send("/deletedata")
     confirm = ivan.last_text
-    assert "Удаляется: ваше имя и Telegram id" in confirm and "Остаётся" in confirm
+    assert "Удаляется: ваше имя и Telegram ID" in confirm and "Остаётся" in confirm
     await ivan.tap("Да, удалить")
     await bot.user(7700001, "Другой", "ru").send("/start")  # another update: a flush of states
 
@@ -133,7 +133,7 @@ async def test_my_data_lists_appeals_polls_hearings_and_what_stays(bot: Harness)
     await ivan.send("/mydata")
     text = ivan.last_text
     key = services_of(bot).identity.short_key(IVAN_ID)
-    assert f"Telegram id: {IVAN_ID}" in text and f"Имя: {NAME}" in text
+    assert f"Telegram ID: {IVAN_ID}" in text and f"Имя: {NAME}" in text
     assert "Ваши обращения (2):" in text and "• #2026-00001 · 🛣 Дороги · 🆕 Новое" in text
     assert "Опросы, в которых вы голосовали (1):\n• Что ремонтировать в первую очередь?" in text
     assert "Слушания, на которые вы обещали прийти (1):\n• Бюджет 2027" in text

@@ -107,7 +107,7 @@ async def test_killed_mid_dialog_the_complaint_continues_after_the_restart(
         bot.kill()
         await bot.start()
         await aigerim.send_photo()
-        assert aigerim.last_text.startswith("📷 3 фотоның 1-сі қосылды.")
+        assert aigerim.last_text.startswith("📷 Фото қосылды: 1/3.")
         await aigerim.tap("Әрі қарай")
         assert POTHOLE in aigerim.last_text
         await aigerim.tap("✅ Жіберу")

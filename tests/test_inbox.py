@@ -48,7 +48,7 @@ async def test_staff_list_and_open_an_item_with_its_photo_voice_and_location(bot
     assert card.startswith("Жалоба #") and "· 🛣 Дороги" in card
     assert "Село: Осакаровка (Осакаровский район)" in card
     assert "Отправитель: Айгерім" in card and ROAD_KK in card
-    assert "📷 2 фото · 🎤 голосовое сообщение · 📍 геолокация" in card
+    assert "📷 2 фото · 🎤 голосовое сообщение · 📍 геопозиция" in card
     assert [c.method for c in bot.sim.calls[-5:]] == [
         "answerCallbackQuery", "sendMediaGroup", "sendVoice", "sendLocation", "sendMessage",
     ]  # fmt: skip
@@ -82,7 +82,7 @@ async def test_staff_of_another_village_cannot_see_or_act_on_an_item(bot: Harnes
     other = await staff_member(bot, OTHER_STAFF_ID, "Бейнеу", "ru")
     await other.send("/inbox")
     assert "🆕 Новое (0)" in other.button_labels()
-    refused = "Извините, это село не входит в вашу зону."
+    refused = "Извините, это село не относится к вашей территории."
     for data in (f"v1:inb:open:{appeal.id}", f"v1:inb:take:{appeal.id}",
                  f"v1:inb:fwdd:{appeal.id}", f"v1:inb:ans:{appeal.id}",
                  f"v1:inb:extd:{appeal.id}:5"):  # fmt: skip

@@ -113,8 +113,8 @@ def test_russian_plurals_follow_the_number() -> None:
 def test_dates_are_local_to_the_language_and_zone() -> None:
     i18n = I18n("kk", ZoneInfo("Asia/Almaty"))
     moment = datetime(2026, 11, 29, 19, 30, tzinfo=UTC)  # 00:30 on the 30th in Almaty (UTC+5)
-    assert plain(i18n.get("ru").datetime(moment)) == "30 ноября 2026 г., 00:30"
-    assert plain(i18n.get("kk").datetime(moment)) == "2026 ж. 30 қараша, 00:30"
+    assert plain(i18n.get("ru").datetime(moment)) == "30 ноября 2026 г. в 00:30"
+    assert plain(i18n.get("kk").datetime(moment)) == "2026 ж. 30 қараша, сағат 00:30"
     assert plain(i18n.get("en").datetime(moment)) == "November 30, 2026, 00:30"
     assert plain(i18n.get("kk").percent(0.255)) == "25,5%"
     assert plain(i18n.get("en").number(12345)) == "12,345"

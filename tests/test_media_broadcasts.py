@@ -79,7 +79,7 @@ async def test_a_poll_closed_now_reaches_everyone_as_a_photo_uploaded_once_per_l
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await people.set_language(db_of(bot), STAFF_ID, "ru")
     await staff.send("/polls")
-    await staff.tap("Опросы моих сёл")
+    await staff.tap("Управление опросами")
     await staff.tap("🟢 Что ремонтировать")
     await staff.tap("⏹ Завершить сейчас")
     await staff.tap("⏹ Да, завершить")
@@ -216,7 +216,7 @@ async def test_over_http_the_chart_goes_up_as_multipart_once_per_language(
                 await staff.send("/start")
                 await tap_when_shown(server, staff, "Русский")
                 await staff.send("/polls")
-                for label in ("Опросы моих сёл", "🟢 Что ремонтировать", "⏹ Завершить сейчас",
+                for label in ("Управление опросами", "🟢 Что ремонтировать", "⏹ Завершить сейчас",
                               "⏹ Да, завершить"):  # fmt: skip
                     await tap_when_shown(server, staff, label)
                 await server.wait_until(

@@ -100,7 +100,7 @@ async def test_onboarding_goes_through_an_okrug_only_where_it_has_several_villag
     assert user.last_text == "Бухар-Жырауский район\nВыберите ваш сельский округ или село:"
     assert user.button_labels() == ["Ботакара", "Дубовский сельский округ (пример)", "« Назад"]
     await user.tap("Дубовский сельский округ (пример)")
-    assert user.last_text == "Дубовский сельский округ (пример)\nВыберите ваше село:"
+    assert user.last_text == "Дубовский сельский округ (пример)\nВыберите село:"
     assert user.button_labels() == [
         "Дубовка", "Жанааул (пример)", "Караозек (пример)", "Коктобе (пример)", "« Назад"
     ]  # fmt: skip
@@ -126,7 +126,7 @@ async def test_onboarding_skips_the_okrug_step_where_it_would_offer_one_village(
     await user.tap("Русский")
     await user.tap(REGION_OF[district])
     await user.tap(district)
-    assert user.last_text == f"{district}\nВыберите ваше село:"
+    assert user.last_text == f"{district}\nВыберите село:"
     assert user.button_labels() == [*villages, "« Назад"]
     await user.tap(villages[-1])
     assert await stored_village(bot, user.id) is not None
@@ -314,7 +314,7 @@ W48 = Week(2026, 48)
 ZONE = ZoneInfo("Asia/Almaty")
 NO_NAMES = Names("", "", "")
 SUMMED_COLUMNS = ("Residents", "Joined", "Left", "Active", "Complaints", "Suggestions",
-                  "Overdue at week end", "Public hearings", "I will come", "Notices delivered",
+                  "Overdue at week end", "Public hearings", "Will come", "Notices delivered",
                   "Poll votes")  # fmt: skip
 
 

@@ -88,8 +88,8 @@ async def test_deep_link_binds_the_village_in_one_step(bot: Harness) -> None:
 async def test_deep_link_to_unknown_village_asks_for_the_village(bot: Harness) -> None:
     ivan = bot.user(1002, "Иван", "ru")
     await ivan.send("/start v_no-such-village")
-    assert "Этого села по ссылке нет в Qatysu" in ivan.texts[-2]
-    assert ivan.last_text == "Выберите вашу область:"
+    assert "Села из этой ссылки нет в Qatysu" in ivan.texts[-2]
+    assert ivan.last_text == "Выберите область:"
     assert (await stored(bot, ivan)).village_code is None
 
 
@@ -150,7 +150,7 @@ async def test_anything_but_text_during_onboarding_asks_to_use_buttons(bot: Harn
     await user.send_sticker()
     assert user.last_text == "Выберите вариант кнопками выше или отправьте /cancel, чтобы прервать."
     await user.tap("Русский")  # the dialog goes on, in the message that had the buttons
-    assert user.texts[-2] == "Выберите вашу область:"
+    assert user.texts[-2] == "Выберите область:"
 
 
 async def test_cancel_leaves_onboarding_and_old_buttons_go_stale(bot: Harness) -> None:

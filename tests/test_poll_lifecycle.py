@@ -31,7 +31,9 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     await staff.send("/newpoll")
     assert staff.last_text.startswith("🗳 Новый опрос. Пришлите вопрос")
     await staff.send("x" * 301)
-    assert staff.last_text == "Вопрос слишком длинный: 301 симв., максимум 300. Сократите его."
+    assert (
+        staff.last_text == "Вопрос слишком длинный (символов: 301, максимум: 300). Сократите его."
+    )
     await staff.send("Что ремонтировать в первую очередь?")
     await staff.send("Дорога")
     assert staff.last_text.startswith("Вариантов должно быть от 2 до 10")
@@ -45,7 +47,7 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     await staff.tap("Готово ›")
     assert staff.last_text.startswith("Когда завершится голосование?")
     await staff.send("01.01.2020 20:00")
-    assert staff.last_text.startswith("Напишите будущие дату и время")
+    assert staff.last_text.startswith("Укажите дату и время в будущем")
     await bot.restart(crash=True)  # the dialog survives a crash mid-way
     closing = (utcnow() + timedelta(days=30)).astimezone(services_of(bot).settings.zone)
     await staff.send(closing.strftime("%d.%m.%Y 18:30"))
@@ -97,15 +99,15 @@ async def close_with_paper_votes(bot: Harness) -> None:
         await vote(person, poll, option)
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.send("/polls")
-    await staff.tap("Опросы моих сёл")
+    await staff.tap("Управление опросами")
     await staff.tap("🟢 Что ремонтировать")
     assert "Проголосовали в боте: 3 · голосов на бумаге: 0" in staff.last_text
-    await staff.tap("📝 Бумажные голоса")
-    assert staff.last_text.startswith("Бумажные голоса, село Молодежный.")
+    await staff.tap("📝 Голоса на бумаге")
+    assert staff.last_text.startswith("Голоса на бумаге, село Молодежный.")
     await staff.send("5 1")
     assert staff.last_text == "Пришлите 3 целых числа, по одному в строке, в порядке вариантов."
     await staff.send("5\n1\n0")
-    assert staff.texts[-2] == "📝 Сохранено. Бумажные голоса, село Молодежный: 5 · 1 · 0."
+    assert staff.texts[-2] == "📝 Сохранено. Голоса на бумаге, село Молодежный: 5 · 1 · 0."
     assert "Проголосовали в боте: 3 · голосов на бумаге: 6" in staff.last_text
     await staff.tap("⏹ Завершить сейчас")
     answer = await staff.tap("⏹ Да, завершить")
@@ -132,7 +134,7 @@ async def test_results_with_turnout_and_paper_votes_in_each_language(bot: Harnes
         "На бумаге: 6 голосов (учтены выше)"
     )
     assert results[101].startswith("📊 Сауалнама нәтижелері\n")
-    assert "Белсенділік: 4 тұрғыннан 3 адам дауыс берді (75%)" in results[101]
+    assert "Қатысу деңгейі: 4 тұрғыннан 3 адам дауыс берді (75%)" in results[101]
     assert "Қағазбен: 6 дауыс (жоғарыда есептелген)" in results[101]
     assert "1. Дорога до школы — 7 (77.8%), on paper: 5" in results[103]
     assert "Turnout: 3 of 4 residents (75%)" in results[103]
@@ -240,12 +242,18 @@ async def test_staff_scope_for_paper_votes_and_closing(bot: Harness) -> None:
     await outsider.send("/start")
     for data in (f"v1:pst:paper:{poll.id}", f"v1:pst:closeok:{poll.id}", f"v1:pst:card:{poll.id}"):
         answer = await outsider.tap_data(data)
-        assert answer is not None and answer["text"] == "Извините, это село не входит в вашу зону."
+        assert (
+            answer is not None
+            and answer["text"] == "Извините, это село не относится к вашей территории."
+        )
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.tap_data(f"v1:pst:paper:{poll.id}")
-    assert staff.last_text == "Бумажные голоса какого села?"
+    assert staff.last_text == "Для какого села ввести голоса на бумаге?"
     answer = await staff.tap_data(f"v1:pst:pv:{poll.id}:{NURA}")
-    assert answer is not None and answer["text"] == "Извините, это село не входит в вашу зону."
+    assert (
+        answer is not None
+        and answer["text"] == "Извините, это село не относится к вашей территории."
+    )
     resident = bot.user(102, "R102", "ru")
     answer = await resident.tap_data(f"v1:pst:closeok:{poll.id}")
     assert answer is not None and "только сотрудникам" in answer["text"]

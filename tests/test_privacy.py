@@ -21,7 +21,7 @@ async def test_my_data_lists_what_is_stored(bot: Harness) -> None:
     lines = aigerim.last_text.splitlines()
     assert lines[:5] == [
         "Qatysu сіз туралы сақтайтын деректер:",
-        "Telegram id: 1001",
+        "Telegram ID: 1001",
         "Аты: Айгерім",
         "Тілі: Қазақша",
         "Ауылы: Молодежный",

@@ -119,7 +119,7 @@ async def test_every_figure_of_the_workbook_reconciles_with_the_raw_tables(
     columns = {"Residents": "registered", "Joined": "new", "Left": "departed",
                "Active": "active", "Active, %": "active_share", "Complaints": "complaints",
                "Suggestions": "suggestions", "Overdue at week end": "overdue",
-               "Public hearings": "hearings", "I will come": "coming",
+               "Public hearings": "hearings", "Will come": "coming",
                "Notices delivered": "delivered"}  # fmt: skip
     for row in overview[:-1]:
         figures = want[names[str(row["Village"])]]
@@ -177,7 +177,7 @@ async def test_every_figure_of_the_workbook_reconciles_with_the_raw_tables(
     assert len(in_week) == 3
     assert [row["Topic"] for row in hearings] == [h["topic"] for h in in_week]
     for row, hearing in zip(hearings, in_week, strict=True):
-        assert row["I will come"] == sum(1 for r in seed.rsvps if r[0] == hearing["id"])
+        assert row["Will come"] == sum(1 for r in seed.rsvps if r[0] == hearing["id"])
         assert row["Questions"] == sum(
             1 for a in seed.appeals if a.get("hearing_id") == hearing["id"]
         )

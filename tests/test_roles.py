@@ -45,7 +45,7 @@ async def test_staff_see_residents_of_their_district_only(bot: Harness) -> None:
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.send("/residents")
     assert staff.last_text.splitlines()[:2] == [
-        "Зарегистрированные жители в вашей зоне: 3 жителя",
+        "На вашей территории зарегистрировано: 3 жителя",
         "Осакаровский район: 3 жителя",
     ]
     await staff.tap("Осакаровский район")
@@ -71,7 +71,10 @@ async def test_forged_tap_on_a_district_outside_the_scope_is_refused(bot: Harnes
     await staff.send("/residents")
     before = staff.last_text
     answer = await staff.tap_data("v1:res:dis:mng-beineu")
-    assert answer is not None and answer["text"] == "Извините, это село не входит в вашу зону."
+    assert (
+        answer is not None
+        and answer["text"] == "Извините, это село не относится к вашей территории."
+    )
     assert answer["show_alert"] is True
     assert staff.last_text == before
 

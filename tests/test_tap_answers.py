@@ -62,7 +62,7 @@ async def test_closing_a_poll_now_is_answered_before_its_results_go_out(bot: Har
     await announce(bot)
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.send("/polls")
-    await staff.tap("Опросы моих сёл")
+    await staff.tap("Управление опросами")
     await staff.tap("🟢 Что ремонтировать")
     await staff.tap("⏹ Завершить сейчас")
     start = len(bot.sim.calls)

@@ -181,9 +181,9 @@ async def test_another_villages_link_asks_first_and_changes_nothing_on_no(bot: H
     await ivan.send(f"/start v_{NURA}")  # a link posted in a village chat
     assert ivan.last_text.startswith("Ваше село в Qatysu: Молодежный")
     assert "Новое село: Нура" in ivan.last_text
-    assert ivan.button_labels() == ["✅ Да, переехать", "✖ Нет, остаться: Молодежный"]
+    assert ivan.button_labels() == ["✅ Да, переехать", "✖ Нет, остаюсь"]
     assert await village_of(bot, ivan) == MOLODEZHNY  # nothing moved before the answer
-    await ivan.tap("✖ Нет, остаться: Молодежный")
+    await ivan.tap("✖ Нет, остаюсь")
     assert ivan.last_text == "Ничего не изменилось: ваше село — Молодежный."
     assert await village_of(bot, ivan) == MOLODEZHNY
 
@@ -204,7 +204,7 @@ async def test_a_move_asked_in_kazakh_and_english(bot: Harness) -> None:
     (john,) = await residents(bot, MOLODEZHNY, [7112], "en")
     await john.send(f"/start v_{OSAKAROVKA}")
     assert john.last_text.startswith("Your village in Qatysu: Molodezhny")
-    assert john.button_labels()[1] == "✖ No, stay in Molodezhny"
+    assert john.button_labels()[1] == "✖ No, I'll stay"
 
 
 # --- staff confirm a move that came too soon ---------------------------------------------------
@@ -215,7 +215,7 @@ async def test_staff_of_the_new_village_confirm_a_move_scope_checked(bot: Harnes
     await move(ivan, OSAKAROVKA)
     await move(ivan, MOLODEZHNY)
     assert ivan.last_text.startswith("Вы недавно уже меняли село")
-    await ivan.tap("📨 Попросить акимат (Молодежный) подтвердить")
+    await ivan.tap("📨 Попросить акимат подтвердить")
     assert ivan.last_text.startswith("📨 Запрос отправлен сотрудникам акимата (Молодежный)")
     assert staff.last_text.startswith("🏠 Запрос на переезд: R7113 просит сменить село Осакаровка")
     request = await people.pending_move(db_of(bot), await person_row(bot, ivan))
@@ -238,7 +238,7 @@ async def test_staff_refuse_a_move(bot: Harness) -> None:
     (ivan,) = await residents(bot, NURA, [7114])
     await move(ivan, OSAKAROVKA)
     await move(ivan, MOLODEZHNY)
-    await ivan.tap("📨 Попросить акимат (Молодежный) подтвердить")
+    await ivan.tap("📨 Попросить акимат подтвердить")
     await staff.tap("✖ Отказать")
     assert ivan.last_text.startswith("Акимат не подтвердил переезд в село Молодежный")
     assert await village_of(bot, ivan) == OSAKAROVKA
@@ -248,7 +248,7 @@ async def test_no_staff_to_ask_is_said(bot: Harness) -> None:
     (ivan,) = await residents(bot, MOLODEZHNY, [7115])
     await move(ivan, OSAKAROVKA)
     await move(ivan, NURA)  # no akimat staff of Nura in Qatysu
-    await ivan.tap("📨 Попросить акимат (Нура) подтвердить")
+    await ivan.tap("📨 Попросить акимат подтвердить")
     assert ivan.last_text.startswith("Акимат (Нура) ещё не подключён к Qatysu")
 
 

@@ -84,7 +84,7 @@ async def test_a_language_typed_at_the_language_step(bot: Harness) -> None:
     user = bot.user(1201, "Otabek", "uz")
     await user.send("/start")
     await user.send("русский")
-    assert user.last_text == "Выберите вашу область:"
+    assert user.last_text == "Выберите область:"
     stored = await people.get_by_telegram_id(services(bot).db, 1201)
     assert stored is not None and stored.language == "ru"
 
@@ -146,7 +146,7 @@ async def test_a_language_typed_outside_a_dialog_changes_the_reply_menu(bot: Har
 async def test_help_and_back_outside_a_dialog(bot: Harness) -> None:
     ivan = await resident(bot, 1206, "Иван", "ru")
     await ivan.send("помощь")
-    assert ivan.last_text.startswith("Qatysu помогает участвовать в решениях вашего села.")
+    assert ivan.last_text.startswith("Qatysu помогает участвовать в решениях своего села.")
     await ivan.send("назад")
     assert ivan.last_text == "Что вы хотите сделать?"
     assert "🏡 Моё село" in ivan.button_labels()
@@ -231,7 +231,7 @@ async def test_back_help_next_and_yes_in_the_complaint_dialog(bot: Harness) -> N
     await ivan.send("2")
     await ivan.send("Нет воды в колонке")
     await ivan.send("далее")
-    assert ivan.last_text.startswith("Проверьте вашу жалобу:\nКатегория: 💧 Водоснабжение")
+    assert ivan.last_text.startswith("Проверьте жалобу:\nКатегория: 💧 Водоснабжение")
     await ivan.send("назад")
     assert "фото" in ivan.last_text
     await ivan.send("дальше")

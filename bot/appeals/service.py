@@ -187,13 +187,15 @@ async def submit_hearing_question(
     village_code: str,
     text: str,
     *,
+    hide_name: bool = False,
     bot: Bot | None = None,
     now: datetime | None = None,
 ) -> Appeal:
     """Store a resident's question before a public hearing as an item of the staff's inbox.
 
-    The same limits as for complaints apply (:class:`AppealRefused` says which). With ``bot``,
-    the staff covering the village are told at once, as for any new item.
+    The same limits as for complaints apply (:class:`AppealRefused` says which). With
+    ``hide_name`` staff do not see who asked. With ``bot``, the staff covering the village are
+    told at once, as for any new item.
     """
     now = now or utcnow()
     problem = words_problem(text)
@@ -212,6 +214,7 @@ async def submit_hearing_question(
         category="other",
         text=text,
         hearing_id=hearing_id,
+        hide_name=hide_name,
     )
     if bot is not None:
         await notices.new_item(services, appeal, village)

@@ -209,4 +209,14 @@ def draft_summary(tr: Translator, draft: IntakeDraft, village: Village | None) -
     if draft.latitude is not None:
         lines.append(tr.t("appeal.has_location"))
     lines.append(tr.t("complaint.name_hidden" if draft.hide_name else "complaint.name_shown"))
+    if reveals_identity(draft):
+        lines.append(tr.t("complaint.identity_warning"))
     return "\n".join(lines)
+
+
+def reveals_identity(draft: IntakeDraft) -> bool:
+    """Whether a draft filed with a hidden name carries a voice note or a location.
+
+    Staff hear the voice and see the pin: either can tell them who wrote, name or not.
+    """
+    return draft.hide_name and (draft.voice is not None or draft.latitude is not None)

@@ -126,7 +126,7 @@ async def run_demo(out: Path | None = None) -> Path:
             "Tuesday: another village's link, posted in a chat, reaches Ivan: asked first, he stays"
         )
         await ivan.send("/start v_krg-nura-nura")
-        await ivan.tap("✖ Нет, остаться: Осакаровка")
+        await ivan.tap("✖ Нет, остаюсь")
 
         transcript.scene(
             "Wednesday: a resident tries a staff command; staff look at their villages"

@@ -31,7 +31,9 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
     tomorrow = (utcnow().astimezone(zone) + timedelta(days=1)).date()
     await staff.send("/newhearing")
     await staff.send("2027 жылғы жергілікті бюджет: жолдар мен су құбыры")
-    await staff.tap(str(format_date(tomorrow, "EEE, d MMM", locale="kk")))
+    await staff.tap(
+        ", " + str(format_date(tomorrow, "d MMMM", locale="kk"))
+    )  # «Сейсенбі, 1 желтоқсан»
     await staff.tap("18:00")
     await staff.send("Мәдениет үйі, Абай көшесі, 12")
     await staff.share_location(50.5639, 72.5672)
@@ -65,7 +67,7 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
     await hearings.reschedule(services.db, hearing.id, starts_at=utcnow() - timedelta(hours=2))
     await staff.send("/hearings")
     await staff.tap("⚙️ Тыңдауларды басқару")
-    await staff.tap("жергілікті бюджет")
+    await staff.tap("· 2027 жылғы")  # the list shows the topic cut to fit a button
     await staff.tap("📝 Қорытындыны енгізу")
     await staff.send("38")
     await staff.send("Орталық көше 2027 жылы жөнделеді; су құбыры — 2028 жылы.")

@@ -45,10 +45,10 @@ async def play_okrug(harness: Harness, transcript: Transcript) -> None:
     tomorrow = (utcnow().astimezone(services.settings.zone) + timedelta(days=2)).date()
     await specialist.send("/newhearing")
     await specialist.send("Округтің 2027 жылғы бюджеті: көше жарығы және балабақша")
-    await specialist.tap(str(format_date(tomorrow, "EEE, d MMM", locale="kk")))
+    await specialist.tap(", " + str(format_date(tomorrow, "d MMMM", locale="kk")))
     await specialist.tap("18:00")
     await specialist.send("Дубовка ауылдық клубы")
-    await specialist.tap("Өткізу")
+    await specialist.tap("Өткізіп жіберу")
     await specialist.send("1. Көше жарығы\n2. Балабақша жөндеу")
     await specialist.tap("🏘")  # the whole okrug, its four villages, in one tap
     await specialist.tap("Дайын")

@@ -34,7 +34,7 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await staff.tap("Дайын ›")
     await staff.tap("20:00")
     await staff.tap("Жоқ, алғашқы дауыс түпкілікті")
-    await staff.tap("Тек сауалнама жабылғаннан кейін")
+    await staff.tap("Сауалнама жабылған соң")
     await staff.tap("📤 Жариялау")
     await harness.broadcasts_finished()
 
@@ -46,9 +46,9 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
 
     transcript.scene("Staff add the paper ballots of the village meeting and close the poll")
     await staff.send("/polls")
-    await staff.tap("Ауылдарымның сауалнамалары")
+    await staff.tap("Сауалнамаларды басқару")
     await staff.tap("🟢 Ауыл бюджетінен")
-    await staff.tap("📝 Қағаздағы дауыстар")
+    await staff.tap("📝 Қағазбен берілген дауыстар")
     await staff.send("9\n14\n3")
     await staff.tap("⏹ Қазір жабу")
     await staff.tap("⏹ Иә, жабу")

@@ -107,14 +107,23 @@ async def toggle_coming(services: Services, hearing: Hearing, person_id: int) ->
 
 
 async def ask(
-    services: Services, bot: Bot | None, person: Person, hearing: Hearing, text: str
+    services: Services,
+    bot: Bot | None,
+    person: Person,
+    hearing: Hearing,
+    text: str,
+    *,
+    hide_name: bool = False,
 ) -> Appeal:
     """File a resident's question before a hearing in the staff's inbox.
 
     It goes to the staff of the resident's village when that is one of the hearing's, else to
-    those of the hearing's first village. Raises :class:`bot.appeals.service.AppealRefused`.
+    those of the hearing's first village; with ``hide_name`` staff do not see who asked.
+    Raises :class:`bot.appeals.service.AppealRefused`.
     """
     village = person.village_code
     if village not in hearing.village_codes:
         village = hearing.village_codes[0]
-    return await submit_hearing_question(services, person, hearing.id, village, text, bot=bot)
+    return await submit_hearing_question(
+        services, person, hearing.id, village, text, hide_name=hide_name, bot=bot
+    )

@@ -13,13 +13,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.callbacks import Feature
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from storage.models import Names
 from storage.polls import Poll, Results, VillageTally, positions
 
 FEATURE = Feature.POLL
 MAX_CAPTION = 1024
-BUTTON_LABEL = 60  # longer options are cut on the button; the message lists them in full
 
 
 def clip(text: str, limit: int) -> str:
@@ -49,14 +48,14 @@ def keyboard(tr: Translator, poll: Poll, selected: int = 0) -> InlineKeyboardMar
     rows = []
     for position, option in enumerate(poll.options):
         mark = 1 << position
-        label = clip(f"{position + 1}. {option}", BUTTON_LABEL)
+        label = f"{position + 1}. {option}"
         if poll.single:
             prefix = "✅ " if selected & mark else ""
             data = callbacks.build(FEATURE, "v", poll.id, mark)
         else:
             prefix = "☑️ " if selected & mark else "⬜ "
             data = callbacks.build(FEATURE, "t", poll.id, selected ^ mark)
-        rows.append([InlineKeyboardButton(prefix + label, callback_data=data)])
+        rows.append([InlineKeyboardButton(button_label(prefix + label), callback_data=data)])
     if not poll.single:
         vote = callbacks.build(FEATURE, "v", poll.id, selected)
         rows.append([InlineKeyboardButton(tr.t("poll.vote_button"), callback_data=vote)])

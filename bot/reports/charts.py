@@ -57,9 +57,9 @@ def participation(tr: Translator, data: ReportData, path: Path) -> Path | None:
               label=tr.t("report.col.active"), color="#f58518")  # fmt: skip
     axes.set_yticks(list(positions), names)
     axes.legend(loc="lower right")
-    title = tr.t("report.chart.participation", week=str(data.week))
+    title = tr.t("report.chart.participation", week=data.week.label(tr))
     if len(data.villages) > TOP_VILLAGES:
-        title += "\n" + tr.t("report.chart.top", count=tr.number(TOP_VILLAGES))
+        title += "\n" + tr.nt("report.chart.top", TOP_VILLAGES)
     axes.set_title(title)
     figure.savefig(path)
     return path
@@ -85,7 +85,7 @@ def categories(tr: Translator, data: ReportData, path: Path) -> Path | None:
     axes.barh(names, suggestions, left=complaints, label=tr.t("report.col.suggestions"),
               color="#54a24b")  # fmt: skip
     axes.legend(loc="lower right")
-    axes.set_title(tr.t("report.chart.categories", week=str(data.week)))
+    axes.set_title(tr.t("report.chart.categories", week=data.week.label(tr)))
     figure.savefig(path)
     return path
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -28,6 +27,7 @@ from bot.logs import who
 from bot.messaging import translator_of
 from bot.reports import data as report_data
 from bot.reports import digest, summary
+from bot.reports.cache import SummaryKey, cache_of
 from bot.reports.files import ReportFiles
 from bot.reports.scope import scope_label
 from bot.reports.week import Week
@@ -196,21 +196,46 @@ async def post_to_staff_chat(
 
 
 async def send_files(
-    bot: Bot, chat_id: int, tr: Translator, files: ReportFiles, caption: str, *, charts: bool = True
+    bot: Bot,
+    chat_id: int,
+    tr: Translator,
+    files: ReportFiles,
+    caption: str,
+    *,
+    charts: bool = True,
+    file_ids: dict[str, str] | None = None,
 ) -> None:
-    """Send the workbook, the CSV files in one zip, and the charts as an album."""
-    await bot.send_document(chat_id, files.workbook.read_bytes(), filename=files.workbook.name,
-                            caption=caption[:1024])  # fmt: skip
+    """Send the workbook, the CSV files in one zip, and the charts as an album.
+
+    ``file_ids`` maps files already sent to Telegram's ids for them: those go by id, without
+    another upload, and the ids of those uploaded now are added to it.
+    """
+    known = file_ids if file_ids is not None else {}
+
+    def source(path: Path) -> str | bytes:
+        return known.get(str(path)) or path.read_bytes()
+
+    def keep(path: Path, file_id: str | None) -> None:
+        if file_id:
+            known[str(path)] = file_id
+
+    sent = await bot.send_document(chat_id, source(files.workbook), filename=files.workbook.name,
+                                   caption=caption[:1024])  # fmt: skip
+    keep(files.workbook, sent.document.file_id if sent.document else None)
     if not charts:
         return
-    await bot.send_document(chat_id, files.archive.read_bytes(), filename=files.archive.name)
+    sent = await bot.send_document(chat_id, source(files.archive), filename=files.archive.name)
+    keep(files.archive, sent.document.file_id if sent.document else None)
     if len(files.charts) == 1:
-        await bot.send_photo(chat_id, files.charts[0].read_bytes())
+        sent = await bot.send_photo(chat_id, source(files.charts[0]))
+        keep(files.charts[0], sent.photo[-1].file_id if sent.photo else None)
     elif files.charts:
-        await bot.send_media_group(
+        album = await bot.send_media_group(
             chat_id,
-            [InputMediaPhoto(path.read_bytes(), filename=path.name) for path in files.charts],
+            [InputMediaPhoto(source(path), filename=path.name) for path in files.charts],
         )
+        for path, message in zip(files.charts, album, strict=False):
+            keep(path, message.photo[-1].file_id if message.photo else None)
 
 
 async def area_name(services: Services, tr: Translator, scope: Scope) -> str:
@@ -220,15 +245,44 @@ async def area_name(services: Services, tr: Translator, scope: Scope) -> str:
     return await scope_name(services.db, tr, scope)
 
 
+def summary_key(tr: Translator, scopes: list[Scope], week: Week, label: str) -> SummaryKey:
+    """The key of a summary of ``scopes`` for ``week`` in ``tr``'s language."""
+    return SummaryKey.of(scopes, week, tr.language, label)
+
+
+def scope_key(tr: Translator, scope: Scope, week: Week) -> SummaryKey:
+    """The key of a coordinator's summary of one scope."""
+    return summary_key(tr, [scope], week, scope_label(scope))
+
+
+def area_key(tr: Translator, scopes: list[Scope], week: Week) -> SummaryKey:
+    """The key of the workbook of a staff member's area (the digest's button)."""
+    return summary_key(tr, scopes, week, "area")
+
+
+async def send_summary(
+    services: Services,
+    bot: Bot,
+    chat_id: int,
+    tr: Translator,
+    key: SummaryKey,
+    caption: str,
+    *,
+    charts: bool = True,
+) -> None:
+    """Send the summary of ``key``: built once per data version, shared by everyone asking."""
+    cache = cache_of(services.db)
+    files = await cache.files(services.db, key, tr)
+    await send_files(bot, chat_id, tr, files, caption, charts=charts, file_ids=cache.file_ids)
+
+
 async def deliver_summary(
     services: Services, bot: Bot, chat_id: int, tr: Translator, scope: Scope, week: Week
 ) -> None:
-    """Build one scope's summary of ``week`` and send it to ``chat_id``."""
+    """Send one scope's summary of ``week`` to ``chat_id`` (built, or taken from the cache)."""
     area = await area_name(services, tr, scope)
-    with tempfile.TemporaryDirectory(prefix="qatysu-report-") as folder:
-        files = await summary.build_for_scope(services.db, tr, scope, week, Path(folder))
-        caption = tr.t("report.summary.caption", week=str(week), area=area)
-        await send_files(bot, chat_id, tr, files, caption)
+    caption = tr.t("report.summary.caption", week=week.label(tr), area=area)
+    await send_summary(services, bot, chat_id, tr, scope_key(tr, scope, week), caption)
 
 
 async def send_summaries(services: Services, bot: Bot, now: datetime | None = None) -> RunResult:

@@ -144,9 +144,7 @@ def village_block(tr: Translator, news: VillageNews) -> str:
 
 def title(tr: Translator, data: ReportData) -> str:
     """The digest's first line: which week."""
-    return tr.t(
-        "report.digest.title", start=tr.date(data.week.monday), end=tr.date(data.week.sunday)
-    )
+    return tr.t("report.digest.title", dates=tr.date_range(data.week.monday, data.week.sunday))
 
 
 def okrug_block(tr: Translator, news: Sequence[VillageNews]) -> str | None:

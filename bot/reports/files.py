@@ -116,7 +116,7 @@ def write_report(
     workbook.parent.mkdir(parents=True, exist_ok=True)
     stem = Path(f"{workbook.with_suffix('')}")
     sheets = tables(tr, data)
-    write_workbook(sheets, workbook, tr.t("report.title", week=str(data.week)))
+    write_workbook(sheets, workbook, tr.t("report.title", week=data.week.label(tr)))
     csv_files = [write_csv(t, Path(f"{stem}-{t.key}.csv")) for t in sheets]
     archive = zip_files(csv_files, workbook.with_suffix(".csv.zip"))
     pictures = charts.draw_all(tr, data, stem, poll_charts)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import Translator
+
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{2})$")
 
 
@@ -67,6 +69,12 @@ class Week:
     def shifted(self, weeks: int) -> Week:
         """The week ``weeks`` later (earlier when negative)."""
         return Week.of(self.monday + timedelta(weeks=weeks))
+
+    def label(self, tr: Translator) -> str:
+        """The week as people read it: «48-я неделя (23—29 нояб. 2026 г.)», not «2026-W48»."""
+        return tr.t(
+            "report.week", number=self.number, dates=tr.date_range(self.monday, self.sunday)
+        )
 
     def bounds(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
         """``[start, end)`` in UTC: local Monday 00:00 to the next Monday 00:00."""

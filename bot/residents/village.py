@@ -147,7 +147,7 @@ def move_buttons(tr: Translator, village: Village, current: Village) -> InlineKe
         [
             [_button(tr.t("village.move_yes"), "mv",
                      village.code)],
-            [_button(tr.t("village.move_no", village=current.names.get(tr.language)), "stay")],
+            [_button(tr.t("village.move_no"), "stay")],
         ]
     )  # fmt: skip
 
@@ -156,7 +156,7 @@ def ask_staff_buttons(tr: Translator, village: Village) -> InlineKeyboardMarkup:
     """Ask the staff of the new village / stay."""
     return InlineKeyboardMarkup(
         [
-            [_button(tr.t("village.ask_staff", village=village.names.get(tr.language)), "ask",
+            [_button(tr.t("village.ask_staff"), "ask",
                      village.code)],
             [_button(tr.t("village.move_cancel"), "stay")],
         ]

@@ -116,12 +116,19 @@ class SimUser:
         shown = [button["text"] for button in self.reply_keyboard]
         raise ButtonNotFound(f"no keyboard button {label!r}; shown: {shown}")
 
-    async def send_document(self, file_name: str = "scan.pdf", size: int = 120_000) -> None:
-        """Send a file as a document."""
+    async def send_document(
+        self,
+        file_name: str = "scan.pdf",
+        size: int = 120_000,
+        *,
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+    ) -> None:
+        """Send a file as a document (Telegram apps report a type derived from its name)."""
         file_id = f"doc-{self.id}-{self.sim.next_message_id()}"
         document = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
-                    "mime_type": "application/pdf", "file_size": size}  # fmt: skip
-        await self._send(document=document)
+                    "mime_type": mime_type, "file_size": size}  # fmt: skip
+        await self._send(document=document, **({"caption": caption} if caption else {}))
 
     async def send_photo(self, caption: str | None = None, size: int = 80_000) -> None:
         """Send a photo (the file stays on the simulated Telegram side)."""

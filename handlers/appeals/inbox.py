@@ -24,7 +24,7 @@ from bot.appeals.service import CATEGORIES
 from bot.auth import authorize_village, load_access, refuse, requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from handlers.appeals import inbox_place
 from handlers.widgets import keyboards
 from handlers.widgets.keyboards import button
@@ -282,7 +282,10 @@ async def ask_forward(update: Update, context: QatysuContext) -> None:
         (v.names.get(tr.language), callbacks.build(FEATURE, "fwdv", appeal.id, v.code))
         for v in await _district_villages(context, appeal)
     )
-    rows = [[InlineKeyboardButton(label, callback_data=data)] for label, data in choices[:20]]
+    rows = [
+        [InlineKeyboardButton(button_label(label), callback_data=data)]
+        for label, data in choices[:20]
+    ]
     if appeal.level == "village":
         rows.insert(0, [button(tr.t("inbox.to_district"), FEATURE, "fwdd", appeal.id)])
     rows.append([button(tr.t("button.back"), FEATURE, "card", appeal.id)])
@@ -354,10 +357,10 @@ async def ask_extension(update: Update, context: QatysuContext) -> None:
     rows = [
         [
             button(
-                tr.t(
+                tr.nt(
                     "inbox.extend_by",
-                    days=days,
-                    due=tr.date(calendar.add_working_days(appeal.due_on, days)),
+                    days,
+                    due=tr.short_date(calendar.add_working_days(appeal.due_on, days)),
                 ),
                 FEATURE,
                 "extd",

@@ -69,18 +69,25 @@ def attach_keyboard(tr: Translator) -> InlineKeyboardMarkup:
 
 
 def summary_keyboard(tr: Translator, draft: IntakeDraft) -> InlineKeyboardMarkup:
-    """Send, hide or show the name, edit, cancel."""
+    """Send, hide or show the name (with a hidden name: remove the voice note, the location),
+    edit, cancel."""
     hide = "complaint.button_show_name" if draft.hide_name else "complaint.button_hide_name"
-    return InlineKeyboardMarkup(
+    rows = [
+        [button(tr.t("complaint.button_send"), FEATURE, "send")],
+        [button(tr.t(hide), FEATURE, "hide", int(not draft.hide_name))],
+    ]
+    if texts.reveals_identity(draft):
+        if draft.voice is not None:
+            rows.append([button(tr.t("complaint.button_remove_voice"), FEATURE, "rm", "voice")])
+        if draft.latitude is not None:
+            rows.append([button(tr.t("complaint.button_remove_location"), FEATURE, "rm", "loc")])
+    rows.append(
         [
-            [button(tr.t("complaint.button_send"), FEATURE, "send")],
-            [button(tr.t(hide), FEATURE, "hide")],
-            [
-                button(tr.t("complaint.button_edit"), FEATURE, "edit"),
-                button(tr.t("complaint.button_cancel"), FEATURE, "cancel"),
-            ],
+            button(tr.t("complaint.button_edit"), FEATURE, "edit"),
+            button(tr.t("complaint.button_cancel"), FEATURE, "cancel"),
         ]
     )
+    return InlineKeyboardMarkup(rows)
 
 
 async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -384,12 +391,35 @@ async def attachments_done(update: Update, context: QatysuContext) -> int:
 
 
 async def toggle_name(update: Update, context: QatysuContext) -> int:
-    """Hide the name from staff, or show it again."""
+    """Hide the name from staff, or show it again (as the button said: a double tap is one)."""
     assert update.callback_query is not None and update.effective_user is not None
     draft = await DRAFTS.load(update, context)
-    draft.hide_name = not draft.hide_name
-    await DRAFTS.save(update, context, draft)
+    wanted = callbacks.parse(update.callback_query.data).args
+    # Buttons sent before the choice was carried in the data ("hide") toggle.
+    hide_name = wanted[0] == "1" if wanted else not draft.hide_name
     await update.callback_query.answer()
+    if hide_name == draft.hide_name:  # a second tap of the same button: already so
+        return SUMMARY
+    draft.hide_name = hide_name
+    await DRAFTS.save(update, context, draft)
+    return await _summary(update, context, draft)
+
+
+async def remove_revealing(update: Update, context: QatysuContext) -> int:
+    """Take the voice note or the location out of the draft (they can reveal who wrote)."""
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    part = callbacks.parse(query.data).args
+    draft = await DRAFTS.load(update, context)
+    if part == ("voice",) and draft.voice is not None:
+        draft.voice = None
+    elif part == ("loc",) and draft.latitude is not None:
+        draft.latitude = draft.longitude = None
+    else:  # a second tap, or data the summary never offered: nothing to take out
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return SUMMARY
+    await DRAFTS.save(update, context, draft)
+    await query.answer(context.tr.t("complaint.removed"))
     return await _summary(update, context, draft)
 
 
@@ -620,6 +650,7 @@ def register(app: QatysuApp) -> None:
             SUMMARY: [
                 tap(FEATURE, send, "send"),
                 tap(FEATURE, toggle_name, "hide"),
+                tap(FEATURE, remove_revealing, "rm"),
                 tap(FEATURE, edit_menu, "edit"),
                 tap(FEATURE, edit_part, "ed"),
                 MessageHandler(text & Words(W.YES, W.BACK, W.HELP), typed_at_summary),

@@ -18,6 +18,7 @@ from bot.auth import load_access, refuse, requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
+from bot.i18n import button_label
 from handlers import paper as notice_board
 from handlers.widgets import village_picker, when_picker
 from handlers.widgets.dialogs import (
@@ -104,7 +105,11 @@ async def list_hearings(update: Update, context: QatysuContext) -> None:
     since = utcnow() - timedelta(days=30)
     found = await hearings.recent_in(context.services.db, codes, since)
     rows = [
-        [button(f"{tr.datetime(h.starts_at)} · {h.topic}"[:60], FEATURE, "open", h.id)]
+        [
+            button(
+                button_label(f"{tr.short_datetime(h.starts_at)} · {h.topic}"), FEATURE, "open", h.id
+            )
+        ]
         for h in found
     ]
     await _send(

@@ -20,15 +20,18 @@ from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, render, service, texts
+from bot.i18n import Translator, button_label
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
     Drafts,
+    cancel_step,
     chat_id,
     message_of,
     query_of,
     tap,
 )
+from handlers.widgets.keyboards import button
 from storage import hearings, territory
 from storage.db import utcnow
 from storage.hearings import Hearing
@@ -44,6 +47,7 @@ class QuestionDraft(DialogDraft):
     """A question being asked before a hearing."""
 
     hearing: int = 0  # the hearing's id: the button's
+    hide_name: bool = False  # staff do not see who asked
 
 
 DRAFTS = Drafts(DIALOG, QuestionDraft)
@@ -69,7 +73,9 @@ async def show_list(update: Update, context: QatysuContext) -> None:
         rows = [
             [
                 InlineKeyboardButton(
-                    f"{tr.datetime(h.starts_at)} · {h.read_in(tr.language).topic}"[:60],
+                    button_label(
+                        f"{tr.short_datetime(h.starts_at)} · {h.read_in(tr.language).topic}"
+                    ),
                     callback_data=callbacks.build(FEATURE, "open", h.id),
                 )
             ]
@@ -221,8 +227,44 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     await query.answer()
     await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
+    text, markup = _question_prompt(tr, hearing, hide_name=False)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
+    return QUESTION
+
+
+def _question_prompt(
+    tr: Translator, hearing: Hearing, *, hide_name: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The request for a question, whether staff will see the name, and the choice."""
+    shown = "complaint.name_hidden" if hide_name else "complaint.name_shown"
     topic = hearing.read_in(tr.language).topic
-    await context.bot.send_message(chat_id(update), tr.t("hearing.ask_prompt", topic=topic))
+    text = tr.t("hearing.ask_prompt", topic=topic) + "\n\n" + tr.t(shown)
+    choice = "complaint.button_show_name" if hide_name else "complaint.button_hide_name"
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t(choice), FEATURE, "qname", int(not hide_name))],
+            [button(tr.t("complaint.button_cancel"), FEATURE, "qx")],
+        ]
+    )
+    return text, markup
+
+
+async def choose_question_name(update: Update, context: QatysuContext) -> int:
+    """Hide the name from staff, or show it again, before the question is written."""
+    query = query_of(update)
+    hide_name = callbacks.parse(query.data).arg(0) == "1"
+    draft = await DRAFTS.load(update, context)
+    hearing = await hearings.get(context.services.db, draft.hearing)
+    if hearing is None:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return QUESTION
+    await query.answer()
+    if draft.hide_name == hide_name:  # a second tap of the same button
+        return QUESTION
+    draft.hide_name = hide_name
+    await DRAFTS.save(update, context, draft)
+    text, markup = _question_prompt(context.tr, hearing, hide_name=hide_name)
+    await query.edit_message_text(text, reply_markup=markup)
     return QUESTION
 
 
@@ -243,7 +285,12 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     try:
         appeal = await service.ask(
-            context.services, context.bot, person, hearing, message.text or ""
+            context.services,
+            context.bot,
+            person,
+            hearing,
+            message.text or "",
+            hide_name=draft.hide_name,
         )
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
@@ -262,17 +309,22 @@ async def not_text(update: Update, context: QatysuContext) -> int:
 
 def register(app: QatysuApp) -> None:
     """Register /hearings and the buttons of hearing notices."""
+    cancel = cancel_step(DIALOG)
     question = Dialog(
         "hearing_question",
         entry_points=[tap(FEATURE, ask_question, "ask")],
         states={
             QUESTION: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
+                tap(FEATURE, choose_question_name, "qname"),
+                tap(FEATURE, cancel, "qx"),
                 MessageHandler(~filters.COMMAND, not_text),
             ]
         },
         draft=DIALOG,
-        context_keys=("hearing",),  # which hearing: the button's
+        # Which hearing (the button's), and hiding the name: a setting, not something entered.
+        context_keys=("hearing", "hide_name"),
+        cancel=cancel,
     )
     app.add_handler(question)
     app.add_handler(CommandHandler("hearings", show_list))

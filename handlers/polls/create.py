@@ -201,7 +201,7 @@ async def ask_closing(update: Update, context: QatysuContext) -> int:
     zone = context.services.settings.zone
     now = utcnow()
     rows = [
-        [button(tr.datetime(polls.closing_in(days, zone, now)), FEATURE, "in", days)]
+        [button(tr.short_datetime(polls.closing_in(days, zone, now)), FEATURE, "in", days)]
         for days in CLOSING_DAYS
     ]
     example = polls.closing_in(3, zone, now).strftime("%d.%m.%Y %H:%M")

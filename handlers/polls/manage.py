@@ -16,6 +16,7 @@ from bot import callbacks
 from bot.auth import authorize_village, load_access, refuse, requires
 from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
 from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
@@ -89,7 +90,7 @@ async def list_area(update: Update, context: QatysuContext) -> None:
     rows = [
         [
             button(
-                ("🟢 " if p.status == "open" else "⚪ ") + texts.clip(p.question, 50),
+                button_label(("🟢 " if p.status == "open" else "⚪ ") + p.question),
                 FEATURE,
                 "card",
                 p.id,
@@ -241,7 +242,7 @@ async def paper_start(update: Update, context: QatysuContext) -> int:
     rows = []
     for code in covered:
         village = await territory.get_village(context.services.db, code)
-        label = village.names.get(tr.language) if village else code
+        label = button_label(village.names.get(tr.language)) if village else code
         rows.append([button(label, FEATURE, "pv", poll.id, code)])
     rows.append([button(tr.t("poll.cancel"), FEATURE, "pcancel")])
     await query.edit_message_text(

@@ -19,6 +19,7 @@ from bot.auth import load_access
 from bot.broadcast.engine import Outgoing, file_input, preview_of
 from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
+from bot.i18n import button_label
 from bot.logs import who
 from bot.polls import service as polls
 from bot.polls import texts
@@ -169,11 +170,11 @@ async def list_polls(update: Update, context: QatysuContext) -> None:
         mine = await repo.votes_of(db, person.id, [p.id for p in open_polls])
         for poll in open_polls:
             mark = "✅ " if poll.id in mine else "🗳 "
-            label = mark + texts.clip(poll.read_in(tr.language).question, 50)
+            label = button_label(mark + poll.read_in(tr.language).question)
             rows.append([button(label, FEATURE, "open", poll.id)])
         for poll in closed:
             question = poll.read_in(tr.language).question
-            rows.append([button("📊 " + texts.clip(question, 50), FEATURE, "res", poll.id)])
+            rows.append([button(button_label("📊 " + question), FEATURE, "res", poll.id)])
         text = tr.t("poll.list_title" if rows else "poll.list_empty", village=name)
     if access.has(Role.STAFF):
         rows.append([button(tr.t("poll.manage"), STAFF_FEATURE, "list")])

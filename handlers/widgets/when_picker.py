@@ -25,16 +25,20 @@ _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
 def date_keyboard(tr: Translator, feature: str, today: date) -> InlineKeyboardMarkup:
-    """The next two weeks, two days a row, e.g. «Дс, 30 қар.»."""
+    """The next two weeks, two days a row, e.g. «Дүйсенбі, 30 қараша» (no «дс/сс/ср»)."""
     days = [today + timedelta(days=n) for n in range(DAYS_SHOWN)]
     buttons = [
         InlineKeyboardButton(
-            str(format_date(day, "EEE, d MMM", locale=tr.language)),
+            _capital(str(format_date(day, "EEEE, d MMMM", locale=tr.language))),
             callback_data=callbacks.build(feature, "day", day.strftime("%Y%m%d")),
         )
         for day in days
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
 def time_keyboard(feature: str) -> InlineKeyboardMarkup:
