@@ -188,9 +188,8 @@ def meaningful(text: str | None) -> bool:
     return len(words) >= 2 and sum(len(w) for w in words) >= 4
 
 
-def written_in(text: str, fallback: str) -> str:
-    """Which state language staff wrote ``text`` in (``kk`` or ``ru``); ``fallback`` (or
-    Kazakh, for English) when the text does not say."""
+def clearly_written_in(text: str) -> str | None:
+    """``kk`` or ``ru`` when the text's letters and little words say which; else None."""
     words = [w.casefold() for w in _WORD.findall(text)]
     kazakh = sum(1 for w in words if KAZAKH_LETTERS & set(w) or w in _KAZAKH_WORDS)
     russian = sum(1 for w in words if _RUSSIAN_MARKS & set(w) or w in _RUSSIAN_WORDS)
@@ -198,6 +197,16 @@ def written_in(text: str, fallback: str) -> str:
         return "kk"
     if russian > kazakh:
         return "ru"
+    return None
+
+
+def written_in(text: str, fallback: str) -> str:
+    """Which state language staff wrote ``text`` in (``kk`` or ``ru``); ``fallback`` (or
+    Kazakh, for English) when the text does not say."""
+    clear = clearly_written_in(text)
+    if clear is not None:
+        return clear
+    words = [w.casefold() for w in _WORD.findall(text)]
     if any("а" <= char <= "я" for w in words for char in w) and fallback not in ("kk", "ru"):
         return "ru"
     return fallback if fallback in ("kk", "ru") else "kk"

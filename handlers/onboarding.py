@@ -337,7 +337,6 @@ async def pick_village(update: Update, context: QatysuContext) -> int:
 
 async def _village_chosen(update: Update, context: QatysuContext, village: Village) -> int:
     """Bind a village tapped or confirmed by typing (a move is asked first)."""
-    await _keep_language(update, context)
     await drafts.drop(context.services.db, _user(update), DRAFT)
     await choose_village(update, context, village)
     return ConversationHandler.END

@@ -24,7 +24,8 @@ async def announce_hearing(
     russian: bool = False,
 ) -> Hearing:
     """Walk /newhearing (in Kazakh) for tomorrow 18:00 in one village, with the Russian version
-    when ``russian``; return the stored hearing once its notices went out."""
+    when ``russian`` (offered after the agenda; going on to the villages skips it); return the
+    stored hearing once its notices went out."""
     tomorrow = (utcnow().astimezone(ALMATY) + timedelta(days=1)).strftime("%Y%m%d")
     await staff.send("/newhearing")
     await staff.send(TOPIC_KK)
@@ -38,8 +39,6 @@ async def announce_hearing(
         await staff.send(TOPIC_RU)
         await staff.send(PLACE_RU)
         await staff.send(AGENDA_RU)
-    elif any(b.get("callback_data") == "v1:hn:ver:skip" for b in staff.buttons()):
-        await staff.tap_data("v1:hn:ver:skip")
     await staff.tap(village_label)
     await staff.tap_data("v1:hn:vok")
     await staff.tap_data("v1:hn:send")

@@ -25,6 +25,7 @@ from storage import territory
 from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
 from storage.db import utcnow
 from storage.models import LOCAL_SCOPES, Person, Role, Village
+from storage.versions import Versions
 
 CATEGORIES = (
     "roads", "water", "energy", "heating", "education", "health",
@@ -241,18 +242,20 @@ async def _move(
     move: tuple[tuple[Status, ...], Status, str],
     note: str | None = None,
     acknowledge: Acknowledge | None = None,
+    versions: Versions | None = None,
     **extra: int,
 ) -> Appeal | None:
     """Change the status (from one of ``move[0]`` to ``move[1]``), store the step ``move[2]``
-    with its note, and tell the resident; None when the item changed meanwhile."""
+    with its note (and the note's other versions), and tell the resident in their language;
+    None when the item changed meanwhile."""
     allowed, to, action = move
     changed = await repo.change(
-        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), **extra
+        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), versions, **extra
     )
     if acknowledge is not None:
         await acknowledge(changed)
     if changed is not None:
-        await notices.to_resident(services, bot, changed, action, note=note)
+        await notices.to_resident(services, bot, changed, action, note=note, versions=versions)
     return changed
 
 
@@ -270,25 +273,44 @@ async def take(
 
 
 async def answer(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, text: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    text: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
-    """Send the staff's answer to the resident."""
-    return await _move(services, bot, appeal, actor, (ACTIVE, Status.ANSWERED, "answered"), text)
+    """Send the staff's answer to the resident (their language's version, when given)."""
+    move = (ACTIVE, Status.ANSWERED, "answered")
+    return await _move(services, bot, appeal, actor, move, text, versions=versions)
 
 
 async def resolve(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, comment: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    comment: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
     """Mark an item resolved and ask the resident whether it really is."""
     move = (ACTIVE, Status.RESOLVED, "resolved")
-    return await _move(services, bot, appeal, actor, move, comment, confirm_pending=1)
+    return await _move(
+        services, bot, appeal, actor, move, comment, versions=versions, confirm_pending=1
+    )
 
 
 async def reject(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, reason: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    reason: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
     """Reject an item with a reason."""
-    return await _move(services, bot, appeal, actor, (ACTIVE, Status.REJECTED, "rejected"), reason)
+    move = (ACTIVE, Status.REJECTED, "rejected")
+    return await _move(services, bot, appeal, actor, move, reason, versions=versions)
 
 
 async def forward(
@@ -335,7 +357,13 @@ def extension_options(services: Services, appeal: Appeal) -> tuple[int, ...]:
 
 
 async def extend(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, days: int, reason: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    days: int,
+    reason: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
     """Move the due date ``days`` working days later, with a reason the resident is told."""
     if days not in extension_options(services, appeal):
@@ -343,9 +371,13 @@ async def extend(
     settings = services.settings
     due = calendar(services).add_working_days(appeal.due_on, days)
     bounds = (settings.max_extensions, settings.max_extension_workdays)
-    changed = await repo.extend(services.db, appeal, due, days, bounds, actor, reason, utcnow())
+    changed = await repo.extend(
+        services.db, appeal, due, days, bounds, actor, reason, utcnow(), versions
+    )
     if changed is not None:
-        await notices.to_resident(services, bot, changed, "extended", note=reason)
+        await notices.to_resident(
+            services, bot, changed, "extended", note=reason, versions=versions
+        )
     return changed
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from storage import territory
 from storage.appeals import Appeal, Event, Status
 from storage.db import Database
@@ -101,8 +101,9 @@ def history(
         if for_staff and event.actor_id is not None:
             line += f" ({event.actor_name or event.actor_id})"
         lines.append(line)
-        if event.note and event.action != "forwarded":
-            lines.append("   «" + clip(event.note, NOTE_IN_HISTORY) + "»")
+        note = event.note if for_staff else event.note_in(tr.language)
+        if note and event.action != "forwarded":
+            lines.append("   «" + clip(note, NOTE_IN_HISTORY) + "»")
     return lines
 
 
@@ -145,6 +146,7 @@ def staff_card(
         lines.append(tr.t("appeal.forwarded_to", village=handler.names.get(tr.language)))
     lines += [
         tr.t("appeal.sender", name=sender),
+        tr.t("appeal.language_line", language=LANGUAGE_NAMES.get(reader_language(appeal), "—")),
         tr.t("appeal.dates", filed=tr.date(appeal.created_at), due=tr.date(appeal.due_on)),
         tr.t("appeal.status_line", status=status(tr, appeal, today)),
     ]
@@ -185,6 +187,11 @@ def new_item(tr: Translator, appeal: Appeal, village: Village) -> str:
             body(tr, appeal, PREVIEW),
         ]
     )
+
+
+def reader_language(appeal: Appeal) -> str:
+    """The language the resident reads the answers in: theirs now, else the item's."""
+    return appeal.resident_language or appeal.language
 
 
 def is_final(appeal: Appeal) -> bool:

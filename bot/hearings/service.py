@@ -23,6 +23,7 @@ from storage import hearings
 from storage.appeals import Appeal
 from storage.hearings import Hearing, NewHearing
 from storage.models import Person, Role, Village
+from storage.versions import Versions
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -67,12 +68,16 @@ async def change(
     starts_at: datetime | None = None,
     place: str | None = None,
     pin: tuple[float, float] | None = None,
+    versions: Versions | None = None,
 ) -> None:
-    """Move a hearing to a new time, or to a new place (with its pin, if any); tell residents.
+    """Move a hearing to a new time, or to a new place (with its pin, if any, and its texts'
+    other versions); tell residents.
 
     A new time makes the reminders due again.
     """
-    await hearings.reschedule(services.db, hearing.id, starts_at=starts_at, place=place, pin=pin)
+    await hearings.reschedule(
+        services.db, hearing.id, starts_at=starts_at, place=place, pin=pin, versions=versions
+    )
     await _tell_villages(services, CHANGED, hearing, actor, report_to)
 
 
@@ -92,9 +97,11 @@ async def conclude(
     decisions: str,
     actor: int,
     report_to: ReportTo,
+    versions: Versions | None = None,
 ) -> bool:
-    """Record what a hearing decided and tell residents; False (nobody told) if it was not open."""
-    if not await hearings.conclude(services.db, hearing.id, attendance, decisions):
+    """Record what a hearing decided (with the texts' other versions) and tell residents;
+    False (nobody told) if it was not open."""
+    if not await hearings.conclude(services.db, hearing.id, attendance, decisions, versions):
         return False
     await _tell_villages(services, OUTCOME, hearing, actor, report_to)
     return True
