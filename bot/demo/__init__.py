@@ -12,6 +12,7 @@ from bot.demo.hearings import play_hearings
 from bot.demo.okrugs import OKRUG, OKRUG_STAFF_ID, play_okrug
 from bot.demo.polls import play_polls
 from bot.demo.reports import play_reports
+from bot.demo.typing import joins_and_complains
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -42,6 +43,9 @@ class Transcript:
             self.lines.append(f"{who} ▸ {message.get('text', '[' + self._kind(message) + ']')}")
         elif event == "tapped":
             self.lines.append(f"{who} ▸ taps [{message['text']}]")
+        elif event == "keyboard":  # the keyboard under the input field
+            for row in message["keyboard"]:
+                self.lines.append("        ⌨ " + " ".join(f"[{b['text']}]" for b in row))
         else:
             verb = "✎" if "edit_date" in message else "◂"
             body = message.get("text") or message.get("caption") or f"[{self._kind(message)}]"
@@ -127,6 +131,8 @@ async def run_demo(out: Path | None = None) -> Path:
         )
         await ivan.send("/start v_krg-nura-nura")
         await ivan.tap("✖ Нет, остаюсь")
+
+        await joins_and_complains(harness, transcript)
 
         transcript.scene(
             "Wednesday: a resident tries a staff command; staff look at their villages"

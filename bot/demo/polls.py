@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.demo import typing
 from bot.simulator import Harness
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await ivan.tap("Сумен жабдықтау")
     await dana.tap("Мектепке баратын жол")
     await ivan.send("/polls")  # his vote is marked in the list
+    await typing.votes(harness, transcript)
 
     transcript.scene("Staff add the paper ballots of the village meeting and close the poll")
     await staff.send("/polls")
