@@ -463,11 +463,33 @@ def tail(log: Path) -> str:
     return log.read_text()[-3000:]
 
 
+def compiled_catalogs(folder: Path, root: Path = ROOT) -> Path:
+    """A copy of ``locales`` with its catalogs compiled, as the Docker build leaves them.
+
+    Without ``.mo`` files the bot compiles the ``.po`` files in memory at start, with
+    babel.messages, which an installed bot never loads. Returns the folder to put first on
+    ``PYTHONPATH``.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    found = folder / "catalogs"
+    if not found.exists():
+        shutil.copytree(root / "locales", found / "locales")
+        for source in (found / "locales").glob("*/LC_MESSAGES/*.po"):
+            with source.open("rb") as po, source.with_suffix(".mo").open("wb") as mo:
+                write_mo(mo, read_po(po, locale=source.parent.parent.name))
+    return found
+
+
 def start_bot(kind: str, folder: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """``python -m bot run``, or the bare bot, with its output in ``folder/<kind>.log``."""
     command = [sys.executable, "-m", "bot", "run"]
-    # As installed from requirements.lock: without tornado, which PTB would load if it could.
-    env = {**env, "PYTHONPATH": f"{ROOT / 'bench' / 'without_tornado'}{os.pathsep}{ROOT}"}
+    # As installed from requirements.lock (without tornado, which PTB would load if it could)
+    # and built by the Dockerfile (the catalogs compiled).
+    root = Path(env.get("PYTHONPATH") or ROOT)  # another checkout's bot (blocking.py --root)
+    paths = (compiled_catalogs(folder, root), ROOT / "bench" / "without_tornado", root)
+    env = {**env, "PYTHONPATH": os.pathsep.join(map(str, paths))}
     if kind.startswith("bare"):
         command = [sys.executable, str(ROOT / "bench" / "bare_bot.py")]
         transport = "aiohttp" if kind == "bare-aiohttp" else "httpx"

@@ -201,11 +201,15 @@ def generate_polls(
             "VALUES (?, ?, ?, ?, ?)",
             [(p, person, rng.choice(places), 1 << rng.randrange(4), created) for person in voters],
         )
-        if p % 3 == 0:
+        if p % 3 == 0:  # a meeting's protocol of paper votes
+            protocol = conn.execute(
+                "INSERT INTO poll_protocols (poll_id, village_code, met_on, place, present, "
+                "entered_by, entered_at) VALUES (?, ?, ?, 'School', 80, 5001, ?)",
+                (p, places[0], closes[:10], closes),
+            ).lastrowid
             conn.executemany(
-                "INSERT INTO poll_paper_votes (poll_id, village_code, position, votes, "
-                "entered_by, entered_at) VALUES (?, ?, ?, ?, 5001, ?)",
-                [(p, places[0], n, rng.randrange(20), closes) for n in range(4)],
+                "INSERT INTO poll_protocol_votes (protocol_id, position, votes) VALUES (?, ?, ?)",
+                [(protocol, n, rng.randrange(20)) for n in range(4)],
             )
 
 

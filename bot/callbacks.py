@@ -43,6 +43,7 @@ class Feature(StrEnum):
     REPORT = "rep"  # handlers.reports, bot.reports.delivery
     PAPER = "ppr"  # handlers.paper: print and share a hearing or a poll
     VILLAGE = "vil"  # handlers.village: a move of village asked, confirmed, decided by staff
+    VERIFY = "ver"  # handlers.verification: a resident asks to be verified; staff's /verify
 
 
 class CallbackDataError(ValueError):

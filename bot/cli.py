@@ -101,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     weekly.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
     weekly.add_argument("--language", choices=list(LANGUAGES), default=None)
+    residents = sub.add_parser("residents", help="residents: the household register's phones")
+    phones = residents.add_subparsers(dest="action", required=True).add_parser(
+        "import-phones",
+        help="a village's phone numbers from the household register, stored as keyed hashes only",
+    )
+    phones.add_argument("file", type=Path, help="one number a line (or CSV cells); not kept")
+    phones.add_argument("--village", required=True, metavar="CODE")
     paper = sub.add_parser("print", help="papers for the notice board (A4 PDF, kk and ru)")
     paper.add_argument("kind", choices=["hearing", "poll", "village"])
     paper.add_argument("ref", help="the hearing or poll number, or the village code")
@@ -436,6 +443,30 @@ def _keep_private(database: Path) -> None:
             continue  # not made yet (the umask covers it), or not ours to change
 
 
+async def cmd_residents(settings: Settings, args: argparse.Namespace) -> None:
+    """Import a village's phone numbers from the household register (keyed hashes only)."""
+    from bot.identity import load_identity
+    from bot.residents.register import import_phones
+
+    async def work(db: Database) -> None:
+        if await territory.get_village(db, args.village) is None:
+            raise UsageError(f"no village with code {args.village!r}: see `villages list`")
+        try:
+            text = await asyncio.to_thread(args.file.read_text, encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"cannot read {args.file}: {error}") from error
+        identity = load_identity(settings.identity_secret, settings.database_path)
+        done = await import_phones(db, identity, args.village, text)
+        print(f"{done.numbers} phone numbers of {args.village} stored as keyed hashes "
+              f"({done.added} new); the file itself is not kept")  # fmt: skip
+        if done.refused:
+            lines = ", ".join(str(n) for n in done.refused[:20])
+            more = " …" if len(done.refused) > 20 else ""
+            print(f"{len(done.refused)} lines without a valid Kazakhstan number: {lines}{more}")
+
+    await _with_db(settings, work)
+
+
 ASYNC_COMMANDS = {
     "migrate": cmd_migrate,
     "villages": cmd_villages,
@@ -443,6 +474,7 @@ ASYNC_COMMANDS = {
     "invite": cmd_invite,
     "backup": cmd_backup,
     "report": cmd_report,
+    "residents": cmd_residents,
     "print": cmd_print,
 }
 

@@ -52,6 +52,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("residents", Role.STAFF),
     CommandSpec("inbox", Role.STAFF),
     CommandSpec("newpoll", Role.STAFF),
+    CommandSpec("verify", Role.STAFF),
     CommandSpec("notices", Role.STAFF),
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),

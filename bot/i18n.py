@@ -12,8 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_interval, format_skeleton
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
 from bot.settings import LANGUAGES
@@ -65,6 +63,9 @@ def _load(language: str) -> gettext.GNUTranslations:
     compiled, source_file = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
     if compiled.is_file() and _not_older(compiled, source_file):
         return gettext.GNUTranslations(io.BytesIO(compiled.read_bytes()))
+    from babel.messages.mofile import write_mo  # only without a built catalog (not in Docker)
+    from babel.messages.pofile import read_po
+
     with source_file.open("rb") as source:
         catalog = read_po(source, locale=language, domain=DOMAIN)
     buffer = io.BytesIO()

@@ -21,13 +21,16 @@ from bot.auth import load_access
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.logs import who
+from bot.residents.verification import reason_text
 from storage import appeals, hearings, people, polls, territory
+from storage import verifications as verifications_repo
 from storage.appeals import Appeal
 from storage.db import utcnow
 from storage.hearings import Hearing
 from storage.models import Person, Role, Scope, Village
 from storage.people import VillageMove
 from storage.polls import Poll
+from storage.verifications import Status, Verification
 
 _LOGGER = logging.getLogger(__name__)
 LISTED = 10  # items of each kind /mydata lists by name; the rest are counted
@@ -48,6 +51,24 @@ class PersonalData:
     move: VillageMove | None = None
     move_to: Village | None = None
     today: date | None = None
+    verification: Verification | None = None  # the open request, else the latest one
+
+    @property
+    def verified(self) -> bool:
+        """Whether the person is a verified resident of the village they live in now."""
+        found, person = self.verification, self.person
+        return (
+            found is not None and person is not None and found.status is Status.VERIFIED
+            and found.village_code == person.village_code
+        )  # fmt: skip
+
+    @property
+    def may_ask(self) -> bool:
+        """Whether the person may ask to be verified (a village, nothing verified or pending)."""
+        if self.person is None or self.village is None or self.verified:
+            return False
+        found = self.verification
+        return found is None or found.status is not Status.PENDING
 
 
 async def personal_data(context: QatysuContext, telegram_id: int) -> PersonalData:
@@ -75,7 +96,21 @@ async def personal_data(context: QatysuContext, telegram_id: int) -> PersonalDat
         move=move,
         move_to=await territory.get_village(db, move.to_village) if move else None,
         today=utcnow().astimezone(services.settings.zone).date(),
+        verification=await verifications_repo.latest_of(db, person.id),
     )
+
+
+def verification_line(tr: Translator, data: PersonalData) -> str:
+    """Whether the person is verified, and how (or what became of their request)."""
+    found = data.verification
+    if data.verified and found is not None:
+        how = "verify.status_register" if found.method == "register" else "verify.status_staff"
+        return tr.t(how, date=tr.date(found.decided_at or found.requested_at))
+    if found is not None and found.status is Status.PENDING:
+        return tr.t("verify.status_pending", date=tr.date(found.requested_at))
+    if found is not None and found.status is Status.REJECTED:
+        return tr.t("verify.status_rejected", reason=reason_text(tr, found.reason))
+    return tr.t("verify.status_none")
 
 
 def render(tr: Translator, data: PersonalData) -> str:
@@ -96,6 +131,8 @@ def render(tr: Translator, data: PersonalData) -> str:
     else:
         lines.append(tr.t("mydata.no_village"))
     lines.append(tr.t("mydata.since", date=tr.date(person.created_at)))
+    if data.village is not None:
+        lines.append(verification_line(tr, data))
     if data.move is not None and data.move_to is not None:
         village = data.move_to.names.get(tr.language)
         lines.append(tr.t("mydata.move_pending", village=village))

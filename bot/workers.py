@@ -7,7 +7,10 @@ were drawn). Such work runs here instead, in a pool of one worker process that i
 - started on first use, with the "spawn" method: a fork of a process running an event loop,
   threads and open SQLite connections would copy them in an unknown state;
 - run at a lower priority (:data:`NICENESS`), so that on a small machine it takes the CPU the
-  serving process leaves, not the reverse;
+  serving process leaves, not the reverse. Where Linux groups processes by session for the
+  CPU (autogroup, outside a container's cgroup), the worker gets a session and so a group of
+  its own, at that niceness too: otherwise the CPU it takes would be charged to the serving
+  process's group, and other sessions' work would push the serving process back meanwhile;
 - stopped with the application (``post_shutdown``), by the CLI command that used it, and after
   :data:`IDLE_SECONDS` without work, so that its libraries (matplotlib, openpyxl, about 100 MB)
   are not kept for a week between two reports;
@@ -21,12 +24,14 @@ One process is shared by every caller in it: the pool is the process's, like its
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import TypeVar
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,6 +42,14 @@ IDLE_SECONDS = 600.0
 # The worker yields the CPU to the serving process (and to anything interactive) when both
 # want it: a report may take a second longer, a tap must not.
 NICENESS = 10
+
+
+def lower_priority() -> None:
+    """Make the worker process yield the CPU (its pool's initializer)."""
+    os.setsid()  # a session of its own: under autogroup scheduling, a CPU group of its own
+    with contextlib.suppress(OSError):  # no autogroup here (a container's cgroup, not Linux)
+        Path("/proc/self/autogroup").write_text(f"{NICENESS}\n")
+    os.nice(NICENESS)
 
 
 class WorkerPool:
@@ -61,7 +74,7 @@ class WorkerPool:
         if self._executor is None:
             context = multiprocessing.get_context("spawn")
             self._executor = ProcessPoolExecutor(
-                self._workers, mp_context=context, initializer=os.nice, initargs=(NICENESS,)
+                self._workers, mp_context=context, initializer=lower_priority
             )
             _LOGGER.info("Worker process for charts and reports started")
         return self._executor
@@ -71,7 +84,10 @@ class WorkerPool:
         executor = self._start()
         self._running += 1
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+            # Submitting starts the worker process when none runs: fork and exec, which wait
+            # for the child (tens of milliseconds on a busy machine), off the event loop.
+            submitted = await asyncio.to_thread(executor.submit, function, *args)
+            return await asyncio.wrap_future(submitted)
         except BrokenProcessPool:
             # The worker died (killed, out of memory): the next call starts a new one.
             if self._executor is executor:

@@ -34,7 +34,10 @@ from handlers.hearings import manage as hearing_manage
 from handlers.hearings import resident as hearings
 from handlers.polls import create as newpoll
 from handlers.polls import manage as poll_admin
+from handlers.polls import protocols as paper_votes
 from handlers.polls import vote as polls
+from handlers.verification import resident as verification
+from handlers.verification import staff as verify_queue
 from handlers.widgets import dialogs
 
 
@@ -58,7 +61,10 @@ def register_all(app: QatysuApp) -> None:
     hearing_manage.register(app)  # staff changing, cancelling or concluding one
     hearings.register(app)  # a resident asking a question before a hearing; /hearings
     newpoll.register(app)  # staff creating a poll
-    poll_admin.register(app)  # staff typing paper votes; their polls' buttons
+    paper_votes.register(app)  # staff entering a meeting's protocol of paper votes
+    poll_admin.register(app)  # their polls' buttons
+    verification.register(app)  # a resident sharing their phone to be verified
+    verify_queue.register(app)  # staff typing a rejection's reason; /verify and its buttons
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)

@@ -8,6 +8,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot import callbacks, privacy
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
+from handlers.verification import resident as verification
 
 FEATURE = Feature.PRIVACY
 
@@ -18,7 +19,10 @@ async def show_my_data(update: Update, context: QatysuContext) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()
     report = await privacy.personal_data(context, update.effective_user.id)
-    await update.effective_message.reply_text(privacy.render(context.tr, report))
+    markup = verification.start_button(context.tr) if report.may_ask else None
+    await update.effective_message.reply_text(
+        privacy.render(context.tr, report), reply_markup=markup
+    )
 
 
 async def ask_delete(update: Update, context: QatysuContext) -> None:

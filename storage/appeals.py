@@ -460,12 +460,25 @@ async def history(db: Database, appeal_id: int) -> list[Event]:
     ]
 
 
-async def unanswered_due_by(db: Database, day: date) -> list[Appeal]:
-    """New and in-progress items due on or before ``day``."""
-    rows = await db.fetch_all(
-        _SELECT + " WHERE a.status IN ('new', 'in_progress') AND a.due_on <= ? ORDER BY a.id",
-        (day.isoformat(),),
-    )
+async def unanswered_due_by(
+    db: Database, day: date, *, unflagged_on: date | None = None
+) -> list[Appeal]:
+    """New and in-progress items due on or before ``day``.
+
+    With ``unflagged_on``, only those whose deadline notice of that day is not claimed yet
+    (overdue when due before it, else due soon): a daily check then reads and claims the new
+    ones only, not again every open item it flagged before, one write each.
+    """
+    sql = _SELECT + " WHERE a.status IN ('new', 'in_progress') AND a.due_on <= ?"
+    params = [day.isoformat()]
+    if unflagged_on is not None:
+        sql += (
+            " AND NOT EXISTS (SELECT 1 FROM appeal_notices n WHERE n.appeal_id = a.id "
+            "AND n.due_on = a.due_on "
+            "AND n.kind = CASE WHEN a.due_on < ? THEN 'overdue' ELSE 'due_soon' END)"
+        )
+        params.append(unflagged_on.isoformat())
+    rows = await db.fetch_all(sql + " ORDER BY a.id", params)
     return [_appeal(row) for row in rows]
 
 

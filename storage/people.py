@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from storage import appeals
+from storage import appeals, verifications
 from storage.db import Database, from_db_time, to_db_time, utcnow
 from storage.models import Person, VillageCount
 from storage.territory import list_villages
@@ -285,6 +285,7 @@ async def delete_personal_data(db: Database, telegram_id: int) -> bool:
         if row is None:
             return False
         await appeals.redact_of_person(tx, row[0], moment)
+        await verifications.erase_of_person(tx, row[0], moment)
         await tx.execute(
             "UPDATE village_moves SET status = 'withdrawn', decided_at = ? "
             "WHERE person_id = ? AND status = 'pending'",

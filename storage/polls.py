@@ -53,6 +53,7 @@ class NewPoll:
     closes_at: datetime
     village_codes: tuple[str, ...]
     created_by: int
+    verified_only: bool = False  # only verified residents of the villages may vote
     versions: Versions = NONE  # the question and options in another language
 
 
@@ -73,6 +74,7 @@ class Poll:
     closed_at: datetime | None
     village_codes: tuple[str, ...]
     reminded: bool
+    verified_only: bool = False  # only verified residents of the villages may vote
     versions: Versions = NONE  # the question and options in another language
 
     def read_in(self, language: str) -> Poll:
@@ -110,20 +112,26 @@ class VillageTally:
     voters: int  # residents who voted in the bot
     bot: tuple[int, ...]  # votes per option in the bot
     paper: tuple[int, ...]  # votes per option on paper
+    verified_voters: int = 0  # of the voters, those verified when they voted
+    verified: tuple[int, ...] = ()  # of the votes in the bot, those of verified voters
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (results travel in the broadcast payload)."""
         return {
             "village": self.village_code, "registered": self.registered, "voters": self.voters,
             "bot": list(self.bot), "paper": list(self.paper),
+            "verified_voters": self.verified_voters, "verified": list(self.verified),
         }  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> VillageTally:
-        """Read :meth:`to_dict`'s form."""
+        """Read :meth:`to_dict`'s form (results published before verification had none)."""
+        bot = tuple(data["bot"])
         return cls(
             village_code=str(data["village"]), registered=int(data["registered"]),
-            voters=int(data["voters"]), bot=tuple(data["bot"]), paper=tuple(data["paper"]),
+            voters=int(data["voters"]), bot=bot, paper=tuple(data["paper"]),
+            verified_voters=int(data.get("verified_voters", 0)),
+            verified=tuple(data.get("verified") or (0,) * len(bot)),
         )  # fmt: skip
 
 
@@ -150,6 +158,21 @@ class Results:
     def paper(self) -> tuple[int, ...]:
         """Votes per option on paper."""
         return self._sum("paper")
+
+    @property
+    def verified(self) -> tuple[int, ...]:
+        """Votes per option in the bot by residents verified when they voted."""
+        return self._sum("verified")
+
+    @property
+    def unverified(self) -> tuple[int, ...]:
+        """Votes per option in the bot by residents not verified when they voted."""
+        return tuple(b - v for b, v in zip(self.bot, self.verified, strict=True))
+
+    @property
+    def verified_voters(self) -> int:
+        """Residents who voted in the bot as verified residents."""
+        return sum(v.verified_voters for v in self.villages)
 
     @property
     def totals(self) -> tuple[int, ...]:
@@ -212,6 +235,7 @@ class CastResult(StrEnum):
     FINAL = "final"  # already voted otherwise, and the poll does not allow changing
     CLOSED = "closed"
     ELSEWHERE = "elsewhere"  # the voter does not live in one of the poll's villages
+    UNVERIFIED = "unverified"  # the poll is for verified residents, and the voter is not one
     MOVED = "moved"  # the voter moved to their village after the poll opened
     LATE = "late"  # joined after the poll opened, and the poll takes no late joiners
     INVALID = "invalid"  # no such poll or choice (stale or forged data)
@@ -226,6 +250,7 @@ class Ballot:
     village_code: str | None
     choices: int
     at: datetime
+    verified: bool = False  # a verified resident of ``village_code`` (set in the transaction)
     bound_at: datetime | None = None  # when the voter was bound to their village
     moved_at: datetime | None = None  # when they last moved from another village
 
@@ -233,9 +258,10 @@ class Ballot:
 def late_joiners_vote(poll: Poll) -> bool:
     """Whether someone bound to their village for the first time after the poll opened votes.
 
-    Yes, since they vote nowhere else. Issue 13.3 (a "verified only" poll) answers no here.
+    Yes, since they vote nowhere else; but not in a poll for verified residents only, whose
+    electorate is who lived there when it opened.
     """
-    return True
+    return not poll.verified_only
 
 
 def eligibility(
@@ -296,6 +322,7 @@ def _poll(row: sqlite3.Row) -> Poll:
         closed_at=from_db_time(row["closed_at"]) if row["closed_at"] else None,
         village_codes=tuple(json.loads(row["villages"])),
         reminded=row["reminded_at"] is not None,
+        verified_only=bool(row["verified_only"]),
         versions=Versions.from_json(row["versions"]),
     )
 
@@ -314,10 +341,10 @@ async def create(db: Database, new: NewPoll, now: datetime) -> Poll:
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO polls (question, max_choices, may_change, results_early, closes_at, "
-            "created_by, created_at, versions) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_at, verified_only, versions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (new.question, new.max_choices, int(new.may_change), int(new.results_early),
              to_db_time(new.closes_at), new.created_by, to_db_time(now),
-             new.versions.to_json()),
+             int(new.verified_only), new.versions.to_json()),
         )  # fmt: skip
         poll_id = cursor.lastrowid
         assert poll_id is not None
@@ -378,6 +405,16 @@ async def closed_unpublished(db: Database) -> list[Poll]:
     )
 
 
+async def published_payload(db: Database, poll_id: int) -> dict[str, Any] | None:
+    """The results as they were published at the close (the results broadcast's payload)."""
+    rows = await _query(
+        db.conn,
+        "SELECT payload FROM broadcasts WHERE kind = ? AND ref_id = ? ORDER BY id LIMIT 1",
+        (RESULTS_KIND, poll_id),
+    )
+    return dict(json.loads(rows[0][0])) if rows else None
+
+
 async def vote_of(db: Database, poll_id: int, person_id: int) -> int:
     """A resident's choices in a poll (0: no vote)."""
     rows = await _query(
@@ -416,6 +453,8 @@ def _decide(ballot: Ballot, poll: Poll | None, before: int) -> tuple[CastResult,
     refused = eligibility(poll, ballot.village_code, ballot.bound_at, ballot.moved_at)
     if refused is not None:
         return refused, poll, before
+    if poll.verified_only and not ballot.verified:
+        return CastResult.UNVERIFIED, poll, before
     if not before:
         return CastResult.RECORDED, poll, ballot.choices
     if before == ballot.choices:
@@ -425,7 +464,24 @@ def _decide(ballot: Ballot, poll: Poll | None, before: int) -> tuple[CastResult,
     return CastResult.CHANGED, poll, ballot.choices
 
 
+async def _verified(conn: Statements, ballots: list[Ballot]) -> list[Ballot]:
+    """The ballots, each marked whether its voter is a verified resident of its village."""
+    pairs = [[b.person_id, b.village_code] for b in ballots]
+    verified = {
+        (row[0], row[1])
+        for row in await _query(
+            conn,
+            "SELECT v.person_id, v.village_code FROM json_each(?) j JOIN verifications v "
+            "ON v.person_id = json_extract(j.value, '$[0]') "
+            "AND v.village_code = json_extract(j.value, '$[1]') WHERE v.status = 'verified'",
+            (json.dumps(pairs),),
+        )
+    }
+    return [replace(b, verified=(b.person_id, b.village_code) in verified) for b in ballots]
+
+
 async def _cast(conn: Statements, ballots: list[Ballot]) -> list[Cast]:
+    ballots = await _verified(conn, ballots)
     polls = await _polls_by_id(conn, {b.poll_id for b in ballots})
     keys = [[b.poll_id, b.person_id] for b in ballots]
     standing = {
@@ -445,21 +501,22 @@ async def _cast(conn: Statements, ballots: list[Ballot]) -> list[Cast]:
         key = (ballot.poll_id, ballot.person_id)
         result, poll, choices = _decide(ballot, polls.get(ballot.poll_id), standing.get(key, 0))
         at = to_db_time(ballot.at)
+        verified = int(ballot.verified)
         if result is CastResult.RECORDED:
-            inserts.append((*key, ballot.village_code, choices, at))
+            inserts.append((*key, ballot.village_code, choices, at, verified))
         elif result is CastResult.CHANGED:
-            updates.append((choices, ballot.village_code, at, *key))
+            updates.append((choices, ballot.village_code, at, verified, *key))
         standing[key] = choices
         decided.append((result, poll, choices))
     if inserts:
         await conn.executemany(
-            "INSERT INTO poll_votes (poll_id, person_id, village_code, choices, voted_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO poll_votes (poll_id, person_id, village_code, choices, voted_at, "
+            "verified) VALUES (?, ?, ?, ?, ?, ?)",
             inserts,
         )
     if updates:
         await conn.executemany(
-            "UPDATE poll_votes SET choices = ?, village_code = ?, changed_at = ? "
+            "UPDATE poll_votes SET choices = ?, village_code = ?, changed_at = ?, verified = ? "
             "WHERE poll_id = ? AND person_id = ?",
             updates,
         )
@@ -478,44 +535,31 @@ async def cast(db: Database, ballot: Ballot) -> Cast:
     return await db.grouped(_cast, ballot)
 
 
-# --- paper votes and results ------------------------------------------------------------------
-async def set_paper_votes(
-    db: Database, poll_id: int, village_code: str, votes: Sequence[int], by: int, now: datetime
-) -> bool:
-    """Store a village's paper votes per option (replacing earlier ones); False once closed."""
-    async with db.transaction() as tx:
-        cursor = await tx.execute("SELECT status FROM polls WHERE id = ?", (poll_id,))
-        row = await cursor.fetchone()
-        await cursor.close()
-        if row is None or row[0] != "open":
-            return False
-        await tx.executemany(
-            "INSERT INTO poll_paper_votes (poll_id, village_code, position, votes, entered_by, "
-            "entered_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (poll_id, village_code, position) "
-            "DO UPDATE SET votes = excluded.votes, entered_by = excluded.entered_by, "
-            "entered_at = excluded.entered_at",
-            [(poll_id, village_code, position, count, by, to_db_time(now))
-             for position, count in enumerate(votes)],
-        )  # fmt: skip
-    return True
-
-
+# --- results ------------------------------------------------------------------------------
 async def _results(conn: Conn, poll: Poll, *, live: bool) -> Results:
+    """Votes in the bot (verified voters' apart) and the standing protocols' paper votes."""
     size = len(poll.options)
     bot = {code: [0] * size for code in poll.village_codes}
+    verified = {code: [0] * size for code in poll.village_codes}
     paper = {code: [0] * size for code in poll.village_codes}
     voters = dict.fromkeys(poll.village_codes, 0)
-    for code, choices, count in await _query(
+    verified_voters = dict.fromkeys(poll.village_codes, 0)
+    for code, choices, was_verified, count in await _query(
         conn,
-        "SELECT village_code, choices, COUNT(*) FROM poll_votes WHERE poll_id = ? "
-        "GROUP BY village_code, choices",
+        "SELECT village_code, choices, verified, COUNT(*) FROM poll_votes WHERE poll_id = ? "
+        "GROUP BY village_code, choices, verified",
         (poll.id,),
     ):
         counts = bot.setdefault(code, [0] * size)
+        checked = verified.setdefault(code, [0] * size)
         paper.setdefault(code, [0] * size)
         voters[code] = voters.get(code, 0) + count
+        if was_verified:
+            verified_voters[code] = verified_voters.get(code, 0) + count
         for position in positions(choices):
             counts[position] += count
+            if was_verified:
+                checked[position] += count
     for code, position, count in await _query(
         conn,
         "SELECT village_code, position, votes FROM poll_paper_votes WHERE poll_id = ?",
@@ -523,6 +567,7 @@ async def _results(conn: Conn, poll: Poll, *, live: bool) -> Results:
     ):
         paper.setdefault(code, [0] * size)[position] = count
         bot.setdefault(code, [0] * size)
+        verified.setdefault(code, [0] * size)
     registered = await _registered(conn, poll, bot) if not live else dict.fromkeys(bot, 0)
     return Results(
         poll_id=poll.id,
@@ -534,6 +579,8 @@ async def _results(conn: Conn, poll: Poll, *, live: bool) -> Results:
                 voters.get(code, 0),
                 tuple(bot[code]),
                 tuple(paper[code]),
+                verified_voters.get(code, 0),
+                tuple(verified[code]),
             )
             for code in sorted(bot)
         ),

@@ -109,6 +109,7 @@ class PollLine:
     paper_votes: int  # entered by staff from a meeting
     voters: int  # residents who voted in the poll (any option)
     registered: int  # residents of the poll's villages
+    verified_votes: int = 0  # of ``votes``, those of residents verified when they voted
 
 
 def _codes(village_codes: Sequence[str]) -> str:
@@ -333,6 +334,9 @@ async def poll_results(
         " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = o.poll_id "
         "  AND (v.choices >> o.position) & 1 "
         "  AND v.village_code IN (SELECT value FROM json_each(:codes))) AS votes, "
+        " (SELECT COUNT(*) FROM poll_votes v WHERE v.poll_id = o.poll_id "
+        "  AND (v.choices >> o.position) & 1 AND v.verified "
+        "  AND v.village_code IN (SELECT value FROM json_each(:codes))) AS verified, "
         " (SELECT TOTAL(pp.votes) FROM poll_paper_votes pp WHERE pp.poll_id = o.poll_id "
         "  AND pp.position = o.position "
         "  AND pp.village_code IN (SELECT value FROM json_each(:codes))) AS paper "
@@ -354,6 +358,7 @@ async def poll_results(
             paper_votes=int(option["paper"]),
             voters=int(by_poll[option["poll_id"]]["voters"]),
             registered=int(by_poll[option["poll_id"]]["registered"]),
+            verified_votes=int(option["verified"]),
         )
         for option in options
     ]

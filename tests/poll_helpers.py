@@ -106,3 +106,17 @@ def received(bot: Harness, user_id: int, marker: str) -> int:
         and call.params.get("chat_id") == user_id
         and marker in str(call.params.get("text") or call.params.get("caption"))
     )
+
+
+async def enter_protocol(
+    staff: SimUser, place: str, present: int, votes: str, *, reason: str | None = None
+) -> None:
+    """Staff at the protocol's first step (a correction's reason, or the meeting's day) enter
+    a meeting of today: its reason if a correction, place, residents present, votes; and save."""
+    if reason is not None:
+        await staff.send(reason)
+    await staff.tap_data("v1:pst:pday:0", staff.messages[-1])  # today
+    await staff.send(place)
+    await staff.send(str(present))
+    await staff.send(votes)
+    await staff.tap_data("v1:pst:psave", staff.messages[-1])

@@ -79,6 +79,7 @@ async def test_a_bilingual_poll(bot: Harness) -> None:
     await staff.tap_data("v1:npl:kind:1")
     await staff.tap("Молодежный")
     await staff.tap_data("v1:npl:vok")
+    await staff.tap_data("v1:npl:who:0")  # every resident of the village votes
     await staff.tap_data("v1:npl:in:3")
     await staff.tap_data("v1:npl:chg:0")
     await staff.tap_data("v1:npl:show:0")

@@ -195,6 +195,7 @@ def sample(language: str, placeholder: str) -> str:
         "place": "Ақсу",
         "okrug": "Ақсу",
         "villages": tr.nt("picker.count", 10),
+        "number": "12345",  # a notice waiting for approval (its request number)
     }
     return values[placeholder]
 

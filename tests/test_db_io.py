@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -242,3 +243,52 @@ def test_the_settings_have_their_defaults(tmp_path: Path) -> None:
     settings = Settings(_env_file=None, database_path=tmp_path / "x.db")  # type: ignore[call-arg]
     assert settings.outbox_retention == timedelta(days=30)
     assert settings.dialog_timeout == timedelta(hours=24)
+
+
+async def test_the_unsent_rows_of_a_stopped_broadcast_are_skipped_a_chunk_at_a_time(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed(settings)
+    await crowd(db, OSAKAROVKA, 7)
+    monkeypatch.setattr(repo, "OUTBOX_CHUNK", 3)
+    broadcast_id = await repo.create(
+        db, kind=notices.KIND, payload={}, created_by=STAFF_ID, village_codes=(OSAKAROVKA,)
+    )
+    chunks: list[int] = []
+    execute_write = db.execute_write
+
+    async def counted(sql: str, params: Any = ()) -> int:
+        changed = await execute_write(sql, params)
+        if "'skipped'" in sql:
+            chunks.append(changed)
+        return changed
+
+    monkeypatch.setattr(db, "execute_write", counted)
+    assert await repo.finish(db, broadcast_id, "cancelled")
+    assert not await repo.finish(db, broadcast_id, "cancelled")  # once only
+    assert chunks == [3, 3, 1]
+    assert await repo.tally(db, broadcast_id) == repo.Tally(7, 0, 0, 0, 7)
+
+
+async def test_rows_a_crash_left_pending_in_a_stopped_broadcast_are_skipped_at_start(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed(settings)
+    await crowd(db, OSAKAROVKA, 7)
+    monkeypatch.setattr(repo, "OUTBOX_CHUNK", 3)
+    broadcast_id = await repo.create(
+        db, kind=notices.KIND, payload={}, created_by=STAFF_ID, village_codes=(OSAKAROVKA,)
+    )
+    skip = repo._skip_pending
+
+    async def dies(db: Database, broadcast_id: int, now: str) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(repo, "_skip_pending", dies)
+    with pytest.raises(RuntimeError):
+        await repo.finish(db, broadcast_id, "cancelled")
+    assert await repo.tally(db, broadcast_id) == repo.Tally(7, 0, 0, 0, 0)  # all pending
+    monkeypatch.setattr(repo, "_skip_pending", skip)
+    assert await repo.skip_unsent(db) == 1
+    assert await repo.skip_unsent(db) == 0
+    assert await repo.tally(db, broadcast_id) == repo.Tally(7, 0, 0, 0, 7)

@@ -14,6 +14,7 @@ from bot.simulator import Harness
 from storage import appeals as repo
 from storage import people
 from storage import roles as roles_repo
+from storage.appeals import Appeal
 from storage.models import Role, Scope, ScopeKind
 from tests.appeal_helpers import file_complaint, latest, resident, services, staff_member
 from tests.conftest import STAFF_ID
@@ -114,7 +115,8 @@ async def test_overdue_items_go_up_to_district_staff_once_and_are_marked(bot: Ha
     await district_staff.send("/inbox")
     assert "⏰ Просрочено (1)" in district_staff.button_labels()
     await district_staff.tap("⏰ Просрочено (1)")
-    assert district_staff.button_labels()[0].startswith(f"⚠️ #{appeal.number}")
+    overdue = district_staff.button_labels()[0]
+    assert overdue.startswith("⚠️") and f"#{appeal.number}" in overdue
     await ivan.send("/my")
     assert "⏰ Просрочено" in ivan.button_labels()[0]
 
@@ -157,3 +159,24 @@ async def test_the_check_runs_daily_and_catches_up_soon_after_start(bot: Harness
     local = daily.next_t.astimezone(bot.settings.zone)
     assert (local.hour, local.minute) == (9, 0)
     assert "appeal-deadlines-catch-up" in jobs
+
+
+async def test_a_daily_check_reads_again_only_items_it_has_not_flagged(bot: Harness) -> None:
+    db = services(bot).db
+    ivan = await resident(bot, 1102, "Иван", "ru")
+    await file_complaint(ivan, "Нет воды в колонке на улице Ленина")
+    appeal = await latest(bot)
+    today = appeals.local_today(services(bot))
+    await set_due(bot, appeal.id, today + timedelta(days=1))
+    within = today + timedelta(days=2)
+
+    def ids(found: list[Appeal]) -> list[int]:
+        return [item.id for item in found]
+
+    assert ids(await repo.unanswered_due_by(db, within, unflagged_on=today)) == [appeal.id]
+    await check_deadlines(services(bot), bot.app.bot, at_nine(today))
+    assert await repo.unanswered_due_by(db, within, unflagged_on=today) == []  # flagged
+    assert ids(await repo.unanswered_due_by(db, within)) == [appeal.id]  # and still open
+    later = today + timedelta(days=3)  # now overdue: a notice of the other kind is due
+    found = await repo.unanswered_due_by(db, later + timedelta(days=2), unflagged_on=later)
+    assert ids(found) == [appeal.id]

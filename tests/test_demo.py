@@ -36,9 +36,7 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     # A rural okrug: chosen by buttons on its own step; its specialist's hearing reaches its
     # four villages in one tap, and not the village beside it; the digest totals the okrug.
     assert "Марат ▸ taps [Дубовка ауылдық округі (үлгі)]" in transcript
-    assert "Сәуле (округ әкімдігі) ▸ taps [⬜ 🏘 Дубовка ауылдық округі (үлгі), барлық 4 ауыл]" in (
-        transcript
-    )
+    assert "Сәуле (округ әкімдігі) ▸ taps [⬜ 🏘 Дубовка…, барлық 4 ауыл]" in (transcript)
     assert "bot → Марат ◂ 🏛 Қоғамдық тыңдау" in transcript
     assert "bot → Ольга ◂ 🏛 Публичные слушания" in transcript
     assert "bot → Бауыржан ◂ 🏛" not in transcript

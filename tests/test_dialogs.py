@@ -250,7 +250,7 @@ async def test_paper_votes_are_re_entered_by_their_button(bot: Harness) -> None:
     await staff.tap_data(f"v1:pst:paper:{poll.id}", staff.messages[-1])
     assert staff.last_text == "Paper votes of which village?"
     await staff.tap("Molodezhny")
-    assert staff.last_text.startswith("Paper votes in Molodezhny")
+    assert staff.last_text.startswith("📝 Protocol of paper votes. When was the meeting?")
     await bot.restart()
     await staff.tap_data(f"v1:pst:paper:{poll.id}", staff.messages[-1])
     assert staff.last_text == "Paper votes of which village?"

@@ -78,6 +78,7 @@ async def vote_in_a_poll(staff: SimUser, resident: SimUser) -> None:
     await staff.tap("Один вариант")
     await staff.tap("Осакаровка")
     await staff.tap("Готово ›")
+    await staff.tap("Все жители сёл")
     await staff.send(closing.strftime("%d.%m.%Y 18:30"))
     await staff.tap("Нет, голос окончательный")
     await staff.tap("Только после завершения")

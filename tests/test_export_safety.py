@@ -41,6 +41,7 @@ async def _newpoll(bot: Harness) -> None:
     await staff.tap("Один вариант")
     await staff.tap("Молодежный")
     await staff.tap("Готово ›")
+    await staff.tap("Все жители сёл")
     closing = (utcnow() + timedelta(days=2)).astimezone(services_of(bot).settings.zone)
     await staff.send(closing.strftime("%d.%m.%Y 18:30"))
     await staff.tap("Да, могут")

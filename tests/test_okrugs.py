@@ -211,7 +211,7 @@ async def test_the_picker_takes_or_leaves_a_whole_okrug_and_nothing_outside(bot:
     await staff.send("Water is off tomorrow from 10:00 to 14:00.")
     assert staff.button_labels() == [
         "⬜ Botakara",
-        "⬜ 🏘 Dubovka Rural Okrug (sample), all 4 villages",
+        "⬜ 🏘 Dubovka…, all 4 villages",
         "⬜ Dubovka", "⬜ Karaozek (sample)", "⬜ Koktobe (sample)", "⬜ Zhanaaul (sample)",
         "☑️ All", "Done ›",
     ]  # fmt: skip
@@ -219,7 +219,7 @@ async def test_the_picker_takes_or_leaves_a_whole_okrug_and_nothing_outside(bot:
     assert staff.last_text == "Choose the villages (4 villages chosen):"
     assert staff.button_labels()[:6] == [
         "⬜ Botakara",
-        "☑️ 🏘 Dubovka Rural Okrug (sample), all 4 villages",
+        "☑️ 🏘 Dubovka…, all 4 villages",
         "☑️ Dubovka", "☑️ Karaozek (sample)", "☑️ Koktobe (sample)", "☑️ Zhanaaul (sample)",
     ]  # fmt: skip
     await staff.tap("Karaozek")  # one village less: the okrug is no longer whole
@@ -258,15 +258,15 @@ async def test_the_inbox_narrows_to_a_whole_okrug_in_one_tap(bot: Harness) -> No
     assert staff.button_labels()[-1] == "📍 Area: all your villages"
     await staff.tap("📍")
     assert staff.button_labels() == [
-        "all your villages", "Botakara", "🏘 Dubovka Rural Okrug (sample), all 4 villages",
+        "all your villages", "Botakara", "🏘 Dubovka…, all 4 villages",
         "Dubovka", "Karaozek (sample)", "Koktobe (sample)", "Zhanaaul (sample)", "« Inbox",
     ]  # fmt: skip
     await staff.tap("🏘")
     assert staff.button_labels()[0] == "🆕 New (1)"
     assert staff.button_labels()[-1] == "📍 Area: Dubovka Rural Okrug (sample)"
     await staff.tap("🆕 New (1)")
-    items = [label for label in staff.button_labels() if label.startswith("#")]
-    assert len(items) == 1 and items[0].endswith(" · Koktobe (sample)")
+    items = [label for label in staff.button_labels() if "#2026-" in label]
+    assert len(items) == 1 and items[0].endswith(" Koktobe…")
     answer = await staff.tap_data("v1:inb:in:o:mng-beineu-beineu-okrug")
     assert answer is not None and answer["text"] == "Sorry, this village is outside your area."
     await staff.send("/inbox")

@@ -45,6 +45,8 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     assert all("Бейнеу" not in label for label in staff.button_labels())
     await staff.tap("Молодежный")
     await staff.tap("Готово ›")
+    assert staff.last_text.startswith("Кто может голосовать?")
+    await staff.tap("Все жители сёл")
     assert staff.last_text.startswith("Когда завершится голосование?")
     await staff.send("01.01.2020 20:00")
     assert staff.last_text.startswith("Укажите дату и время в будущем")
@@ -60,7 +62,8 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
         "Каждый житель выбирает до 2 вариантов\nЗавершение: "
     )
     assert staff.last_text.endswith(
-        "18:30\nГолос можно изменить до завершения\nИтоги публикуются после завершения"
+        "18:30\nГолос можно изменить до завершения\nИтоги публикуются после завершения\n"
+        "Кто голосует: жители сёл"
     )
     await staff.tap("📤 Опубликовать")
     await bot.broadcasts_finished()
@@ -70,6 +73,7 @@ async def test_staff_create_a_poll_step_by_step_and_residents_get_it(bot: Harnes
     assert (poll.options, poll.max_choices, poll.may_change, poll.results_early) == (
         ("Дорога до школы", "Водопровод", "Крыша школы"), 2, True, False,
     )  # fmt: skip
+    assert poll.verified_only is False
     assert staff.last_text.startswith("✅ Рассылка завершена. Доставлено: 1 из 1.")
     jobs = {job.name for job in bot.app.job_queue.jobs()}  # type: ignore[union-attr]
     assert {f"poll-close-{poll.id}", f"poll-remind-{poll.id}"} <= jobs
@@ -103,11 +107,17 @@ async def close_with_paper_votes(bot: Harness) -> None:
     await staff.tap("🟢 Что ремонтировать")
     assert "Проголосовали в боте: 3 · голосов на бумаге: 0" in staff.last_text
     await staff.tap("📝 Голоса на бумаге")
-    assert staff.last_text.startswith("Голоса на бумаге, село Молодежный.")
+    assert staff.last_text.startswith("📝 Протокол голосования на бумаге. Когда было собрание?")
+    await staff.tap_data("v1:pst:pday:0", staff.messages[-1])  # today
+    await staff.send("Школа")
+    await staff.send("6")
+    assert staff.last_text.startswith("Голоса на бумаге, село Молодежный, присутствовали 6.")
     await staff.send("5 1")
     assert staff.last_text == "Пришлите 3 целых числа, по одному в строке, в порядке вариантов."
     await staff.send("5\n1\n0")
-    assert staff.texts[-2] == "📝 Сохранено. Голоса на бумаге, село Молодежный: 5 · 1 · 0."
+    assert staff.last_text.startswith("📝 Проверьте протокол перед сохранением")
+    await staff.tap("💾 Сохранить")
+    assert staff.texts[-2] == "📋 Протокол сохранён: Молодежный. Его голоса учтены в итогах."
     assert "Проголосовали в боте: 3 · голосов на бумаге: 6" in staff.last_text
     await staff.tap("⏹ Завершить сейчас")
     answer = await staff.tap("⏹ Да, завершить")
@@ -117,6 +127,7 @@ async def close_with_paper_votes(bot: Harness) -> None:
 
 async def test_results_with_turnout_and_paper_votes_in_each_language(bot: Harness) -> None:
     await close_with_paper_votes(bot)
+    today = services_of(bot).i18n.get("ru").date(utcnow())
     results = {
         user_id: next(
             call.params["caption"]
@@ -131,7 +142,8 @@ async def test_results_with_turnout_and_paper_votes_in_each_language(bot: Harnes
         "2. Водопровод — 2 (22,2%), на бумаге: 1\n"
         "3. Крыша школы — 0 (0%)\n\n"
         "Явка: 3 из 4 жителей (75%)\n"
-        "На бумаге: 6 голосов (учтены выше)"
+        "На бумаге: 6 голосов (учтены выше)\n"
+        f"📋 Молодежный, собрание {today}, Школа: присутствовали 6"
     )
     assert results[101].startswith("📊 Сауалнама нәтижелері\n")
     assert "Қатысу деңгейі: 4 тұрғыннан 3 адам дауыс берді (75%)" in results[101]

@@ -334,15 +334,20 @@ async def test_poll_figures_reconcile_with_the_votes_of_the_scope(
                 (880_000 + n, village, to_db_time(created)),
             )
             await tx.execute(
-                "INSERT INTO poll_votes (poll_id, person_id, village_code, choices, voted_at) "
-                "VALUES (900, ?, ?, ?, ?)",
-                (cursor.lastrowid, village, choices, to_db_time(voted)),
+                "INSERT INTO poll_votes (poll_id, person_id, village_code, choices, voted_at, "
+                "verified) VALUES (900, ?, ?, ?, ?, ?)",
+                (cursor.lastrowid, village, choices, to_db_time(voted), int(n == 2)),
             )
-        await tx.executemany(
-            "INSERT INTO poll_paper_votes (poll_id, village_code, position, votes, entered_by, "
-            "entered_at) VALUES (900, ?, ?, ?, 1, ?)",
-            [(inside, 1, 4, to_db_time(closes)), (other, 0, 9, to_db_time(closes))],
-        )
+        for village, position, count in ((inside, 1, 4), (other, 0, 9)):  # meeting protocols
+            cursor = await tx.execute(
+                "INSERT INTO poll_protocols (poll_id, village_code, met_on, place, present, "
+                "entered_by, entered_at) VALUES (900, ?, '2026-11-26', 'School', 20, 1, ?)",
+                (village, to_db_time(closes)),
+            )
+            await tx.execute(
+                "INSERT INTO poll_protocol_votes (protocol_id, position, votes) VALUES (?, ?, ?)",
+                (cursor.lastrowid, position, count),
+            )
     files = await summary.build(
         db, I18N.get("en"), [Scope(ScopeKind.REGION, "krg")], W48, tmp_path / "p.xlsx"
     )
@@ -350,6 +355,9 @@ async def test_poll_figures_reconcile_with_the_votes_of_the_scope(
     assert [r["Option"] for r in rows] == ["Абай", "Бейбітшілік"]
     # Only the region's village counts: 3 voters, Абай ticked 3 times, Бейбітшілік once + 4 paper.
     assert [r["Votes in the bot"] for r in rows] == [3, 1]
+    # The third voter was a verified resident: their votes are counted apart.
+    assert [r["Of them verified residents'"] for r in rows] == [1, 1]
+    assert [r["Of them other residents'"] for r in rows] == [2, 0]
     assert [r["Paper votes"] for r in rows] == [0, 4]
     assert [r["Votes in all"] for r in rows] == [3, 5]
     assert rows[0]["Turnout, %"] == round(100 * 3 / 40, 1)

@@ -106,6 +106,21 @@ async def test_the_worker_runs_apart_and_comes_back_after_dying_or_idling() -> N
     assert not pool.started
 
 
+def priority() -> tuple[int, int]:
+    """This process's session and niceness (called in the worker)."""
+    return os.getsid(0), os.nice(0)
+
+
+async def test_the_worker_yields_the_cpu_in_a_session_of_its_own() -> None:
+    pool = WorkerPool()
+    try:
+        session, niceness = await pool.run(priority)
+    finally:
+        await pool.shutdown()
+    assert session != os.getsid(0)
+    assert niceness >= os.nice(0) + workers.NICENESS or niceness == 19
+
+
 async def test_charts_drawn_once_per_language(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

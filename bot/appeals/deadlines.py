@@ -55,7 +55,10 @@ async def check_deadlines(services: Services, bot: Bot, now: datetime | None = N
     soon: dict[int, list[Appeal]] = defaultdict(list)
     late: dict[int, list[Appeal]] = defaultdict(list)
     counts = {"due_soon": 0, "overdue": 0}
-    for appeal in await repo.unanswered_due_by(db, today + timedelta(days=DUE_SOON_DAYS)):
+    due = await repo.unanswered_due_by(
+        db, today + timedelta(days=DUE_SOON_DAYS), unflagged_on=today
+    )
+    for appeal in due:
         handler = await territory.get_village(db, appeal.handler_village_code)
         assert handler is not None
         kind = "overdue" if appeal.due_on < today else "due_soon"

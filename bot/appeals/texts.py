@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.i18n import LANGUAGE_NAMES, Translator
+from bot.i18n import LANGUAGE_NAMES, Translator, button_label
 from storage import territory
 from storage.appeals import Appeal, Event, Status
 from storage.db import Database
@@ -64,10 +64,27 @@ def place(tr: Translator, village: Village) -> str:
     )
 
 
-def list_label(tr: Translator, appeal: Appeal, today: date) -> str:
-    """One line of a list of items (a button label)."""
-    mark = "⚠️ " if appeal.is_overdue(today) else ""
-    return f"{mark}{number(appeal)} · {category(tr, appeal.category)} · {status(tr, appeal, today)}"
+def icon(label: str) -> str:
+    """The emoji a status or category label starts with (``"🛠 In progress"`` → ``"🛠"``)."""
+    return label.split(" ", 1)[0]
+
+
+def list_label(tr: Translator, appeal: Appeal, today: date, place: str = "") -> str:
+    """One line of a list of items, to fit a button: ``⚠️🛠 #2026-00042 · 🕳 Place``.
+
+    The status and the category show as their emoji (the card says them in words), so that
+    the number and the place fit in a phone's button.
+    """
+    mark = "⚠️" if appeal.is_overdue(today) else ""
+    shown = f"{mark}{icon(status(tr, appeal, today))} {number(appeal)} · "
+    shown += icon(category(tr, appeal.category))
+    return button_label(f"{shown} {place}" if place else shown)
+
+
+def own_label(tr: Translator, appeal: Appeal, today: date) -> str:
+    """A resident's own item in their list: the number and the status in words (overdue first)."""
+    key = "overdue" if appeal.is_overdue(today) else appeal.status.value
+    return button_label(f"{number(appeal)} · {tr.t(f'appeal.status.{key}')}")
 
 
 async def target_names(db: Database, tr: Translator, events: Sequence[Event]) -> dict[str, str]:

@@ -237,6 +237,7 @@ class BroadcastEngine:
         Such a broadcast was never sent; it goes out now to everyone it was for, and its
         sender gets the report they would have got. Returns how many there were.
         """
+        await repo.skip_unsent(self.services.db)  # and those a stop left half skipped
         found = await repo.unwritten(self.services.db)
         for broadcast in found:
             _LOGGER.info("Broadcast %s: writing the rest of its outbox", broadcast.id)

@@ -13,6 +13,7 @@ from bot.demo.okrugs import OKRUG, OKRUG_STAFF_ID, play_okrug
 from bot.demo.polls import play_polls
 from bot.demo.reports import play_reports
 from bot.demo.typing import joins_and_complains
+from bot.demo.verification import play_verification
 from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.api import Json
@@ -58,7 +59,12 @@ class Transcript:
     @staticmethod
     def _kind(message: Json) -> str:
         return next(
-            (k for k in ("photo", "voice", "location", "document", "sticker") if k in message), "?"
+            (
+                k
+                for k in ("photo", "voice", "location", "document", "sticker", "contact")
+                if k in message
+            ),
+            "?",
         )
 
     def text(self) -> str:
@@ -151,6 +157,7 @@ async def run_demo(out: Path | None = None) -> Path:
 
         await play_complaints(harness, transcript)
         await play_polls(harness, transcript, folder)
+        await play_verification(harness, transcript)
 
         await play_reports(harness, transcript, folder)
 

@@ -1,4 +1,5 @@
-"""The demo's poll scenes: a poll announced, voted in Kazakh and Russian, paper votes, results."""
+"""The demo's poll scenes: a poll announced, voted in Kazakh and Russian, a meeting's protocol
+of paper votes, results."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await staff.tap("Бір нұсқа")
     await staff.tap("Осакаровка")
     await staff.tap("Дайын ›")
+    await staff.tap("Ауылдардың барлық тұрғындары")
     await staff.tap("20:00")
     await staff.tap("Жоқ, алғашқы дауыс түпкілікті")
     await staff.tap("Сауалнама жабылған соң")
@@ -46,12 +48,17 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await ivan.send("/polls")  # his vote is marked in the list
     await typing.votes(harness, transcript)
 
-    transcript.scene("Staff add the paper ballots of the village meeting and close the poll")
+    transcript.scene("Staff enter the village meeting's protocol of paper votes and close the poll")
     await staff.send("/polls")
     await staff.tap("Сауалнамаларды басқару")
     await staff.tap("🟢 Ауыл бюджетінен")
     await staff.tap("📝 Қағазбен берілген дауыстар")
+    today = next(b["text"] for b in staff.buttons() if b["callback_data"] == "v1:pst:pday:0")
+    await staff.tap(today)
+    await staff.send("Мәдениет үйі")
+    await staff.send("28")
     await staff.send("9\n14\n3")
+    await staff.tap("💾 Сақтау")
     await staff.tap("⏹ Қазір жабу")
     await staff.tap("⏹ Иә, жабу")
     await harness.broadcasts_finished()

@@ -17,6 +17,7 @@ from bot.polls.service import poll_of
 from storage.broadcasts import Broadcast
 from storage.models import Names
 from storage.polls import Results
+from storage.protocols import Protocol
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ async def render_results(broadcast: Broadcast, tr: Translator) -> Outgoing:
     poll = poll_of(payload)
     results = Results.from_dict(payload["results"])
     names = {code: Names(**value) for code, value in payload.get("names", {}).items()}
-    text = texts.results_text(tr, poll, results, names)
+    protocols = [Protocol.from_dict(item) for item in payload.get("protocols", [])]
+    text = texts.results_text(tr, poll, results, names, protocols)
     try:
         path = await poll_chart.chart(Path(payload["charts"]), tr, poll, results)
     except Exception:  # no chart is better than no results

@@ -8,9 +8,10 @@ the poll as it was at that moment in the broadcast's payload.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from bot.i18n import Translator
 from bot.messaging import translator_of
 from bot.polls import chart as poll_chart
 from storage import polls as repo
+from storage import protocols as protocols_repo
 from storage import roles as roles_repo
 from storage import territory
 from storage.db import from_db_time, to_db_time, utcnow
-from storage.models import Person, Role
+from storage.models import Person, Role, Village
 from storage.polls import Ballot, Cast, NewPoll, Poll, Results
+from storage.protocols import NewProtocol, Protocol, Recorded
 from storage.versions import Versions
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,6 +36,11 @@ RESULTS_KIND = repo.RESULTS_KIND
 MAX_QUESTION = 300
 MAX_OPTION = 100
 MIN_OPTIONS, MAX_OPTIONS = 2, repo.MAX_OPTIONS
+MAX_PLACE = 200  # characters of a meeting's place
+MAX_REASON = 300  # characters of a correction's reason
+MAX_PRESENT = 100_000  # residents present at one meeting, when the village's size is unknown
+MEETING_DAYS_BACK = 366  # how long ago a meeting may have been
+Problem = tuple[str, dict[str, Any]]  # a message key and its values
 
 
 def payload_of(poll: Poll) -> dict[str, Any]:
@@ -46,6 +54,7 @@ def payload_of(poll: Poll) -> dict[str, Any]:
         "closed_at": to_db_time(poll.closed_at) if poll.closed_at else None,
         "villages": list(poll.village_codes), "reminded": poll.reminded,
         "versions": poll.versions.to_dict(),
+        "verified_only": poll.verified_only,
     }  # fmt: skip
 
 
@@ -61,6 +70,7 @@ def poll_of(payload: dict[str, Any]) -> Poll:
         closed_at=from_db_time(closed_at) if closed_at else None,
         village_codes=tuple(payload["villages"]), reminded=bool(payload["reminded"]),
         versions=Versions.of(payload.get("versions")),
+        verified_only=bool(payload.get("verified_only", False)),
     )  # fmt: skip
 
 
@@ -167,14 +177,31 @@ async def close(
 
 
 async def results_payload(services: Services, poll: Poll) -> dict[str, Any]:
-    """The poll with its results, the folder of its charts and its villages' names."""
+    """The poll with its results and standing protocols, its charts' folder, villages' names."""
     results = await repo.results(services.db, poll)
     villages = [await territory.get_village(services.db, code) for code in poll.village_codes]
+    protocols = await protocols_repo.of_poll(services.db, poll.id)
     return payload_of(poll) | {
         "results": results.to_dict(),
+        "protocols": [p.to_dict() for p in protocols if p.standing],
         "charts": str(chart_folder(services)),
         "names": {v.code: asdict(v.names) for v in villages if v is not None},
     }
+
+
+async def published_results(services: Services, poll: Poll) -> dict[str, Any] | None:
+    """A closed poll's results as drawn once at its close; None while it is open.
+
+    Whoever asks later (a resident, staff, after a restart) gets what went out at the close,
+    not a new count: nothing tapped before or after can change it. Results a crash kept from
+    going out yet are drawn now, as they will go out.
+    """
+    if poll.status == "open":
+        return None
+    published = await repo.published_payload(services.db, poll.id)
+    if published is not None:
+        return published | {"charts": str(chart_folder(services))}
+    return await results_payload(services, poll)
 
 
 async def report_chat(services: Services, telegram_id: int) -> tuple[int, Translator]:
@@ -239,3 +266,115 @@ def reminder_at(poll: Poll, before: timedelta) -> datetime | None:
 async def results(services: Services, poll: Poll) -> Results:
     """The poll's counts: live while open, frozen at the close."""
     return await repo.results(services.db, poll)
+
+
+# --- paper votes: meeting protocols -------------------------------------------------------------
+def parse_counts(text: str, options: int) -> list[int] | None:
+    """One whole number per option, in order (lines, spaces or commas between them)."""
+    parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
+    if len(parts) != options or not all(p.isdigit() and len(p) <= 7 for p in parts):
+        return None
+    return [int(part) for part in parts]
+
+
+def parse_meeting_date(text: str, zone: Any, now: datetime) -> date | None:
+    """A meeting's date typed as ``DD.MM.YYYY``: not in the future, within the last year."""
+    try:
+        day = datetime.strptime(text.strip(), "%d.%m.%Y").date()
+    except ValueError:
+        return None
+    return day if meeting_day_fits(day, zone, now) else None
+
+
+def meeting_day_fits(day: date, zone: Any, now: datetime) -> bool:
+    """Whether a meeting can have been on ``day``: not in the future, within the last year."""
+    today = now.astimezone(zone).date()
+    return today - timedelta(days=MEETING_DAYS_BACK) <= day <= today
+
+
+def meeting_days(zone: Any, now: datetime) -> list[date]:
+    """Today and the two days before, for the date buttons."""
+    today = now.astimezone(zone).date()
+    return [today - timedelta(days=back) for back in range(3)]
+
+
+def place_problem(text: str) -> Problem | None:
+    """Why a meeting's place cannot be used, or None."""
+    if not text.strip():
+        return "protocol.ask_place", {}
+    if len(text) > MAX_PLACE:
+        return "protocol.place_too_long", {"limit": MAX_PLACE}
+    return None
+
+
+def reason_problem(text: str) -> Problem | None:
+    """Why a correction's reason cannot be used, or None."""
+    if len(text.strip()) < 3:
+        return "protocol.ask_reason", {}
+    if len(text) > MAX_REASON:
+        return "protocol.reason_too_long", {"limit": MAX_REASON}
+    return None
+
+
+def present_problem(present: int, village: Village) -> Problem | None:
+    """Why this many residents cannot have been present, or None."""
+    if village.population is not None and present > village.population:
+        return "protocol.over_population", {"present": present, "population": village.population}
+    if present > MAX_PRESENT:
+        return "protocol.present_bad", {}
+    return None
+
+
+def votes_problem(poll: Poll, present: int, votes: Sequence[int]) -> Problem | None:
+    """Why a meeting of ``present`` residents cannot have cast these votes, or None.
+
+    No option more votes than residents present; and no more marks than they had: one each
+    in a single-choice poll, up to the poll's maximum each in a multiple-choice one.
+    """
+    for position, count in enumerate(votes):
+        if count > present:
+            return "protocol.over_present", {
+                "option": position + 1, "votes": count, "present": present,
+            }  # fmt: skip
+    if sum(votes) > present * poll.max_choices:
+        return "protocol.over_marks", {
+            "votes": sum(votes), "present": present, "most": present * poll.max_choices,
+        }  # fmt: skip
+    return None
+
+
+async def record_protocol(services: Services, new: NewProtocol) -> Problem | None:
+    """Store a meeting's protocol (a correction supersedes the standing one); None when stored.
+
+    Every rule is checked here again, whatever the dialog checked before: the village's
+    population, the votes against those present, a reason for a correction, the poll open.
+    """
+    poll = await repo.get(services.db, new.poll_id)
+    village = await territory.get_village(services.db, new.village_code)
+    if poll is None or village is None or len(new.votes) != len(poll.options):
+        return "error.stale_button", {}
+    if not meeting_day_fits(new.met_on, services.settings.zone, utcnow()):
+        return "protocol.day_bad", {}
+    problem = (
+        place_problem(new.place)
+        or present_problem(new.present, village)
+        or votes_problem(poll, new.present, new.votes)
+        or (reason_problem(new.reason or "") if new.supersedes is not None else None)
+    )
+    if problem is not None:
+        return problem
+    outcome, protocol_id = await protocols_repo.record(services.db, new, utcnow())
+    if outcome is not Recorded.STORED:
+        _LOGGER.info("Protocol for poll %s refused: %s", new.poll_id, outcome)
+        keys = {Recorded.CLOSED: "poll.paper_closed", Recorded.ELSEWHERE: "auth.out_of_scope"}
+        return keys.get(outcome, "protocol.moved_on"), {}
+    _LOGGER.info(
+        "Protocol %s of poll %s, village %s%s", protocol_id, new.poll_id, new.village_code,
+        f" supersedes {new.supersedes}" if new.supersedes else "",
+    )  # fmt: skip
+    return None
+
+
+async def protocols(services: Services, poll_id: int) -> list[Protocol]:
+    """Every protocol of a poll, corrections and what they superseded included."""
+    return await protocols_repo.of_poll(services.db, poll_id)

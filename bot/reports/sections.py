@@ -142,9 +142,11 @@ def _village_names(tr: Translator, data: ReportData, codes: Iterable[str]) -> st
 
 
 def polls(tr: Translator, data: ReportData) -> Table:
-    """One row per option of each poll: votes in the bot and on paper apart, and turnout."""
-    names = ["question", "closes", "status", "villages", "option", "votes", "paper_votes",
-             "total_votes", "vote_share", "voters", "registered", "turnout"]  # fmt: skip
+    """One row per option of each poll: votes in the bot (of verified residents and of others)
+    and on paper apart, and turnout."""
+    names = ["question", "closes", "status", "villages", "option", "votes", "verified_votes",
+             "unverified_votes", "paper_votes", "total_votes", "vote_share", "voters",
+             "registered", "turnout"]  # fmt: skip
     totals: dict[int, int] = defaultdict(int)
     for line in data.polls:
         totals[line.poll_id] += line.votes + line.paper_votes
@@ -154,10 +156,11 @@ def polls(tr: Translator, data: ReportData) -> Table:
         rows.append([line.question, _local(tr, line.closes_at),
                      tr.t(f"report.poll_status.{line.status}"),
                      _village_names(tr, data, line.village_codes), line.label, line.votes,
-                     line.paper_votes, votes, share(votes, totals[line.poll_id]), line.voters,
-                     line.registered, share(line.voters, line.registered)])  # fmt: skip
+                     line.verified_votes, line.votes - line.verified_votes, line.paper_votes,
+                     votes, share(votes, totals[line.poll_id]), line.voters, line.registered,
+                     share(line.voters, line.registered)])  # fmt: skip
     return Table("polls", tr.t("report.sheet.polls"), [_col(tr, n) for n in names], rows,
-                 frozenset({8, 11}))  # fmt: skip
+                 frozenset({10, 13}))  # fmt: skip
 
 
 def _local(tr: Translator, moment: datetime) -> datetime:

@@ -22,6 +22,7 @@ from bot.context import Services
 from bot.i18n import Translator
 from bot.logs import who
 from bot.messaging import send, translator_of
+from bot.residents import verification
 from storage import people, territory
 from storage.db import utcnow
 from storage.models import Person, Village
@@ -68,9 +69,9 @@ async def choose(services: Services, person: Person, village: Village) -> Outcom
 async def moved(services: Services, person_id: int, telegram_id: int, village_code: str) -> None:
     """What follows a move, by the resident or confirmed by staff (one place for both).
 
-    Issue 13.3 (verification by phone) drops the person's verification here: it was of the
-    old village.
+    The person's verification (or request) was of the old village: it is dropped.
     """
+    await verification.village_changed(services, person_id)
     _LOGGER.info("Resident %s moved to %s", who(telegram_id), village_code)
 
 

@@ -153,7 +153,7 @@ async def list_items(update: Update, context: QatysuContext) -> None:
     for appeal in shown:
         village = await territory.get_village(db, appeal.village_code)
         name = village.names.get(tr.language) if village else appeal.village_code
-        label = f"{texts.list_label(tr, appeal, today)} · {name}"
+        label = texts.list_label(tr, appeal, today, name)
         rows.append([button(label, FEATURE, "open", appeal.id)])
     arrows = []
     if page > 0:

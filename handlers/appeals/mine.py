@@ -36,7 +36,7 @@ async def show_list(
     choices: list[keyboards.Choice] = [("", "")] * total
     for index, appeal in enumerate(shown, start=page * keyboards.PAGE_SIZE):
         choices[index] = (
-            texts.list_label(tr, appeal, today),
+            texts.own_label(tr, appeal, today),
             callbacks.build(FEATURE, "open", appeal.id),
         )
     markup = keyboards.paged(tr, choices, page, lambda p: callbacks.build(FEATURE, "list", p))

@@ -47,7 +47,7 @@ class QuestionDraft(DialogDraft):
     """A question being asked before a hearing."""
 
     hearing: int = 0  # the hearing's id: the button's
-    hide_name: bool = False  # staff do not see who asked
+    hide_name: bool | None = None  # staff do not see who asked (None: not chosen, shown)
 
 
 DRAFTS = Drafts(DIALOG, QuestionDraft)
@@ -259,7 +259,7 @@ async def choose_question_name(update: Update, context: QatysuContext) -> int:
         await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return QUESTION
     await query.answer()
-    if draft.hide_name == hide_name:  # a second tap of the same button
+    if bool(draft.hide_name) == hide_name:  # a second tap of the same button
         return QUESTION
     draft.hide_name = hide_name
     await DRAFTS.save(update, context, draft)
@@ -290,7 +290,7 @@ async def take_question(update: Update, context: QatysuContext) -> int:
             person,
             hearing,
             message.text or "",
-            hide_name=draft.hide_name,
+            hide_name=bool(draft.hide_name),
         )
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))

@@ -45,6 +45,7 @@ DIALOG = "newpoll"
 QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
 # The other state language's version (stored states: numbered apart from the others).
 QUESTION2, OPTIONS2 = range(21, 23)
+ELECTORATE = 9  # after the villages (a stored state: numbered after the first nine)
 END = ConversationHandler.END
 CLOSING_DAYS = (1, 3, 7)
 
@@ -62,6 +63,7 @@ class NewPollDraft(DialogDraft):
     results_early: bool | None = None
     other: str | None = None  # the language of the version being added
     versions: dict[str, dict[str, str]] | None = None  # {"ru": {"question": ..., "options": ...}}
+    verified_only: bool | None = None  # who may vote: the verified residents only
 
     def poll(self, created_by: int, villages: tuple[str, ...] | None = None) -> NewPoll:
         """The poll of a finished draft (``villages`` replace the draft's when given)."""
@@ -77,6 +79,7 @@ class NewPollDraft(DialogDraft):
             village_codes=villages if villages is not None else tuple(self.villages or ()),
             created_by=created_by,
             versions=Versions.of(self.versions),
+            verified_only=bool(self.verified_only),
         )
 
     def with_version(self, field: str, text: str) -> None:
@@ -262,6 +265,26 @@ async def ask_villages(update: Update, context: QatysuContext) -> int:
 async def take_villages(update: Update, context: QatysuContext, villages: list[Village]) -> int:
     """The villages are chosen: ask when voting closes."""
     await _save(update, context, villages=[v.code for v in villages])
+    return await ask_electorate(update, context)
+
+
+async def ask_electorate(update: Update, context: QatysuContext) -> int:
+    """Ask who may vote: the residents of the villages, or their verified residents only."""
+    tr = context.tr
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t("poll.electorate_all_button"), FEATURE, "who", 0)],
+            [button(tr.t("poll.electorate_verified_button"), FEATURE, "who", 1)],
+        ]
+    )
+    await _send(update, context, tr.t("poll.ask_electorate"), markup)
+    return ELECTORATE
+
+
+async def take_electorate(update: Update, context: QatysuContext) -> int:
+    """Keep who may vote; ask when voting closes."""
+    (verified_only,) = await _tap(update)
+    await _save(update, context, verified_only=verified_only == "1")
     return await ask_closing(update, context)
 
 
@@ -348,7 +371,7 @@ def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
         if new.max_choices == 1
         else tr.nt("poll.summary_multiple", new.max_choices)
     )
-    return tr.t(
+    text = tr.t(
         "poll.summary",
         recipients=tr.nt("broadcast.recipients", recipients),
         villages=names,
@@ -357,6 +380,8 @@ def summary(tr: Translator, new: NewPoll, recipients: int, names: str) -> str:
         change=tr.t("poll.summary_change_yes" if new.may_change else "poll.summary_change_no"),
         show=tr.t("poll.summary_early" if new.results_early else "poll.summary_late"),
     )
+    who = "poll.electorate_verified" if new.verified_only else "poll.electorate_residents"
+    return f"{text}\n{tr.t(who)}"
 
 
 async def take_show(update: Update, context: QatysuContext) -> int:
@@ -375,7 +400,8 @@ async def preview(update: Update, context: QatysuContext) -> int:
         id=0, question=new.question, options=new.options, max_choices=new.max_choices,
         may_change=new.may_change, results_early=new.results_early, closes_at=new.closes_at,
         status="open", created_by=author, created_at=utcnow(), closed_at=None,
-        village_codes=new.village_codes, reminded=False, versions=new.versions,
+        village_codes=new.village_codes, reminded=False, verified_only=new.verified_only,
+        versions=new.versions,
     )  # fmt: skip
     await context.bot.send_message(chat, texts.announcement(tr, shown))
     for language in new.versions.languages:  # the other version, as its readers will see it
@@ -443,6 +469,7 @@ def register(app: QatysuApp) -> None:
             OPTIONS2: [MessageHandler(text, take_options2)],
             MAXIMUM: [tap(FEATURE, take_maximum, "max")],
             VILLAGES: village_picker.handlers(FEATURE, DIALOG, take_villages),
+            ELECTORATE: [tap(FEATURE, take_electorate, "who")],
             CLOSING: [tap(FEATURE, closing_button, "in"), MessageHandler(text, closing_typed)],
             CHANGE: [tap(FEATURE, take_change, "chg")],
             SHOW: [tap(FEATURE, take_show, "show")],
@@ -456,6 +483,7 @@ def register(app: QatysuApp) -> None:
             OPTIONS2: ask_options2,
             MAXIMUM: ask_maximum,
             VILLAGES: ask_villages,
+            ELECTORATE: ask_electorate,
             CLOSING: ask_closing,
             CHANGE: ask_change,
             SHOW: ask_show,

@@ -7,6 +7,7 @@ or forged data get a polite refusal). The vote itself is written by ``storage.po
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
@@ -24,12 +25,15 @@ from bot.logs import who
 from bot.polls import service as polls
 from bot.polls import texts
 from bot.polls.render import render_results
+from handlers.verification.resident import start_button
 from handlers.widgets.keyboards import button
 from storage import polls as repo
 from storage import territory
+from storage import verifications as verifications_repo
 from storage.db import utcnow
 from storage.models import Role
 from storage.polls import Cast, CastResult, Poll
+from storage.verifications import Status
 
 _LOGGER = logging.getLogger(__name__)
 FEATURE = texts.FEATURE
@@ -75,6 +79,8 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
         return tr.t("poll.final_refused", choice=texts.choice_names(shown, cast.choices))
     if cast.result is CastResult.ELSEWHERE and poll is not None:
         return await _elsewhere(context, poll)
+    if cast.result is CastResult.UNVERIFIED:
+        return tr.t("poll.verified_only_refused")
     if cast.result in (CastResult.MOVED, CastResult.LATE) and poll is not None:
         return _not_bound(context, poll, cast.result)
     if poll is not None and choices == 0:
@@ -105,15 +111,51 @@ async def vote(update: Update, context: QatysuContext) -> None:
             "Vote refused (%s): poll %s, %s", cast.result, poll_id, who(query.from_user.id)
         )
         await query.answer(await _refusal(context, cast, choices), show_alert=True)
+        if cast.result is CastResult.UNVERIFIED:
+            await _how_to_get_verified(update, context)
         return
     poll = cast.poll
     answer = {CastResult.RECORDED: "poll.counted", CastResult.CHANGED: "poll.changed"}
-    await query.answer(tr.t(answer.get(cast.result, "poll.same")))
     markup = texts.keyboard(tr, poll, cast.choices) if poll.may_change else None
-    with contextlib.suppress(BadRequest):  # "not modified": a double tap shows the same
-        await query.edit_message_text(
-            texts.with_vote(tr, poll, cast.choices, cast.results), reply_markup=markup
-        )
+
+    async def show() -> None:
+        with contextlib.suppress(BadRequest):  # "not modified": a double tap shows the same
+            await query.edit_message_text(
+                texts.with_vote(tr, poll, cast.choices, cast.results), reply_markup=markup
+            )
+
+    # The answer and the message's new text are sent at once, not one round trip after the
+    # other: the resident sees both sooner, and the chat's slot is free sooner (bench/serve.py).
+    outcomes = await asyncio.gather(
+        query.answer(tr.t(answer.get(cast.result, "poll.same"))), show(), return_exceptions=True
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def _verified(context: QatysuContext) -> bool:
+    """Whether the resident is verified in the village they live in (as a vote checks it)."""
+    person = context.person
+    assert person is not None
+    found = await verifications_repo.latest_of(context.services.db, person.id)
+    return (
+        found is not None and found.status is Status.VERIFIED
+        and found.village_code == person.village_code
+    )  # fmt: skip
+
+
+async def _how_to_get_verified(update: Update, context: QatysuContext) -> None:
+    """After a verified-only poll's refusal: how to get verified, with the button to start."""
+    assert update.effective_chat is not None and context.person is not None
+    tr = context.tr
+    found = await verifications_repo.latest_of(context.services.db, context.person.id)
+    if found is not None and found.status is Status.PENDING:
+        await context.bot.send_message(update.effective_chat.id, tr.t("verify.poll_pending"))
+        return
+    await context.bot.send_message(
+        update.effective_chat.id, tr.t("verify.poll_how"), reply_markup=start_button(tr)
+    )
 
 
 def _eligibility(context: QatysuContext, poll: Poll) -> CastResult | None:
@@ -142,6 +184,9 @@ async def toggle(update: Update, context: QatysuContext) -> None:
         await query.answer(
             await _refusal(context, Cast(refused, poll, 0), selected), show_alert=True
         )
+    elif poll.verified_only and not await _verified(context):
+        await query.answer(tr.t("poll.verified_only_refused"), show_alert=True)
+        await _how_to_get_verified(update, context)
     elif selected.bit_count() > poll.max_choices:
         await query.answer(tr.nt("poll.too_many", poll.max_choices), show_alert=True)
     else:
@@ -225,8 +270,11 @@ async def open_poll(update: Update, context: QatysuContext) -> None:
 
 
 async def send_results(context: QatysuContext, chat_id: int, poll: Poll) -> None:
-    """Send a closed poll's results with the chart, in this person's language."""
-    payload = await polls.results_payload(context.services, poll)
+    """Send a closed poll's results as published at the close, in this person's language."""
+    payload = await polls.published_results(context.services, poll)
+    if payload is None:  # still open: nothing is drawn before the close
+        await context.bot.send_message(chat_id, context.tr.t("poll.results_after"))
+        return
     shown: Outgoing = await render_results(preview_of(polls.RESULTS_KIND, payload), context.tr)
     if shown.photo:
         await context.bot.send_photo(chat_id, await file_input(shown.photo), caption=shown.text)

@@ -18,13 +18,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import callbacks
 from bot.auth import refuse, villages_in_scope
 from bot.context import QatysuContext
-from bot.i18n import Translator, sort_key
+from bot.i18n import BUTTON_WIDTH, Translator, button_label, sort_key
 from bot.territory import okrugs_of
 from handlers.widgets.keyboards import PAGE_SIZE, page_count
 from storage import drafts
 from storage.models import Role, Village
 
 DRAFT_KEY = "villages"
+CHOSEN, NOT_CHOSEN = "☑️ ", "⬜ "
 Done = Callable[[Update, QatysuContext, list[Village]], Awaitable[object]]
 
 
@@ -74,14 +75,19 @@ def rows_of(tr: Translator, villages: list[Village]) -> list[Row]:
 
 
 def row_label(tr: Translator, row: Row) -> str:
-    """A village's name, or "🏘 <okrug>, all 4 villages"."""
+    """A village's name, or "🏘 <okrug>, all 4 villages" (a long okrug name cut with «…»).
+
+    The name is what gets cut, so that "all 4 villages" always shows.
+    """
     if not row.okrug:
         return row.name
-    return tr.t("picker.okrug", okrug=row.name, villages=tr.nt("picker.count", len(row.villages)))
+    villages = tr.nt("picker.count", len(row.villages))
+    room = BUTTON_WIDTH - len(CHOSEN) - len(tr.t("picker.okrug", okrug="", villages=villages))
+    return tr.t("picker.okrug", okrug=button_label(row.name, max(room, 8)), villages=villages)
 
 
 def _label(tr: Translator, row: Row, chosen: set[str]) -> str:
-    return ("☑️ " if row.villages <= chosen else "⬜ ") + row_label(tr, row)
+    return (CHOSEN if row.villages <= chosen else NOT_CHOSEN) + row_label(tr, row)
 
 
 def _markup(

@@ -1,3 +1,0 @@
--- Reserved: number 0014 belongs to a change made in parallel on another branch. Merging it
--- replaces this file; until then this keeps the numbering without a gap. Changes nothing.
-SELECT 1;
