@@ -17,6 +17,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks, typed
+from bot.appeals import service as appeals_service
+from bot.appeals import texts as appeal_texts
 from bot.appeals.service import TEXT_MAX
 from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
@@ -26,12 +28,13 @@ from bot.hearings import service as hearing_service
 from bot.i18n import button_label
 from bot.polls import service as polls
 from bot.polls import texts as poll_texts
-from handlers import fallbacks, menu, onboarding, village
+from handlers import fallbacks, menu, onboarding, privacy, village
 from handlers.appeals import intake
 from handlers.polls import vote as poll_vote
 from handlers.widgets import asked
 from handlers.widgets.dialogs import dialog_named, message_of, user_id
 from handlers.widgets.keyboards import button
+from storage import appeals as appeals_repo
 from storage import drafts, hearings, people, territory
 from storage import polls as polls_repo
 from storage.appeals import Kind
@@ -73,6 +76,8 @@ async def _understand(
         await dialog_named(_app(context), intake.DIALOG).open_with(update, context, step)
     elif choices is not None:
         await _propose_vote(update, context, choices)
+    elif word in (W.YES, W.NO) and await _settle(update, context, word is W.YES):
+        pass  # «иә» / «жоқ» to "Was it really solved?"
     elif word in (W.YES, W.COME):
         await _coming(update, context)
     elif len(text) > TEXT_MAX:
@@ -155,6 +160,9 @@ async def _answer_asked(
         else:
             await message_of(update).reply_text(context.tr.t("cancel.done"))
         return True
+    if kind == "delete" and word in (W.YES, W.NO):
+        await privacy.typed_answer(update, context, word is W.YES)
+        return True
     if kind == "move" and word in (W.YES, W.NO):
         await asked.forget(context, user_id(update))
         await _move(update, context, str(question["village"]), word is W.YES)
@@ -181,6 +189,22 @@ async def _move(update: Update, context: QatysuContext, code: str, yes: bool) ->
     current = await territory.get_village(db, code_now) if code_now else None
     name = current.names.get(context.tr.language) if current else "—"
     await message_of(update).reply_text(context.tr.t("village.stays", village=name))
+
+
+async def _settle(update: Update, context: QatysuContext, solved: bool) -> bool:
+    """Answer "Was it really solved?" of the newest item still asking it; whether one was."""
+    person = context.person
+    assert person is not None
+    waiting = await appeals_repo.awaiting_confirmation(context.services.db, person.id)
+    if waiting is None:
+        return False
+    changed = await appeals_service.settle(
+        context.services, context.bot, waiting.id, person, solved
+    )
+    if changed is not None:
+        key = "my.thanks_solved" if solved else "my.reopened"
+        await message_of(update).reply_text(context.tr.t(key, number=appeal_texts.number(changed)))
+    return changed is not None
 
 
 # --- a vote by its option's number ---------------------------------------------------------

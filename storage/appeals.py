@@ -258,6 +258,16 @@ async def of_person(db: Database, person_id: int, limit: int, offset: int = 0) -
     return [_appeal(row) for row in rows]
 
 
+async def awaiting_confirmation(db: Database, person_id: int) -> Appeal | None:
+    """The person's newest item marked resolved whose "Was it really solved?" is unanswered."""
+    row = await db.fetch_one(
+        _SELECT + " WHERE a.person_id = ? AND a.status = 'resolved' AND a.confirm_pending = 1 "
+        "ORDER BY a.updated_at DESC, a.id DESC LIMIT 1",
+        (person_id,),
+    )
+    return _appeal(row) if row else None
+
+
 async def count_of_person(db: Database, person_id: int) -> int:
     """How many items the person ever sent."""
     row = await db.fetch_one("SELECT COUNT(*) FROM appeals WHERE person_id = ?", (person_id,))

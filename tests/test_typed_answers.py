@@ -14,10 +14,11 @@ import pytest
 from bot import typed
 from bot.simulator import Harness
 from bot.typed import Word
+from storage import appeals as appeals_repo
 from storage import hearings, people
 from storage.db import utcnow
 from storage.hearings import NewHearing
-from tests.appeal_helpers import latest, resident, services
+from tests.appeal_helpers import file_complaint, latest, resident, services
 from tests.conftest import STAFF_ID
 from tests.poll_helpers import MOLODEZHNY, announce, stored_votes
 
@@ -257,3 +258,28 @@ async def test_reply_menu_presses_work_inside_a_dialog(bot: Harness) -> None:
     assert ivan.last_text == "Начать заново? Всё, что вы уже ввели, будет потеряно."
     await ivan.press("Меню")
     assert "🏡 Моё село" in ivan.button_labels()
+
+
+async def test_yes_and_no_to_delete_my_data(bot: Harness) -> None:
+    ivan = await resident(bot, 1213, "Иван", "ru")
+    await ivan.send("/deletedata")
+    await ivan.send("нет")
+    assert ivan.last_text.startswith("Ничего не удалено")
+    await ivan.send("/deletedata")
+    await ivan.send("да")
+    assert ivan.last_text.startswith("Ваши данные удалены")
+    stored = await people.get_by_telegram_id(services(bot).db, 1213)
+    assert stored is None
+
+
+async def test_no_typed_to_was_it_solved_reopens_the_item(bot: Harness) -> None:
+    staff = bot.user(STAFF_ID, "Ерлан", "ru", started=True)
+    ivan = await resident(bot, 1214, "Иван", "ru")
+    await file_complaint(ivan, "Нет воды в колонке на улице Ленина")
+    appeal = await latest(bot)
+    await staff.tap_data(f"v1:inb:res:{appeal.id}")
+    await staff.send("Колонку починили.")
+    assert ivan.button_labels() == ["👍 Да, решено", "👎 Нет, не решено"]
+    await ivan.send("нет")
+    reopened = await appeals_repo.get(services(bot).db, appeal.id)
+    assert reopened is not None and reopened.status.value == "in_progress"
