@@ -26,6 +26,7 @@ from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
 from bot.polls import service as polls
+from bot.polls.jobs import JobQueueSchedule
 from bot.settings import Settings
 from storage.db import Database
 
@@ -144,6 +145,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     app.updater = QatysuUpdater(bot=app.bot, update_queue=app.update_queue)
     app.bot_data.services = services
     services.broadcasts = build_engine(app, services)
+    assert app.job_queue is not None  # the job-queue extra is a dependency
+    services.poll_schedule = JobQueueSchedule(app.job_queue, settings.poll_reminder)
     handlers.register_all(app)
     return app
 

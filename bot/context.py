@@ -17,6 +17,7 @@ from bot.identity import Identity
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Person
+from storage.polls import Poll
 
 
 class Broadcasts(Protocol):
@@ -67,6 +68,16 @@ class StaffNotices(Protocol):
         """Look at the outbox now."""
 
 
+class PollSchedule(Protocol):
+    """What the poll service asks of the poll schedule (bot/polls/jobs.py)."""
+
+    def schedule(self, poll: Poll) -> None:
+        """Close the poll at its time, and remind non-voters before."""
+
+    def unschedule(self, poll_id: int) -> None:
+        """Forget the poll's jobs (it closed early)."""
+
+
 @dataclass(slots=True)
 class Services:
     """What handlers need, built once by the composition root."""
@@ -77,6 +88,7 @@ class Services:
     identity: Identity
     broadcasts: Broadcasts | None = None
     staff_notices: StaffNotices | None = None  # set in post_init
+    poll_schedule: PollSchedule | None = None  # set by the composition root
 
     @property
     def engine(self) -> Broadcasts:

@@ -58,6 +58,26 @@ def unschedule(job_queue: JobQueue[Any], poll_id: int) -> None:
         scheduler.cancel(job_queue, _name(kind, poll_id))
 
 
+class JobQueueSchedule:
+    """The poll schedule on PTB's job queue, handed to the poll service by the composition root.
+
+    The service owns every write and the jobs it implies, yet cannot import this module (its
+    jobs call the service): it reaches the schedule through :class:`bot.context.PollSchedule`.
+    """
+
+    def __init__(self, job_queue: JobQueue[Any], reminder: timedelta) -> None:
+        self._job_queue = job_queue
+        self._reminder = reminder
+
+    def schedule(self, poll: Poll) -> None:
+        """Close the poll at its time, and remind non-voters before."""
+        schedule(self._job_queue, poll, self._reminder)
+
+    def unschedule(self, poll_id: int) -> None:
+        """Forget the poll's jobs (it closed early)."""
+        unschedule(self._job_queue, poll_id)
+
+
 async def rebuild(context: QatysuContext) -> None:
     """At start: publish results a crash left unsent, schedule every open poll."""
     services = context.services

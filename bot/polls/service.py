@@ -121,8 +121,10 @@ def chart_folder(services: Services) -> Path:
 
 
 async def create(services: Services, new: NewPoll, report_to: tuple[int, Translator]) -> Poll:
-    """Store the poll and announce it to the residents of its villages."""
+    """Store the poll, schedule its close and reminder, announce it to its villages' residents."""
     poll = await repo.create(services.db, new, utcnow())
+    if services.poll_schedule is not None:
+        services.poll_schedule.schedule(poll)
     await services.engine.submit(
         kind=ANNOUNCEMENT_KIND,
         payload=payload_of(poll),
@@ -171,6 +173,8 @@ async def close(
         await acknowledge(poll)
     if poll is None:
         return None
+    if by is not None and services.poll_schedule is not None:
+        services.poll_schedule.unschedule(poll.id)  # closed early: its close job is moot
     _LOGGER.info("Poll %s closed%s", poll.id, " early" if by else "")
     await publish(services, poll, reporter=by)
     return poll

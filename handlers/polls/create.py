@@ -18,7 +18,6 @@ from bot.auth import requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
-from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
 from handlers.widgets import versions, village_picker
@@ -439,9 +438,7 @@ async def publish(update: Update, context: QatysuContext) -> int:
     if new.closes_at <= utcnow():
         await context.bot.send_message(chat_id(update), tr.t("poll.closing_passed"))
         return await ask_closing(update, context)
-    poll = await polls.create(context.services, new, (chat_id(update), tr))
-    assert context.job_queue is not None
-    poll_jobs.schedule(context.job_queue, poll, context.services.settings.poll_reminder)
+    await polls.create(context.services, new, (chat_id(update), tr))
     await DRAFTS.drop(update, context)
     return END
 

@@ -18,7 +18,6 @@ from bot.auth import load_access, refuse, requires
 from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import button_label
-from bot.polls import jobs as poll_jobs
 from bot.polls import service as polls
 from bot.polls import texts
 from handlers import paper as notice_board
@@ -248,8 +247,6 @@ async def close_now(update: Update, context: QatysuContext) -> None:
     await polls.close(
         context.services, poll.id, by=update.effective_user.id, acknowledge=acknowledge
     )
-    assert context.job_queue is not None
-    poll_jobs.unschedule(context.job_queue, poll.id)
     current = await repo.get(context.services.db, poll.id)
     assert current is not None
     await query.edit_message_text(
