@@ -20,6 +20,7 @@ from bot import callbacks, typed
 from bot.appeals import service as appeals_service
 from bot.appeals import texts as appeal_texts
 from bot.appeals.service import TEXT_MAX
+from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
@@ -96,6 +97,9 @@ async def _keep(
     """Keep the words or voice note; ask what they are (after the village, when none yet)."""
     person = context.person
     if person is None or person.village_code is None:
+        if (await load_access(context, user_id(update))).roles:
+            await fallbacks.unknown_message(update, context)  # staff: no village to choose
+            return
         db, user = context.services.db, user_id(update)
         loose = await drafts.load(db, user, intake.LOOSE)
         if text:
@@ -110,7 +114,11 @@ async def _keep(
 
 
 async def _without_village(update: Update, context: QatysuContext, text: str) -> None:
-    """No village yet: a typed village name is looked for; words are kept for after."""
+    """No village yet: a typed village name is looked for; words are kept for after. Staff
+    and coordinators with no village of their own are not taken to choose one."""
+    if (await load_access(context, user_id(update))).roles:
+        await fallbacks.unknown_message(update, context)
+        return
     if typed.meaningful(text) and not await onboarding.villages_named(context, text):
         await _keep(update, context, text=text)
         return

@@ -413,13 +413,19 @@ async def offer(update: Update, context: QatysuContext, villages: list[Village])
         rows = [[yes], [other]]
     else:
         rows = [
-            [button(button_label(f"{n}. {_place_of(tr, v)}"), FEATURE, "vil", v.code)]
+            [button(button_label(f"{n}. {_short_place(tr, v)}"), FEATURE, "vil", v.code)]
             for n, v in enumerate(villages, 1)
         ]
         rows.append([other])
         text = tr.t("start.which_one")
     await message_of(update).reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
     return PLACE
+
+
+def _short_place(tr: Translator, village: Village) -> str:
+    """«Ақсу, Ұлан ауданы»: a village and its district, for a button."""
+    lang = tr.language
+    return f"{village.names.get(lang)}, {village.district_names.get(lang)}"
 
 
 def _place_of(tr: Translator, village: Village) -> str:

@@ -110,7 +110,7 @@ async def test_several_villages_found_are_numbered(bot: Harness) -> None:
     assert user.last_text == "Какое из них ваше? Нажмите или напишите номер:"
     labels = user.button_labels()
     assert labels[0].startswith("1. ") and labels[1].startswith("2. ")
-    chosen = labels[1].split(". ", 1)[1].split(" (")[0]
+    chosen = labels[1].split(". ", 1)[1].split(",")[0]  # «2. Аксу-Аюлы, Шетский район»
     await user.send("2")
     assert f"Ваше село: {chosen}" in user.last_text
 
