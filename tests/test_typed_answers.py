@@ -15,7 +15,7 @@ from bot import typed
 from bot.simulator import Harness
 from bot.typed import Word
 from storage import appeals as appeals_repo
-from storage import hearings, people
+from storage import drafts, hearings, people
 from storage.db import utcnow
 from storage.hearings import NewHearing
 from tests.appeal_helpers import file_complaint, latest, resident, services
@@ -283,3 +283,12 @@ async def test_no_typed_to_was_it_solved_reopens_the_item(bot: Harness) -> None:
     await ivan.send("нет")
     reopened = await appeals_repo.get(services(bot).db, appeal.id)
     assert reopened is not None and reopened.status.value == "in_progress"
+
+
+async def test_staff_without_a_village_are_not_taken_to_choose_one(bot: Harness) -> None:
+    staff = bot.user(STAFF_ID, "Ерлан", "ru")
+    await staff.send("Осакаровка")
+    assert staff.last_text == "Не удалось понять сообщение. Выберите в меню:"
+    await staff.send_voice()
+    assert staff.last_text == "Не удалось понять сообщение. Выберите в меню:"
+    assert await drafts.load(services(bot).db, STAFF_ID, "loose") == {}
