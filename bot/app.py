@@ -22,6 +22,7 @@ from bot.hearings import render as hearings
 from bot.i18n import I18n
 from bot.identity import check_secret, load_identity, secret_source
 from bot.logs import use_identity
+from bot.meetings import render as meetings
 from bot.pacing import Pacer
 from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
@@ -156,6 +157,8 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     engine = BroadcastEngine(app.bot, services)
     engine.register(notices.KIND, notices.render)
     for kind, renderer in hearings.renderers(app.bot, services).items():
+        engine.register(kind, renderer)
+    for kind, renderer in meetings.renderers(app.bot, services).items():
         engine.register(kind, renderer)
     engine.register(polls.ANNOUNCEMENT_KIND, poll_broadcasts.render_announcement)
     engine.register(polls.REMINDER_KIND, poll_broadcasts.render_reminder)

@@ -37,6 +37,7 @@ class Feature(StrEnum):
     HEARING = "hr"  # handlers.hearings.resident
     HEARING_STAFF = "ha"  # handlers.hearings.manage
     NEW_HEARING = "hn"  # handlers.hearings.create
+    MEETING = "mt"  # handlers.meetings: an assembly's members and record, questions and answers
     NOTICE = "ntc"  # handlers.notices: staff notices to residents
     NOTICE_REVIEW = "nta"  # handlers.notice_review: approve, reject, withdraw a large notice
     BROADCAST = "bc"  # bot.broadcast.engine: the progress message's stop button

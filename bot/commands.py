@@ -45,8 +45,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("complaint"),
     CommandSpec("suggestion"),
     CommandSpec("my"),
-    CommandSpec("hearings"),
-    CommandSpec("newhearing", Role.STAFF),
+    CommandSpec("meetings"),  # also /hearings, as before
+    CommandSpec("newmeeting", Role.STAFF),  # also /newhearing: a public hearing at once
     CommandSpec("polls"),
     CommandSpec("broadcast", Role.STAFF),
     CommandSpec("residents", Role.STAFF),

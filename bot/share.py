@@ -63,7 +63,11 @@ def hearing_text(tr: Translator, hearing: Hearing) -> str:
     """A hearing in one language: what, when, where, the agenda, and the outcome once held."""
     hearing = hearing.read_in(tr.language)
     lines = [
-        tr.t("share.hearing", topic=hearing.topic),
+        (
+            tr.t("share.hearing", topic=hearing.topic)
+            if hearing.kind == "hearing"
+            else f"{tr.t(f'meeting.title.{hearing.kind}')}: {hearing.topic}"
+        ),
         tr.t("share.when", when=tr.datetime(hearing.starts_at)),
         tr.t("share.place", place=hearing.place),
         tr.t("share.agenda", agenda=hearing.agenda),

@@ -13,6 +13,7 @@ from handlers import (
     keyboard,
     language,
     loose,
+    meetings,
     membership,
     menu,
     notice_review,
@@ -57,9 +58,10 @@ def register_all(app: QatysuApp) -> None:
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
     complaints.register(app)  # a resident writing a complaint or suggestion
     broadcasts.register(app)  # staff writing a notice
-    hearing_new.register(app)  # staff announcing a public hearing
-    hearing_manage.register(app)  # staff changing, cancelling or concluding one
-    hearings.register(app)  # a resident asking a question before a hearing; /hearings
+    hearing_new.register(app)  # staff announcing a meeting or a public hearing
+    hearing_manage.register(app)  # staff postponing, cancelling or concluding one
+    meetings.register(app)  # an assembly's members and outcome; answers to questions in advance
+    hearings.register(app)  # a resident asking a question before a meeting; /meetings
     newpoll.register(app)  # staff creating a poll
     paper_votes.register(app)  # staff entering a meeting's protocol of paper votes
     poll_admin.register(app)  # their polls' buttons

@@ -90,6 +90,8 @@ class Appeal:
     redacted: bool = False  # the resident erased their data: no text, photos, voice, location
     extensions: int = 0  # deadline extensions so far
     extended_days: int = 0  # working days they added
+    hearing_kind: str | None = None  # a question's meeting: its kind and start
+    hearing_starts_at: datetime | None = None
 
     def is_overdue(self, today: date) -> bool:
         """Unanswered past its due date."""
@@ -113,7 +115,8 @@ class Event:
 
 
 _SELECT = """
-SELECT a.*, h.topic AS hearing_topic, p.telegram_id AS resident_telegram_id,
+SELECT a.*, h.topic AS hearing_topic, h.kind AS hearing_kind, h.starts_at AS hearing_starts_at,
+       p.telegram_id AS resident_telegram_id,
        p.first_name AS resident_name,
        COALESCE(p.language, p.telegram_language) AS resident_language
 FROM appeals a
@@ -157,6 +160,8 @@ def _appeal(row: sqlite3.Row, photos: tuple[str, ...] = ()) -> Appeal:
         redacted=row["redacted_at"] is not None,
         extensions=row["extensions"],
         extended_days=row["extended_days"],
+        hearing_kind=row["hearing_kind"],
+        hearing_starts_at=from_db_time(row["hearing_starts_at"]) if row["hearing_kind"] else None,
     )
 
 
@@ -300,10 +305,22 @@ def _scope_clause(scopes: Sequence[Scope]) -> tuple[str, list[Any]]:
 def _filter_clause(
     status: str, category: str | None, today: date, place: Scope | None
 ) -> tuple[str, list[Any]]:
+    # Questions asked before a meeting are their own kind: listed with their meeting, by theme
+    # (handlers.meetings.questions), not among complaints and suggestions.
+    if status == "questions":
+        return _narrowed(
+            "a.kind = 'question' AND a.status IN ('new', 'in_progress')", [], category, place
+        )
     if status == "overdue":
         sql, params = "a.status IN ('new', 'in_progress') AND a.due_on < ?", [today.isoformat()]
     else:
         sql, params = "a.status = ?", [Status(status).value]
+    return _narrowed(sql + " AND a.kind != 'question'", params, category, place)
+
+
+def _narrowed(
+    sql: str, params: list[Any], category: str | None, place: Scope | None
+) -> tuple[str, list[Any]]:
     if category is not None:
         sql += " AND a.category = ?"
         params.append(category)

@@ -1,4 +1,5 @@
-"""Public hearings, their villages, "I will come" answers and claimed reminders."""
+"""Public hearings and the other meetings of local self-government (one row each, with its
+kind), their villages, "I will come" answers and claimed reminders."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from storage.versions import NONE, Versions
 
 TEXTS = ("topic", "place", "agenda", "decisions")  # what staff type: a version each may have
 
+KINDS = ("hearing", "assembly", "gathering", "report")  # see storage/migrations/0020
+
 
 @dataclass(frozen=True, slots=True)
 class Hearing:
-    """A public hearing (қоғамдық тыңдау / публичные слушания)."""
+    """A public hearing (қоғамдық тыңдау / публичные слушания), or another meeting of local
+    self-government: ``kind`` is one of :data:`KINDS`."""
 
     id: int
     topic: str
@@ -31,6 +35,15 @@ class Hearing:
     village_codes: tuple[str, ...]
     attendance: int | None = None
     decisions: str | None = None
+    kind: str = "hearing"
+    reason: str | None = None  # of the last cancellation or postponement
+    postponed_from: datetime | None = None  # the first planned start, once postponed
+    postponements: int = 0
+    members_total: int | None = None  # an assembly as held: its members then
+    members_present: int | None = None
+    protocol_file_id: str | None = None  # the signed protocol, as Telegram keeps it
+    protocol_kind: str | None = None  # photo or document
+    answers_sent_at: datetime | None = None  # the answers to questions asked in advance
     versions: Versions = NONE  # the texts in another language than the first
 
     def read_in(self, language: str) -> Hearing:
@@ -69,6 +82,8 @@ class NewHearing:
     created_by: int
     latitude: float | None = None
     longitude: float | None = None
+    kind: str = "hearing"
+    items: tuple[str, ...] = ()  # an assembly's agenda items, to be voted on one by one
     versions: Versions = NONE
 
     def preview(self) -> Hearing:
@@ -77,6 +92,7 @@ class NewHearing:
             id=0, topic=self.topic, starts_at=self.starts_at, place=self.place,
             latitude=self.latitude, longitude=self.longitude, agenda=self.agenda,
             status="scheduled", created_by=self.created_by, village_codes=self.village_codes,
+            kind=self.kind,
             versions=self.versions,
         )  # fmt: skip
 
@@ -95,8 +111,21 @@ def _hearing(row: sqlite3.Row) -> Hearing:
         village_codes=tuple(sorted(json.loads(row["villages"]))),
         attendance=row["attendance"],
         decisions=row["decisions"],
+        kind=row["kind"],
+        reason=row["reason"],
+        postponed_from=_time_or_none(row["postponed_from"]),
+        postponements=row["postponements"],
+        members_total=row["members_total"],
+        members_present=row["members_present"],
+        protocol_file_id=row["protocol_file_id"],
+        protocol_kind=row["protocol_kind"],
+        answers_sent_at=_time_or_none(row["answers_sent_at"]),
         versions=Versions.from_json(row["versions"]),
     )
+
+
+def _time_or_none(text: str | None) -> datetime | None:
+    return from_db_time(text) if text else None
 
 
 async def create(db: Database, new: NewHearing) -> Hearing:
@@ -105,15 +134,20 @@ async def create(db: Database, new: NewHearing) -> Hearing:
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO hearings (topic, starts_at, place, latitude, longitude, agenda, "
-            "created_by, created_at, updated_at, versions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_at, updated_at, kind, versions) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (new.topic, to_db_time(new.starts_at), new.place, new.latitude, new.longitude,
-             new.agenda, new.created_by, now, now, new.versions.to_json()),
+             new.agenda, new.created_by, now, now, new.kind, new.versions.to_json()),
         )  # fmt: skip
         hearing_id = cursor.lastrowid
         assert hearing_id is not None
         await tx.executemany(
             "INSERT INTO hearing_villages (hearing_id, village_code) VALUES (?, ?)",
             [(hearing_id, code) for code in new.village_codes],
+        )
+        await tx.executemany(
+            "INSERT INTO meeting_items (hearing_id, position, title) VALUES (?, ?, ?)",
+            [(hearing_id, position, title) for position, title in enumerate(new.items, 1)],
         )
     hearing = await get(db, hearing_id)
     assert hearing is not None

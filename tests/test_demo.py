@@ -41,6 +41,16 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     assert "bot → Ольга ◂ 🏛 Публичные слушания" in transcript
     assert "bot → Бауыржан ◂ 🏛" not in transcript
     assert "Дубовка ауылдық округі (үлгі) (4 ауыл): 👥 2 тұрғын" in transcript
+    # The akim's report with questions asked in advance by theme, answered in one message;
+    # the community assembly approves the priorities, item by item, with the signed protocol.
+    assert "bot → Иван ◂ 🎤 Отчётная встреча акима с населением" in transcript
+    assert "Иван ▸ taps [🛣 Дороги]" in transcript
+    assert "bot → Dana ◂ 💬 Ответы на вопросы, заданные заранее" in transcript
+    assert "bot → Нұрлан ◂ 📝 Жергілікті қоғамдастық жиналысының шешімдері" in transcript
+    assert "👥 Присутствовало членов собрания: 6 из 7 (кворум 4)" in transcript
+    assert "bot → Иван ◂ 📎 Подписанный протокол" in transcript
+    digest = (tmp_path / "demo" / "staff-digest.txt").read_text(encoding="utf-8")
+    assert "Жергілікті қоғамдастық жиналысы 1" in digest
     # Paper for the notice board and a text to share in WhatsApp, both in Kazakh and Russian.
     (paper,) = (tmp_path / "demo" / "papers").glob("hearing-*.pdf")
     assert paper.read_bytes().startswith(b"%PDF")
@@ -50,7 +60,7 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     taps = [line for line in transcript.splitlines() if line.startswith("Күлпаш апа ▸ taps [")]
     assert taps and all(line.startswith("Күлпаш апа ▸ taps [✅") for line in taps), taps
     assert "Күлпаш апа ▸ иә" in transcript and "Күлпаш апа ▸ 2" in transcript
-    assert "⌨ [📝 Шағым] [🏛 Тыңдаулар]" in transcript  # the reply menu under the input field
+    assert "⌨ [📝 Шағым] [🏛 Жиындар]" in transcript  # the reply menu under the input field
     assert "bot → Иван ◂ 🏛 Публичные слушания\n        «Местный бюджет на 2027 год" in transcript
     assert "bot → Айгерім ◂ 🏛 Қоғамдық тыңдау\n        «2027 жылғы жергілікті бюджет" in transcript
     pages = "".join(page.extract_text() for page in PdfReader(paper).pages)

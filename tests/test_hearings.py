@@ -122,7 +122,7 @@ async def test_residents_list_upcoming_hearings_and_open_a_shared_link(bot: Harn
     ivan = await join(bot, 102, "krg-osakarovka-molodezhny", "ru")
     hearing = await announce(bot, bot.user(STAFF_ID, "Ерлан", "kk"))
     await ivan.send("/hearings")
-    assert ivan.last_text == "Ближайшие публичные слушания, село Молодежный:"
+    assert ivan.last_text == "Ближайшие собрания и слушания, село Молодежный:"
     # a short date and the topic cut at a word to fit a button: «1 дек., 18:00 · Жергілікті…»
     label = ivan.button_labels()[0]
     assert ", 18:00 · Жергілікті" in label and label.endswith("…") and len(label) <= 30
@@ -160,13 +160,14 @@ async def test_changed_time_is_announced_again(bot: Harness) -> None:
     after_tomorrow = (utcnow().astimezone(ALMATY) + timedelta(days=2)).strftime("%d.%m.%Y")
     await staff.send(after_tomorrow)
     await staff.send("17:30")
-    assert staff.texts[-2].startswith(
-        "✏️ В публичных слушаниях произошли изменения. Актуальные данные:"
-    )
+    assert staff.last_text.startswith("Почему переносится? Жители увидят причину")
+    await staff.send("Клуб закрыт на ремонт")
+    assert staff.texts[-2].startswith("⏩ Перенос: Публичные слушания\n«Жергілікті бюджет 2027»")
     await staff.tap("📤 Отправить")
     await bot.broadcasts_finished()
-    assert ivan.last_text.startswith("✏️ В публичных слушаниях произошли изменения.")
-    assert "17:30" in ivan.last_text
+    assert ivan.last_text.startswith("⏩ Перенос: Публичные слушания\n«Жергілікті бюджет 2027»")
+    assert "🗓 Новое время: " in ivan.last_text and "17:30" in ivan.last_text
+    assert "💬 Причина: Клуб закрыт на ремонт" in ivan.last_text
     stored = await hearings.get(db_of(bot), hearing.id)
     assert stored is not None and stored.starts_at.astimezone(ALMATY).strftime(
         "%d.%m.%Y %H:%M"
@@ -178,9 +179,11 @@ async def test_cancelled_hearing_is_announced_and_closed_to_answers(bot: Harness
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     hearing = await announce(bot, staff)
     await staff.tap_data(f"v1:ha:cancel:{hearing.id}")
+    await staff.send("Нет кворума приглашённых специалистов")
     await staff.tap("⛔ Да, отменить слушания")
     await bot.broadcasts_finished()
-    assert ivan.last_text.startswith("⛔ Публичные слушания «Жергілікті бюджет 2027»")
+    assert ivan.last_text.startswith("⛔ Отмена: Публичные слушания\n«Жергілікті бюджет 2027»")
+    assert ivan.last_text.endswith("💬 Причина: Нет кворума приглашённых специалистов")
     answer = await ivan.tap("✋ Приду")
     assert answer is not None and answer["text"] == "Эти слушания отменены."
 
@@ -195,7 +198,7 @@ async def test_outcome_is_recorded_after_the_start_and_sent(bot: Harness) -> Non
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
     await staff.send("/hearings")
     await staff.tap("⚙️ Управление слушаниями")
-    assert staff.last_text == "Слушания в ваших сёлах:"
+    assert staff.last_text == "Собрания и слушания в ваших сёлах:"
     await staff.tap("Бюджет")
     await staff.tap("📝 Внести итоги")
     await staff.send("сорок")

@@ -33,7 +33,7 @@ async def test_resident_onboards_in_kazakh_by_buttons(bot: Harness) -> None:
     labels = [button["text"] for button in aigerim.reply_keyboard]
     assert labels == [
         "📝 Шағым",
-        "🏛 Тыңдаулар",
+        "🏛 Жиындар",
         "🗳 Сауалнамалар",
         "📋 Менің өтініштерім",
         "☰ Мәзір",

@@ -24,13 +24,14 @@ def test_demo_writes_the_digest_and_the_weekly_summary(
     workbooks = list(folder.glob("qatysu-*-krg.xlsx"))
     assert len(workbooks) == 1
     stem = workbooks[0].with_suffix("")
-    for suffix in ("overview.csv", "appeals.csv", "polls.csv", "hearings.csv",
+    for suffix in ("overview.csv", "appeals.csv", "polls.csv", "hearings.csv", "meetings.csv",
                    "participation.csv", "okrugs.csv", "participation.png",
                    "categories.png"):  # fmt: skip
         assert Path(f"{stem}-{suffix}").exists(), suffix
     book = load_workbook(workbooks[0], read_only=True)
     assert book.sheetnames == ["Шолу", "Шағымдар мен ұсыныстар", "Сауалнамалар",
-                               "Қоғамдық тыңдаулар", "Қатысу", "Ауылдық округтер"]  # fmt: skip
+                               "Қоғамдық тыңдаулар", "Жиындар", "Қатысу",
+                               "Ауылдық округтер"]  # fmt: skip
     for path in folder.glob("qatysu-*.csv"):
         assert "Иван" not in path.read_text(encoding="utf-8-sig")
     capsys.readouterr()

@@ -134,6 +134,7 @@ async def _store(
     category: str,
     text: str,
     repeat: str | None = None,
+    due_on: date | None = None,
     **extra: Any,
 ) -> Appeal:
     local = now.astimezone(services.settings.zone)
@@ -145,7 +146,7 @@ async def _store(
         text=text.strip(),
         text_key=text_key(services.identity, repeat or text),
         language=person.preferred_language or services.settings.default_language,
-        due_on=calendar(services).due_date(local.date()),
+        due_on=due_on or calendar(services).due_date(local.date()),
         **extra,
     )
     return await repo.create(services.db, new, local.year, now)
@@ -191,17 +192,22 @@ async def submit_hearing_question(
     hide_name: bool = False,
     bot: Bot | None = None,
     now: datetime | None = None,
+    theme: str = "other",
+    starts_at: datetime | None = None,
 ) -> Appeal:
-    """Store a resident's question before a public hearing as an item of the staff's inbox.
+    """Store a resident's question before a meeting as an item of the staff's inbox.
 
-    The same limits as for complaints apply (:class:`AppealRefused` says which). With
-    ``hide_name`` staff do not see who asked. With ``bot``, the staff covering the village are
-    told at once, as for any new item.
+    Its theme is a category; it is due on the day the meeting starts (``starts_at``), where it
+    is answered, not in 15 working days. The same limits as for complaints apply
+    (:class:`AppealRefused` says which). With ``hide_name`` staff do not see who asked. With
+    ``bot``, the staff covering the village are told at once, as for any new item.
     """
     now = now or utcnow()
     problem = words_problem(text)
     if problem is not None:
         raise AppealRefused(problem)
+    if theme not in CATEGORIES:
+        raise AppealRefused("complaint.choose_category")
     await check_may_file(services, person, text, now)
     village = await territory.get_village(services.db, village_code)
     if village is None:
@@ -212,8 +218,9 @@ async def submit_hearing_question(
         village.code,
         now,
         kind=Kind.QUESTION,
-        category="other",
+        category=theme,
         text=text,
+        due_on=local_today(services, starts_at) if starts_at is not None else None,
         hearing_id=hearing_id,
         hide_name=hide_name,
     )

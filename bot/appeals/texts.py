@@ -168,7 +168,7 @@ def staff_card(
         tr.t("appeal.status_line", status=status(tr, appeal, today)),
     ]
     if appeal.hearing_topic is not None:
-        lines.append(tr.t("appeal.hearing", topic=appeal.hearing_topic))
+        lines.append(meeting_line(tr, appeal))
     extras = _extras(tr, appeal)
     if extras:
         lines.append(extras)
@@ -194,16 +194,25 @@ def resident_card(
     return clip("\n".join(lines), MAX_MESSAGE)
 
 
+def meeting_line(tr: Translator, appeal: Appeal) -> str:
+    """The meeting a question was asked for: its kind, topic and time."""
+    if appeal.hearing_kind in (None, "hearing") or appeal.hearing_starts_at is None:
+        return tr.t("appeal.hearing", topic=appeal.hearing_topic or "")
+    return tr.t(
+        "appeal.meeting", kind=tr.t(f"meeting.kind.{appeal.hearing_kind}"),
+        topic=appeal.hearing_topic or "", when=tr.datetime(appeal.hearing_starts_at),
+    )  # fmt: skip
+
+
 def new_item(tr: Translator, appeal: Appeal, village: Village) -> str:
-    """What staff are told of a new (or forwarded) item."""
-    return "\n".join(
-        [
-            tr.t("inbox.new_item", title=title(tr, appeal), village=village.names.get(tr.language)),
-            tr.t("appeal.due", due=tr.date(appeal.due_on)),
-            "",
-            body(tr, appeal, PREVIEW),
-        ]
-    )
+    """What staff are told of a new (or forwarded) item; a question names its meeting."""
+    lines = [
+        tr.t("inbox.new_item", title=title(tr, appeal), village=village.names.get(tr.language))
+    ]
+    if appeal.hearing_topic is not None:
+        lines.append(meeting_line(tr, appeal))
+    lines += [tr.t("appeal.due", due=tr.date(appeal.due_on)), "", body(tr, appeal, PREVIEW)]
+    return "\n".join(lines)
 
 
 def reader_language(appeal: Appeal) -> str:

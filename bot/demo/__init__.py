@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.demo.complaints import play_complaints
 from bot.demo.hearings import play_hearings
+from bot.demo.meetings import play_assembly, play_report_meeting
 from bot.demo.okrugs import OKRUG, OKRUG_STAFF_ID, play_okrug
 from bot.demo.polls import play_polls
 from bot.demo.reports import play_reports
@@ -149,6 +150,7 @@ async def run_demo(out: Path | None = None) -> Path:
 
         await play_hearings(harness, transcript)
         await play_okrug(harness, transcript)
+        await play_report_meeting(harness, transcript)
 
         transcript.scene("Saturday: Aigerim checks and deletes her data")
         await aigerim.send("/mydata")
@@ -158,6 +160,7 @@ async def run_demo(out: Path | None = None) -> Path:
         await play_complaints(harness, transcript)
         await play_polls(harness, transcript, folder)
         await play_verification(harness, transcript)
+        await play_assembly(harness, transcript)
 
         await play_reports(harness, transcript, folder)
 

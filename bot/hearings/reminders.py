@@ -39,7 +39,11 @@ async def send_due_reminders(services: Services, now: datetime | None = None) ->
             await services.engine.submit(
                 kind=REMINDER, payload={}, created_by=hearing.created_by, ref_id=hearing.id,
                 person_ids=people, report_to=(hearing.created_by, tr),
-                report_title=tr.t("hearing.reminder_report", topic=hearing.topic),
+                report_title=(
+                    tr.t("hearing.reminder_report", topic=hearing.topic)
+                    if hearing.kind == "hearing"
+                    else tr.t("meeting.reminder_report", topic=hearing.topic)
+                ),
             )  # fmt: skip
             sent += 1
     return sent

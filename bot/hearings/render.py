@@ -10,10 +10,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.broadcast.engine import Outgoing, Renderer
 from bot.hearings.service import CANCELLED, CHANGED, FEATURE, NEW, OUTCOME, REMINDER
-from bot.hearings.texts import cancelled_text, card, changed_text, deep_link, map_link, outcome_text
+from bot.hearings.texts import card, changed_text, deep_link, map_link
 from bot.i18n import Translator
-from storage import hearings
+from bot.meetings import texts as meeting_texts
+from storage import hearings, meetings
 from storage.broadcasts import Broadcast
+from storage.db import from_db_time
 from storage.hearings import Hearing
 
 if TYPE_CHECKING:
@@ -65,23 +67,32 @@ def renderers(bot: Bot, services: Services) -> dict[str, Renderer]:
 
     async def changed(broadcast: Broadcast, tr: Translator) -> Outgoing:
         hearing = await load(broadcast)
-        text = await changed_text(services, tr, hearing)
-        return Outgoing(text, buttons(tr, hearing, bot.username))
+        markup = buttons(tr, hearing, bot.username)
+        payload = broadcast.payload
+        if isinstance(payload.get("was"), str):  # a postponement, with its reason
+            was, reason = from_db_time(payload["was"]), _reason(payload)
+            first = bool(payload.get("first"))
+            return Outgoing(meeting_texts.postponed(tr, hearing, was, reason, first=first), markup)
+        return Outgoing(await changed_text(services, tr, hearing), markup)
 
     async def cancelled(broadcast: Broadcast, tr: Translator) -> Outgoing:
-        return Outgoing(cancelled_text(tr, await load(broadcast)))
+        hearing, payload = await load(broadcast), broadcast.payload
+        first = bool(payload.get("first"))
+        return Outgoing(meeting_texts.cancelled(tr, hearing, _reason(payload), first=first))
 
     async def outcome(broadcast: Broadcast, tr: Translator) -> Outgoing:
-        return Outgoing(outcome_text(tr, await load(broadcast)))
+        hearing = await load(broadcast)
+        items = await meetings.items_of(services.db, hearing.id)
+        return Outgoing(meeting_texts.outcome(tr, hearing, items))
 
     async def reminder(broadcast: Broadcast, tr: Translator) -> Outgoing:
-        hearing = (await load(broadcast)).read_in(tr.language)
-        text = tr.t(
-            "hearing.reminder",
-            topic=hearing.topic,
-            when=tr.datetime(hearing.starts_at),
-            place=hearing.place,
-        )
+        hearing = await load(broadcast)
+        text = meeting_texts.reminder(tr, hearing)
         return Outgoing(text, buttons(tr, hearing, bot.username, coming=True))
 
     return {NEW: new, CHANGED: changed, CANCELLED: cancelled, OUTCOME: outcome, REMINDER: reminder}
+
+
+def _reason(payload: dict[str, object]) -> str | None:
+    reason = payload.get("reason")
+    return reason if isinstance(reason, str) and reason else None

@@ -1,4 +1,5 @@
-"""How a public hearing reads: its card and the notices of a change, a cancellation, an outcome."""
+"""How a public hearing (or another meeting) reads: its card and the notices of a change, a
+cancellation, an outcome; each kind's own words are in :mod:`bot.meetings.texts`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.i18n import Translator
-from storage import territory
+from bot.meetings import texts as meeting_texts
+from storage import meetings, territory
 from storage.hearings import Hearing
 
 if TYPE_CHECKING:
@@ -36,36 +38,27 @@ async def village_names(services: Services, tr: Translator, codes: Sequence[str]
 
 
 async def card(services: Services, tr: Translator, hearing: Hearing) -> str:
-    """The hearing as residents read it (in their language's version, else the first)."""
-    hearing = hearing.read_in(tr.language)
-    return tr.t(
-        "hearing.card",
-        topic=hearing.topic,
-        when=tr.datetime(hearing.starts_at),
-        place=hearing.place,
-        villages=await village_names(services, tr, hearing.village_codes),
-        agenda=hearing.agenda,
-    )
+    """The hearing (or meeting) as residents read it, in its kind's own words."""
+    villages = await village_names(services, tr, hearing.village_codes)
+    members = 0
+    if hearing.kind == meeting_texts.ASSEMBLY:
+        members = hearing.members_total or await meetings.member_count(
+            services.db, hearing.village_codes
+        )
+    return meeting_texts.card(tr, hearing, villages, members)
 
 
 def cancelled_text(tr: Translator, hearing: Hearing) -> str:
-    """The notice that a hearing is cancelled."""
-    hearing = hearing.read_in(tr.language)
-    return tr.t("hearing.cancelled", topic=hearing.topic, when=tr.datetime(hearing.starts_at))
+    """The notice that a hearing is cancelled (with the reason stored with it)."""
+    return meeting_texts.cancelled(tr, hearing, hearing.reason)
 
 
 def outcome_text(tr: Translator, hearing: Hearing) -> str:
     """The notice of what a hearing decided."""
-    hearing = hearing.read_in(tr.language)
-    return tr.t(
-        "hearing.outcome",
-        topic=hearing.topic,
-        when=tr.date(hearing.starts_at),
-        attendance=tr.number(hearing.attendance or 0),
-        decisions=hearing.decisions or "",
-    )
+    return meeting_texts.outcome(tr, hearing)
 
 
 async def changed_text(services: Services, tr: Translator, hearing: Hearing) -> str:
     """The notice that a hearing's time or place changed, with the new card."""
-    return tr.t("hearing.changed") + "\n\n" + await card(services, tr, hearing)
+    key = "hearing.changed" if hearing.kind == meeting_texts.HEARING else "meeting.changed"
+    return tr.t(key) + "\n\n" + await card(services, tr, hearing)

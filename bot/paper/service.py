@@ -52,7 +52,11 @@ def hearing_sheet(tr: Translator, hearing: Hearing, village: Village, link: str)
     when they added one)."""
     hearing = hearing.read_in(tr.language)
     return Sheet(
-        title=tr.t("paper.hearing.title"),
+        title=(
+            tr.t("paper.hearing.title")
+            if hearing.kind == "hearing"
+            else tr.t(f"meeting.kind.{hearing.kind}").upper()
+        ),
         subtitle=hearing.topic,
         blocks=(
             Block(tr.t("paper.when"), tr.datetime(hearing.starts_at)),

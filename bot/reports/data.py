@@ -8,9 +8,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.reports.week import Week
+from storage import meetings as meetings_repo
 from storage import reports as repo
 from storage import territory
 from storage.db import Database
+from storage.meetings import MeetingLine
 from storage.models import Village
 from storage.reports import AppealTally, HearingLine, OverdueTally, PollLine
 
@@ -49,6 +51,7 @@ class ReportData:
     hearings: list[HearingLine]
     polls: list[PollLine]
     names: dict[str, Village]  # every village by code, to name a hearing's or poll's villages
+    meetings: list[MeetingLine] = field(default_factory=list)  # of every kind, by start
 
     @property
     def codes(self) -> list[str]:
@@ -100,4 +103,5 @@ async def load(db: Database, villages: Sequence[Village], week: Week, zone: Zone
         hearings=await repo.hearings_between(db, codes, start, end),
         polls=await repo.poll_results(db, codes, start, end),
         names={village.code: village for village in await territory.list_villages(db)},
+        meetings=await meetings_repo.between(db, codes, start, end),
     )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.i18n import Translator, sort_key
+from bot.reports import meetings as meeting_figures
 from bot.reports import okrugs
 from bot.reports.data import ReportData, VillageFigures
 from bot.reports.sections import STATUSES, plain, share, village_order
+from storage.meetings import MeetingLine
 from storage.reports import AppealTally, HearingLine, PollLine
 
 MAX_MESSAGE = 4000  # Telegram allows 4,096 characters; leave room
@@ -29,13 +31,14 @@ class VillageNews:
     appeals: list[AppealTally]
     upcoming: list[HearingLine]
     polls: list[PollLine]
+    meetings: list[MeetingLine] = field(default_factory=list)  # of the week, every kind
 
     @property
     def quiet(self) -> bool:
         """Nothing to tell."""
         f = self.figures
         return not (f.complaints or f.suggestions or f.overdue or f.new or f.departed
-                    or f.messages or self.upcoming or self.polls)  # fmt: skip
+                    or f.messages or self.upcoming or self.polls or self.meetings)  # fmt: skip
 
 
 def news_by_village(
@@ -52,6 +55,7 @@ def news_by_village(
             appeals=appeals[f.village.code],
             upcoming=[h for h in upcoming if f.village.code in h.village_codes],
             polls=[p for p in data.polls if f.village.code in p.village_codes],
+            meetings=[m for m in data.meetings if f.village.code in m.village_codes],
         )
         for f in data.villages
         if f.village.code in wanted
@@ -131,6 +135,7 @@ def village_block(tr: Translator, news: VillageNews) -> str:
              district=village.district_names.get(tr.language)),
         *_appeal_lines(tr, news),
         *_hearing_lines(tr, news.upcoming),
+        *meeting_figures.digest_lines(tr, news.meetings),
         *_poll_lines(tr, news.polls),
         tr.t("report.digest.residents", residents=tr.nt("residents.count", f.registered),
              new=tr.number(f.new), departed=tr.number(f.departed)),

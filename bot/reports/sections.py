@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Translator, sort_key
+from bot.reports import meetings as meeting_figures
 from bot.reports import okrugs
 from bot.reports.data import ReportData, VillageFigures
 from storage.models import Village
@@ -220,9 +221,20 @@ def okrug_totals(tr: Translator, data: ReportData) -> Table | None:
                  frozenset({7}))  # fmt: skip
 
 
+def meetings(tr: Translator, data: ReportData) -> Table | None:
+    """Meetings by kind (:mod:`bot.reports.meetings`); public hearings alone have their sheet,
+    so this one appears once the week had a meeting of another kind."""
+    if all(line.kind == "hearing" for line in data.meetings):
+        return None
+    headers, rows = meeting_figures.table(tr, data.meetings)
+    return Table("meetings", tr.t("report.sheet.meetings"), headers, rows, frozenset({10}))
+
+
 Section = Callable[[Translator, ReportData], Table | None]
 # The sheets, in order; a section without rows to show (no okrugs in scope) gives None.
-SECTIONS: tuple[Section, ...] = (overview, appeals, polls, hearings, participation, okrug_totals)
+SECTIONS: tuple[Section, ...] = (
+    overview, appeals, polls, hearings, meetings, participation, okrug_totals,
+)  # fmt: skip
 
 
 def tables(tr: Translator, data: ReportData) -> list[Table]:

@@ -330,19 +330,28 @@ class BotApiSimulator(BaseRequest):
                 if field_name not in files:
                     raise rules.bad(f"Bad Request: there is no {field_name} in the request")
             else:
-                self._check_file(params[field_name], files)
+                self._check_file(params[field_name], files, kind=field_name)
         if name == "sendMediaGroup":
             for item in rules.media_items(params):
-                self._check_file(item.get("media"), files, album=True)
+                kind = item.get("type") if isinstance(item.get("type"), str) else None
+                self._check_file(item.get("media"), files, album=True, kind=kind)
 
-    def _check_file(self, value: Any, files: dict[str, bytes], *, album: bool = False) -> None:
+    def _check_file(
+        self, value: Any, files: dict[str, bytes], *, album: bool = False, kind: str | None = None
+    ) -> None:
+        """A file given by id must be one Telegram issued, and sent as what it is: a document's
+        id as a photo is refused, as Telegram refuses it."""
         text = value if isinstance(value, str) else ""
         if text.startswith("attach://"):
             if text.removeprefix("attach://") in files:
                 return
             if album:
                 raise rules.bad("Bad Request: can't parse InputMedia: media not found")
-        elif text in self.files or text.startswith(("http://", "https://")):
+        elif text in self.files:
+            if kind is not None and self.files[text] != kind:
+                raise rules.bad(rules.file_type_mismatch(self.files[text], kind))
+            return
+        elif text.startswith(("http://", "https://")):
             return
         raise rules.bad(rules.WRONG_FILE)
 

@@ -38,6 +38,18 @@ FILE_FIELDS = {
     "sendAudio": "audio", "sendVideo": "video", "sendAnimation": "animation",
     "sendSticker": "sticker", "sendVideoNote": "video_note",
 }  # fmt: skip
+_FILE_TYPE_NAMES = {"video_note": "VideoNote"}
+
+
+def file_type_mismatch(actual: str, wanted: str) -> str:
+    """Telegram's refusal of a file id sent as another kind of file."""
+
+    def named(kind: str) -> str:
+        return _FILE_TYPE_NAMES.get(kind, kind.capitalize())
+
+    return f"Bad Request: can't use file of type {named(actual)} as {named(wanted)}"
+
+
 _CAPTIONED = frozenset(FILE_FIELDS) | {"editMessageCaption", "copyMessage"}
 # What makes an inline button do something; a button with none of these is refused.
 _BUTTON_ACTIONS = frozenset(

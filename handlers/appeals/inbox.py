@@ -30,7 +30,7 @@ from handlers.widgets import keyboards
 from handlers.widgets.keyboards import button
 from storage import appeals as repo
 from storage import territory
-from storage.appeals import ACTIVE, Appeal, Status
+from storage.appeals import ACTIVE, Appeal, Kind, Status
 from storage.models import Role, Village
 
 FEATURE = Feature.INBOX
@@ -57,6 +57,12 @@ async def authorize_appeal(update: Update, context: QatysuContext, appeal_id: in
 def actions_keyboard(tr: Translator, appeal: Appeal) -> InlineKeyboardMarkup:
     """The actions the item's status allows, and the way back to the inbox."""
     rows: list[list[InlineKeyboardButton]] = []
+    if appeal.kind is Kind.QUESTION and appeal.hearing_id is not None:
+        # A question asked before a meeting is answered with the others of its theme.
+        label = tr.t("inbox.meeting_questions")
+        rows.append([button(label, Feature.MEETING, "qs", appeal.hearing_id)])
+        rows.append([button(tr.t("inbox.back"), FEATURE, "home")])
+        return InlineKeyboardMarkup(rows)
     if appeal.status is Status.NEW:
         rows.append([button(tr.t("inbox.take"), FEATURE, "take", appeal.id)])
     if appeal.status in ACTIVE:
@@ -114,6 +120,11 @@ async def inbox(update: Update, context: QatysuContext) -> None:
         count = await repo.count_in_scopes(context.services.db, scopes, status, None, today, place)
         label = tr.t("inbox.status_count", status=tr.t(f"appeal.status.{status}"), count=count)
         rows.append([button(label, FEATURE, "list", status, "all", 0)])
+    questions = await repo.count_in_scopes(
+        context.services.db, scopes, "questions", None, today, place
+    )
+    label = tr.t("inbox.questions_count", count=questions)
+    rows.append([button(label, Feature.MEETING, "ql")])
     rows.append(inbox_place.place_button(context, villages, place))
     markup = InlineKeyboardMarkup([row for row in rows if row])
     if (

@@ -1,4 +1,11 @@
-"""/newhearing: staff announce a public hearing, step by step, then confirm after a preview."""
+"""/newmeeting (and /newhearing): staff announce a meeting, step by step, then confirm after a
+preview.
+
+/newmeeting asks first which kind of meeting: a public hearing, a local community assembly, a
+separate village gathering or the akim's reporting meeting. /newhearing, as before, announces a
+public hearing and offers the other kinds under its first question. An assembly's agenda is
+typed one item per line: each item is voted on and recorded after it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,13 @@ from datetime import date, datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
+from bot import callbacks
 from bot.auth import requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
+from bot.meetings import service as meetings
+from bot.meetings import texts as meeting_texts
 from handlers.widgets import versions, village_picker, when_picker
 from handlers.widgets.dialogs import (
     Dialog,
@@ -27,14 +37,14 @@ from handlers.widgets.dialogs import (
 from handlers.widgets.keyboards import button
 from storage import broadcasts
 from storage.db import from_db_time, to_db_time, utcnow
-from storage.hearings import NewHearing
+from storage.hearings import KINDS, NewHearing
 from storage.models import Role, Village
 from storage.versions import Versions
 
 FEATURE = Feature.NEW_HEARING
 DIALOG = "new_hearing"
-TOPIC, DATE, TIME, PLACE, PIN, AGENDA, VILLAGES, CONFIRM = range(8)
-# The other state language's version (stored states: numbered apart from the first eight).
+TOPIC, DATE, TIME, PLACE, PIN, AGENDA, VILLAGES, CONFIRM, KIND = range(9)
+# The other state language's version (stored states: numbered apart from the others).
 TOPIC2, PLACE2, AGENDA2 = range(21, 24)
 
 
@@ -42,6 +52,7 @@ TOPIC2, PLACE2, AGENDA2 = range(21, 24)
 class NewHearingDraft(DialogDraft):
     """The hearing being announced (stored as JSON: times as text, the pin as a pair)."""
 
+    kind: str | None = None  # of meeting; none chosen: a public hearing (/newhearing)
     topic: str | None = None
     day: str | None = None  # ISO date
     starts_at: str | None = None  # storage.db.to_db_time
@@ -57,6 +68,8 @@ class NewHearingDraft(DialogDraft):
         if self.topic is None or self.starts_at is None or self.place is None:
             raise ValueError("the hearing's draft is not complete")
         latitude, longitude = (self.pin[0], self.pin[1]) if self.pin else (None, None)
+        kind = self.kind if self.kind in KINDS else meeting_texts.HEARING
+        items = meetings.agenda_items(self.agenda or "") if kind == meeting_texts.ASSEMBLY else []
         return NewHearing(
             topic=self.topic,
             starts_at=from_db_time(self.starts_at),
@@ -66,6 +79,8 @@ class NewHearingDraft(DialogDraft):
             created_by=created_by,
             latitude=latitude,
             longitude=longitude,
+            kind=kind,
+            items=tuple(items),
             versions=Versions.of(self.versions),
         )
 
@@ -107,14 +122,56 @@ async def _text(update: Update, context: QatysuContext, limit: int) -> str | Non
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
-    """Begin a new hearing (/newhearing)."""
+    """Begin a public hearing (/newhearing); the other kinds are a tap away."""
     await DRAFTS.save(update, context, NewHearingDraft())
     return await ask_topic(update, context)
 
 
+@requires(Role.STAFF)
+async def start_meeting(update: Update, context: QatysuContext) -> int:
+    """Begin a meeting of any kind (/newmeeting): ask which kind first."""
+    await DRAFTS.save(update, context, NewHearingDraft())
+    return await ask_kind(update, context)
+
+
+async def ask_kind(update: Update, context: QatysuContext) -> int:
+    """Offer the kinds of meeting."""
+    tr = context.tr
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    rows = [[button(tr.t(f"meeting.button.{kind}"), FEATURE, "kind", kind)] for kind in KINDS]
+    await _reply(update, context, "meeting.ask_kind", markup=InlineKeyboardMarkup(rows))
+    return KIND
+
+
+async def take_kind(update: Update, context: QatysuContext) -> int:
+    """Keep the kind; ask for the topic."""
+    query = query_of(update)
+    kind = callbacks.parse(query.data).arg(0)
+    if kind not in KINDS:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return KIND
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft = await DRAFTS.load(update, context)
+    draft.kind = kind
+    await DRAFTS.save(update, context, draft)
+    return await ask_topic(update, context)
+
+
 async def ask_topic(update: Update, context: QatysuContext) -> int:
-    """Ask for the topic."""
-    await _reply(update, context, "ha.ask_topic", limit=service.TOPIC_MAX)
+    """Ask for the topic (a public hearing's, with a way to another kind of meeting)."""
+    tr = context.tr
+    kind = (await DRAFTS.load(update, context)).kind
+    if kind is None or kind == meeting_texts.HEARING:
+        other = button(tr.t("meeting.other_kind"), FEATURE, "kinds")
+        markup = InlineKeyboardMarkup([[other]]) if kind is None else None
+        await _reply(update, context, "ha.ask_topic", markup=markup, limit=service.TOPIC_MAX)
+    else:
+        await _reply(
+            update, context, "meeting.ask_topic", kind=meeting_texts.heading(tr, kind),
+            limit=service.TOPIC_MAX,
+        )  # fmt: skip
     return TOPIC
 
 
@@ -211,8 +268,13 @@ async def take_pin(update: Update, context: QatysuContext) -> int:
 
 
 async def ask_agenda(update: Update, context: QatysuContext) -> int:
-    """Ask for the agenda."""
-    await _reply(update, context, "ha.ask_agenda", limit=service.AGENDA_MAX)
+    """Ask for the agenda (an assembly's: one item per line)."""
+    kind = (await DRAFTS.load(update, context)).kind
+    if kind == meeting_texts.ASSEMBLY:
+        await _reply(update, context, "meeting.ask_items", count=meeting_texts.MAX_ITEMS,
+                     limit=meeting_texts.ITEM_TITLE_MAX)  # fmt: skip
+    else:
+        await _reply(update, context, "ha.ask_agenda", limit=service.AGENDA_MAX)
     return AGENDA
 
 
@@ -222,6 +284,12 @@ async def take_agenda(update: Update, context: QatysuContext) -> int:
     if agenda is None:
         return AGENDA
     draft = await DRAFTS.load(update, context)
+    if draft.kind == meeting_texts.ASSEMBLY:
+        items = meetings.agenda_items(agenda)
+        if not 1 <= len(items) <= meeting_texts.MAX_ITEMS or any(
+            len(item) > meeting_texts.ITEM_TITLE_MAX for item in items
+        ):
+            return await ask_agenda(update, context)
     draft.agenda = agenda
     draft.other = versions.other_language(context, draft.topic or "", draft.place or "", agenda)
     draft.versions = None
@@ -357,14 +425,18 @@ cancel = cancel_step(DIALOG)
 
 
 def register(app: QatysuApp) -> None:
-    """Register the /newhearing dialog."""
+    """Register the /newmeeting dialog (also entered by /newhearing)."""
     text = filters.TEXT & ~filters.COMMAND
     day_steps, time_steps = when_picker.date_and_time_steps(FEATURE, take_date, take_time)
     dialog = Dialog(
         "new_hearing",
-        entry_points=[CommandHandler("newhearing", start)],
+        entry_points=[
+            CommandHandler("newhearing", start),
+            CommandHandler("newmeeting", start_meeting),
+        ],
         states={
-            TOPIC: [MessageHandler(text, take_topic)],
+            KIND: [tap(FEATURE, take_kind, "kind"), MessageHandler(~filters.COMMAND, ask_kind)],
+            TOPIC: [MessageHandler(text, take_topic), tap(FEATURE, ask_kind, "kinds")],
             DATE: day_steps,
             TIME: time_steps,
             PLACE: [MessageHandler(text, take_place)],
@@ -384,6 +456,7 @@ def register(app: QatysuApp) -> None:
             CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "drop")],
         },
         prompts={
+            KIND: ask_kind,
             TOPIC: ask_topic,
             DATE: ask_date,
             TIME: ask_time,
@@ -397,6 +470,7 @@ def register(app: QatysuApp) -> None:
             CONFIRM: ask_confirm,
         },
         draft=DIALOG,
+        context_keys=("kind",),  # the kind of meeting: starting over keeps nothing typed
         cancel=cancel,
         fallbacks=[MessageHandler(~filters.COMMAND, _need_text)],
     )

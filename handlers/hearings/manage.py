@@ -1,8 +1,13 @@
-"""Staff manage the hearings of their villages: change time or place, cancel, record the outcome.
+"""Staff manage the hearings (and other meetings) of their villages: postpone or move them,
+cancel them, record the outcome.
 
-Every residents' notice of a change goes out through the broadcast engine after a preview. Each
-step re-checks that all villages of the hearing are in the staff member's scope, since a button
-can be forged and a role can be revoked between two taps.
+A postponement and a cancellation carry a reason (typed), told to residents with the new time;
+those who said "I will come" are told first. Every residents' notice of a change goes out
+through the broadcast engine after a preview. Each step re-checks that all villages of the
+hearing are in the staff member's scope, since a button can be forged and a role can be revoked
+between two taps. An assembly's outcome (members present, votes per item, the signed protocol)
+is recorded by ``handlers.meetings.outcome``; its members and the questions asked in advance by
+``handlers.meetings``.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
@@ -18,7 +23,8 @@ from bot.auth import load_access, refuse, requires
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
-from bot.i18n import button_label
+from bot.i18n import Translator, button_label
+from bot.meetings import texts as meeting_texts
 from handlers import paper as notice_board
 from handlers.widgets import versions, village_picker, when_picker
 from handlers.widgets.dialogs import (
@@ -33,7 +39,7 @@ from handlers.widgets.dialogs import (
     user_id,
 )
 from handlers.widgets.keyboards import button
-from storage import broadcasts, hearings, territory
+from storage import broadcasts, hearings, meetings, territory
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import Hearing
 from storage.models import Role
@@ -41,9 +47,10 @@ from storage.versions import Versions
 
 FEATURE = Feature.HEARING_STAFF
 DIALOG = "hearing_change"
-DATE, TIME, PLACE, PIN, ATTENDANCE, DECISIONS, CONFIRM = range(7)
-# The other state language's version (stored states: numbered apart from the first seven).
+DATE, TIME, PLACE, PIN, ATTENDANCE, DECISIONS, CONFIRM, REASON = range(8)
+# The other state language's version (stored states: numbered apart from the others).
 PLACE2, DECISIONS2 = range(21, 23)
+MEETING = Feature.MEETING
 END = ConversationHandler.END
 
 
@@ -59,6 +66,7 @@ class ChangeDraft(DialogDraft):
     pin: list[float] | None = None  # latitude, longitude
     attendance: int | None = None
     decisions: str | None = None
+    reason: str | None = None  # of a postponement or a cancellation
     other: str | None = None  # the language of the version being added
     second: str | None = None  # the new place or the decisions in that language
 
@@ -74,6 +82,8 @@ class ChangeDraft(DialogDraft):
         if self.attendance is not None:
             values.update(attendance=self.attendance, decisions=self.decisions)
             values["versions"] = self._versions(hearing.versions, "decisions")
+        if self.reason is not None:
+            values["reason"] = self.reason
         return hearing.with_changes(**values)
 
     def _versions(self, before: Versions, field: str) -> Versions:
@@ -116,49 +126,79 @@ async def list_hearings(update: Update, context: QatysuContext) -> None:
     codes = [v.code for v in await village_picker.in_scope(update, context)]
     since = utcnow() - timedelta(days=30)
     found = await hearings.recent_in(context.services.db, codes, since)
-    rows = [
-        [
-            button(
-                button_label(f"{tr.short_datetime(h.starts_at)} · {h.topic}"), FEATURE, "open", h.id
-            )
-        ]
-        for h in found
-    ]
+    rows = [[button(list_label(tr, h), FEATURE, "open", h.id)] for h in found]
     await _send(
         update,
         context,
-        tr.t("ha.list_title" if found else "ha.list_empty"),
+        tr.t("meeting.staff_list_title" if found else "meeting.staff_list_empty"),
         InlineKeyboardMarkup(rows),
     )
+
+
+def list_label(tr: Translator, hearing: Hearing) -> str:
+    """A hearing in a list: when and what (another kind of meeting with its sign first)."""
+    sign = "" if hearing.kind == meeting_texts.HEARING else tr.t(f"meeting.sign.{hearing.kind}")
+    return button_label(f"{sign}{tr.short_datetime(hearing.starts_at)} · {hearing.topic}")
 
 
 @requires(Role.STAFF)
 async def open_hearing(update: Update, context: QatysuContext) -> None:
     """Show a hearing to staff: answers, questions, and what can be done with it."""
     query = query_of(update)
-    tr = context.tr
     hearing = await managed(update, context, callbacks.parse(query.data).int_arg(0))
     if hearing is None:
         return
     await query.answer()
+    text, markup = await staff_card(context, hearing)
+    await _send(update, context, text, markup)
+
+
+async def staff_card(context: QatysuContext, hearing: Hearing) -> tuple[str, InlineKeyboardMarkup]:
+    """A hearing as staff see it, with the buttons its kind and status allow."""
+    tr = context.tr
     db = context.services.db
+    questions = await hearings.question_count(db, hearing.id)
     text = tr.t(
         "ha.card_staff",
         card=await texts.card(context.services, tr, hearing),
         coming=tr.number(await hearings.rsvp_count(db, hearing.id)),
-        questions=tr.number(await hearings.question_count(db, hearing.id)),
+        questions=tr.number(questions),
         status=tr.t(f"ha.status.{hearing.status}"),
     )
+    extra = []
+    if hearing.reason:
+        extra.append(tr.t("meeting.reason", reason=hearing.reason))
+    if hearing.kind == meeting_texts.ASSEMBLY and hearing.status == "held":
+        items = await meetings.items_of(db, hearing.id)
+        extra += ["", meeting_texts.outcome(tr, hearing, items)]
+    if extra:
+        text = meeting_texts.clip("\n".join([text, *extra]), meeting_texts.MAX_MESSAGE)
+    return text, InlineKeyboardMarkup(_card_rows(tr, hearing, questions))
+
+
+def _card_rows(
+    tr: Translator, hearing: Hearing, questions: int
+) -> list[list[InlineKeyboardButton]]:
+    hearing_kind = hearing.kind == meeting_texts.HEARING
     rows = []
     if hearing.status == "scheduled":
         if hearing.starts_at > utcnow():
-            rows.append([button(tr.t("ha.btn.time"), FEATURE, "time", hearing.id),
+            time_label = "ha.btn.time" if hearing_kind else "meeting.btn.postpone"
+            rows.append([button(tr.t(time_label), FEATURE, "time", hearing.id),
                          button(tr.t("ha.btn.place"), FEATURE, "place", hearing.id)])  # fmt: skip
-            rows.append([button(tr.t("ha.btn.cancel"), FEATURE, "cancel", hearing.id)])
+            cancel_label = "ha.btn.cancel" if hearing_kind else "meeting.btn.cancel"
+            rows.append([button(tr.t(cancel_label), FEATURE, "cancel", hearing.id)])
+        elif hearing.kind == meeting_texts.ASSEMBLY:
+            rows.append([button(tr.t("ha.btn.outcome"), MEETING, "aout", hearing.id)])
         else:
             rows.append([button(tr.t("ha.btn.outcome"), FEATURE, "outcome", hearing.id)])
+    if hearing.kind == meeting_texts.ASSEMBLY:
+        rows.append([button(tr.t("meeting.btn.members"), MEETING, "mem", hearing.id)])
+    if questions:
+        label = tr.t("meeting.btn.questions", count=tr.number(questions))
+        rows.append([button(label, MEETING, "qs", hearing.id)])
     rows.append(notice_board.paper_buttons(tr, "h", hearing.id))
-    await _send(update, context, text, InlineKeyboardMarkup(rows))
+    return rows
 
 
 async def _begin(update: Update, context: QatysuContext, mode: str) -> Hearing | None:
@@ -168,12 +208,17 @@ async def _begin(update: Update, context: QatysuContext, mode: str) -> Hearing |
     if hearing is None:
         return None
     if hearing.status != "scheduled":
-        await query.answer(context.tr.t(f"hearing.is_{hearing.status}"), show_alert=True)
+        await query.answer(
+            context.tr.t(meeting_texts.state_key(hearing, hearing.status)), show_alert=True
+        )
         return None
     started = hearing.starts_at <= utcnow()
     if started != (mode == "outcome"):
         await query.answer(
-            context.tr.t("ha.not_started" if not started else "hearing.is_started"), show_alert=True
+            context.tr.t(
+                "ha.not_started" if not started else meeting_texts.state_key(hearing, "started")
+            ),
+            show_alert=True,
         )
         return None
     await query.answer()
@@ -231,6 +276,25 @@ async def take_time(update: Update, context: QatysuContext) -> int:
         await _send(update, context, context.tr.t("ha.in_past"))
         return TIME
     draft.starts_at = to_db_time(starts_at)
+    await DRAFTS.save(update, context, draft)
+    return await ask_reason(update, context)
+
+
+async def ask_reason(update: Update, context: QatysuContext) -> int:
+    """Ask why it is postponed or cancelled (residents are told)."""
+    mode = (await DRAFTS.load(update, context)).mode
+    key = "meeting.ask_cancel_reason" if mode == "cancel" else "meeting.ask_postpone_reason"
+    await _send(update, context, context.tr.t(key, limit=service.REASON_MAX))
+    return REASON
+
+
+async def take_reason(update: Update, context: QatysuContext) -> int:
+    """Keep the reason; preview the notice."""
+    text = ((update.effective_message.text if update.effective_message else "") or "").strip()
+    if not text or len(text) > service.REASON_MAX:
+        return await ask_reason(update, context)
+    draft = await DRAFTS.load(update, context)
+    draft.reason = text
     await DRAFTS.save(update, context, draft)
     return await _preview(update, context)
 
@@ -333,12 +397,17 @@ async def cancel_hearing(update: Update, context: QatysuContext) -> int:
     hearing = await _begin(update, context, "cancel")
     if hearing is None:
         return END
-    return await _preview(update, context)
+    return await ask_reason(update, context)
 
 
 @requires(Role.STAFF)
 async def record_outcome(update: Update, context: QatysuContext) -> int:
-    """Ask how many attended."""
+    """Ask how many attended (an assembly's outcome has its own steps: ``meetings.outcome``)."""
+    query = query_of(update)
+    hearing = await hearings.get(context.services.db, callbacks.parse(query.data).int_arg(0))
+    if hearing is not None and hearing.kind == meeting_texts.ASSEMBLY:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return END
     if await _begin(update, context, "outcome") is None:
         return END
     return await ask_attendance(update, context)
@@ -390,14 +459,18 @@ async def _preview(update: Update, context: QatysuContext) -> int:
         return END
     after, mode = draft.applied_to(hearing), draft.mode
     if mode == "cancel":
-        text = texts.cancelled_text(tr, after)
+        text = meeting_texts.cancelled(tr, after, draft.reason)
     elif mode == "outcome":
         text = texts.outcome_text(tr, after)
+    elif mode == "time" and draft.reason:
+        text = meeting_texts.postponed(tr, after, hearing.starts_at, draft.reason)
     else:
         text = await texts.changed_text(context.services, tr, after)
     await _send(update, context, text)
     count = await broadcasts.count_audience(context.services.db, hearing.village_codes)
-    go = "ha.yes_cancel" if mode == "cancel" else "ha.send"
+    go = "ha.send"
+    if mode == "cancel":
+        go = "ha.yes_cancel" if hearing.kind == meeting_texts.HEARING else "meeting.yes_cancel"
     markup = InlineKeyboardMarkup(
         [[button(tr.t(go), FEATURE, "confirm"), button(tr.t("ha.back"), FEATURE, "drop")]]
     )
@@ -415,7 +488,9 @@ async def confirm(update: Update, context: QatysuContext) -> int:
     if hearing is None or hearing.status != "scheduled":
         await DRAFTS.drop(update, context)
         if hearing is not None:
-            await query.answer(context.tr.t(f"hearing.is_{hearing.status}"), show_alert=True)
+            await query.answer(
+                context.tr.t(meeting_texts.state_key(hearing, hearing.status)), show_alert=True
+            )
         return END
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -423,7 +498,9 @@ async def confirm(update: Update, context: QatysuContext) -> int:
     services, actor = context.services, user_id(update)
     report_to = (chat_id(update), context.tr)
     if mode == "cancel":
-        await service.cancel(services, hearing, actor=actor, report_to=report_to)
+        await service.cancel(
+            services, hearing, actor=actor, report_to=report_to, reason=draft.reason
+        )
     elif mode == "outcome":
         await service.conclude(
             services, hearing, attendance=after.attendance or 0, decisions=after.decisions or "",
@@ -436,6 +513,7 @@ async def confirm(update: Update, context: QatysuContext) -> int:
             starts_at=after.starts_at if mode == "time" else None,
             place=after.place if mode == "place" else None,
             pin=(lat, lon) if lat is not None and lon is not None else None,
+            reason=draft.reason if mode == "time" else None,
             versions=after.versions if mode == "place" else None,
         )  # fmt: skip
     await DRAFTS.drop(update, context)
@@ -470,6 +548,7 @@ def register(app: QatysuApp) -> None:
             ],
             ATTENDANCE: [MessageHandler(text, take_attendance)],
             DECISIONS: [MessageHandler(text, take_decisions)],
+            REASON: [MessageHandler(text, take_reason)],
             CONFIRM: [
                 tap(FEATURE, confirm, "confirm"),
                 tap(FEATURE, drop, "drop"),
@@ -485,6 +564,7 @@ def register(app: QatysuApp) -> None:
             PIN: ask_pin,
             ATTENDANCE: ask_attendance,
             DECISIONS: ask_decisions,
+            REASON: ask_reason,
             CONFIRM: _preview,
             PLACE2: ask_place2,
             DECISIONS2: ask_decisions2,

@@ -1,4 +1,8 @@
-"""Residents and public hearings: /hearings, "I will come", the calendar file, questions."""
+"""Residents and meetings: /meetings (/hearings), "I will come", the calendar file, questions.
+
+A question asked in advance has a theme (a category, tapped under the prompt; "Other" when the
+resident just types it): staff answer the questions of each theme together, after the meeting.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,13 @@ from telegram.ext import (
 )
 
 from bot import callbacks
-from bot.appeals import texts as appeal_texts
-from bot.appeals.service import AppealRefused
+from bot.appeals.service import CATEGORIES, AppealRefused
 from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, render, service, texts
 from bot.i18n import Translator, button_label
+from bot.meetings import texts as meeting_texts
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -47,6 +51,7 @@ class QuestionDraft(DialogDraft):
     """A question being asked before a hearing."""
 
     hearing: int = 0  # the hearing's id: the button's
+    theme: str | None = None  # a category; none tapped: "other"
     hide_name: bool | None = None  # staff do not see who asked (None: not chosen, shown)
 
 
@@ -69,14 +74,11 @@ async def show_list(update: Update, context: QatysuContext) -> None:
     else:
         upcoming = await hearings.upcoming_in(context.services.db, village.code, utcnow())
         name = village.names.get(tr.language)
-        text = tr.t("hearing.list_title" if upcoming else "hearing.list_empty", village=name)
+        text = tr.t("meeting.list_title" if upcoming else "meeting.list_empty", village=name)
         rows = [
             [
                 InlineKeyboardButton(
-                    button_label(
-                        f"{tr.short_datetime(h.starts_at)} · {h.read_in(tr.language).topic}"
-                    ),
-                    callback_data=callbacks.build(FEATURE, "open", h.id),
+                    _label(tr, h), callback_data=callbacks.build(FEATURE, "open", h.id)
                 )
             ]
             for h in upcoming
@@ -91,6 +93,13 @@ async def show_list(update: Update, context: QatysuContext) -> None:
             ]
         )
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _label(tr: Translator, hearing: Hearing) -> str:
+    """A meeting in the list: its kind's sign (none for a public hearing), when, what."""
+    sign = "" if hearing.kind == meeting_texts.HEARING else tr.t(f"meeting.sign.{hearing.kind}")
+    topic = hearing.read_in(tr.language).topic
+    return button_label(f"{sign}{tr.short_datetime(hearing.starts_at)} · {topic}")
 
 
 async def _hearing(update: Update, context: QatysuContext, hearing_id: int) -> Hearing | None:
@@ -109,7 +118,9 @@ async def show_hearing(update: Update, context: QatysuContext, hearing_id: int) 
     tr = context.tr
     hearing = await hearings.get(context.services.db, hearing_id)
     if hearing is None or hearing.status != "scheduled":
-        key = "hearing.gone" if hearing is None else f"hearing.is_{hearing.status}"
+        key = (
+            "hearing.gone" if hearing is None else meeting_texts.state_key(hearing, hearing.status)
+        )
         await context.bot.send_message(update.effective_chat.id, tr.t(key))
         return
     coming = context.person is not None and await hearings.is_coming(
@@ -133,9 +144,9 @@ async def open_hearing(update: Update, context: QatysuContext) -> None:
 def _open_problem(hearing: Hearing) -> str | None:
     """Why a resident can no longer answer a hearing, if they cannot."""
     if hearing.status != "scheduled":
-        return f"hearing.is_{hearing.status}"
+        return meeting_texts.state_key(hearing, hearing.status)
     if hearing.starts_at <= utcnow():
-        return "hearing.is_started"
+        return meeting_texts.state_key(hearing, "started")
     return None
 
 
@@ -159,7 +170,8 @@ async def _answer_problem(
         if village is not None and access.covers(Role.STAFF, village):
             return None
     names = await texts.village_names(context.services, context.tr, hearing.village_codes)
-    return "hearing.not_yours", {"villages": names}
+    key = "hearing.not_yours" if hearing.kind == meeting_texts.HEARING else "meeting.not_yours"
+    return key, {"villages": names}
 
 
 async def toggle_coming(update: Update, context: QatysuContext) -> None:
@@ -200,10 +212,13 @@ async def send_calendar(update: Update, context: QatysuContext) -> None:
     if hearing is None:
         return
     await query.answer()
+    title = (
+        tr.t("hearing.ics_title")
+        if hearing.kind == meeting_texts.HEARING
+        else meeting_texts.kind_name(tr, hearing.kind)
+    )
     content = ics.hearing_event(
-        hearing.read_in(tr.language),
-        context.services.settings.zone,
-        title=tr.t("hearing.ics_title"),
+        hearing.read_in(tr.language), context.services.settings.zone, title=title
     )
     await context.bot.send_document(
         update.effective_chat.id,
@@ -227,26 +242,51 @@ async def ask_question(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     await query.answer()
     await DRAFTS.save(update, context, QuestionDraft(hearing=hearing.id))
-    text, markup = _question_prompt(tr, hearing, hide_name=False)
+    text, markup = _question_prompt(tr, hearing, hide_name=False, theme=None)
     await context.bot.send_message(chat_id(update), text, reply_markup=markup)
     return QUESTION
 
 
 def _question_prompt(
-    tr: Translator, hearing: Hearing, *, hide_name: bool
+    tr: Translator, hearing: Hearing, *, hide_name: bool, theme: str | None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The request for a question, whether staff will see the name, and the choice."""
+    """The request for a question: its theme (tapped first, or Other when the resident just
+    writes), whether staff will see the name, and the choices."""
+    key = "hearing.ask_prompt" if hearing.kind == meeting_texts.HEARING else "meeting.ask_prompt"
     shown = "complaint.name_hidden" if hide_name else "complaint.name_shown"
-    topic = hearing.read_in(tr.language).topic
-    text = tr.t("hearing.ask_prompt", topic=topic) + "\n\n" + tr.t(shown)
-    choice = "complaint.button_show_name" if hide_name else "complaint.button_hide_name"
-    markup = InlineKeyboardMarkup(
-        [
-            [button(tr.t(choice), FEATURE, "qname", int(not hide_name))],
-            [button(tr.t("complaint.button_cancel"), FEATURE, "qx")],
-        ]
+    about = (
+        tr.t("meeting.theme_chosen", theme=meeting_texts.theme_name(tr, theme))
+        if theme
+        else tr.t("meeting.ask_theme")
     )
-    return text, markup
+    topic = hearing.read_in(tr.language).topic
+    text = "\n\n".join([tr.t(key, topic=topic), about, tr.t(shown)])
+    rows: list[list[InlineKeyboardButton]] = []
+    if theme is None:
+        themes = [button(meeting_texts.theme_name(tr, c), FEATURE, "qt", c) for c in CATEGORIES]
+        rows += [themes[i : i + 2] for i in range(0, len(themes), 2)]
+    choice = "complaint.button_show_name" if hide_name else "complaint.button_hide_name"
+    rows += [
+        [button(tr.t(choice), FEATURE, "qname", int(not hide_name))],
+        [button(tr.t("complaint.button_cancel"), FEATURE, "qx")],
+    ]
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _redraw_prompt(update: Update, context: QatysuContext, draft: QuestionDraft) -> int:
+    """Show the request again in place, as the draft now stands."""
+    query = query_of(update)
+    hearing = await hearings.get(context.services.db, draft.hearing)
+    if hearing is None:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return QUESTION
+    await query.answer()
+    await DRAFTS.save(update, context, draft)
+    text, markup = _question_prompt(
+        context.tr, hearing, hide_name=bool(draft.hide_name), theme=draft.theme
+    )
+    await query.edit_message_text(text, reply_markup=markup)
+    return QUESTION
 
 
 async def choose_question_name(update: Update, context: QatysuContext) -> int:
@@ -254,18 +294,23 @@ async def choose_question_name(update: Update, context: QatysuContext) -> int:
     query = query_of(update)
     hide_name = callbacks.parse(query.data).arg(0) == "1"
     draft = await DRAFTS.load(update, context)
-    hearing = await hearings.get(context.services.db, draft.hearing)
-    if hearing is None:
-        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
-        return QUESTION
-    await query.answer()
     if bool(draft.hide_name) == hide_name:  # a second tap of the same button
+        await query.answer()
         return QUESTION
     draft.hide_name = hide_name
-    await DRAFTS.save(update, context, draft)
-    text, markup = _question_prompt(context.tr, hearing, hide_name=hide_name)
-    await query.edit_message_text(text, reply_markup=markup)
-    return QUESTION
+    return await _redraw_prompt(update, context, draft)
+
+
+async def take_theme(update: Update, context: QatysuContext) -> int:
+    """Keep the theme of the question (one of the inbox's categories); ask for its text."""
+    query = query_of(update)
+    theme = callbacks.parse(query.data).arg(0)
+    if theme not in CATEGORIES:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return QUESTION
+    draft = await DRAFTS.load(update, context)
+    draft.theme = theme
+    return await _redraw_prompt(update, context, draft)
 
 
 async def take_question(update: Update, context: QatysuContext) -> int:
@@ -285,18 +330,19 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         return ConversationHandler.END
     try:
         appeal = await service.ask(
-            context.services,
-            context.bot,
-            person,
-            hearing,
-            message.text or "",
-            hide_name=bool(draft.hide_name),
-        )
+            context.services, context.bot, person, hearing, message.text or "",
+            theme=draft.theme or "other", hide_name=bool(draft.hide_name),
+        )  # fmt: skip
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
         return QUESTION if refused.key.startswith("complaint.text") else ConversationHandler.END
     await DRAFTS.drop(update, context)
-    await message.reply_text(tr.t("hearing.ask_done", number=appeal_texts.number(appeal)))
+    await message.reply_text(
+        tr.t(
+            "meeting.ask_done", number=f"#{appeal.number}", when=tr.datetime(hearing.starts_at),
+            theme=meeting_texts.theme_name(tr, appeal.category),
+        )
+    )  # fmt: skip
     return ConversationHandler.END
 
 
@@ -316,6 +362,7 @@ def register(app: QatysuApp) -> None:
         states={
             QUESTION: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, take_question),
+                tap(FEATURE, take_theme, "qt"),
                 tap(FEATURE, choose_question_name, "qname"),
                 tap(FEATURE, cancel, "qx"),
                 MessageHandler(~filters.COMMAND, not_text),
@@ -327,7 +374,7 @@ def register(app: QatysuApp) -> None:
         cancel=cancel,
     )
     app.add_handler(question)
-    app.add_handler(CommandHandler("hearings", show_list))
+    app.add_handler(CommandHandler(("meetings", "hearings"), show_list))
     app.add_handler(
         CallbackQueryHandler(show_list, pattern=callbacks.matches(Feature.MENU, "hearings"))
     )
