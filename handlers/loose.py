@@ -11,8 +11,6 @@ is looked for first, and what they wrote is kept for after.
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
@@ -33,7 +31,7 @@ from handlers import fallbacks, menu, onboarding, privacy, village
 from handlers.appeals import intake
 from handlers.polls import vote as poll_vote
 from handlers.widgets import asked
-from handlers.widgets.dialogs import dialog_named, message_of, user_id
+from handlers.widgets.dialogs import Callback, dialog_named, message_of, user_id
 from handlers.widgets.keyboards import button
 from storage import appeals as appeals_repo
 from storage import drafts, hearings, people, territory
@@ -75,11 +73,13 @@ async def _understand(
     if word in (W.COMPLAINT, W.SUGGESTION):
         step = intake.start_complaint if word is W.COMPLAINT else intake.start_suggestion
         await dialog_named(_app(context), intake.DIALOG).open_with(update, context, step)
-    elif choices is not None:
+        return
+    if choices is not None:
         await _propose_vote(update, context, choices)
-    elif word in (W.YES, W.NO) and await _settle(update, context, word is W.YES):
-        pass  # «иә» / «жоқ» to "Was it really solved?"
-    elif word in (W.YES, W.COME):
+        return
+    if word in (W.YES, W.NO) and await _settle(update, context, word is W.YES):
+        return  # «иә» / «жоқ» to "Was it really solved?"
+    if word in (W.YES, W.COME):
         await _coming(update, context)
     elif len(text) > TEXT_MAX:
         await message_of(update).reply_text(
@@ -125,7 +125,7 @@ async def _without_village(update: Update, context: QatysuContext, text: str) ->
     await _open_onboarding(update, context, onboarding.typed_place)
 
 
-async def _open_onboarding(update: Update, context: QatysuContext, step: Any) -> None:
+async def _open_onboarding(update: Update, context: QatysuContext, step: Callback) -> None:
     await dialog_named(_app(context), onboarding.DIALOG).open_with(update, context, step)
 
 
