@@ -163,11 +163,18 @@ def _activity(tr: Translator, data: PersonalData) -> list[str]:
         ]  # fmt: skip
     if data.polls:
         lines += ["", tr.nt("mydata.polls", len(data.polls))]
-        lines += [tr.t("mydata.poll_line", question=p.question[:80]) for p in data.polls]
+        lines += [
+            tr.t("mydata.poll_line", question=p.read_in(tr.language).question[:80])
+            for p in data.polls
+        ]
     if data.hearings:
         lines += ["", tr.nt("mydata.hearings", len(data.hearings))]
         lines += [
-            tr.t("mydata.hearing_line", topic=h.topic[:80], date=tr.date(h.starts_at))
+            tr.t(
+                "mydata.hearing_line",
+                topic=h.read_in(tr.language).topic[:80],
+                date=tr.date(h.starts_at),
+            )
             for h in data.hearings
         ]
     return lines + _budget(tr, data)

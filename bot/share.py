@@ -61,6 +61,7 @@ def _join_lines(i18n: I18n, villages: Sequence[Village], bot_username: str | Non
 
 def hearing_text(tr: Translator, hearing: Hearing) -> str:
     """A hearing in one language: what, when, where, the agenda, and the outcome once held."""
+    hearing = hearing.read_in(tr.language)
     lines = [
         (
             tr.t("share.hearing", topic=hearing.topic)
@@ -80,6 +81,7 @@ def hearing_text(tr: Translator, hearing: Hearing) -> str:
 
 def poll_text(tr: Translator, poll: Poll, results: Results | None) -> str:
     """A poll in one language: the question, the options, the close; the result once closed."""
+    poll = poll.read_in(tr.language)
     lines = [tr.t("share.poll", question=poll.question)]
     if results is None:
         lines += [f"{number}. {option}" for number, option in enumerate(poll.options, 1)]

@@ -10,7 +10,9 @@ from handlers import (
     errors,
     fallbacks,
     flood,
+    keyboard,
     language,
+    loose,
     meetings,
     membership,
     menu,
@@ -56,6 +58,8 @@ def register_all(app: QatysuApp) -> None:
     # Vote buttons first: whatever dialog is open, a tap on a poll is a vote (the hot path).
     polls.register_buttons(app)
     budget_ballots.register_buttons(app)  # ticks and Vote on a budget ballot, likewise
+    # The reply menu's presses: whatever dialog is open, as its commands (before any text step).
+    keyboard.register(app)
     # A dialog's command or entry button while a dialog is open: start over, or "finish first".
     dialogs.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
@@ -92,6 +96,8 @@ def register_all(app: QatysuApp) -> None:
     paper.register(app)  # the notice-board PDF of a hearing or poll
     budget_admin.register(app)  # the budget cycles of the staff's area
     membership.register(app)  # a resident blocking the bot
+    # Text and voice outside any dialog: typed answers understood, anything else kept.
+    loose.register(app)
     # Whatever is left: stale buttons, stray text, /cancel outside a dialog.
     fallbacks.register(app)
     errors.register(app)

@@ -9,7 +9,7 @@ from bot import callbacks
 from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
-from handlers.menu import send_menu
+from handlers.menu import send_home
 from handlers.widgets import keyboards
 from storage import people
 
@@ -38,7 +38,7 @@ async def set_language(update: Update, context: QatysuContext) -> None:
     await query.answer()
     await query.edit_message_text(context.tr.t("language.set"))
     await refresh_person_commands(context, update.effective_user.id)
-    await send_menu(update, context)
+    await send_home(update, context)  # the reply menu again, in the new language
 
 
 def register(app: QatysuApp) -> None:

@@ -14,6 +14,31 @@ from handlers.widgets import keyboards
 from storage.models import Role
 
 
+async def send_home(
+    update: Update,
+    context: QatysuContext,
+    text: str | None = None,
+    *,
+    resident: bool | None = None,
+) -> None:
+    """Send ``text`` (or the menu title) with the reply menu under the input field, to a
+    resident with a village (``resident``: whether they have one now, when this update just
+    bound it); anyone else gets the main menu."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    person = context.person
+    if resident is None:
+        resident = person is not None and person.village_code is not None
+    if not resident:
+        await send_menu(update, context, text)
+        return
+    access = await load_access(context, update.effective_user.id)
+    await context.bot.send_message(
+        update.effective_chat.id,
+        text or context.tr.t("menu.title"),
+        reply_markup=keyboards.reply_menu(context.tr, access.roles),
+    )
+
+
 async def send_menu(update: Update, context: QatysuContext, text: str | None = None) -> None:
     """Send ``text`` (or the menu title) with the main menu for this person's roles."""
     assert update.effective_user is not None and update.effective_chat is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -20,7 +21,7 @@ from bot.broadcast.engine import FEATURE as ENGINE_FEATURE
 from bot.broadcast.engine import preview_of
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from handlers.widgets import village_picker
+from handlers.widgets import versions, village_picker
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -35,10 +36,12 @@ from handlers.widgets.dialogs import (
 from handlers.widgets.keyboards import button
 from storage import broadcasts as broadcasts_repo
 from storage.models import Role, Village
+from storage.versions import Versions
 
 FEATURE = Feature.NOTICE
 DIALOG = "notice"
 CONTENT, VILLAGES, CONFIRM = range(3)
+TEXT2 = 21  # the other state language's version (a stored state: numbered apart)
 
 
 @dataclass(slots=True)
@@ -51,12 +54,19 @@ class NoticeDraft(DialogDraft):
     file_name: str | None = None  # a document's name and type, as Telegram reported them
     mime_type: str | None = None
     villages: list[str] | None = None  # the village picker's choice
+    other: str | None = None  # the language of the version being added
+    versions: dict[str, dict[str, str]] | None = None  # {"ru": {"text": ...}}
 
-    def payload(self) -> dict[str, str | None]:
+    def payload(self) -> dict[str, Any]:
         """The broadcast's payload (what :func:`bot.broadcast.notices.render` reads, and
         :func:`bot.broadcast.attachments.payload_problem` checks again)."""
-        return {"text": self.text, "photo": self.photo, "document": self.document,
-                "file_name": self.file_name, "mime_type": self.mime_type}  # fmt: skip
+        payload: dict[str, Any] = {
+            "text": self.text, "photo": self.photo, "document": self.document,
+            "file_name": self.file_name, "mime_type": self.mime_type,
+        }  # fmt: skip
+        if self.versions:
+            payload["versions"] = self.versions  # the text in the other language
+        return payload
 
 
 DRAFTS = Drafts(DIALOG, NoticeDraft)
@@ -110,6 +120,41 @@ async def take_content(update: Update, context: QatysuContext) -> int:
     attached = message.document
     draft.file_name = attached.file_name if attached else None
     draft.mime_type = attached.mime_type if attached else None
+    draft.other = versions.other_language(context, text) if text.strip() else None
+    draft.versions = None
+    await DRAFTS.save(update, context, draft)
+    if draft.other is not None:
+        await versions.offer(update, context, FEATURE, draft.other)  # going on skips it
+    return await ask_villages(update, context)
+
+
+async def add_version(update: Update, context: QatysuContext) -> int:
+    """✍️ Add: the notice's text (or caption) again in the other language."""
+    await versions.added(update)
+    return await ask_text2(update, context)
+
+
+async def ask_text2(update: Update, context: QatysuContext) -> int:
+    """Ask for the text in the other language."""
+    draft = await DRAFTS.load(update, context)
+    await versions.ask(update, context, "text", draft.other or "ru", draft.text or "")
+    return TEXT2
+
+
+async def take_text2(update: Update, context: QatysuContext) -> int:
+    """Keep the other version (within the same limit); then the villages."""
+    message = message_of(update)
+    tr = context.tr
+    draft = await DRAFTS.load(update, context)
+    text = (message.text or "").strip()
+    limit = notices.MAX_CAPTION if draft.photo or draft.document else notices.MAX_TEXT
+    if not text or len(text) > limit:
+        await message.reply_text(
+            tr.t("notice.too_long", limit=tr.number(limit), length=tr.number(len(text)))
+        )
+        return TEXT2
+    added = Versions.of(draft.versions).with_field(draft.other or "ru", "text", text)
+    draft.versions = added.to_dict()
     await DRAFTS.save(update, context, draft)
     return await ask_villages(update, context)
 
@@ -232,10 +277,19 @@ def register(app: QatysuApp) -> None:
                 MessageHandler(content, take_content),
                 MessageHandler(~filters.COMMAND, wrong_content),
             ],
-            VILLAGES: village_picker.handlers(FEATURE, DIALOG, preview),
+            VILLAGES: [
+                versions.step(FEATURE, add_version),
+                *village_picker.handlers(FEATURE, DIALOG, preview),
+            ],
+            TEXT2: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text2)],
             CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "cancel")],
         },
-        prompts={CONTENT: ask_content, VILLAGES: ask_villages, CONFIRM: ask_confirm},
+        prompts={
+            CONTENT: ask_content,
+            VILLAGES: ask_villages,
+            TEXT2: ask_text2,
+            CONFIRM: ask_confirm,
+        },
         draft=DIALOG,
         cancel=cancel,
     )

@@ -8,22 +8,27 @@ from collections.abc import Callable
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot import callbacks, invites, share
+from bot import callbacks, invites, share, typed
 from bot.callbacks import Feature
 from bot.commands import refresh_person_commands
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import Translator
+from bot.i18n import Translator, button_label
 from bot.territory import okrugs_of, scope_name
 from handlers.hearings import resident as hearings
-from handlers.menu import send_menu
+from handlers.menu import send_home, send_menu
 from handlers.village import choose as choose_village
 from handlers.widgets import keyboards
-from handlers.widgets.dialogs import Dialog, cancel_step, tap
-from storage import people, territory
+from handlers.widgets.dialogs import Dialog, cancel_step, message_of, tap
+from handlers.widgets.keyboards import button
+from storage import drafts, people, territory
 from storage.models import Village
 
 LANGUAGE, PLACE = range(2)
 FEATURE = Feature.ONBOARDING
+DIALOG = "onboarding"
+DRAFT = "onboarding"  # where the picker is (for «артқа»), and the villages a typed name found
+OFFERED = 5  # villages offered for one typed name, at most
+TYPED_MAX = 60  # longer is no name nor answer: the buttons are asked for
 
 
 async def start(update: Update, context: QatysuContext) -> int:
@@ -44,7 +49,7 @@ async def start(update: Update, context: QatysuContext) -> int:
         village = await territory.get_village(context.services.db, person.village_code)
         if village is not None:
             name = village.names.get(context.tr.language)
-            await send_menu(update, context, context.tr.t("start.welcome_back", village=name))
+            await send_home(update, context, context.tr.t("start.welcome_back", village=name))
             return ConversationHandler.END
     return await ask_language(update, context)
 
@@ -100,14 +105,49 @@ async def bind_from_link(update: Update, context: QatysuContext, code: str) -> i
 async def pick_language(update: Update, context: QatysuContext) -> int:
     """Store the language, then ask for the region in it."""
     query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    language = callbacks.parse(query.data).arg(0)
+    assert query is not None
+    return await _language_chosen(update, context, callbacks.parse(query.data).arg(0))
+
+
+async def _language_chosen(update: Update, context: QatysuContext, language: str) -> int:
+    """Store the language (tapped or typed), then ask for the region in it."""
+    assert update.effective_user is not None
     services = context.services
     await people.set_language(services.db, update.effective_user.id, language)
     context.tr = services.i18n.get(language)
-    await query.answer(context.tr.t("language.set"))
+    if update.callback_query is not None:
+        await update.callback_query.answer(context.tr.t("language.set"))
     await refresh_person_commands(context, update.effective_user.id)
     return await ask_region(update, context)
+
+
+async def typed_language(update: Update, context: QatysuContext) -> int:
+    """A typed answer at the language step: a language's name (any language), help, or the
+    name of a village (the language shown stays)."""
+    text = message_of(update).text or ""
+    if len(text) > TYPED_MAX:
+        await use_buttons(update, context)
+        return LANGUAGE
+    language = typed.language(text)
+    if language is not None:
+        return await _language_chosen(update, context, language)
+    if typed.is_word(text, typed.Word.HELP):
+        await message_of(update).reply_text(context.tr.t("start.language_help"))
+        return await ask_language(update, context)
+    if typed.query_of(text) and await villages_named(context, text):
+        await _keep_language(update, context)
+        return await typed_place(update, context)
+    await message_of(update).reply_text(context.tr.t("start.language_help"))
+    return LANGUAGE
+
+
+async def _keep_language(update: Update, context: QatysuContext) -> None:
+    """Store the language shown, for someone who answered the language step otherwise."""
+    assert update.effective_user is not None
+    if context.person is None or context.person.language is None:
+        await people.set_language(
+            context.services.db, update.effective_user.id, context.tr.language
+        )
 
 
 async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
@@ -130,6 +170,7 @@ async def ask_region(update: Update, context: QatysuContext, page: int = 0) -> i
         (r.names.get(tr.language), callbacks.build(FEATURE, "reg", r.code, 0)) for r in regions
     )
     markup = keyboards.paged(tr, choices, page, lambda p: callbacks.build(FEATURE, "regions", p))
+    await _remember(update, context, "regions")
     await _show(update, tr.t("start.choose_region"), markup)
     return PLACE
 
@@ -146,14 +187,21 @@ async def pick_region(update: Update, context: QatysuContext) -> int:
     """List one page of the districts of the chosen region."""
     query = update.callback_query
     assert query is not None
+    parsed = callbacks.parse(query.data)
+    return await show_districts(update, context, parsed.arg(0), parsed.int_arg(1))
+
+
+async def show_districts(
+    update: Update, context: QatysuContext, region_code: str, page: int = 0
+) -> int:
+    """One page of a region's districts (a tap, or «артқа» typed further down)."""
     tr = context.tr
     db = context.services.db
-    parsed = callbacks.parse(query.data)
-    region = await territory.get_region(db, parsed.arg(0))
+    region = await territory.get_region(db, region_code)
     if region is None:
-        await query.answer(tr.t("error.stale_button"), show_alert=True)
-        return PLACE
-    await query.answer()
+        return await _stale(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
     districts = await territory.list_districts(db, region.code)
     choices = keyboards.by_name(
         (d.names.get(tr.language), callbacks.build(FEATURE, "dis", d.code, 0)) for d in districts
@@ -161,12 +209,21 @@ async def pick_region(update: Update, context: QatysuContext) -> int:
     markup = keyboards.paged(
         tr,
         choices,
-        parsed.int_arg(1),
+        page,
         lambda p: callbacks.build(FEATURE, "reg", region.code, p),
         back=(tr.t("button.back"), callbacks.build(FEATURE, "regions", 0)),
     )
+    await _remember(update, context, f"reg:{region.code}")
     await _show(update, tr.t("start.choose_district", region=region.names.get(tr.language)), markup)
     return PLACE
+
+
+async def _stale(update: Update, context: QatysuContext) -> int:
+    """A tap on a place that is gone (a typed «артқа» to one cannot reach here)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return PLACE
+    return await ask_region(update, context)
 
 
 def _places(tr: Translator, villages: list[Village]) -> tuple[list[keyboards.Choice], bool]:
@@ -209,19 +266,27 @@ async def pick_district(update: Update, context: QatysuContext) -> int:
     """List one page of the rural okrugs and villages of the chosen district."""
     query = update.callback_query
     assert query is not None
+    parsed = callbacks.parse(query.data)
+    return await show_district(update, context, parsed.arg(0), parsed.int_arg(1))
+
+
+async def show_district(
+    update: Update, context: QatysuContext, district_code: str, page: int = 0
+) -> int:
+    """One page of a district's rural okrugs and villages."""
     tr = context.tr
     db = context.services.db
-    parsed = callbacks.parse(query.data)
-    district = await territory.get_district(db, parsed.arg(0))
+    district = await territory.get_district(db, district_code)
     if district is None:
-        await query.answer(tr.t("error.stale_button"), show_alert=True)
-        return PLACE
-    await query.answer()
+        return await _stale(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
     choices, okrugs = _places(tr, await territory.list_villages(db, district.code))
     name = district.names.get(tr.language)
     text = tr.t("start.choose_okrug" if okrugs else "start.choose_village", district=name)
+    await _remember(update, context, f"dis:{district.code}")
     return await _ask_place(
-        update, context, choices, text, parsed.int_arg(1),
+        update, context, choices, text, page,
         lambda p: callbacks.build(FEATURE, "dis", district.code, p),
         back=(tr.t("button.back"), callbacks.build(FEATURE, "reg", district.region_code, 0)),
     )  # fmt: skip
@@ -231,21 +296,27 @@ async def pick_okrug(update: Update, context: QatysuContext) -> int:
     """List one page of the villages of the chosen rural okrug."""
     query = update.callback_query
     assert query is not None
+    parsed = callbacks.parse(query.data)
+    return await show_okrug(update, context, parsed.arg(0), parsed.int_arg(1))
+
+
+async def show_okrug(update: Update, context: QatysuContext, okrug_code: str, page: int = 0) -> int:
+    """One page of the villages of a rural okrug."""
     tr = context.tr
     db = context.services.db
-    parsed = callbacks.parse(query.data)
-    okrug = await territory.get_okrug(db, parsed.arg(0))
+    okrug = await territory.get_okrug(db, okrug_code)
     if okrug is None:
-        await query.answer(tr.t("error.stale_button"), show_alert=True)
-        return PLACE
-    await query.answer()
+        return await _stale(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
     choices = keyboards.by_name(
         (v.names.get(tr.language), callbacks.build(FEATURE, "vil", v.code))
         for v in await territory.list_villages(db, okrug_code=okrug.code)
     )
     text = tr.t("start.choose_village", district=okrug.names.get(tr.language))
+    await _remember(update, context, f"okr:{okrug.code}")
     return await _ask_place(
-        update, context, choices, text, parsed.int_arg(1),
+        update, context, choices, text, page,
         lambda p: callbacks.build(FEATURE, "okr", okrug.code, p),
         back=(tr.t("button.back"), callbacks.build(FEATURE, "dis", okrug.district_code, 0)),
     )  # fmt: skip
@@ -261,8 +332,129 @@ async def pick_village(update: Update, context: QatysuContext) -> int:
         await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return PLACE
     await query.answer()
-    await choose_village(update, context, village)  # a move is asked first
+    return await _village_chosen(update, context, village)
+
+
+async def _village_chosen(update: Update, context: QatysuContext, village: Village) -> int:
+    """Bind a village tapped or confirmed by typing (a move is asked first)."""
+    await drafts.drop(context.services.db, _user(update), DRAFT)
+    await choose_village(update, context, village)
     return ConversationHandler.END
+
+
+# --- typed answers at the picker: a village's name at any step, «артқа», help, yes, numbers ----
+
+
+def _user(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+async def _remember(update: Update, context: QatysuContext, at: str) -> None:
+    """Note which list is shown (for a typed «артқа»); a new list forgets the villages found."""
+    await drafts.save(context.services.db, _user(update), DRAFT, {"at": at})
+
+
+async def villages_named(context: QatysuContext, text: str) -> list[Village]:
+    """The villages whose kk, ru or en name best matches ``text``."""
+    villages = await territory.list_villages(context.services.db)
+    return typed.search(text, villages, lambda v: (v.names.kk, v.names.ru, v.names.en), OFFERED)
+
+
+async def typed_place(update: Update, context: QatysuContext) -> int:
+    """A typed answer at any step of the picker: «артқа», help, yes or no or a number for the
+    villages found, else a village's name to look for."""
+    message = message_of(update)
+    tr = context.tr
+    text = message.text or ""
+    if len(text) > TYPED_MAX:
+        await use_buttons(update, context)
+        return PLACE
+    word = typed.word(text)
+    state = await drafts.load(context.services.db, _user(update), DRAFT)
+    offered = [str(code) for code in state.get("offer", [])]
+    if word is typed.Word.BACK:
+        return await go_back(update, context, str(state.get("at", "")))
+    if word is typed.Word.HELP:
+        await message.reply_text(tr.t("start.place_help"))
+        return PLACE
+    chosen = _chosen(text, word, offered)
+    if chosen is not None:
+        village = await territory.get_village(context.services.db, chosen)
+        if village is not None:
+            return await _village_chosen(update, context, village)
+    if word is typed.Word.NO and offered:
+        return await ask_region(update, context)
+    found = await villages_named(context, text) if typed.query_of(text) else []
+    if not found:
+        await message.reply_text(tr.t("start.place_not_found", text=text[:40]))
+        return await ask_region(update, context)
+    return await offer(update, context, found)
+
+
+def _chosen(text: str, word: typed.Word | None, offered: list[str]) -> str | None:
+    """The offered village a «yes» (one was offered) or a number picks."""
+    if word is typed.Word.YES and len(offered) == 1:
+        return offered[0]
+    picked = typed.numbers(text, len(offered)) if offered else None
+    return offered[picked[0] - 1] if picked and len(picked) == 1 else None
+
+
+async def offer(update: Update, context: QatysuContext, villages: list[Village]) -> int:
+    """Ask whether the village found is theirs (✅ / ✖), or which of those found."""
+    tr = context.tr
+    codes = [v.code for v in villages]
+    state = await drafts.load(context.services.db, _user(update), DRAFT)
+    await drafts.save(context.services.db, _user(update), DRAFT, {**state, "offer": codes})
+    other = button(tr.t("start.not_listed"), FEATURE, "regions", 0)
+    if len(villages) == 1:
+        yes = button(tr.t("start.yes_mine"), FEATURE, "vil", villages[0].code)
+        text = tr.t("start.is_it", place=_place_of(tr, villages[0]))
+        rows = [[yes], [other]]
+    else:
+        rows = [
+            [button(button_label(f"{n}. {_short_place(tr, v)}"), FEATURE, "vil", v.code)]
+            for n, v in enumerate(villages, 1)
+        ]
+        rows.append([other])
+        text = tr.t("start.which_one")
+    await message_of(update).reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+    return PLACE
+
+
+def _short_place(tr: Translator, village: Village) -> str:
+    """«Ақсу, Ұлан ауданы»: a village and its district, for a button."""
+    lang = tr.language
+    return f"{village.names.get(lang)}, {village.district_names.get(lang)}"
+
+
+def _place_of(tr: Translator, village: Village) -> str:
+    lang = tr.language
+    return tr.t(
+        "village.place",
+        village=village.names.get(lang),
+        district=village.district_names.get(lang),
+        region=village.region_names.get(lang),
+    )
+
+
+async def go_back(update: Update, context: QatysuContext, at: str) -> int:
+    """«артқа»: the list above the one shown (the languages above the regions)."""
+    level, _, code = at.partition(":")
+    db = context.services.db
+    if level == "reg":
+        return await ask_region(update, context)
+    if level == "dis":
+        district = await territory.get_district(db, code)
+        if district is not None:
+            return await show_districts(update, context, district.region_code)
+    if level == "okr":
+        okrug = await territory.get_okrug(db, code)
+        if okrug is not None:
+            return await show_district(update, context, okrug.district_code)
+    if level == "regions":
+        return await ask_language(update, context)
+    return await ask_region(update, context)
 
 
 async def change_village(update: Update, context: QatysuContext) -> int:
@@ -273,7 +465,7 @@ async def change_village(update: Update, context: QatysuContext) -> int:
 
 
 async def use_buttons(update: Update, context: QatysuContext) -> None:
-    """Remind someone who typed during onboarding to tap a button."""
+    """Remind someone who sent something else than text during onboarding to tap a button."""
     assert update.effective_message is not None
     await update.effective_message.reply_text(context.tr.t("start.use_buttons"))
 
@@ -281,20 +473,24 @@ async def use_buttons(update: Update, context: QatysuContext) -> None:
 def register(app: QatysuApp) -> None:
     """Register the onboarding conversation (persistent: it survives a restart)."""
     dialog = Dialog(
-        "onboarding",
+        DIALOG,
         entry_points=[
             CommandHandler("start", start),
             CommandHandler("village", change_village),
             tap(Feature.MENU, change_village, "village"),
         ],
         states={
-            LANGUAGE: [tap(FEATURE, pick_language, "lang")],
+            LANGUAGE: [
+                tap(FEATURE, pick_language, "lang"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, typed_language),
+            ],
             PLACE: [
                 tap(FEATURE, page_regions, "regions"),
                 tap(FEATURE, pick_region, "reg"),
                 tap(FEATURE, pick_district, "dis"),
                 tap(FEATURE, pick_okrug, "okr"),
                 tap(FEATURE, pick_village, "vil"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, typed_place),
             ],
         },
         cancel=cancel_step(None),

@@ -9,6 +9,7 @@ from bot import callbacks, privacy
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from handlers.verification import resident as verification
+from handlers.widgets import asked
 
 FEATURE = Feature.PRIVACY
 
@@ -41,6 +42,8 @@ async def ask_delete(update: Update, context: QatysuContext) -> None:
             )
         ],
     ]
+    assert update.effective_user is not None
+    await asked.ask(context, update.effective_user.id, "delete")  # «иә» or «жоқ» answer too
     await update.effective_message.reply_text(
         tr.t("deletedata.confirm_exact"), reply_markup=InlineKeyboardMarkup(buttons)
     )
@@ -51,11 +54,23 @@ async def confirm_delete(update: Update, context: QatysuContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_user is not None
     await query.answer()
+    await asked.forget(context, update.effective_user.id)
     if callbacks.parse(query.data).arg(0) != "yes":
         await query.edit_message_text(context.tr.t("deletedata.kept"))
         return
     text = await privacy.delete_personal_data(context, update.effective_user.id)
     await query.edit_message_text(text)
+
+
+async def typed_answer(update: Update, context: QatysuContext, yes: bool) -> None:
+    """«иә» or «жоқ» typed to "Delete your data?"."""
+    assert update.effective_user is not None and update.effective_message is not None
+    await asked.forget(context, update.effective_user.id)
+    if not yes:
+        await update.effective_message.reply_text(context.tr.t("deletedata.kept"))
+        return
+    text = await privacy.delete_personal_data(context, update.effective_user.id)
+    await update.effective_message.reply_text(text)
 
 
 def register(app: QatysuApp) -> None:

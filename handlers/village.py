@@ -15,7 +15,9 @@ from bot.auth import authorize_village, refuse, requires
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.residents import village as service
-from handlers.menu import send_menu
+from handlers.appeals import intake
+from handlers.menu import send_home
+from handlers.widgets import asked
 from storage import people, territory
 from storage.models import Role, Village
 from storage.people import Binding
@@ -55,9 +57,10 @@ async def choose(update: Update, context: QatysuContext, village: Village) -> No
     if service.is_move(person, village) and person.village_code is not None:
         current = await territory.get_village(context.services.db, person.village_code)
     if current is None:
-        await _bind(update, context, village)
+        await bind(update, context, village)
         return
     text = tr.t("village.move_confirm", old=_place(tr, current), new=_place(tr, village))
+    await asked.ask(context, update.effective_user.id, "move", village=village.code)
     if update.callback_query is not None:
         await update.callback_query.edit_message_text(
             text, reply_markup=service.move_buttons(tr, village, current)
@@ -68,8 +71,8 @@ async def choose(update: Update, context: QatysuContext, village: Village) -> No
         )
 
 
-async def _bind(update: Update, context: QatysuContext, village: Village) -> None:
-    """Store the choice and tell the person what it did."""
+async def bind(update: Update, context: QatysuContext, village: Village) -> None:
+    """Store the choice (✅ tapped, or «иә» typed to the move) and tell the person what it did."""
     assert context.person is not None
     tr = context.tr
     outcome = await service.choose(context.services, context.person, village)
@@ -90,9 +93,12 @@ async def _bind(update: Update, context: QatysuContext, village: Village) -> Non
         return
     if update.callback_query is not None:
         await update.callback_query.edit_message_text(village_label(tr, village))
-        await send_menu(update, context)
+        await send_home(update, context, resident=True)
     else:
-        await send_menu(update, context, village_label(tr, village))
+        await send_home(update, context, village_label(tr, village), resident=True)
+    assert update.effective_user is not None
+    if await intake.has_kept(context, update.effective_user.id):  # written before joining
+        await intake.ask_kept(update, context)
 
 
 async def confirm_move(update: Update, context: QatysuContext) -> None:
@@ -104,7 +110,7 @@ async def confirm_move(update: Update, context: QatysuContext) -> None:
         await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return
     await query.answer()
-    await _bind(update, context, village)
+    await bind(update, context, village)
 
 
 async def stay(update: Update, context: QatysuContext) -> None:

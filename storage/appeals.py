@@ -13,6 +13,7 @@ import aiosqlite
 
 from storage.db import Database, from_db_time, to_db_time
 from storage.models import Scope, ScopeKind
+from storage.versions import NONE, Versions
 
 
 class Kind(StrEnum):
@@ -106,6 +107,11 @@ class Event:
     actor_name: str | None
     note: str | None
     created_at: datetime
+    versions: Versions = NONE  # the note in the other language, when staff added it
+
+    def note_in(self, language: str) -> str | None:
+        """The note as a reader of ``language`` gets it: their version, else the first."""
+        return self.versions.pick(language, "note", self.note) if self.note else self.note
 
 
 _SELECT = """
@@ -166,11 +172,19 @@ async def _add_event(
     actor_id: int | None,
     note: str | None,
     now: datetime,
+    versions: Versions | None = None,
 ) -> None:
     await tx.execute(
-        "INSERT INTO appeal_events (appeal_id, action, actor_id, note, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (appeal_id, action, actor_id, note, to_db_time(now)),
+        "INSERT INTO appeal_events (appeal_id, action, actor_id, note, created_at, versions) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            appeal_id,
+            action,
+            actor_id,
+            note,
+            to_db_time(now),
+            versions.to_json() if versions else None,
+        ),
     )
 
 
@@ -247,6 +261,16 @@ async def of_person(db: Database, person_id: int, limit: int, offset: int = 0) -
         (person_id, limit, offset),
     )
     return [_appeal(row) for row in rows]
+
+
+async def awaiting_confirmation(db: Database, person_id: int) -> Appeal | None:
+    """The person's newest item marked resolved whose "Was it really solved?" is unanswered."""
+    row = await db.fetch_one(
+        _SELECT + " WHERE a.person_id = ? AND a.status = 'resolved' AND a.confirm_pending = 1 "
+        "ORDER BY a.updated_at DESC, a.id DESC LIMIT 1",
+        (person_id,),
+    )
+    return _appeal(row) if row else None
 
 
 async def count_of_person(db: Database, person_id: int) -> int:
@@ -356,9 +380,11 @@ async def change(
     actor_id: int | None,
     note: str | None,
     now: datetime,
+    versions: Versions | None = None,
     **columns: object,
 ) -> Appeal | None:
-    """Apply one step if the item is still in an ``expected`` status; record it in the history.
+    """Apply one step if the item is still in an ``expected`` status; record it in the history
+    (the note's other versions with it).
 
     Returns the changed item, or None when someone else changed it first (or it is gone).
     """
@@ -377,7 +403,7 @@ async def change(
         )
         if cursor.rowcount == 0:
             return None
-        await _add_event(tx, appeal_id, action, actor_id, note, now)
+        await _add_event(tx, appeal_id, action, actor_id, note, now, versions)
     return await get(db, appeal_id)
 
 
@@ -390,6 +416,7 @@ async def extend(
     actor_id: int,
     reason: str,
     now: datetime,
+    versions: Versions | None = None,
 ) -> Appeal | None:
     """Move the due date by ``days`` working days, within ``bounds`` (how many extensions,
     how many working days in all); None when it changed meanwhile or would pass a bound."""
@@ -405,7 +432,7 @@ async def extend(
         )  # fmt: skip
         if cursor.rowcount == 0:
             return None
-        await _add_event(tx, appeal.id, "extended", actor_id, reason, now)
+        await _add_event(tx, appeal.id, "extended", actor_id, reason, now, versions)
     return await get(db, appeal.id)
 
 
@@ -441,7 +468,8 @@ async def add_event(
 async def history(db: Database, appeal_id: int) -> list[Event]:
     """The item's history, oldest first, with the names of the staff who acted."""
     rows = await db.fetch_all(
-        "SELECT e.action, e.actor_id, e.note, e.created_at, p.first_name AS actor_name "
+        "SELECT e.action, e.actor_id, e.note, e.created_at, e.versions, "
+        "p.first_name AS actor_name "
         "FROM appeal_events e LEFT JOIN people p ON p.telegram_id = e.actor_id "
         "WHERE e.appeal_id = ? ORDER BY e.id",
         (appeal_id,),
@@ -453,6 +481,7 @@ async def history(db: Database, appeal_id: int) -> list[Event]:
             actor_name=row["actor_name"],
             note=row["note"],
             created_at=from_db_time(row["created_at"]),
+            versions=Versions.from_json(row["versions"]),
         )
         for row in rows
     ]

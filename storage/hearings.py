@@ -11,6 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from storage.db import Database, from_db_time, to_db_time, utcnow
+from storage.versions import NONE, Versions
+
+TEXTS = ("topic", "place", "agenda", "decisions")  # what staff type: a version each may have
 
 KINDS = ("hearing", "assembly", "gathering", "report")  # see storage/migrations/0020
 
@@ -41,6 +44,21 @@ class Hearing:
     protocol_file_id: str | None = None  # the signed protocol, as Telegram keeps it
     protocol_kind: str | None = None  # photo or document
     answers_sent_at: datetime | None = None  # the answers to questions asked in advance
+    versions: Versions = NONE  # the texts in another language than the first
+
+    def read_in(self, language: str) -> Hearing:
+        """The hearing as a reader of ``language`` gets it: their version of each text, else
+        the first one."""
+        if not self.versions:
+            return self
+        pick = self.versions.pick
+        return replace(
+            self,
+            topic=pick(language, "topic", self.topic),
+            place=pick(language, "place", self.place),
+            agenda=pick(language, "agenda", self.agenda),
+            decisions=pick(language, "decisions", self.decisions) if self.decisions else None,
+        )
 
     @property
     def has_pin(self) -> bool:
@@ -66,6 +84,7 @@ class NewHearing:
     longitude: float | None = None
     kind: str = "hearing"
     items: tuple[str, ...] = ()  # an assembly's agenda items, to be voted on one by one
+    versions: Versions = NONE
 
     def preview(self) -> Hearing:
         """The hearing as it will be once stored (for a preview before it is)."""
@@ -74,6 +93,7 @@ class NewHearing:
             latitude=self.latitude, longitude=self.longitude, agenda=self.agenda,
             status="scheduled", created_by=self.created_by, village_codes=self.village_codes,
             kind=self.kind,
+            versions=self.versions,
         )  # fmt: skip
 
 
@@ -100,6 +120,7 @@ def _hearing(row: sqlite3.Row) -> Hearing:
         protocol_file_id=row["protocol_file_id"],
         protocol_kind=row["protocol_kind"],
         answers_sent_at=_time_or_none(row["answers_sent_at"]),
+        versions=Versions.from_json(row["versions"]),
     )
 
 
@@ -113,9 +134,10 @@ async def create(db: Database, new: NewHearing) -> Hearing:
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO hearings (topic, starts_at, place, latitude, longitude, agenda, "
-            "created_by, created_at, updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_at, updated_at, kind, versions) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (new.topic, to_db_time(new.starts_at), new.place, new.latitude, new.longitude,
-             new.agenda, new.created_by, now, now, new.kind),
+             new.agenda, new.created_by, now, now, new.kind, new.versions.to_json()),
         )  # fmt: skip
         hearing_id = cursor.lastrowid
         assert hearing_id is not None
@@ -176,8 +198,10 @@ async def reschedule(
     starts_at: datetime | None = None,
     place: str | None = None,
     pin: tuple[float, float] | None = None,
+    versions: Versions | None = None,
 ) -> None:
-    """Change the time or the place; a new time makes the reminders due again."""
+    """Change the time or the place (and the texts' other versions, when given); a new time
+    makes the reminders due again."""
     async with db.transaction() as tx:
         if starts_at is not None:
             await tx.execute(
@@ -192,6 +216,10 @@ async def reschedule(
                 "WHERE id = ?",
                 (place, latitude, longitude, to_db_time(utcnow()), hearing_id),
             )
+        if versions is not None:
+            await tx.execute(
+                "UPDATE hearings SET versions = ? WHERE id = ?", (versions.to_json(), hearing_id)
+            )
 
 
 async def cancel(db: Database, hearing_id: int) -> bool:
@@ -204,13 +232,20 @@ async def cancel(db: Database, hearing_id: int) -> bool:
     return changed > 0
 
 
-async def conclude(db: Database, hearing_id: int, attendance: int, decisions: str) -> bool:
-    """Record attendance and decisions once; False when already concluded or cancelled."""
+async def conclude(
+    db: Database,
+    hearing_id: int,
+    attendance: int,
+    decisions: str,
+    versions: Versions | None = None,
+) -> bool:
+    """Record attendance and decisions once (and the texts' other versions, when given);
+    False when already concluded or cancelled."""
     now = to_db_time(utcnow())
     changed = await db.execute_write(
         "UPDATE hearings SET status = 'held', attendance = ?, decisions = ?, concluded_at = ?, "
-        "updated_at = ? WHERE id = ? AND status = 'scheduled'",
-        (attendance, decisions, now, now, hearing_id),
+        "updated_at = ?, versions = COALESCE(?, versions) WHERE id = ? AND status = 'scheduled'",
+        (attendance, decisions, now, now, versions.to_json() if versions else None, hearing_id),
     )
     return changed > 0
 

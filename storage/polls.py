@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 from storage.db import Database, Statements, from_db_time, to_db_time
+from storage.versions import NONE, Versions
 
 RESULTS_KIND = "poll_results"  # the broadcast kind whose existence means "results published"
 # Reads run on the connection, or inside a group commit (votes: see Database.grouped).
@@ -53,6 +54,7 @@ class NewPoll:
     village_codes: tuple[str, ...]
     created_by: int
     verified_only: bool = False  # only verified residents of the villages may vote
+    versions: Versions = NONE  # the question and options in another language
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,19 @@ class Poll:
     village_codes: tuple[str, ...]
     reminded: bool
     verified_only: bool = False  # only verified residents of the villages may vote
+    versions: Versions = NONE  # the question and options in another language
+
+    def read_in(self, language: str) -> Poll:
+        """The poll as a reader of ``language`` gets it: their version of the question and the
+        options (the options only when there are as many), else the first one."""
+        if not self.versions:
+            return self
+        options = (self.versions.text(language, "options") or "").split("\n")
+        return replace(
+            self,
+            question=self.versions.pick(language, "question", self.question),
+            options=tuple(options) if len(options) == len(self.options) else self.options,
+        )
 
     @property
     def single(self) -> bool:
@@ -308,6 +323,7 @@ def _poll(row: sqlite3.Row) -> Poll:
         village_codes=tuple(json.loads(row["villages"])),
         reminded=row["reminded_at"] is not None,
         verified_only=bool(row["verified_only"]),
+        versions=Versions.from_json(row["versions"]),
     )
 
 
@@ -325,10 +341,10 @@ async def create(db: Database, new: NewPoll, now: datetime) -> Poll:
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO polls (question, max_choices, may_change, results_early, closes_at, "
-            "created_by, created_at, verified_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "created_by, created_at, verified_only, versions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (new.question, new.max_choices, int(new.may_change), int(new.results_early),
              to_db_time(new.closes_at), new.created_by, to_db_time(now),
-             int(new.verified_only)),
+             int(new.verified_only), new.versions.to_json()),
         )  # fmt: skip
         poll_id = cursor.lastrowid
         assert poll_id is not None

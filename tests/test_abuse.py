@@ -125,9 +125,12 @@ async def test_staff_commands_from_a_resident_are_refused(
     ivan = scene["ivan"]
     await ivan.send(command)
     assert ivan.last_text == ONLY_STAFF
-    await ivan.send(WATER + " again")  # no staff dialog was opened
+    await ivan.send(WATER + " again")  # no staff dialog was opened: his words are kept
+    assert ivan.last_text.startswith("Send this as a complaint or a suggestion?")
     assert WATER not in scene["staff"].last_text or "again" not in scene["staff"].last_text
-    assert await snapshot(bot) == before
+    after = await snapshot(bot)
+    after["drafts"] = [row for row in after["drafts"] if row[1] not in ("loose", "asked")]
+    assert after == before
 
 
 async def test_a_coordinator_command_from_staff_of_a_village_is_scoped(bot: Harness) -> None:
@@ -185,7 +188,7 @@ async def test_4096_characters_where_short_text_is_expected(bot: Harness) -> Non
     assert newcomer.last_text == "Please choose with the buttons above, or send /cancel to stop."
     other = await resident(bot, 1302, "Other", "en")
     await other.send(LONG)  # outside any dialog
-    assert other.last_text == "I did not understand that. Please choose from the menu:"
+    assert other.last_text.startswith("That is too long (4096 characters)")
     assert all(len(t) <= 4096 for c in bot.sim.calls if (t := str(c.params.get("text", ""))))
     assert all(c.ok for c in bot.sim.calls_to("sendMessage"))
 
@@ -233,6 +236,8 @@ async def test_a_deep_link_to_a_village_that_does_not_exist(bot: Harness) -> Non
         assert ivan.last_text == "Choose your region:"
     after = await snapshot(bot)
     del after["conversations"]
+    # The picker's place (for a typed «back») is the dialog's state too.
+    after["drafts"] = [row for row in after["drafts"] if row[1] != "onboarding"]
     assert after == before  # still in Osakarovka
     stranger = bot.user(1301, "New", "en")
     await stranger.send("/start v_no-such-village")

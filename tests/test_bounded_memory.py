@@ -19,7 +19,8 @@ from tests.conftest import make_settings, seed
 
 RESIDENTS = 5_000
 STALE = "This button is out of date. Send /start."
-OUTSIDE = "I did not understand that. Please choose from the menu:"
+# Words outside any dialog are kept and asked about (inside the complaint they would be its text).
+OUTSIDE = "Send this as a complaint or a suggestion? Until you answer, I keep it: nothing is lost."
 CATEGORY = "What is your complaint about?"
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pypdf import PdfReader
+
 
 def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_PATH"}}
@@ -61,4 +63,14 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     (paper,) = (tmp_path / "demo" / "papers").glob("hearing-*.pdf")
     assert paper.read_bytes().startswith(b"%PDF")
     assert "start=v_krg-osakarovka-molodezhny-wa" in transcript
+    # An older resident who only types (taps nothing but ✅), and a hearing in both languages.
+    assert "Күлпаш апа ▸ осакаровко" in transcript and "Күлпаш апа ▸ жарық жоқ" in transcript
+    taps = [line for line in transcript.splitlines() if line.startswith("Күлпаш апа ▸ taps [")]
+    assert taps and all(line.startswith("Күлпаш апа ▸ taps [✅") for line in taps), taps
+    assert "Күлпаш апа ▸ иә" in transcript and "Күлпаш апа ▸ 2" in transcript
+    assert "⌨ [📝 Шағым] [🏛 Жиындар]" in transcript  # the reply menu under the input field
+    assert "bot → Иван ◂ 🏛 Публичные слушания\n        «Местный бюджет на 2027 год" in transcript
+    assert "bot → Айгерім ◂ 🏛 Қоғамдық тыңдау\n        «2027 жылғы жергілікті бюджет" in transcript
+    pages = "".join(page.extract_text() for page in PdfReader(paper).pages)
+    assert "Местный бюджет на 2027 год" in pages and "2027 жылғы жергілікті бюджет" in pages
     assert f"Demo files are in {tmp_path / 'demo'}" in result.stdout

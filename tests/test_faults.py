@@ -196,7 +196,7 @@ async def test_the_bot_api_failing_for_a_while_loses_nothing_and_work_resumes(
         outage = server.outage(4.0, ("429", "500", "502", "timeout", "reset"), hang=6.0)
         # Each step is answered, late, once the API is back (or when its retry gets through).
         steps: list[tuple[Callable[[], Awaitable[object]], str]] = [
-            (lambda: aigerim.tap("🛣 Жолдар"), "Мәселені бір хабарламамен сипаттаңыз"),
+            (lambda: aigerim.tap("🛣 Жолдар"), "Мәселені бірнеше сөзбен сипаттаңыз"),
             (lambda: aigerim.send(POTHOLE), "📎"),
             (lambda: aigerim.tap("Әрі қарай"), "Шағымыңызды тексеріңіз:"),
             (lambda: aigerim.tap("✅ Жіберу"), "✅ Шағымыңыз #"),

@@ -29,6 +29,16 @@ async def test_resident_onboards_in_kazakh_by_buttons(bot: Harness) -> None:
     await aigerim.tap("Молодежный")
 
     assert "Сіздің ауылыңыз: Молодежный (Осакаров ауданы, Қарағанды облысы)" in aigerim.texts[-2]
+    # The reply menu stays under the input field: large buttons, in her language.
+    labels = [button["text"] for button in aigerim.reply_keyboard]
+    assert labels == [
+        "📝 Шағым",
+        "🏛 Жиындар",
+        "🗳 Сауалнамалар",
+        "📋 Менің өтініштерім",
+        "☰ Мәзір",
+    ]
+    await aigerim.press("Мәзір")  # the whole menu, one press away
     assert "🏡 Менің ауылым" in aigerim.button_labels()
     person = await stored(bot, aigerim)
     assert (person.language, person.village_code) == ("kk", "krg-osakarovka-molodezhny")
@@ -112,6 +122,7 @@ async def test_language_change_answers_in_the_new_language(bot: Harness) -> None
 async def test_village_change_from_the_menu(bot: Harness) -> None:
     ivan = bot.user(1002, "Иван", "ru")
     await ivan.send("/start v_krg-osakarovka-osakarovka")
+    await ivan.press("☰ Меню")
     await ivan.tap("🏡 Моё село")
     await ivan.tap("Восточно-Казахстанская область")
     await ivan.tap("Глубоковский район")
@@ -122,10 +133,21 @@ async def test_village_change_from_the_menu(bot: Harness) -> None:
     assert (await stored(bot, ivan)).village_code == "vko-glubokoye-belousovka"
 
 
-async def test_typing_during_onboarding_asks_to_use_buttons(bot: Harness) -> None:
+async def test_a_village_typed_at_the_language_step_is_offered(bot: Harness) -> None:
     user = bot.user(1002, "Иван", "ru")
     await user.send("/start")
-    await user.send("Осакаровка")
+    await user.send("Осакаровка")  # the language shown (Russian) is kept
+    place = "Осакаровка (Осакаровский район, Карагандинская область)"
+    assert user.last_text == f"Это ваше село: {place}?"
+    await user.tap("✅")
+    person = await stored(bot, user)
+    assert (person.language, person.village_code) == ("ru", "krg-osakarovka-osakarovka")
+
+
+async def test_anything_but_text_during_onboarding_asks_to_use_buttons(bot: Harness) -> None:
+    user = bot.user(1002, "Иван", "ru")
+    await user.send("/start")
+    await user.send_sticker()
     assert user.last_text == "Выберите вариант кнопками выше или отправьте /cancel, чтобы прервать."
     await user.tap("Русский")  # the dialog goes on, in the message that had the buttons
     assert user.texts[-2] == "Выберите область:"
@@ -150,7 +172,7 @@ async def test_onboarding_continues_after_a_crash(bot: Harness) -> None:
     await user.tap("Карагандинская область")
     await bot.restart(crash=True)  # killed: nothing flushed on the way down
     await user.send("какой-то текст")
-    assert user.last_text.startswith("Выберите вариант кнопками")  # still in the dialog
+    assert user.texts[-2].startswith("Не нашёл село «какой-то текст»")  # still in the dialog
     await user.tap("Нуринский район")
     await user.tap("Нура")
     assert (await stored(bot, user)).village_code == "krg-nura-nura"

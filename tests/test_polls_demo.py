@@ -20,8 +20,8 @@ async def test_the_demo_runs_a_poll_to_its_results_and_chart(
     assert "✅ Ваш голос: Сумен жабдықтау" in transcript
     assert "📋 Хаттама сақталды: Осакаровка. Оның дауыстары нәтижеге қосылды." in transcript
     assert "Мәдениет үйі: присутствовали 28" in transcript  # the results list the protocol
-    assert "2. Сумен жабдықтау — 16 (55,2%), на бумаге: 14" in transcript
-    assert "Қатысу деңгейі: 3 тұрғыннан 3 адам дауыс берді (100%)" in transcript
+    assert "2. Сумен жабдықтау — 17 (56,7%), на бумаге: 14" in transcript  # Kulpash apa typed 2
+    assert "Қатысу деңгейі: 4 тұрғыннан 4 адам дауыс берді (100%)" in transcript
     # A resident verified by staff, then a poll for verified residents only.
     assert "⌨ [📱 Отправить мой номер]" in transcript and "Иван ▸ [contact]" in transcript
     assert "Телефон: +7 701 765 4321" in transcript

@@ -17,7 +17,7 @@ def test_demo_writes_the_digest_and_the_weekly_summary(
     folder = asyncio.run(run_demo(tmp_path / "demo"))
     transcript = (folder / "transcript.txt").read_text(encoding="utf-8")
     assert "bot → Ерлан (әкімдік) ◂ 📊 Ауылдарыңыздың апталық шолуы" in transcript
-    assert "📨 1 жаңа шағым: Жолдар 1" in transcript
+    assert "📨 2 жаңа шағым: Жолдар 1, Электр және газ 1" in transcript  # Kulpash apa: ⚡
     assert "Дина (үйлестіруші) ▸ taps [Осы апта" in transcript
     digest = (folder / "staff-digest.txt").read_text(encoding="utf-8")
     assert "🏡 Осакаровка (Осакаров ауданы)" in digest

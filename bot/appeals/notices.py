@@ -18,6 +18,7 @@ from storage import territory
 from storage.appeals import Appeal
 from storage.db import utcnow
 from storage.models import Role, Scope, ScopeKind, Village
+from storage.versions import Versions
 
 _LOGGER = logging.getLogger(__name__)
 INBOX = Feature.INBOX
@@ -92,12 +93,20 @@ def _resident_tr(services: Services, appeal: Appeal) -> Translator:
 
 
 async def to_resident(
-    services: Services, bot: Bot, appeal: Appeal, event: str, note: str | None = None
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    event: str,
+    note: str | None = None,
+    versions: Versions | None = None,
 ) -> None:
-    """Tell the resident what happened to their item, in their language."""
+    """Tell the resident what happened to their item, in their language (staff's words in it
+    too, when they added that version)."""
     if appeal.resident_telegram_id is None:
         return  # they deleted their data
     tr = _resident_tr(services, appeal)
+    if note and versions:
+        note = versions.pick(tr.language, "note", note)
     text = tr.t(
         f"notice.{event}",
         title=texts.title(tr, appeal),

@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import Bot
 
+from bot import typed
 from bot.appeals import notices
 from bot.appeals.draft import IntakeDraft
 from bot.appeals.workdays import WorkCalendar
@@ -24,6 +25,7 @@ from storage import territory
 from storage.appeals import ACTIVE, OPEN, Appeal, Kind, NewAppeal, Status
 from storage.db import utcnow
 from storage.models import LOCAL_SCOPES, Person, Role, Village
+from storage.versions import Versions
 
 CATEGORIES = (
     "roads", "water", "energy", "heating", "education", "health",
@@ -73,6 +75,22 @@ def text_problem(text: str | None, maximum: int = TEXT_MAX, minimum: int = TEXT_
     return None
 
 
+def words_problem(text: str | None, voice: str | None = None) -> str | None:
+    """What is wrong with a resident's words, or None: what carries meaning will do (two words
+    such as «жарық жоқ»; a voice note alone); one stray character will not."""
+    stripped = (text or "").strip()
+    if not stripped:
+        return None if voice else "complaint.text_empty"
+    if len(stripped) > TEXT_MAX:
+        return "complaint.text_long"
+    return None if typed.meaningful(stripped) else "complaint.text_words"
+
+
+def repeat_text(text: str | None, voice: str | None) -> str:
+    """What the repeat check compares: the words, or the voice note when there are none."""
+    return text.strip() if text and text.strip() else f"voice:{voice}"
+
+
 def calendar(services: Services) -> WorkCalendar:
     """Working days with the configured extra holidays."""
     return WorkCalendar(services.settings.public_holidays)
@@ -115,6 +133,7 @@ async def _store(
     kind: Kind,
     category: str,
     text: str,
+    repeat: str | None = None,
     due_on: date | None = None,
     **extra: Any,
 ) -> Appeal:
@@ -125,7 +144,7 @@ async def _store(
         village_code=village_code,
         category=category,
         text=text.strip(),
-        text_key=text_key(services.identity, text),
+        text_key=text_key(services.identity, repeat or text),
         language=person.preferred_language or services.settings.default_language,
         due_on=due_on or calendar(services).due_date(local.date()),
         **extra,
@@ -138,11 +157,12 @@ async def submit(
 ) -> Appeal:
     """File the resident's draft, tell the staff of the village, and return the stored item."""
     now = now or utcnow()
-    village = await check_may_file(services, person, draft.text, now)
-    problem = text_problem(draft.text)
+    repeat = repeat_text(draft.text, draft.voice)
+    village = await check_may_file(services, person, repeat, now)
+    problem = words_problem(draft.text, draft.voice)
     if problem is not None or draft.category not in CATEGORIES:
         raise AppealRefused(problem or "complaint.choose_category")
-    assert draft.text is not None and draft.category is not None
+    assert draft.category is not None
     appeal = await _store(
         services,
         person,
@@ -150,7 +170,8 @@ async def submit(
         now,
         kind=Kind(draft.kind),
         category=draft.category,
-        text=draft.text,
+        text=draft.text or "",
+        repeat=repeat,
         hide_name=draft.hide_name,
         photos=tuple(draft.photos[:MAX_PHOTOS]),
         voice_file_id=draft.voice,
@@ -182,7 +203,7 @@ async def submit_hearing_question(
     ``bot``, the staff covering the village are told at once, as for any new item.
     """
     now = now or utcnow()
-    problem = text_problem(text)
+    problem = words_problem(text)
     if problem is not None:
         raise AppealRefused(problem)
     if theme not in CATEGORIES:
@@ -228,18 +249,20 @@ async def _move(
     move: tuple[tuple[Status, ...], Status, str],
     note: str | None = None,
     acknowledge: Acknowledge | None = None,
+    versions: Versions | None = None,
     **extra: int,
 ) -> Appeal | None:
     """Change the status (from one of ``move[0]`` to ``move[1]``), store the step ``move[2]``
-    with its note, and tell the resident; None when the item changed meanwhile."""
+    with its note (and the note's other versions), and tell the resident in their language;
+    None when the item changed meanwhile."""
     allowed, to, action = move
     changed = await repo.change(
-        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), **extra
+        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), versions, **extra
     )
     if acknowledge is not None:
         await acknowledge(changed)
     if changed is not None:
-        await notices.to_resident(services, bot, changed, action, note=note)
+        await notices.to_resident(services, bot, changed, action, note=note, versions=versions)
     return changed
 
 
@@ -257,25 +280,44 @@ async def take(
 
 
 async def answer(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, text: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    text: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
-    """Send the staff's answer to the resident."""
-    return await _move(services, bot, appeal, actor, (ACTIVE, Status.ANSWERED, "answered"), text)
+    """Send the staff's answer to the resident (their language's version, when given)."""
+    move = (ACTIVE, Status.ANSWERED, "answered")
+    return await _move(services, bot, appeal, actor, move, text, versions=versions)
 
 
 async def resolve(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, comment: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    comment: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
     """Mark an item resolved and ask the resident whether it really is."""
     move = (ACTIVE, Status.RESOLVED, "resolved")
-    return await _move(services, bot, appeal, actor, move, comment, confirm_pending=1)
+    return await _move(
+        services, bot, appeal, actor, move, comment, versions=versions, confirm_pending=1
+    )
 
 
 async def reject(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, reason: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    reason: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
     """Reject an item with a reason."""
-    return await _move(services, bot, appeal, actor, (ACTIVE, Status.REJECTED, "rejected"), reason)
+    move = (ACTIVE, Status.REJECTED, "rejected")
+    return await _move(services, bot, appeal, actor, move, reason, versions=versions)
 
 
 async def forward(
@@ -322,7 +364,13 @@ def extension_options(services: Services, appeal: Appeal) -> tuple[int, ...]:
 
 
 async def extend(
-    services: Services, bot: Bot, appeal: Appeal, actor: int, days: int, reason: str
+    services: Services,
+    bot: Bot,
+    appeal: Appeal,
+    actor: int,
+    days: int,
+    reason: str,
+    versions: Versions | None = None,
 ) -> Appeal | None:
     """Move the due date ``days`` working days later, with a reason the resident is told."""
     if days not in extension_options(services, appeal):
@@ -330,9 +378,13 @@ async def extend(
     settings = services.settings
     due = calendar(services).add_working_days(appeal.due_on, days)
     bounds = (settings.max_extensions, settings.max_extension_workdays)
-    changed = await repo.extend(services.db, appeal, due, days, bounds, actor, reason, utcnow())
+    changed = await repo.extend(
+        services.db, appeal, due, days, bounds, actor, reason, utcnow(), versions
+    )
     if changed is not None:
-        await notices.to_resident(services, bot, changed, "extended", note=reason)
+        await notices.to_resident(
+            services, bot, changed, "extended", note=reason, versions=versions
+        )
     return changed
 
 

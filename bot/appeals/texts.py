@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.i18n import Translator, button_label
+from bot.i18n import LANGUAGE_NAMES, Translator, button_label
 from storage import territory
 from storage.appeals import Appeal, Event, Status
 from storage.db import Database
@@ -118,14 +118,18 @@ def history(
         if for_staff and event.actor_id is not None:
             line += f" ({event.actor_name or event.actor_id})"
         lines.append(line)
-        if event.note and event.action != "forwarded":
-            lines.append("   «" + clip(event.note, NOTE_IN_HISTORY) + "»")
+        note = event.note if for_staff else event.note_in(tr.language)
+        if note and event.action != "forwarded":
+            lines.append("   «" + clip(note, NOTE_IN_HISTORY) + "»")
     return lines
 
 
 def body(tr: Translator, appeal: Appeal, limit: int) -> str:
-    """The item's text, or that the resident had it removed (/deletedata)."""
-    return tr.t("appeal.redacted") if appeal.redacted else clip(appeal.text, limit)
+    """The item's text, or that the resident had it removed (/deletedata), or that it is a
+    voice note alone."""
+    if appeal.redacted:
+        return tr.t("appeal.redacted")
+    return clip(appeal.text, limit) if appeal.text.strip() else tr.t("appeal.voice_only")
 
 
 def _extras(tr: Translator, appeal: Appeal) -> str | None:
@@ -159,6 +163,7 @@ def staff_card(
         lines.append(tr.t("appeal.forwarded_to", village=handler.names.get(tr.language)))
     lines += [
         tr.t("appeal.sender", name=sender),
+        tr.t("appeal.language_line", language=LANGUAGE_NAMES.get(reader_language(appeal), "—")),
         tr.t("appeal.dates", filed=tr.date(appeal.created_at), due=tr.date(appeal.due_on)),
         tr.t("appeal.status_line", status=status(tr, appeal, today)),
     ]
@@ -210,6 +215,11 @@ def new_item(tr: Translator, appeal: Appeal, village: Village) -> str:
     return "\n".join(lines)
 
 
+def reader_language(appeal: Appeal) -> str:
+    """The language the resident reads the answers in: theirs now, else the item's."""
+    return appeal.resident_language or appeal.language
+
+
 def is_final(appeal: Appeal) -> bool:
     """Resolved or rejected."""
     return appeal.status in (Status.RESOLVED, Status.REJECTED)
@@ -223,7 +233,8 @@ def draft_summary(tr: Translator, draft: IntakeDraft, village: Village | None) -
     ]
     if village is not None:
         lines.append(tr.t("appeal.village", place=place(tr, village)))
-    lines += ["", clip(draft.text or "", 2000), ""]
+    words = clip(draft.text, 2000) if draft.text else tr.t("appeal.voice_only")
+    lines += ["", words, ""]
     if draft.photos:
         lines.append(tr.nt("appeal.photos", len(draft.photos)))
     if draft.voice:

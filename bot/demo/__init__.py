@@ -14,6 +14,7 @@ from bot.demo.meetings import play_assembly, play_report_meeting
 from bot.demo.okrugs import OKRUG, OKRUG_STAFF_ID, play_okrug
 from bot.demo.polls import play_polls
 from bot.demo.reports import play_reports
+from bot.demo.typing import joins_and_complains
 from bot.demo.verification import play_verification
 from bot.settings import Settings
 from bot.simulator import Harness
@@ -138,6 +139,8 @@ async def run_demo(out: Path | None = None) -> Path:
         )
         await ivan.send("/start v_krg-nura-nura")
         await ivan.tap("✖ Нет, остаюсь")
+
+        await joins_and_complains(harness, transcript)
 
         transcript.scene(
             "Wednesday: a resident tries a staff command; staff look at their villages"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 
+from bot.demo import typing
 from bot.hearings import reminders
 from bot.simulator import Harness
 from storage import hearings
@@ -38,6 +39,11 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
     await staff.send("Мәдениет үйі, Абай көшесі, 12")
     await staff.share_location(50.5639, 72.5672)
     await staff.send("1. Орталық көшені жөндеу\n2. Су құбырын ауыстыру\n3. Мектеп шатыры")
+    # Both state languages: the Russian version, asked for after the Kazakh one.
+    await staff.tap("✍️ Орысша нұсқасын қосу")
+    await staff.send("Местный бюджет на 2027 год: дороги и водопровод")
+    await staff.send("Дом культуры, улица Абая, 12")
+    await staff.send("1. Ремонт Центральной улицы\n2. Замена водопровода\n3. Крыша школы")
     await staff.tap("Барлығы")
     await staff.tap("Дайын")
     await staff.tap("📤 Жіберу")
@@ -49,6 +55,7 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
     await ivan.tap("📅 В календарь")
     await ivan.tap("❓ Задать вопрос")
     await ivan.send("Будет ли освещение на улице Абая в плане на 2027 год?")
+    await typing.answers_the_hearing(harness, transcript)
 
     transcript.scene("Thursday, two hours before: the reminder to those who will come")
     row = await services.db.fetch_one("SELECT MAX(id) FROM hearings")
@@ -71,14 +78,16 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
     await staff.tap("📝 Қорытындыны енгізу")
     await staff.send("38")
     await staff.send("Орталық көше 2027 жылы жөнделеді; су құбыры — 2028 жылы.")
+    await staff.tap("✍️ Орысша нұсқасын қосу")
+    await staff.send("Центральную улицу отремонтируют в 2027 году, водопровод — в 2028-м.")
     await staff.tap("📤 Жіберу")
     await harness.broadcasts_finished()
 
     transcript.scene("Friday: staff send a notice to every resident of their villages")
     await staff.send("/broadcast")
-    await staff.send(
-        "Ертең 10:00-ден 14:00-ге дейін су болмайды. Завтра с 10:00 до 14:00 не будет воды."
-    )
+    await staff.send("Ертең 10:00-ден 14:00-ге дейін су болмайды.")
+    await staff.tap("✍️ Орысша нұсқасын қосу")
+    await staff.send("Завтра с 10:00 до 14:00 не будет воды.")
     await staff.tap("Барлығы")
     await staff.tap("Дайын")
     await staff.tap("📤 Жіберу")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.demo import typing
 from bot.simulator import Harness
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
     await ivan.tap("Сумен жабдықтау")
     await dana.tap("Мектепке баратын жол")
     await ivan.send("/polls")  # his vote is marked in the list
+    await typing.votes(harness, transcript)
 
     transcript.scene("Staff enter the village meeting's protocol of paper votes and close the poll")
     await staff.send("/polls")

@@ -26,6 +26,7 @@ def buttons(
     tr: Translator, hearing: Hearing, bot_username: str | None, *, coming: bool = False
 ) -> InlineKeyboardMarkup:
     """I will come, calendar, question, share (and the map when there is a pin)."""
+    hearing = hearing.read_in(tr.language)
     come = tr.t("hearing.btn.coming" if coming else "hearing.btn.come")
     rows = [
         [

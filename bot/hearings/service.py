@@ -29,6 +29,7 @@ from storage.appeals import Appeal
 from storage.db import to_db_time, utcnow
 from storage.hearings import Hearing, NewHearing
 from storage.models import Person, Role, Village
+from storage.versions import Versions
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -127,8 +128,10 @@ async def change(
     place: str | None = None,
     pin: tuple[float, float] | None = None,
     reason: str | None = None,
+    versions: Versions | None = None,
 ) -> bool:
-    """Move a hearing to a new time, or to a new place (with its pin, if any); tell residents.
+    """Move a hearing to a new time, or to a new place (with its pin, if any, and its texts'
+    other versions); tell residents.
 
     A new time is a postponement: with its ``reason``, told first to those who will come (the
     reminders are due again, and the questions asked in advance are due on the new day). False
@@ -141,7 +144,9 @@ async def change(
         payload: dict[str, object] = {"reason": reason, "was": to_db_time(hearing.starts_at)}
         await _coming_first(services, CHANGED, hearing, actor, report_to, payload)
         return True
-    await hearings.reschedule(services.db, hearing.id, starts_at=starts_at, place=place, pin=pin)
+    await hearings.reschedule(
+        services.db, hearing.id, starts_at=starts_at, place=place, pin=pin, versions=versions
+    )
     await _tell_villages(services, CHANGED, hearing, actor, report_to)
     return True
 
@@ -180,9 +185,11 @@ async def conclude(
     decisions: str,
     actor: int,
     report_to: ReportTo,
+    versions: Versions | None = None,
 ) -> bool:
-    """Record what a hearing decided and tell residents; False (nobody told) if it was not open."""
-    if not await hearings.conclude(services.db, hearing.id, attendance, decisions):
+    """Record what a hearing decided (with the texts' other versions) and tell residents;
+    False (nobody told) if it was not open."""
+    if not await hearings.conclude(services.db, hearing.id, attendance, decisions, versions):
         return False
     await _tell_villages(services, OUTCOME, hearing, actor, report_to)
     return True

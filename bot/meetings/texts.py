@@ -63,7 +63,9 @@ def quorum_line(tr: Translator, members: int) -> str:
 
 
 def card(tr: Translator, hearing: Hearing, villages: str, members: int) -> str:
-    """The notice residents get, in the kind's own words (an assembly's with its quorum)."""
+    """The notice residents get, in the kind's own words (an assembly's with its quorum), in
+    their language's version of what staff typed, else the first."""
+    hearing = hearing.read_in(tr.language)
     values = {
         "topic": hearing.topic,
         "when": tr.datetime(hearing.starts_at),
@@ -87,6 +89,7 @@ def _reason_lines(tr: Translator, reason: str | None, first: bool) -> list[str]:
 
 def cancelled(tr: Translator, hearing: Hearing, reason: str | None, *, first: bool = False) -> str:
     """The notice that a meeting will not take place, with the reason."""
+    hearing = hearing.read_in(tr.language)
     if hearing.kind == HEARING and not reason:
         head = tr.t("hearing.cancelled", topic=hearing.topic, when=tr.datetime(hearing.starts_at))
     else:
@@ -101,6 +104,7 @@ def postponed(
     tr: Translator, hearing: Hearing, was: datetime, reason: str | None, *, first: bool = False
 ) -> str:
     """The notice that a meeting moved to a new time, with the old one and the reason."""
+    hearing = hearing.read_in(tr.language)
     head = tr.t(
         "meeting.postponed", kind=kind_name(tr, hearing.kind), topic=hearing.topic,
         when=tr.datetime(hearing.starts_at), was=tr.datetime(was), place=hearing.place,
@@ -110,6 +114,7 @@ def postponed(
 
 def reminder(tr: Translator, hearing: Hearing) -> str:
     """The reminder to those who will come."""
+    hearing = hearing.read_in(tr.language)
     values = {"topic": hearing.topic, "when": tr.datetime(hearing.starts_at)}
     if hearing.kind == HEARING:
         return tr.t("hearing.reminder", place=hearing.place, **values)
@@ -117,7 +122,9 @@ def reminder(tr: Translator, hearing: Hearing) -> str:
 
 
 def outcome(tr: Translator, hearing: Hearing, items: Sequence[Item] = ()) -> str:
-    """What a meeting decided: an assembly item by item with its votes, others as staff wrote."""
+    """What a meeting decided: an assembly item by item with its votes, others as staff wrote
+    (in the reader's language, when staff added that version)."""
+    hearing = hearing.read_in(tr.language)
     values = {"topic": hearing.topic, "when": tr.date(hearing.starts_at)}
     attendance = tr.number(hearing.attendance or 0)
     if hearing.kind == ASSEMBLY:
@@ -170,6 +177,7 @@ def _assembly_outcome(tr: Translator, hearing: Hearing, items: Sequence[Item]) -
 
 def protocol_caption(tr: Translator, hearing: Hearing) -> str:
     """The caption of the signed protocol sent to residents."""
+    hearing = hearing.read_in(tr.language)
     return tr.t(
         "meeting.protocol_caption", kind=kind_name(tr, hearing.kind), topic=hearing.topic,
         when=tr.date(hearing.starts_at),
@@ -185,6 +193,7 @@ def answers(
     tr: Translator, hearing: Hearing, given: Mapping[str, Answer], counts: Mapping[str, int]
 ) -> str:
     """The one message of answers to the questions asked before a meeting, theme by theme."""
+    hearing = hearing.read_in(tr.language)
     lines = [
         tr.t(
             "meeting.answers", kind=kind_name(tr, hearing.kind), topic=hearing.topic,
@@ -199,6 +208,7 @@ def answers(
 
 def questions_closed(tr: Translator, hearing: Hearing, reason: str | None) -> str:
     """To those who asked before a cancelled meeting: their question is closed, and why."""
+    hearing = hearing.read_in(tr.language)
     text = tr.t(
         "meeting.questions_closed", kind=kind_name(tr, hearing.kind), topic=hearing.topic,
         when=tr.datetime(hearing.starts_at),

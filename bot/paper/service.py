@@ -48,7 +48,9 @@ def _qr_caption(tr: Translator, village: Village) -> str:
 
 
 def hearing_sheet(tr: Translator, hearing: Hearing, village: Village, link: str) -> Sheet:
-    """The notice of a hearing for one village, in ``tr``'s language."""
+    """The notice of a hearing for one village, in ``tr``'s language (staff's version in it,
+    when they added one)."""
+    hearing = hearing.read_in(tr.language)
     return Sheet(
         title=(
             tr.t("paper.hearing.title")
@@ -70,6 +72,7 @@ def hearing_sheet(tr: Translator, hearing: Hearing, village: Village, link: str)
 
 def poll_sheet(tr: Translator, poll: Poll, village: Village, link: str) -> Sheet:
     """The notice of a poll for one village: the question, the options, the close, the QR code."""
+    poll = poll.read_in(tr.language)
     options = "\n".join(f"{number}. {option}" for number, option in enumerate(poll.options, 1))
     return Sheet(
         title=tr.t("paper.poll.title"),
@@ -87,6 +90,7 @@ def poll_sheet(tr: Translator, poll: Poll, village: Village, link: str) -> Sheet
 
 def ballot_sheet(tr: Translator, poll: Poll, village: Village) -> Sheet:
     """A paper ballot with the poll's options, to tick at a meeting."""
+    poll = poll.read_in(tr.language)
     return Sheet(
         title=tr.t("paper.ballot.title"),
         subtitle=poll.question,
@@ -100,6 +104,7 @@ def ballot_sheet(tr: Translator, poll: Poll, village: Village) -> Sheet:
 
 def tally_sheet(tr: Translator, poll: Poll, village: Village) -> Sheet:
     """The tally sheet: the fields of the paper-vote protocol, to fill in and sign."""
+    poll = poll.read_in(tr.language)
     blank = "________________"
     rows = (
         (tr.t("paper.tally.option"), tr.t("paper.tally.votes")),

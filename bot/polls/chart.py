@@ -94,6 +94,7 @@ def path_of(folder: Path, poll_id: int, language: str, shown: Picture) -> Path:
 
 async def chart(folder: Path, tr: Translator, poll: Poll, results: Results) -> Path:
     """The chart of ``results`` in ``tr``'s language: drawn once, then taken from ``folder``."""
+    poll = poll.read_in(tr.language)
     shown = picture(tr, poll.question, poll.options, results.bot, results.paper)
     return await cached(path_of(folder, poll.id, tr.language, shown), shown)
 

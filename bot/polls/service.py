@@ -27,6 +27,7 @@ from storage.db import from_db_time, to_db_time, utcnow
 from storage.models import Person, Role, Village
 from storage.polls import Ballot, Cast, NewPoll, Poll, Results
 from storage.protocols import NewProtocol, Protocol, Recorded
+from storage.versions import Versions
 
 _LOGGER = logging.getLogger(__name__)
 ANNOUNCEMENT_KIND = "poll"
@@ -53,6 +54,7 @@ def payload_of(poll: Poll) -> dict[str, Any]:
         "created_at": to_db_time(poll.created_at),
         "closed_at": to_db_time(poll.closed_at) if poll.closed_at else None,
         "villages": list(poll.village_codes), "reminded": poll.reminded,
+        "versions": poll.versions.to_dict(),
         "verified_only": poll.verified_only,
     }  # fmt: skip
 
@@ -68,6 +70,7 @@ def poll_of(payload: dict[str, Any]) -> Poll:
         created_by=int(payload["created_by"]), created_at=from_db_time(payload["created_at"]),
         closed_at=from_db_time(closed_at) if closed_at else None,
         village_codes=tuple(payload["villages"]), reminded=bool(payload["reminded"]),
+        versions=Versions.of(payload.get("versions")),
         verified_only=bool(payload.get("verified_only", False)),
     )  # fmt: skip
 

@@ -36,6 +36,7 @@ def choice_names(poll: Poll, choices: int) -> str:
 @functools.lru_cache(maxsize=256)
 def announcement(tr: Translator, poll: Poll) -> str:
     """The poll as residents first read it (a poll never changes: cached per language)."""
+    poll = poll.read_in(tr.language)
     lines = [tr.t("poll.header"), "", poll.question, ""]
     lines += [f"{number}. {option}" for number, option in enumerate(poll.options, 1)]
     how = tr.t("poll.how_single") if poll.single else tr.nt("poll.how_multiple", poll.max_choices)
@@ -47,6 +48,7 @@ def announcement(tr: Translator, poll: Poll) -> str:
 
 def keyboard(tr: Translator, poll: Poll, selected: int = 0) -> InlineKeyboardMarkup:
     """One button per option; a multiple-choice poll adds the Vote button."""
+    poll = poll.read_in(tr.language)
     rows = []
     for position, option in enumerate(poll.options):
         mark = 1 << position
@@ -66,6 +68,7 @@ def keyboard(tr: Translator, poll: Poll, selected: int = 0) -> InlineKeyboardMar
 
 def with_vote(tr: Translator, poll: Poll, choices: int, results: Results | None) -> str:
     """The poll as the resident sees it after voting: their choice, and results if shown."""
+    poll = poll.read_in(tr.language)
     lines = [announcement(tr, poll), "", tr.t("poll.your_vote", choice=choice_names(poll, choices))]
     lines.append(tr.t("poll.may_change" if poll.may_change else "poll.final"))
     if results is not None:
@@ -81,6 +84,7 @@ def option_lines(tr: Translator, poll: Poll, results: Results, width: int = 200)
     Where any voter was verified, each line says how many of its votes in the bot came from
     verified residents and how many from others.
     """
+    poll = poll.read_in(tr.language)
     lines = []
     split = results.verified_voters > 0 or poll.verified_only
     for position, option in enumerate(poll.options):
@@ -173,6 +177,7 @@ def results_text(
     Verified residents' votes are counted apart, and the meetings whose protocols gave the
     paper votes are listed.
     """
+    poll = poll.read_in(tr.language)
     for question, width in ((200, 80), (120, 40), (80, 25)):
         lines = [tr.t("poll.results_header"), clip(poll.question, question), ""]
         lines += option_lines(tr, poll, results, width)

@@ -381,7 +381,12 @@ def control_routes(server: SimServer) -> list[web.RouteDef]:
     async def chat(request: web.Request) -> web.Response:
         person = who(request)
         return web.json_response(
-            {"messages": person.messages, "texts": person.texts, "buttons": person.button_labels()}
+            {
+                "messages": person.messages,
+                "texts": person.texts,
+                "buttons": person.button_labels(),
+                "keyboard": [button["text"] for button in person.reply_keyboard],
+            }
         )
 
     async def raw_update(request: web.Request) -> web.Response:

@@ -10,18 +10,20 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
-from bot import callbacks
+from bot import callbacks, typed
 from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.service import STAFF_TEXT_MAX
 from bot.auth import requires
 from bot.context import QatysuApp, QatysuContext
 from handlers.appeals.inbox import FEATURE, authorize_appeal, extension_refusal
+from handlers.widgets import versions
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
     Drafts,
     cancel_step,
+    chat_id,
     message_of,
     query_of,
     tap,
@@ -29,8 +31,10 @@ from handlers.widgets.dialogs import (
 )
 from storage.appeals import ACTIVE
 from storage.models import Role
+from storage.versions import Versions
 
 TYPING = 0
+OTHER_VERSION, SECOND = 21, 22  # the resident's language's version (stored states: apart)
 DIALOG = "inbox"
 END = ConversationHandler.END
 ACTIONS = ("ans", "res", "rej", "extd")
@@ -44,6 +48,7 @@ class TypingDraft(DialogDraft):
     appeal_id: int = 0
     action: str = ""  # one of ACTIONS
     days: int = 0
+    first: str | None = None  # the text typed, while its version in the reader's language is asked
 
 
 DRAFTS = Drafts(DIALOG, TypingDraft)
@@ -70,8 +75,9 @@ async def ask_text(update: Update, context: QatysuContext) -> int | None:
     cancel = InlineKeyboardButton(
         tr.t("complaint.button_cancel"), callback_data=callbacks.build(FEATURE, "tcancel")
     )
+    reads = tr.t(f"inbox.reads.{texts.reader_language(appeal)}")
     await query.edit_message_text(
-        tr.t(f"inbox.type.{parsed.action}", number=texts.number(appeal)),
+        tr.t(f"inbox.type.{parsed.action}", number=texts.number(appeal)) + "\n" + reads,
         reply_markup=InlineKeyboardMarkup([[cancel]]),
     )
     return TYPING
@@ -95,24 +101,84 @@ async def got_text(update: Update, context: QatysuContext) -> int | None:
         await DRAFTS.drop(update, context)
         return END
     text = (message.text or "").strip()
+    reader = texts.reader_language(appeal)
+    written = typed.clearly_written_in(text)
+    if reader in ("kk", "ru") and written in ("kk", "ru") and written != reader:
+        draft.first = text  # the resident reads the other language: offer its version
+        await DRAFTS.save(update, context, draft)
+        markup = versions.add_or_send(context, FEATURE, reader)
+        await message.reply_text(tr.t(f"inbox.other_version.{reader}"), reply_markup=markup)
+        return OTHER_VERSION
+    return await _act(update, context, draft, text, None)
+
+
+async def other_version(update: Update, context: QatysuContext) -> int | None:
+    """✍️ Add asks for the text in the resident's language; Send as it is sends the first."""
+    draft = await DRAFTS.load(update, context)
+    if not await versions.added(update):
+        return await _act(update, context, draft, draft.first or "", None)
+    appeal = await authorize_appeal(update, context, draft.appeal_id)
+    if appeal is None:
+        await DRAFTS.drop(update, context)
+        return END
+    await versions.ask(update, context, "note", texts.reader_language(appeal), draft.first or "")
+    return SECOND
+
+
+@requires(Role.STAFF)
+async def got_second(update: Update, context: QatysuContext) -> int | None:
+    """The text in the resident's language: both are stored, the resident gets theirs."""
+    message = message_of(update)
+    tr = context.tr
+    problem = appeals.text_problem(message.text, STAFF_TEXT_MAX, STAFF_TEXT_MIN)
+    if problem is not None:
+        length = len((message.text or "").strip())
+        await message.reply_text(
+            tr.t(problem, min=STAFF_TEXT_MIN, max=STAFF_TEXT_MAX, length=length)
+        )
+        return SECOND
+    draft = await DRAFTS.load(update, context)
+    appeal = await authorize_appeal(update, context, draft.appeal_id)
+    if appeal is None:
+        await DRAFTS.drop(update, context)
+        return END
+    second = Versions.of({texts.reader_language(appeal): {"note": (message.text or "").strip()}})
+    return await _act(update, context, draft, draft.first or "", second)
+
+
+async def _act(
+    update: Update,
+    context: QatysuContext,
+    draft: TypingDraft,
+    text: str,
+    second: Versions | None,
+) -> int | None:
+    """Answer, resolve, reject or extend (scope checked again); the resident is told."""
+    tr = context.tr
+    appeal = await authorize_appeal(update, context, draft.appeal_id)
+    if appeal is None:
+        await DRAFTS.drop(update, context)
+        return END
     services, bot, actor = context.services, context.bot, user_id(update)
     action = draft.action
     if action == "ans":
-        changed = await appeals.answer(services, bot, appeal, actor, text)
+        changed = await appeals.answer(services, bot, appeal, actor, text, second)
     elif action == "res":
-        changed = await appeals.resolve(services, bot, appeal, actor, text)
+        changed = await appeals.resolve(services, bot, appeal, actor, text, second)
     elif action == "rej":
-        changed = await appeals.reject(services, bot, appeal, actor, text)
+        changed = await appeals.reject(services, bot, appeal, actor, text, second)
     else:
-        changed = await appeals.extend(services, bot, appeal, actor, draft.days, text)
+        changed = await appeals.extend(services, bot, appeal, actor, draft.days, text, second)
     await DRAFTS.drop(update, context)
+    chat = chat_id(update)
     if changed is None:
-        await message.reply_text(tr.t("inbox.changed_meanwhile"))
+        await context.bot.send_message(chat, tr.t("inbox.changed_meanwhile"))
         return END
     open_again = InlineKeyboardButton(
         tr.t("inbox.open"), callback_data=callbacks.build(FEATURE, "open", changed.id)
     )
-    await message.reply_text(
+    await context.bot.send_message(
+        chat,
         tr.t(f"inbox.done.{action}", number=texts.number(changed), due=tr.date(changed.due_on)),
         reply_markup=InlineKeyboardMarkup([[open_again]]),
     )
@@ -136,7 +202,9 @@ def register(app: QatysuApp) -> None:
             TYPING: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_expected),
-            ]
+            ],
+            OTHER_VERSION: [versions.step(FEATURE, other_version)],
+            SECOND: [MessageHandler(filters.TEXT & ~filters.COMMAND, got_second)],
         },
         draft=DIALOG,
         context_keys=("appeal_id", "action", "days"),  # which item and action: the button's

@@ -22,7 +22,7 @@ from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
 from bot.meetings import service as meetings
 from bot.meetings import texts as meeting_texts
-from handlers.widgets import village_picker, when_picker
+from handlers.widgets import versions, village_picker, when_picker
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -39,10 +39,13 @@ from storage import broadcasts
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import KINDS, NewHearing
 from storage.models import Role, Village
+from storage.versions import Versions
 
 FEATURE = Feature.NEW_HEARING
 DIALOG = "new_hearing"
 TOPIC, DATE, TIME, PLACE, PIN, AGENDA, VILLAGES, CONFIRM, KIND = range(9)
+# The other state language's version (stored states: numbered apart from the others).
+TOPIC2, PLACE2, AGENDA2 = range(21, 24)
 
 
 @dataclass(slots=True)
@@ -57,6 +60,8 @@ class NewHearingDraft(DialogDraft):
     pin: list[float] | None = None  # latitude, longitude
     agenda: str | None = None
     villages: list[str] | None = None  # the village picker's choice
+    other: str | None = None  # the language of the version being added
+    versions: dict[str, dict[str, str]] | None = None  # {"ru": {"topic": ...}}
 
     def hearing(self, created_by: int, codes: tuple[str, ...]) -> NewHearing:
         """The hearing this draft describes, for ``codes`` (every step done)."""
@@ -76,7 +81,13 @@ class NewHearingDraft(DialogDraft):
             longitude=longitude,
             kind=kind,
             items=tuple(items),
+            versions=Versions.of(self.versions),
         )
+
+    def with_version(self, field: str, text: str) -> None:
+        """Keep ``field`` of the version being added."""
+        assert self.other is not None
+        self.versions = Versions.of(self.versions).with_field(self.other, field, text).to_dict()
 
 
 DRAFTS = Drafts(DIALOG, NewHearingDraft)
@@ -280,7 +291,71 @@ async def take_agenda(update: Update, context: QatysuContext) -> int:
         ):
             return await ask_agenda(update, context)
     draft.agenda = agenda
+    draft.other = versions.other_language(context, draft.topic or "", draft.place or "", agenda)
+    draft.versions = None
     await DRAFTS.save(update, context, draft)
+    await versions.offer(update, context, FEATURE, draft.other)  # going on skips it
+    return await ask_villages(update, context)
+
+
+async def add_version(update: Update, context: QatysuContext) -> int:
+    """✍️ Add: the topic, place and agenda again in the other language, then the villages."""
+    await versions.added(update)
+    return await ask_topic2(update, context)
+
+
+async def _ask_second(update: Update, context: QatysuContext, field: str, state: int) -> int:
+    draft = await DRAFTS.load(update, context)
+    original = {"topic": draft.topic, "place": draft.place, "agenda": draft.agenda}[field]
+    await versions.ask(update, context, field, draft.other or "ru", original or "")
+    return state
+
+
+async def ask_topic2(update: Update, context: QatysuContext) -> int:
+    """Ask for the topic in the other language."""
+    return await _ask_second(update, context, "topic", TOPIC2)
+
+
+async def ask_place2(update: Update, context: QatysuContext) -> int:
+    """Ask for the place in the other language."""
+    return await _ask_second(update, context, "place", PLACE2)
+
+
+async def ask_agenda2(update: Update, context: QatysuContext) -> int:
+    """Ask for the agenda in the other language."""
+    return await _ask_second(update, context, "agenda", AGENDA2)
+
+
+async def _take_second(
+    update: Update, context: QatysuContext, field: str, limit: int
+) -> str | None:
+    text = await _text(update, context, limit)
+    if text is None:
+        return None
+    draft = await DRAFTS.load(update, context)
+    draft.with_version(field, text)
+    await DRAFTS.save(update, context, draft)
+    return text
+
+
+async def take_topic2(update: Update, context: QatysuContext) -> int:
+    """Keep the topic's other version; ask for the place's."""
+    if await _take_second(update, context, "topic", service.TOPIC_MAX) is None:
+        return TOPIC2
+    return await ask_place2(update, context)
+
+
+async def take_place2(update: Update, context: QatysuContext) -> int:
+    """Keep the place's other version; ask for the agenda's."""
+    if await _take_second(update, context, "place", service.PLACE_MAX) is None:
+        return PLACE2
+    return await ask_agenda2(update, context)
+
+
+async def take_agenda2(update: Update, context: QatysuContext) -> int:
+    """Keep the agenda's other version; ask for the villages."""
+    if await _take_second(update, context, "agenda", service.AGENDA_MAX) is None:
+        return AGENDA2
     return await ask_villages(update, context)
 
 
@@ -300,6 +375,11 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
     new = draft.hearing(user_id(update), codes)
     shown = await texts.card(context.services, tr, new.preview())
     await context.bot.send_message(chat_id(update), shown)
+    for language in new.versions.languages:  # the other version, as its readers will see it
+        other = context.services.i18n.get(language)
+        card = await texts.card(context.services, other, new.preview())
+        heading = tr.t(f"versions.preview.{language}")
+        await context.bot.send_message(chat_id(update), f"{heading}\n\n{card}")
     count = await broadcasts.count_audience(context.services.db, codes)
     markup = InlineKeyboardMarkup(
         [[button(tr.t("ha.send"), FEATURE, "send"), button(tr.t("ha.cancel"), FEATURE, "drop")]]
@@ -366,7 +446,13 @@ def register(app: QatysuApp) -> None:
                 MessageHandler(~filters.COMMAND, ask_pin),
             ],
             AGENDA: [MessageHandler(text, take_agenda)],
-            VILLAGES: village_picker.handlers(FEATURE, DIALOG, preview),
+            TOPIC2: [MessageHandler(text, take_topic2)],
+            PLACE2: [MessageHandler(text, take_place2)],
+            AGENDA2: [MessageHandler(text, take_agenda2)],
+            VILLAGES: [
+                versions.step(FEATURE, add_version),
+                *village_picker.handlers(FEATURE, DIALOG, preview),
+            ],
             CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "drop")],
         },
         prompts={
@@ -377,6 +463,9 @@ def register(app: QatysuApp) -> None:
             PLACE: ask_place,
             PIN: ask_pin,
             AGENDA: ask_agenda,
+            TOPIC2: ask_topic2,
+            PLACE2: ask_place2,
+            AGENDA2: ask_agenda2,
             VILLAGES: ask_villages,
             CONFIRM: ask_confirm,
         },

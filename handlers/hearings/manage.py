@@ -26,7 +26,7 @@ from bot.hearings import service, texts
 from bot.i18n import Translator, button_label
 from bot.meetings import texts as meeting_texts
 from handlers import paper as notice_board
-from handlers.widgets import village_picker, when_picker
+from handlers.widgets import versions, village_picker, when_picker
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -43,10 +43,13 @@ from storage import broadcasts, hearings, meetings, territory
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import Hearing
 from storage.models import Role
+from storage.versions import Versions
 
 FEATURE = Feature.HEARING_STAFF
 DIALOG = "hearing_change"
 DATE, TIME, PLACE, PIN, ATTENDANCE, DECISIONS, CONFIRM, REASON = range(8)
+# The other state language's version (stored states: numbered apart from the others).
+PLACE2, DECISIONS2 = range(21, 23)
 MEETING = Feature.MEETING
 END = ConversationHandler.END
 
@@ -64,20 +67,29 @@ class ChangeDraft(DialogDraft):
     attendance: int | None = None
     decisions: str | None = None
     reason: str | None = None  # of a postponement or a cancellation
+    other: str | None = None  # the language of the version being added
+    second: str | None = None  # the new place or the decisions in that language
 
     def applied_to(self, hearing: Hearing) -> Hearing:
-        """The hearing as it will be after this change."""
+        """The hearing as it will be after this change (a new place's old version is gone)."""
         values: dict[str, object] = {}
         if self.starts_at is not None:
             values["starts_at"] = from_db_time(self.starts_at)
         if self.place is not None:
             values["place"] = self.place
             values["latitude"], values["longitude"] = self.pin if self.pin else (None, None)
+            values["versions"] = self._versions(hearing.versions.without("place"), "place")
         if self.attendance is not None:
             values.update(attendance=self.attendance, decisions=self.decisions)
+            values["versions"] = self._versions(hearing.versions, "decisions")
         if self.reason is not None:
             values["reason"] = self.reason
         return hearing.with_changes(**values)
+
+    def _versions(self, before: Versions, field: str) -> Versions:
+        if self.other is None or not self.second:
+            return before
+        return before.with_field(self.other, field, self.second)
 
 
 DRAFTS = Drafts(DIALOG, ChangeDraft)
@@ -323,6 +335,55 @@ async def take_pin(update: Update, context: QatysuContext) -> int:
     return await _preview(update, context)
 
 
+async def add_version(update: Update, context: QatysuContext) -> int:
+    """✍️ Add: the new place, or the decisions, again in the other language."""
+    await versions.added(update)
+    draft = await DRAFTS.load(update, context)
+    return await (ask_decisions2 if draft.mode == "outcome" else ask_place2)(update, context)
+
+
+async def _ask_second(update: Update, context: QatysuContext, field: str, state: int) -> int:
+    draft = await DRAFTS.load(update, context)
+    original = (draft.place if field == "place" else draft.decisions) or ""
+    await versions.ask(update, context, field, draft.other or "ru", original)
+    return state
+
+
+async def ask_place2(update: Update, context: QatysuContext) -> int:
+    """Ask for the new place in the other language."""
+    return await _ask_second(update, context, "place", PLACE2)
+
+
+async def ask_decisions2(update: Update, context: QatysuContext) -> int:
+    """Ask for the decisions in the other language."""
+    return await _ask_second(update, context, "decisions", DECISIONS2)
+
+
+async def _take_second(update: Update, context: QatysuContext, limit: int) -> bool:
+    text = ((update.effective_message.text if update.effective_message else "") or "").strip()
+    if not text or len(text) > limit:
+        await _send(update, context, context.tr.t("ha.need_text"))
+        return False
+    draft = await DRAFTS.load(update, context)
+    draft.second = text
+    await DRAFTS.save(update, context, draft)
+    return True
+
+
+async def take_place2(update: Update, context: QatysuContext) -> int:
+    """Keep the new place's other version; offer the map pin."""
+    if not await _take_second(update, context, service.PLACE_MAX):
+        return PLACE2
+    return await ask_pin(update, context)
+
+
+async def take_decisions2(update: Update, context: QatysuContext) -> int:
+    """Keep the decisions' other version; preview the outcome notice."""
+    if not await _take_second(update, context, service.DECISIONS_MAX):
+        return DECISIONS2
+    return await _preview(update, context)
+
+
 async def ask_pin(update: Update, context: QatysuContext) -> int:
     """Offer a map pin, or to skip it."""
     skip = InlineKeyboardMarkup([[button(context.tr.t("ha.skip"), FEATURE, "nopin")]])
@@ -383,7 +444,9 @@ async def take_decisions(update: Update, context: QatysuContext) -> int:
         return await ask_decisions(update, context)
     draft = await DRAFTS.load(update, context)
     draft.decisions = text
+    draft.other, draft.second = versions.other_language(context, text), None
     await DRAFTS.save(update, context, draft)
+    await versions.offer(update, context, FEATURE, draft.other)  # going on skips it
     return await _preview(update, context)
 
 
@@ -441,7 +504,7 @@ async def confirm(update: Update, context: QatysuContext) -> int:
     elif mode == "outcome":
         await service.conclude(
             services, hearing, attendance=after.attendance or 0, decisions=after.decisions or "",
-            actor=actor, report_to=report_to,
+            actor=actor, report_to=report_to, versions=after.versions,
         )  # fmt: skip
     else:
         lat, lon = after.latitude, after.longitude
@@ -451,6 +514,7 @@ async def confirm(update: Update, context: QatysuContext) -> int:
             place=after.place if mode == "place" else None,
             pin=(lat, lon) if lat is not None and lon is not None else None,
             reason=draft.reason if mode == "time" else None,
+            versions=after.versions if mode == "place" else None,
         )  # fmt: skip
     await DRAFTS.drop(update, context)
     return END
@@ -477,6 +541,7 @@ def register(app: QatysuApp) -> None:
             TIME: time_steps,
             PLACE: [MessageHandler(text, take_place)],
             PIN: [
+                versions.step(FEATURE, add_version),
                 tap(FEATURE, take_pin, "nopin"),
                 MessageHandler(filters.LOCATION, take_pin),
                 MessageHandler(~filters.COMMAND, ask_pin),
@@ -484,7 +549,13 @@ def register(app: QatysuApp) -> None:
             ATTENDANCE: [MessageHandler(text, take_attendance)],
             DECISIONS: [MessageHandler(text, take_decisions)],
             REASON: [MessageHandler(text, take_reason)],
-            CONFIRM: [tap(FEATURE, confirm, "confirm"), tap(FEATURE, drop, "drop")],
+            CONFIRM: [
+                tap(FEATURE, confirm, "confirm"),
+                tap(FEATURE, drop, "drop"),
+                versions.step(FEATURE, add_version),
+            ],
+            PLACE2: [MessageHandler(text, take_place2)],
+            DECISIONS2: [MessageHandler(text, take_decisions2)],
         },
         prompts={
             DATE: ask_date,
@@ -495,6 +566,8 @@ def register(app: QatysuApp) -> None:
             DECISIONS: ask_decisions,
             REASON: ask_reason,
             CONFIRM: _preview,
+            PLACE2: ask_place2,
+            DECISIONS2: ask_decisions2,
         },
         draft=DIALOG,
         context_keys=("id", "mode"),  # which hearing, and what is changed: the button's

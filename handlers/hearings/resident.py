@@ -98,7 +98,8 @@ async def show_list(update: Update, context: QatysuContext) -> None:
 def _label(tr: Translator, hearing: Hearing) -> str:
     """A meeting in the list: its kind's sign (none for a public hearing), when, what."""
     sign = "" if hearing.kind == meeting_texts.HEARING else tr.t(f"meeting.sign.{hearing.kind}")
-    return button_label(f"{sign}{tr.short_datetime(hearing.starts_at)} · {hearing.topic}")
+    topic = hearing.read_in(tr.language).topic
+    return button_label(f"{sign}{tr.short_datetime(hearing.starts_at)} · {topic}")
 
 
 async def _hearing(update: Update, context: QatysuContext, hearing_id: int) -> Hearing | None:
@@ -216,7 +217,9 @@ async def send_calendar(update: Update, context: QatysuContext) -> None:
         if hearing.kind == meeting_texts.HEARING
         else meeting_texts.kind_name(tr, hearing.kind)
     )
-    content = ics.hearing_event(hearing, context.services.settings.zone, title=title)
+    content = ics.hearing_event(
+        hearing.read_in(tr.language), context.services.settings.zone, title=title
+    )
     await context.bot.send_document(
         update.effective_chat.id,
         InputFile(content, filename=f"hearing-{hearing.id}.ics", attach=True),
@@ -256,7 +259,8 @@ def _question_prompt(
         if theme
         else tr.t("meeting.ask_theme")
     )
-    text = "\n\n".join([tr.t(key, topic=hearing.topic), about, tr.t(shown)])
+    topic = hearing.read_in(tr.language).topic
+    text = "\n\n".join([tr.t(key, topic=topic), about, tr.t(shown)])
     rows: list[list[InlineKeyboardButton]] = []
     if theme is None:
         themes = [button(meeting_texts.theme_name(tr, c), FEATURE, "qt", c) for c in CATEGORIES]

@@ -20,7 +20,7 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.polls import service as polls
 from bot.polls import texts
-from handlers.widgets import village_picker
+from handlers.widgets import versions, village_picker
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -37,10 +37,13 @@ from storage import broadcasts as broadcasts_repo
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.models import Role, Village
 from storage.polls import NewPoll, Poll
+from storage.versions import Versions
 
 FEATURE = Feature.NEW_POLL
 DIALOG = "newpoll"
 QUESTION, OPTIONS, KIND, MAXIMUM, VILLAGES, CLOSING, CHANGE, SHOW, CONFIRM = range(9)
+# The other state language's version (stored states: numbered apart from the others).
+QUESTION2, OPTIONS2 = range(21, 23)
 ELECTORATE = 9  # after the villages (a stored state: numbered after the first nine)
 END = ConversationHandler.END
 CLOSING_DAYS = (1, 3, 7)
@@ -57,6 +60,8 @@ class NewPollDraft(DialogDraft):
     closes_at: str | None = None  # storage.db.to_db_time
     may_change: bool | None = None
     results_early: bool | None = None
+    other: str | None = None  # the language of the version being added
+    versions: dict[str, dict[str, str]] | None = None  # {"ru": {"question": ..., "options": ...}}
     verified_only: bool | None = None  # who may vote: the verified residents only
 
     def poll(self, created_by: int, villages: tuple[str, ...] | None = None) -> NewPoll:
@@ -72,8 +77,14 @@ class NewPollDraft(DialogDraft):
             closes_at=from_db_time(self.closes_at),
             village_codes=villages if villages is not None else tuple(self.villages or ()),
             created_by=created_by,
+            versions=Versions.of(self.versions),
             verified_only=bool(self.verified_only),
         )
+
+    def with_version(self, field: str, text: str) -> None:
+        """Keep ``field`` of the version being added (the options one per line)."""
+        assert self.other is not None
+        self.versions = Versions.of(self.versions).with_field(self.other, field, text).to_dict()
 
 
 DRAFTS = Drafts(DIALOG, NewPollDraft)
@@ -136,7 +147,66 @@ async def take_options(update: Update, context: QatysuContext) -> int:
         shown = {k: tr.number(v) if isinstance(v, int) else v for k, v in values.items()}
         await message.reply_text(tr.t(key, **shown))
         return OPTIONS
-    await _save(update, context, options=list(options))
+    draft = await _save(update, context, options=list(options), versions=None)
+    other = versions.other_language(context, draft.question or "", *options)
+    await _save(update, context, other=other)
+    await versions.offer(update, context, FEATURE, other)  # going on skips it
+    return await ask_kind(update, context)
+
+
+async def add_version(update: Update, context: QatysuContext) -> int:
+    """✍️ Add: the question and the options again in the other language, then the kind."""
+    await versions.added(update)
+    return await ask_question2(update, context)
+
+
+async def ask_question2(update: Update, context: QatysuContext) -> int:
+    """Ask for the question in the other language."""
+    draft = await DRAFTS.load(update, context)
+    await versions.ask(update, context, "question", draft.other or "ru", draft.question or "")
+    return QUESTION2
+
+
+async def take_question2(update: Update, context: QatysuContext) -> int:
+    """Keep the question's other version; ask for the options'."""
+    message = message_of(update)
+    tr = context.tr
+    text = (message.text or "").strip()
+    problem = polls.question_problem(text)
+    if problem is not None:
+        key, values = problem
+        await message.reply_text(tr.t(key, **{k: tr.number(v) for k, v in values.items()}))
+        return QUESTION2
+    draft = await DRAFTS.load(update, context)
+    draft.with_version("question", text)
+    await DRAFTS.save(update, context, draft)
+    return await ask_options2(update, context)
+
+
+async def ask_options2(update: Update, context: QatysuContext) -> int:
+    """Ask for the options in the other language, as many and in the same order."""
+    draft = await DRAFTS.load(update, context)
+    shown = "\n".join(draft.options or ())
+    await versions.ask(update, context, "options", draft.other or "ru", shown)
+    return OPTIONS2
+
+
+async def take_options2(update: Update, context: QatysuContext) -> int:
+    """Keep the options' other version (as many as the first); ask how many to choose."""
+    message = message_of(update)
+    tr = context.tr
+    options, problem = polls.parse_options(message.text or "")
+    draft = await DRAFTS.load(update, context)
+    count = len(draft.options or ())
+    if problem is None and len(options) != count:
+        problem = ("versions.options_count", {"count": count})
+    if problem is not None:
+        key, values = problem
+        shown = {k: tr.number(v) if isinstance(v, int) else v for k, v in values.items()}
+        await message.reply_text(tr.t(key, **shown))
+        return OPTIONS2
+    draft.with_version("options", "\n".join(options))
+    await DRAFTS.save(update, context, draft)
     return await ask_kind(update, context)
 
 
@@ -330,8 +400,13 @@ async def preview(update: Update, context: QatysuContext) -> int:
         may_change=new.may_change, results_early=new.results_early, closes_at=new.closes_at,
         status="open", created_by=author, created_at=utcnow(), closed_at=None,
         village_codes=new.village_codes, reminded=False, verified_only=new.verified_only,
+        versions=new.versions,
     )  # fmt: skip
     await context.bot.send_message(chat, texts.announcement(tr, shown))
+    for language in new.versions.languages:  # the other version, as its readers will see it
+        heading = tr.t(f"versions.preview.{language}")
+        other = texts.announcement(context.services.i18n.get(language), shown)
+        await context.bot.send_message(chat, f"{heading}\n\n{other}")
     villages = await village_picker.in_scope(update, context)
     names = ", ".join(v.names.get(tr.language) for v in villages if v.code in new.village_codes)
     count = await broadcasts_repo.count_audience(context.services.db, new.village_codes)
@@ -386,7 +461,9 @@ def register(app: QatysuApp) -> None:
         states={
             QUESTION: [MessageHandler(text, take_question)],
             OPTIONS: [MessageHandler(text, take_options)],
-            KIND: [tap(FEATURE, take_kind, "kind")],
+            KIND: [tap(FEATURE, take_kind, "kind"), versions.step(FEATURE, add_version)],
+            QUESTION2: [MessageHandler(text, take_question2)],
+            OPTIONS2: [MessageHandler(text, take_options2)],
             MAXIMUM: [tap(FEATURE, take_maximum, "max")],
             VILLAGES: village_picker.handlers(FEATURE, DIALOG, take_villages),
             ELECTORATE: [tap(FEATURE, take_electorate, "who")],
@@ -399,6 +476,8 @@ def register(app: QatysuApp) -> None:
             QUESTION: ask_question,
             OPTIONS: ask_options,
             KIND: ask_kind,
+            QUESTION2: ask_question2,
+            OPTIONS2: ask_options2,
             MAXIMUM: ask_maximum,
             VILLAGES: ask_villages,
             ELECTORATE: ask_electorate,

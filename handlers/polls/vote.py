@@ -75,7 +75,8 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
     if cast.result is CastResult.CLOSED:
         return tr.t("poll.closed")
     if cast.result is CastResult.FINAL and poll is not None:
-        return tr.t("poll.final_refused", choice=texts.choice_names(poll, cast.choices))
+        shown = poll.read_in(tr.language)
+        return tr.t("poll.final_refused", choice=texts.choice_names(shown, cast.choices))
     if cast.result is CastResult.ELSEWHERE and poll is not None:
         return await _elsewhere(context, poll)
     if cast.result is CastResult.UNVERIFIED:
@@ -87,6 +88,11 @@ async def _refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
     if poll is not None and choices.bit_count() > poll.max_choices:
         return tr.nt("poll.too_many", poll.max_choices)
     return tr.t("error.stale_button")
+
+
+async def refusal(context: QatysuContext, cast: Cast, choices: int) -> str:
+    """Why a vote was not counted, in the resident's language (also for a typed vote)."""
+    return await _refusal(context, cast, choices)
 
 
 async def vote(update: Update, context: QatysuContext) -> None:
@@ -209,10 +215,11 @@ async def list_polls(update: Update, context: QatysuContext) -> None:
         mine = await repo.votes_of(db, person.id, [p.id for p in open_polls])
         for poll in open_polls:
             mark = "✅ " if poll.id in mine else "🗳 "
-            label = button_label(mark + poll.question)
+            label = button_label(mark + poll.read_in(tr.language).question)
             rows.append([button(label, FEATURE, "open", poll.id)])
         for poll in closed:
-            rows.append([button(button_label("📊 " + poll.question), FEATURE, "res", poll.id)])
+            question = poll.read_in(tr.language).question
+            rows.append([button(button_label("📊 " + question), FEATURE, "res", poll.id)])
         text = tr.t("poll.list_title" if rows else "poll.list_empty", village=name)
     if access.has(Role.STAFF):
         rows.append([button(tr.t("poll.manage"), STAFF_FEATURE, "list")])

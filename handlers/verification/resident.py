@@ -24,6 +24,7 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.residents import verification as service
 from bot.residents.verification import FEATURE, Contact, Shared
+from handlers.widgets import keyboards
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -63,6 +64,14 @@ def _phone_keyboard(tr: Translator) -> ReplyKeyboardMarkup:
          [KeyboardButton(tr.t("verify.cancel_button"))]],
         resize_keyboard=True, one_time_keyboard=True,
     )  # fmt: skip
+
+
+def _menu_again(context: QatysuContext) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """The reply menu in place of the phone button (a resident here has a village)."""
+    person = context.person
+    if person is None or person.village_code is None:
+        return ReplyKeyboardRemove()
+    return keyboards.reply_menu(context.tr)
 
 
 async def _village_name(context: QatysuContext) -> str:
@@ -110,7 +119,7 @@ async def take_contact(update: Update, context: QatysuContext) -> int:
     if outcome is Requested.PENDING:
         await DRAFTS.save(update, context, RequestDraft(request=request_id))
         await message.reply_text(
-            tr.t("verify.ask_street", village=village), reply_markup=ReplyKeyboardRemove()
+            tr.t("verify.ask_street", village=village), reply_markup=_menu_again(context)
         )
         return STREET
     keys = {
@@ -121,7 +130,7 @@ async def take_contact(update: Update, context: QatysuContext) -> int:
         Requested.VERIFIED: "verify.verified_by_register",
     }
     await message.reply_text(
-        tr.t(keys[outcome], village=village), reply_markup=ReplyKeyboardRemove()
+        tr.t(keys[outcome], village=village), reply_markup=_menu_again(context)
     )
     return END
 
@@ -131,7 +140,7 @@ async def not_a_contact(update: Update, context: QatysuContext) -> int:
     message = message_of(update)
     tr = context.tr
     if (message.text or "").strip() == tr.t("verify.cancel_button"):
-        await message.reply_text(tr.t("cancel.done"), reply_markup=ReplyKeyboardRemove())
+        await message.reply_text(tr.t("cancel.done"), reply_markup=_menu_again(context))
         return END
     await message.reply_text(tr.t("verify.use_the_button"), reply_markup=_phone_keyboard(tr))
     return PHONE
@@ -164,12 +173,12 @@ async def take_street(update: Update, context: QatysuContext) -> int:
 
 
 async def cancel(update: Update, context: QatysuContext) -> int:
-    """Leave the dialog (/cancel); the keyboard under the input field goes away."""
+    """Leave the dialog (/cancel); the reply menu comes back under the input field."""
     await DRAFTS.drop(update, context)
     if update.callback_query is not None:
         await update.callback_query.answer()
     await context.bot.send_message(
-        chat_id(update), context.tr.t("cancel.done"), reply_markup=ReplyKeyboardRemove()
+        chat_id(update), context.tr.t("cancel.done"), reply_markup=_menu_again(context)
     )
     return END
 

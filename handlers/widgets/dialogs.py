@@ -40,7 +40,7 @@ from bot import callbacks
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.persistence import TimedConversation
-from handlers.widgets.keyboards import button
+from handlers.widgets.keyboards import Pressed, button
 from storage import drafts
 
 Step = BaseHandler[Update, QatysuContext, object]
@@ -254,6 +254,14 @@ class Dialog(TimedConversation):
         assert check is not None
         await self.handle_update(update, _app(context), check, context)
 
+    async def open_with(self, update: Update, context: QatysuContext, step: Callback) -> None:
+        """Open the dialog at ``step`` for an update none of its entries takes (a typed answer
+        outside any dialog, say): ``step`` answers it and returns the state to be in."""
+        state = await step(update, context)
+        key = self._get_key(update)
+        self._update_state(END if state is None else state, key)
+        self.touch(key)
+
     async def end(self, update: Update, context: QatysuContext) -> None:
         """Leave the dialog without a word: forget its step and its draft."""
         assert update.effective_user is not None
@@ -326,13 +334,24 @@ class Dialog(TimedConversation):
 
 
 class OneDialogAtATime(BaseHandler[Update, QatysuContext, None]):
-    """Before the dialogs: a dialog's command or entry button arriving while one is open."""
+    """Before the dialogs: a dialog's command or entry button arriving while one is open.
 
-    __slots__ = ("_app",)
+    A press of the reply menu (Complaint) is such an entry even at a step that takes text.
+    """
+
+    __slots__ = ("_app", "_pressed")
 
     def __init__(self, app: QatysuApp) -> None:
         super().__init__(_unused)
         self._app = app
+        services = app.bot_data.services
+        self._pressed = Pressed(services.i18n) if services is not None else None
+
+    def _is_press(self, update: Update) -> bool:
+        message = update.message
+        if self._pressed is None or message is None:
+            return False
+        return self._pressed.action_of(message.text) is not None
 
     def _dialogs(self) -> list[Dialog]:
         return [h for h in self._app.handlers.get(0, []) if isinstance(h, Dialog)]
@@ -343,7 +362,7 @@ class OneDialogAtATime(BaseHandler[Update, QatysuContext, None]):
             return None
         dialogs = self._dialogs()
         current = next((d for d in dialogs if d.state_of(update) is not None), None)
-        if current is None or current.takes(update):
+        if current is None or (current.takes(update) and not self._is_press(update)):
             return None
         wanted = next((d for d in dialogs if d.entry_of(update) is not None), None)
         return None if wanted is None else (current, wanted)
@@ -366,6 +385,14 @@ class OneDialogAtATime(BaseHandler[Update, QatysuContext, None]):
         else:
             await current.end(update, context)
             await wanted.begin(update, context)
+
+
+def dialog_named(app: QatysuApp, name: str) -> Dialog:
+    """The registered dialog called ``name``."""
+    for handler in app.handlers.get(0, []):
+        if isinstance(handler, Dialog) and handler.name == name:
+            return handler
+    raise LookupError(f"no dialog {name!r}")
 
 
 def _app(context: QatysuContext) -> QatysuApp:

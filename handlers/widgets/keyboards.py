@@ -1,14 +1,27 @@
-"""Keyboards shared by several features."""
+"""Keyboards shared by several features: inline ones, and the reply menu under the input field.
+
+The reply menu is the one keyboard that stays: large buttons for what residents do most, in
+their language (sent again when it changes). A press sends the button's text, which
+:class:`Pressed` recognises in any language; :func:`reply_menu` is the one place that builds it
+(staff menus grow here).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
+from telegram.ext import filters
 
 from bot import callbacks
 from bot.callbacks import Feature
-from bot.i18n import LANGUAGE_NAMES, Translator, sort_key
+from bot.i18n import LANGUAGE_NAMES, I18n, Translator, sort_key
 from bot.settings import LANGUAGES
 from storage.models import Role
 
@@ -96,3 +109,51 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
     if Role.STAFF in roles or Role.COORDINATOR in roles:
         rows.append([item("residents")])
     return InlineKeyboardMarkup(rows)
+
+
+# The reply menu's rows, by action; each button's label is ``menu.<action>``.
+REPLY_ROWS = (("complaint", "hearings"), ("polls", "my"), ("open",))
+REPLY_ACTIONS = tuple(action for row in REPLY_ROWS for action in row)
+_PRESS_MAX = 40  # a press is a label, never a long text
+
+
+def reply_menu(tr: Translator, roles: frozenset[Role] = frozenset()) -> ReplyKeyboardMarkup:
+    """The keyboard under the input field: Complaint · Hearings · Polls · My appeals; Menu.
+
+    Not resized: the buttons take the height of the phone's keyboard, large enough for an old
+    phone and a thumb. ``roles`` is for the staff's own rows (not yet: residents' for all).
+    """
+    rows = [[KeyboardButton(tr.t(f"menu.{action}")) for action in row] for row in REPLY_ROWS]
+    return ReplyKeyboardMarkup(rows, is_persistent=True, resize_keyboard=False)
+
+
+class Pressed(filters.MessageFilter):
+    """A press of a reply-menu button: its label in any of the three languages; or, for a
+    keyboard sent before its labels were reworded, the same icon and a short text."""
+
+    def __init__(self, i18n: I18n, *actions: str) -> None:
+        super().__init__(name=f"Pressed{actions}")
+        wanted = actions or REPLY_ACTIONS
+        self._labels: dict[str, str] = {}
+        self._icons: dict[str, str] = {}
+        for action in wanted:
+            for language in LANGUAGES:
+                label = i18n.get(language).t(f"menu.{action}")
+                self._labels[label.strip()] = action
+                icon = label.split(maxsplit=1)[0]
+                if icon != label and not icon.isalnum():
+                    self._icons[icon] = action
+
+    def action_of(self, text: str | None) -> str | None:
+        """The action of a pressed label, or None for any other text."""
+        shown = (text or "").strip()
+        if not shown or len(shown) > _PRESS_MAX:
+            return None
+        if shown in self._labels:
+            return self._labels[shown]
+        icon, _, rest = shown.partition(" ")
+        return self._icons.get(icon) if rest and len(rest) <= _PRESS_MAX // 2 else None
+
+    def filter(self, message: Message) -> bool:
+        """Whether ``message`` is such a press."""
+        return self.action_of(message.text) is not None
