@@ -259,6 +259,25 @@ async def get_by_id(db: Database, person_id: int) -> Person | None:
     return _person(row) if row else None
 
 
+async def count_by_village_and_source(
+    db: Database, village_codes: Sequence[str]
+) -> dict[str, dict[str | None, int]]:
+    """Residents of each village by the channel they joined through (None: no link)."""
+    counts: dict[str, dict[str | None, int]] = {}
+    if not village_codes:
+        return counts
+    marks = ", ".join("?" for _ in village_codes)
+    where = f"deleted_at IS NULL AND village_code IN ({marks})"
+    rows = await db.fetch_all(
+        f"SELECT village_code, joined_via, COUNT(*) AS n FROM people WHERE {where} "  # noqa: S608
+        "GROUP BY village_code, joined_via",
+        tuple(village_codes),
+    )
+    for row in rows:
+        counts.setdefault(row["village_code"], {})[row["joined_via"]] = row["n"]
+    return counts
+
+
 async def delete_personal_data(db: Database, telegram_id: int) -> bool:
     """Erase the person's identity, their appeals' content, their dialogs and drafts.
 

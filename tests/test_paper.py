@@ -249,3 +249,26 @@ async def test_residents_joining_by_tagged_links_are_counted_by_channel(bot: Har
     await staff.send("/residents")
     assert "ссылка из WhatsApp: 2" in staff.last_text
     assert "QR-код на бумаге: 1" in staff.last_text
+
+
+async def test_the_summary_counts_residents_by_join_channel(bot: Harness) -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.reports import data as report_data
+    from bot.reports.period import Period
+    from bot.reports.sections import channels
+
+    for user_id, tag in ((301, "-wa"), (302, "-qr"), (303, "")):
+        await bot.user(user_id, f"R{user_id}", "ru").send(f"/start v_{MOLODEZHNY}{tag}")
+    db = db_of(bot)
+    names = (await report_data.load(db, [], Period.week(2026, 48), ZoneInfo("Asia/Almaty"))).names
+    villages = [names[MOLODEZHNY], names[OSAKAROVKA]]
+    data = await report_data.load(db, villages, Period.week(2026, 48), ZoneInfo("Asia/Almaty"))
+    tr = bot.app.bot_data.services.i18n.get("en")  # type: ignore[union-attr]
+    table = channels(tr, data)
+    assert table is not None and table.headers[2:] == [
+        "QR code on paper", "WhatsApp link", "Other link", "Found it themselves", "Total",
+    ]  # fmt: skip
+    by_village = {row[0]: row[2:] for row in table.rows}
+    assert by_village["Molodezhny"] == [1, 1, 1, 0, 3]
+    assert by_village["Total"] == [1, 1, 1, 0, 3]

@@ -26,14 +26,16 @@ def test_demo_writes_the_digest_and_the_weekly_summary(
     stem = workbooks[0].with_suffix("")
     for suffix in ("cover.csv", "totals.csv", "trend.csv", "said.csv", "overview.csv",
                    "appeals.csv", "polls.csv", "hearings.csv", "meetings.csv",
-                   "participation.csv", "projects.csv", "participation.png", "categories.png",
+                   "participation.csv", "channels.csv", "projects.csv", "participation.png",
+                   "categories.png",
                    "trend.png"):  # fmt: skip
         assert Path(f"{stem}-{suffix}").exists(), suffix
     book = load_workbook(workbooks[0], read_only=True)
     assert book.sheetnames == ["Титулдық парақ", "Аумақтар бойынша жиын", "Динамика",
                                "Сіз айттыңыз — біз істедік", "Шолу", "Шағымдар мен ұсыныстар",
                                "Сауалнамалар", "Қоғамдық тыңдаулар", "Жиындар",
-                               "Қатысу", "Қатысу бюджетінің жобалары"]  # fmt: skip
+                               "Қатысу", "Қайдан қосылды",
+                               "Қатысу бюджетінің жобалары"]  # fmt: skip
     levels = [row[0] for row in book["Аумақтар бойынша жиын"].iter_rows(values_only=True)]
     assert {"Облыс", "Аудан", "Ауылдық округ"} <= set(levels)  # the demo's okrug has its total
     said = list(book["Сіз айттыңыз — біз істедік"].iter_rows(values_only=True))

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.reports.period import Period
-from storage import budget, territory
+from storage import budget, people, territory
 from storage import meetings as meetings_repo
 from storage import reports as repo
 from storage.budget import ProjectLine
@@ -134,6 +134,8 @@ class ReportData:
     generated: datetime | None = None
     meetings: list[MeetingLine] = field(default_factory=list)  # of every kind, by start
     projects: list[ProjectLine] = field(default_factory=list)  # funded by participatory budgets
+    # residents of each village by the channel of the link they joined by (None: no link)
+    channels: dict[str, dict[str | None, int]] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:
@@ -274,6 +276,7 @@ async def load(
         trend=_trend(periods, points, rows.answers, zone) if trend else [],
         meetings=rows.meetings,
         projects=await budget.project_lines(db, codes),
+        channels=await people.count_by_village_and_source(db, codes),
     )
 
 

@@ -19,6 +19,7 @@ from bot.reports import levels
 from bot.reports import meetings as meeting_figures
 from bot.reports.data import Counts, ReportData, VillageFigures, share
 from bot.reports.scope import scope_title
+from bot.share import SOURCES, UNTAGGED
 from storage.models import Village
 from storage.reports import PollLine
 
@@ -430,12 +431,33 @@ def projects(tr: Translator, data: ReportData) -> Table | None:
     return Table("projects", tr.t("budget.report.sheet"), headers, rows)
 
 
+def channels(tr: Translator, data: ReportData) -> Table | None:
+    """Residents of each village by where they found Qatysu (paper QR code, WhatsApp, another
+    link, by themselves); none while nobody joined by a tagged link."""
+    sources: tuple[str | None, ...] = (*SOURCES, UNTAGGED, None)
+    if not any(counts.get(s) for counts in data.channels.values() for s in (*SOURCES, UNTAGGED)):
+        return None
+    rows: list[list[Cell]] = []
+    totals = [0] * (len(sources) + 1)
+    for f in _sorted(tr, data):
+        counts = data.channels.get(f.village.code, {})
+        figures = [counts.get(source, 0) for source in sources]
+        figures.append(sum(figures))
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        rows.append([*_place(tr, f.village), *figures])
+    rows.append([tr.t("report.total"), None, *totals])
+    headers = [_col(tr, "village"), _col(tr, "district")]
+    headers += [tr.t(f"report.channel.{source or 'none'}") for source in sources]
+    headers.append(tr.t("report.channel.total"))
+    return Table("channels", tr.t("report.sheet.channels"), headers, rows, totals=1)
+
+
 Section = Callable[[Translator, ReportData], Table | None]
 # The sheets, in order: what an akim reads first comes first; a section with nothing to show
 # (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
     cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
-    projects,
+    channels, projects,
 )  # fmt: skip
 
 
