@@ -256,7 +256,7 @@ async def test_the_summary_counts_residents_by_join_channel(bot: Harness) -> Non
 
     from bot.reports import data as report_data
     from bot.reports.period import Period
-    from bot.reports.sections import channels
+    from bot.reports.sections import joined_from
 
     for user_id, tag in ((301, "-wa"), (302, "-qr"), (303, "")):
         await bot.user(user_id, f"R{user_id}", "ru").send(f"/start v_{MOLODEZHNY}{tag}")
@@ -265,7 +265,7 @@ async def test_the_summary_counts_residents_by_join_channel(bot: Harness) -> Non
     villages = [names[MOLODEZHNY], names[OSAKAROVKA]]
     data = await report_data.load(db, villages, Period.week(2026, 48), ZoneInfo("Asia/Almaty"))
     tr = bot.app.bot_data.services.i18n.get("en")  # type: ignore[union-attr]
-    table = channels(tr, data)
+    table = joined_from(tr, data)
     assert table is not None and table.headers[2:] == [
         "QR code on paper", "WhatsApp link", "Other link", "Found it themselves", "Total",
     ]  # fmt: skip

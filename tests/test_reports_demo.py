@@ -26,7 +26,7 @@ def test_demo_writes_the_digest_and_the_weekly_summary(
     stem = workbooks[0].with_suffix("")
     for suffix in ("cover.csv", "totals.csv", "trend.csv", "said.csv", "overview.csv",
                    "appeals.csv", "polls.csv", "hearings.csv", "meetings.csv",
-                   "participation.csv", "channels.csv", "projects.csv", "participation.png",
+                   "participation.csv", "joined.csv", "projects.csv", "participation.png",
                    "categories.png",
                    "trend.png"):  # fmt: skip
         assert Path(f"{stem}-{suffix}").exists(), suffix

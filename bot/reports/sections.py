@@ -431,7 +431,7 @@ def projects(tr: Translator, data: ReportData) -> Table | None:
     return Table("projects", tr.t("budget.report.sheet"), headers, rows)
 
 
-def channels(tr: Translator, data: ReportData) -> Table | None:
+def joined_from(tr: Translator, data: ReportData) -> Table | None:
     """Residents of each village by where they found Qatysu (paper QR code, WhatsApp, another
     link, by themselves); none while nobody joined by a tagged link."""
     sources: tuple[str | None, ...] = (*SOURCES, UNTAGGED, None)
@@ -449,7 +449,7 @@ def channels(tr: Translator, data: ReportData) -> Table | None:
     headers = [_col(tr, "village"), _col(tr, "district")]
     headers += [tr.t(f"report.channel.{source or 'none'}") for source in sources]
     headers.append(tr.t("report.channel.total"))
-    return Table("channels", tr.t("report.sheet.channels"), headers, rows, totals=1)
+    return Table("joined", tr.t("report.sheet.channels"), headers, rows, totals=1)
 
 
 Section = Callable[[Translator, ReportData], Table | None]
@@ -457,7 +457,7 @@ Section = Callable[[Translator, ReportData], Table | None]
 # (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
     cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
-    channels, projects,
+    joined_from, projects,
 )  # fmt: skip
 
 
