@@ -449,7 +449,7 @@ def joined_from(tr: Translator, data: ReportData) -> Table | None:
     headers = [_col(tr, "village"), _col(tr, "district")]
     headers += [tr.t(f"report.channel.{source or 'none'}") for source in sources]
     headers.append(tr.t("report.channel.total"))
-    return Table("joined", tr.t("report.sheet.channels"), headers, rows, totals=1)
+    return Table("joined", tr.t("report.sheet.joined"), headers, rows, totals=1)
 
 
 Section = Callable[[Translator, ReportData], Table | None]
