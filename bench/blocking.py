@@ -52,6 +52,7 @@ import serve
 import summary as summary_bench
 
 from bot import callbacks
+from bot.reports.period import Period
 from bot.simulator.api import BotApiSimulator, Json, now
 from bot.simulator.http import SimServer
 from storage import conversations, drafts
@@ -66,6 +67,8 @@ STAFF = 5004  # staff of the whole synthetic region: closes its poll, sends its 
 POLL_VILLAGES = 20
 EVENTS = ("summary", "close", "broadcast")
 EVENT_PATIENCE = 300.0  # seconds an event may take before the bench gives up on it
+# The week summary.py builds first: the middle of its synthetic year.
+WEEK = Period.parse(summary_bench.PERIODS[0])
 Window = tuple[float, float]
 # The /broadcast dialog's name and its last step (handlers/broadcasts.py): the notice written,
 # the villages chosen, the preview shown; "Send" is the next tap.
@@ -197,7 +200,7 @@ async def event(sim: BotApiSimulator, update: Json, done: Callable[[str, Json], 
 
 async def summaries(sim: BotApiSimulator, count: int, gap: float) -> list[Window]:
     """Ask for the region's summary ``count`` times; when each was asked and when it arrived."""
-    data = callbacks.build("rep", "sum", summary_bench.WEEK.token, "region", "bench")
+    data = callbacks.build("rep", "sum", WEEK.token, "region", "bench")
     message = staff_message(sim, COORDINATOR, "/summary")
     windows = []
     for _ in range(count):
@@ -322,11 +325,11 @@ async def run_qatysu(
         database = folder / "bench.db"
         sizes = summary_bench.Sizes.at(args.scale, True)
         await asyncio.to_thread(summary_bench.generate, database, sizes)  # runs its own loop
-        text, markup = await serve.prepare_database(database, load)
+        poll, ballot = await serve.prepare_database(database, load)
         region = await prepare_region(database)
         server = SimServer()
         server.sim.latency = load.latency
-        poll_messages = serve.seed_chats(server.sim, load, text, markup)
+        poll_messages, _ = serve.seed_chats(server.sim, load, poll, ballot)
         for resident in region.residents:  # they wrote to the bot before: it may write to them
             server.sim.users[resident] = serve.person(resident)
             server.sim.started.add(resident)
@@ -415,12 +418,12 @@ def report(
 async def main(args: argparse.Namespace) -> None:
     load = serve.Load(votes=0, dialogs=0, rate=args.rate, seconds=args.seconds,
                       latency=args.latency_ms / 1000, patience=60.0, concurrency=32,
-                      scenarios=("mixed",))  # fmt: skip
+                      scenarios=("mixed",), ballots=0)  # fmt: skip
     outcomes, windows, errors = await run_qatysu(args, load)
     missing = sum(1 for _, a in outcomes if a is None)
     print(f"Bot: {args.root or 'this checkout'}; mixed traffic at {args.rate:g}/s for "
           f"{args.seconds:g} s, Bot API latency {args.latency_ms:g} ms; summary of "
-          f"{summary_bench.WEEK}")  # fmt: skip
+          f"{WEEK.slug}")  # fmt: skip
     report(args, outcomes, windows)
     print(f"  unanswered: {missing}; error lines in the bot's log: {errors}")
     if args.profile is not None:

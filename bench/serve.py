@@ -354,8 +354,12 @@ async def mixed(tracker: Tracker, poll_messages: dict[int, Json], load: Load) ->
 
     async def command() -> Outcome:
         nonlocal next_commander
+        tried = 0
         while COMMANDERS + next_commander % COMMAND_POOL in busy:
             next_commander += 1
+            tried += 1
+            if tried % COMMAND_POOL == 0:  # all of them wait for an answer: let one come
+                await asyncio.sleep(0.05)
         user_id = COMMANDERS + next_commander % COMMAND_POOL
         next_commander += 1
         busy.add(user_id)
