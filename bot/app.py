@@ -12,7 +12,7 @@ from telegram.ext import Application, Defaults, ExtBot, Job, Updater
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, jobs, staff_notices, workers
+from bot import commands, heap, jobs, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
@@ -48,9 +48,10 @@ class QatysuApplication(
     """
 
     async def start(self) -> None:
-        """Start (the job queue too), then schedule every timed job."""
+        """Start (the job queue too), schedule every timed job, give back start-up's memory."""
         await super().start()
         jobs.schedule_all(self)
+        heap.release()
 
     def _mark_for_persistence_update(
         self, *, update: object | None = None, job: Job[Any] | None = None

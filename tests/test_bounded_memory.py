@@ -6,9 +6,10 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from telegram.ext import ConversationHandler
 
-from bot import persistence
+from bot import heap, persistence
 from bot.jobs import forget_abandoned_dialogs
 from bot.persistence import TimedConversation
 from bot.simulator import Harness, SimUser
@@ -174,3 +175,13 @@ async def test_a_dialog_state_stored_without_its_time_is_dated_all_the_same(db: 
     assert await conversations.untouched_since(db, before) == [("complaint", (7, 7))]
     await db.execute_write(upsert, ("2",))  # the next step
     assert await conversations.untouched_since(db, before) == []
+
+
+def test_freed_heap_is_given_back_after_start_and_elsewhere_nothing_happens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``heap.release`` runs on Linux (glibc's malloc_trim) and is a no-op on other systems."""
+    heap.release()  # here: Linux
+    monkeypatch.setattr(heap.sys, "platform", "darwin")
+    monkeypatch.setattr(heap.ctypes, "CDLL", None)  # would fail if it were called
+    heap.release()

@@ -201,6 +201,9 @@ async def test_double_taps_in_a_dialog_file_one_item_with_one_answer(polling: Ha
 def test_report_and_chart_libraries_load_only_when_used(settings: Settings) -> None:
     """Not at start, and never in the serving process: the worker process draws and writes.
 
+    Nor the PDF and QR code libraries (paper forms, worker too), nor phone number metadata
+    (``phonenumbers``, about 1 MB: loaded when a resident first shares a number).
+
     Nor the catalog compiler (babel.messages): only a bot whose catalogs are not compiled
     (``pybabel compile``, as the Docker build does) needs it, at start.
     """
@@ -215,7 +218,8 @@ def test_report_and_chart_libraries_load_only_when_used(settings: Settings) -> N
         "from bot.settings import Settings\n"
         "from bot.simulator import Harness\n"
         "from storage.models import Scope, ScopeKind\n"
-        "HEAVY = ('openpyxl', 'lxml', 'numpy', 'matplotlib', 'PIL')\n"
+        "HEAVY = ('openpyxl', 'lxml', 'numpy', 'matplotlib', 'PIL', 'fpdf', 'segno',\n"
+        "         'phonenumbers')\n"
         "def heavy(): return sorted({m.split('.')[0] for m in sys.modules} & set(HEAVY))\n"
         "print('import', heavy(), 'babel.messages' in sys.modules)\n"
         "async def main():\n"

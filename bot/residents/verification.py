@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-import phonenumbers
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks, messaging
@@ -62,6 +61,8 @@ def normalise(raw: str) -> str | None:
     Telegram gives a contact's number in full without the plus (``77011234567``); a household
     register writes it as people do (``8 701 123 45 67``, ``+7 (701) 123-45-67``).
     """
+    import phonenumbers  # here: its metadata (1 MB) only once someone shares a number
+
     digits = "".join(ch for ch in raw if ch.isdigit())
     candidates = [raw]
     if not raw.strip().startswith("+") and len(digits) == 11 and digits.startswith("7"):
@@ -80,6 +81,8 @@ def normalise(raw: str) -> str | None:
 
 def readable(e164: str) -> str:
     """A number as staff read it: ``+7 701 123 4567``."""
+    import phonenumbers
+
     number = phonenumbers.parse(e164, REGION)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
