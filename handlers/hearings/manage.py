@@ -20,6 +20,7 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.auth import load_access, refuse, requires
+from bot.behalf import texts as behalf_texts
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
@@ -39,6 +40,7 @@ from handlers.widgets.dialogs import (
     user_id,
 )
 from handlers.widgets.keyboards import button
+from storage import behalf as behalf_repo
 from storage import broadcasts, hearings, meetings, territory
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import Hearing
@@ -168,6 +170,8 @@ async def staff_card(context: QatysuContext, hearing: Hearing) -> tuple[str, Inl
     extra = []
     if hearing.reason:
         extra.append(tr.t("meeting.reason", reason=hearing.reason))
+    if entered := behalf_texts.hearing_line(tr, await behalf_repo.hearing_figures(db, hearing.id)):
+        extra.append(entered)  # residents without Telegram, as staff entered them
     if hearing.kind == meeting_texts.ASSEMBLY and hearing.status == "held":
         items = await meetings.items_of(db, hearing.id)
         extra += ["", meeting_texts.outcome(tr, hearing, items)]
