@@ -102,8 +102,8 @@ def recorder(entry: NewEntry, now: datetime) -> appeals.AfterCreate:
         )  # fmt: skip
         await tx.execute(
             "INSERT INTO appeal_events (appeal_id, action, actor_id, note, created_at) "
-            "VALUES (?, 'entered', ?, ?, ?)",
-            (appeal_id, entry.entered_by, entry.channel, to_db_time(now)),
+            "VALUES (?, 'entered', ?, NULL, ?)",
+            (appeal_id, entry.entered_by, to_db_time(now)),
         )
 
     return record

@@ -114,6 +114,10 @@ async def test_the_answer_is_marked_to_pass_on_and_moves_to_my_when_the_resident
     before = len(bot.sim.calls_to("sendMessage"))
     await staff.tap_data(f"v1:inb:ans:{appeal.id}")
     await staff.send("Бригада выедет завтра утром")
+    assert staff.last_text == (
+        f"📞 #{appeal.number}: сохранено, но не отправлено: у жителя Бибигуль Ахметова нет "
+        "Telegram. Передайте по телефону (+7 701 555 1234) или лично."
+    )
     sent = bot.sim.calls_to("sendMessage")[before:]
     assert {call.params["chat_id"] for call in sent} == {STAFF_ID}  # nobody else by Telegram
     history = await appeals_repo.history(services(bot).db, appeal.id)

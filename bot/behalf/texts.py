@@ -65,6 +65,24 @@ async def staff_view(
     return appeal_texts.clip(f"{title}\n{block}\n{rest}", appeal_texts.MAX_MESSAGE)
 
 
+async def pass_on_note(
+    services: Services, tr: Translator, viewer: int, appeal: Appeal
+) -> str | None:
+    """After staff answered (resolved, rejected, extended) an item of a resident without
+    Telegram: nothing was sent, pass it on to them (the phone for staff of their village)."""
+    entry = await repo.entry_of(services.db, appeal.id)
+    if entry is None or not entry.to_pass_on:
+        return None
+    village = await territory.get_village(services.db, appeal.village_code)
+    access = await read_access(services, viewer)
+    phone = entry.phone if village is not None and access.covers(Role.STAFF, village) else None
+    name, number = entry.name or tr.t("appeal.sender_erased"), appeal_texts.number(appeal)
+    if phone:
+        readable = verification.readable(phone)
+        return tr.t("behalf.pass_on_phone", number=number, name=name, phone=readable)
+    return tr.t("behalf.pass_on_in_person", number=number, name=name)
+
+
 async def erase_button(
     services: Services, tr: Translator, appeal: Appeal
 ) -> list[InlineKeyboardButton]:
