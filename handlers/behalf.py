@@ -592,6 +592,22 @@ async def erase(update: Update, context: QatysuContext) -> None:
     await query.edit_message_reply_markup(None)
 
 
+@requires(Role.STAFF)
+async def erase_hearing_names(update: Update, context: QatysuContext) -> None:
+    """🗑 on a hearing's card: erase the names entered for it (the counts stay)."""
+    query = query_of(update)
+    access = await load_access(context, user_id(update))
+    try:
+        hearing_id = callbacks.parse(query.data).int_arg(0)
+        erased = await service.erase_hearing_names(context.services, access, hearing_id)
+    except (Refused, callbacks.CallbackDataError) as refused:
+        key = refused.key if isinstance(refused, Refused) else "error.stale_button"
+        await refuse(update, context, key, "behalf erase hearing names")
+        return
+    await query.answer(context.tr.nt("behalf.names_erased", erased))
+    await query.edit_message_reply_markup(None)
+
+
 cancel = cancel_step(DIALOG)
 
 
@@ -624,3 +640,4 @@ def register(app: QatysuApp) -> None:
     )
     app.add_handler(dialog)
     app.add_handler(tap(FEATURE, erase, "erase"))
+    app.add_handler(tap(FEATURE, erase_hearing_names, "hnames"))

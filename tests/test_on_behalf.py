@@ -217,6 +217,16 @@ async def test_hearing_attendance_by_count_and_by_name_shows_in_its_figures(bot:
     )
     assert [(line.coming, line.attendance) for line in lines] == [(7, 12)]
 
+    other = await staff_member(bot, OTHER_STAFF_ID, "Aigerim", "en")
+    answer = await other.tap_data(f"v1:obh:hnames:{hearing.id}")  # forged, another region
+    assert answer is not None and answer["show_alert"] is True
+    answer = await staff.tap("🗑 Erase the names entered")
+    assert answer is not None and answer["text"] == "🗑 2 names erased; the counts stay."
+    cells = await every_value(db)
+    assert not [c for c in cells if isinstance(c[2], str) and "Beisenov" in c[2]]
+    figures = await repo.hearing_figures(db, hearing.id)
+    assert (figures.coming, figures.attended, figures.names) == (7, 12, ())
+
 
 async def test_staff_erase_an_on_behalf_item_name_phone_and_words(bot: Harness) -> None:
     staff = await staff_member(bot, STAFF_ID, "Ерлан", "ru")

@@ -168,6 +168,16 @@ async def erase(services: Services, access: Access, appeal: Appeal) -> bool:
     return await repo.erase(services.db, appeal.id, utcnow())
 
 
+async def erase_hearing_names(services: Services, access: Access, hearing_id: int) -> int:
+    """Erase the names entered for a hearing (staff covering all its villages); how many."""
+    hearing = await hearings_repo.get(services.db, hearing_id)
+    if hearing is None:
+        raise Refused("error.stale_button")
+    for code in hearing.village_codes:
+        await village_for(services, access, code)
+    return await repo.erase_hearing_names(services.db, hearing_id)
+
+
 def hearing_kinds_open(hearing: Hearing, now: datetime | None = None) -> tuple[str, ...]:
     """What may be entered for a hearing now: "I will come" before it starts, attendance
     once it started; nothing for a cancelled one."""

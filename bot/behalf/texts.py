@@ -15,6 +15,7 @@ from storage import behalf as repo
 from storage import territory
 from storage.appeals import Appeal
 from storage.behalf import Entry, HearingFigures
+from storage.hearings import Hearing
 from storage.models import Role, Village
 
 FEATURE = Feature.BEHALF
@@ -126,6 +127,16 @@ def hearing_preview(
             tr.t("behalf.preview_who", who=who),
         ]
     )
+
+
+def erase_names_rows(
+    tr: Translator, hearing: Hearing, figures: HearingFigures
+) -> list[list[InlineKeyboardButton]]:
+    """🗑 Erase the names entered for a hearing (the counts stay), while there are any."""
+    if not figures.names:
+        return []
+    data = callbacks.build(FEATURE, "hnames", hearing.id)
+    return [[InlineKeyboardButton(tr.t("behalf.btn.erase_names"), callback_data=data)]]
 
 
 def hearing_line(tr: Translator, figures: HearingFigures) -> str | None:

@@ -170,14 +170,16 @@ async def staff_card(context: QatysuContext, hearing: Hearing) -> tuple[str, Inl
     extra = []
     if hearing.reason:
         extra.append(tr.t("meeting.reason", reason=hearing.reason))
-    if entered := behalf_texts.hearing_line(tr, await behalf_repo.hearing_figures(db, hearing.id)):
-        extra.append(entered)  # residents without Telegram, as staff entered them
+    entered = await behalf_repo.hearing_figures(db, hearing.id)  # residents without Telegram
+    if line := behalf_texts.hearing_line(tr, entered):
+        extra.append(line)
     if hearing.kind == meeting_texts.ASSEMBLY and hearing.status == "held":
         items = await meetings.items_of(db, hearing.id)
         extra += ["", meeting_texts.outcome(tr, hearing, items)]
     if extra:
         text = meeting_texts.clip("\n".join([text, *extra]), meeting_texts.MAX_MESSAGE)
-    return text, InlineKeyboardMarkup(_card_rows(tr, hearing, questions))
+    rows = _card_rows(tr, hearing, questions)
+    return text, InlineKeyboardMarkup([*rows, *behalf_texts.erase_names_rows(tr, hearing, entered)])
 
 
 def _card_rows(
