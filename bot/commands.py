@@ -56,6 +56,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("notices", Role.STAFF),
     CommandSpec("budget"),
     CommandSpec("newbudget", Role.STAFF),
+    CommandSpec("behalf", Role.STAFF),  # for a resident without Telegram
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),
     CommandSpec("notices", Role.COORDINATOR),

@@ -6,6 +6,7 @@ Handlers schedule no timed job: :func:`bot.jobs.schedule_all` lists them all.
 from __future__ import annotations
 
 from bot.context import QatysuApp
+from handlers import behalf as on_behalf
 from handlers import (
     errors,
     fallbacks,
@@ -79,6 +80,7 @@ def register_all(app: QatysuApp) -> None:
     budget_proposals.register(app)  # a resident proposing a project
     newbudget.register(app)  # staff opening a budget cycle
     budget_staff_dialogs.register(app)  # staff typing a cost, a reason, a protocol, a report
+    on_behalf.register(app)  # staff entering what a resident without Telegram brought
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -125,6 +125,8 @@ JOIN villages v ON v.code = a.handler_village_code
 JOIN districts d ON d.code = v.district_code
 LEFT JOIN hearings h ON h.id = a.hearing_id
 """
+# Stored with a new item in its transaction (an on-behalf item's audit: storage.behalf).
+AfterCreate = Callable[[aiosqlite.Connection, int], Awaitable[None]]
 REPEAT_WINDOW = timedelta(hours=24)  # intake refuses the same text again within this
 # Columns a status change may set besides the status (never built from user input).
 _CHANGEABLE = frozenset({"handler_village_code", "level", "due_on", "confirm_pending"})
@@ -188,8 +190,11 @@ async def _add_event(
     )
 
 
-async def create(db: Database, new: NewAppeal, year: int, now: datetime) -> Appeal:
-    """Store an item with the next number of ``year``, its photos and its first event."""
+async def create(
+    db: Database, new: NewAppeal, year: int, now: datetime, after: AfterCreate | None = None
+) -> Appeal:
+    """Store an item with the next number of ``year``, its photos and its first event (and
+    what ``after`` stores with it)."""
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO appeal_sequences (year, last) VALUES (?, 1) "
@@ -218,6 +223,8 @@ async def create(db: Database, new: NewAppeal, year: int, now: datetime) -> Appe
             [(appeal_id, position, file_id) for position, file_id in enumerate(new.photos)],
         )
         await _add_event(tx, appeal_id, "created", None, None, now)
+        if after is not None:
+            await after(tx, appeal_id)
     appeal = await get(db, appeal_id)
     assert appeal is not None
     return appeal

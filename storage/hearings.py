@@ -276,11 +276,13 @@ async def is_coming(db: Database, hearing_id: int, person_id: int) -> bool:
 
 
 async def rsvp_count(db: Database, hearing_id: int) -> int:
-    """How many residents said they will come."""
+    """How many residents said they will come (those without Telegram, as staff entered them,
+    too)."""
     row = await db.fetch_one(
-        "SELECT COUNT(*) FROM hearing_rsvps r JOIN people p ON p.id = r.person_id "
-        "WHERE r.hearing_id = ? AND p.deleted_at IS NULL",
-        (hearing_id,),
+        "SELECT (SELECT COUNT(*) FROM hearing_rsvps r JOIN people p ON p.id = r.person_id "
+        "WHERE r.hearing_id = ? AND p.deleted_at IS NULL) + (SELECT TOTAL(people) "
+        "FROM hearing_behalf WHERE hearing_id = ? AND kind = 'coming')",
+        (hearing_id, hearing_id),
     )
     return int(row[0]) if row else 0
 

@@ -231,13 +231,25 @@ async def appeals_overdue(
     ]
 
 
+# Residents without Telegram as staff entered them (storage.behalf): "I will come" adds to the
+# residents' answers; attendance is at least those entered, as the head count recorded with the
+# outcome includes them.
 _HEARING_SELECT = (
-    "SELECT h.id, h.topic, h.starts_at, h.status, h.attendance, h.decisions, h.villages, "
-    "(SELECT COUNT(*) FROM hearing_rsvps r WHERE r.hearing_id = h.id) AS coming, "
+    "SELECT h.id, h.topic, h.starts_at, h.status, "
+    "MAX(COALESCE(h.attendance, 0), COALESCE((SELECT SUM(e.people) FROM hearing_behalf e "
+    "WHERE e.hearing_id = h.id AND e.kind = 'attended'), 0)) AS entered_attendance, "
+    "h.attendance AS recorded_attendance, h.decisions, h.villages, "
+    "(SELECT COUNT(*) FROM hearing_rsvps r WHERE r.hearing_id = h.id) + (SELECT TOTAL(e.people) "
+    "FROM hearing_behalf e WHERE e.hearing_id = h.id AND e.kind = 'coming') AS coming, "
     "(SELECT COUNT(*) FROM appeals q WHERE q.hearing_id = h.id AND q.kind = 'question') "
     "AS questions FROM hearing_rows h WHERE h.id IN (SELECT hearing_id FROM hearing_villages "
     "WHERE village_code IN (SELECT value FROM json_each(:codes))) "
 )
+
+
+def _attendance(recorded: int | None, at_least: int) -> int | None:
+    """The recorded head count, or those entered when more (None: neither)."""
+    return recorded if recorded is not None and recorded >= at_least else (at_least or recorded)
 
 
 def _hearing_lines(rows: Sequence[Any]) -> list[HearingLine]:
@@ -245,7 +257,8 @@ def _hearing_lines(rows: Sequence[Any]) -> list[HearingLine]:
         HearingLine(
             id=row["id"], topic=row["topic"], starts_at=from_db_time(row["starts_at"]),
             status=row["status"], village_codes=tuple(sorted(json.loads(row["villages"]))),
-            coming=row["coming"], questions=row["questions"], attendance=row["attendance"],
+            coming=int(row["coming"]), questions=row["questions"],
+            attendance=_attendance(row["recorded_attendance"], row["entered_attendance"]),
             decisions=row["decisions"],
         )
         for row in rows
@@ -276,6 +289,15 @@ async def hearings_upcoming(
     return _hearing_lines(rows)
 
 
+# "I will come" staff entered for residents without Telegram, per village of theirs.
+_ENTERED_COMING = (
+    "SELECT e.village_code, SUM(e.people) AS n FROM hearing_behalf e "
+    "JOIN hearings h ON h.id = e.hearing_id WHERE e.kind = 'coming' AND h.status != 'cancelled' "
+    "AND h.starts_at >= :start AND h.starts_at < :end "
+    "AND e.village_code IN (SELECT value FROM json_each(:codes)) GROUP BY e.village_code"
+)
+
+
 async def hearings_by_village(
     db: Database, village_codes: Sequence[str], start: datetime, end: datetime
 ) -> list[VillageHearings]:
@@ -296,6 +318,8 @@ async def hearings_by_village(
         params,
     )
     counts = {row["village_code"]: int(row["n"]) for row in coming}
+    for row in await db.read_all(_ENTERED_COMING, params):
+        counts[row["village_code"]] = counts.get(row["village_code"], 0) + int(row["n"])
     found = {row["village_code"]: int(row["n"]) for row in held}
     return [
         VillageHearings(code, found.get(code, 0), counts.get(code, 0))
@@ -578,3 +602,22 @@ async def data_version(db: Database) -> int:
     """The version of everything a report reads: raised by triggers at every change of it."""
     row = await db.fetch_one("SELECT n FROM data_version WHERE id = 1")
     return int(row[0]) if row else 0
+
+
+async def appeals_by_channel(
+    db: Database, village_codes: Sequence[str], start: datetime, end: datetime
+) -> dict[str, dict[str, int]]:
+    """Complaints and suggestions received in the period per village, by the channel they came
+    by: ``telegram``, or how a resident without Telegram reached staff (storage.behalf)."""
+    rows = await db.read_all(
+        "SELECT a.village_code, COALESCE(b.channel, 'telegram') AS channel, COUNT(*) AS n "
+        "FROM appeals a LEFT JOIN appeal_behalf b ON b.appeal_id = a.id "
+        "WHERE a.kind IN ('complaint', 'suggestion') AND a.created_at >= :start "
+        "AND a.created_at < :end AND a.village_code IN (SELECT value FROM json_each(:codes)) "
+        "GROUP BY a.village_code, channel",
+        _week(start, end, village_codes),
+    )
+    found: dict[str, dict[str, int]] = {}
+    for row in rows:
+        found.setdefault(row["village_code"], {})[row["channel"]] = int(row["n"])
+    return found

@@ -7,6 +7,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from bot.demo.behalf import play_behalf
 from bot.demo.budget import play_budget
 from bot.demo.complaints import play_complaints
 from bot.demo.hearings import play_hearings
@@ -151,6 +152,7 @@ async def run_demo(out: Path | None = None) -> Path:
 
         await play_hearings(harness, transcript)
         await play_okrug(harness, transcript)
+        await play_behalf(harness, transcript)  # a phone complaint for an elderly resident
         await play_report_meeting(harness, transcript)
 
         transcript.scene("Saturday: Aigerim checks and deletes her data")

@@ -136,6 +136,8 @@ class ReportData:
     projects: list[ProjectLine] = field(default_factory=list)  # funded by participatory budgets
     # residents of each village by the channel of the link they joined by (None: no link)
     channels: dict[str, dict[str | None, int]] = field(default_factory=dict)
+    # complaints and suggestions of each village by the channel they came by (telegram, phone…)
+    item_channels: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:
@@ -277,6 +279,7 @@ async def load(
         meetings=rows.meetings,
         projects=await budget.project_lines(db, codes),
         channels=await people.count_by_village_and_source(db, codes),
+        item_channels=await repo.appeals_by_channel(db, codes, start, end),
     )
 
 

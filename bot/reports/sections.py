@@ -20,6 +20,7 @@ from bot.reports import meetings as meeting_figures
 from bot.reports.data import Counts, ReportData, VillageFigures, share
 from bot.reports.scope import scope_title
 from bot.share import SOURCES, UNTAGGED
+from storage.behalf import CHANNELS, TELEGRAM
 from storage.models import Village
 from storage.reports import PollLine
 
@@ -452,12 +453,34 @@ def joined_from(tr: Translator, data: ReportData) -> Table | None:
     return Table("joined", tr.t("report.sheet.joined"), headers, rows, totals=1)
 
 
+def by_channel(tr: Translator, data: ReportData) -> Table | None:
+    """Complaints and suggestions of each village by the channel they came by: Telegram, or
+    entered by staff for a resident without it (phone, visit, meeting, paper); none while every
+    item of the period came by Telegram."""
+    channels = (TELEGRAM, *CHANNELS)
+    if not any(counts.get(c) for counts in data.item_channels.values() for c in CHANNELS):
+        return None
+    rows: list[list[Cell]] = []
+    totals = [0] * (len(channels) + 1)
+    for f in _sorted(tr, data):
+        counts = data.item_channels.get(f.village.code, {})
+        figures = [counts.get(channel, 0) for channel in channels]
+        figures.append(sum(figures))
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        rows.append([*_place(tr, f.village), *figures])
+    rows.append([tr.t("report.total"), None, *totals])
+    headers = [_col(tr, "village"), _col(tr, "district")]
+    headers += [plain(tr.t(f"report.item_channel.{channel}")) for channel in channels]
+    headers.append(tr.t("report.channel.total"))
+    return Table("channels", tr.t("report.sheet.channels"), headers, rows, totals=1)
+
+
 Section = Callable[[Translator, ReportData], Table | None]
 # The sheets, in order: what an akim reads first comes first; a section with nothing to show
 # (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
     cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
-    joined_from, projects,
+    joined_from, by_channel, projects,
 )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.service import CATEGORIES
 from bot.auth import authorize_village, load_access, refuse, requires
+from bot.behalf import texts as behalf_texts
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator, button_label
@@ -91,7 +92,19 @@ async def card(context: QatysuContext, appeal: Appeal) -> str:
     events = await repo.history(db, appeal.id)
     targets = await texts.target_names(db, tr, events)
     today = appeals.local_today(context.services)
-    return texts.staff_card(tr, appeal, village, handler, events, targets, today)
+    shown = texts.staff_card(tr, appeal, village, handler, events, targets, today)
+    viewer = context.person.telegram_id if context.person is not None else None
+    return await behalf_texts.staff_view(context.services, tr, viewer, appeal, shown)
+
+
+async def keyboard(context: QatysuContext, appeal: Appeal) -> InlineKeyboardMarkup:
+    """The item's actions; on one filed for a resident without Telegram, 🗑 erase too."""
+    markup = actions_keyboard(context.tr, appeal)
+    erase = await behalf_texts.erase_button(context.services, context.tr, appeal)
+    if not erase:
+        return markup
+    rows = [list(row) for row in markup.inline_keyboard]
+    return InlineKeyboardMarkup([*rows[:-1], erase, rows[-1]])
 
 
 async def show_card(update: Update, context: QatysuContext, appeal: Appeal) -> None:
@@ -99,7 +112,7 @@ async def show_card(update: Update, context: QatysuContext, appeal: Appeal) -> N
     assert update.callback_query is not None
     text = await card(context, appeal)
     await update.callback_query.edit_message_text(
-        text, reply_markup=actions_keyboard(context.tr, appeal)
+        text, reply_markup=await keyboard(context, appeal)
     )
 
 
@@ -226,7 +239,7 @@ async def open_item(update: Update, context: QatysuContext) -> None:
     if appeal.latitude is not None and appeal.longitude is not None:
         await bot.send_location(chat_id, latitude=appeal.latitude, longitude=appeal.longitude)
     text = await card(context, appeal)
-    await bot.send_message(chat_id, text, reply_markup=actions_keyboard(context.tr, appeal))
+    await bot.send_message(chat_id, text, reply_markup=await keyboard(context, appeal))
 
 
 @requires(Role.STAFF)

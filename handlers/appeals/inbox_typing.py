@@ -15,6 +15,7 @@ from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.service import STAFF_TEXT_MAX
 from bot.auth import requires
+from bot.behalf import texts as behalf_texts
 from bot.context import QatysuApp, QatysuContext
 from handlers.appeals.inbox import FEATURE, authorize_appeal, extension_refusal
 from handlers.widgets import versions
@@ -177,11 +178,10 @@ async def _act(
     open_again = InlineKeyboardButton(
         tr.t("inbox.open"), callback_data=callbacks.build(FEATURE, "open", changed.id)
     )
-    await context.bot.send_message(
-        chat,
-        tr.t(f"inbox.done.{action}", number=texts.number(changed), due=tr.date(changed.due_on)),
-        reply_markup=InlineKeyboardMarkup([[open_again]]),
-    )
+    done = tr.t(f"inbox.done.{action}", number=texts.number(changed), due=tr.date(changed.due_on))
+    if on_behalf := await behalf_texts.pass_on_note(services, tr, actor, changed):
+        done = on_behalf  # a resident without Telegram: staff pass it on
+    await context.bot.send_message(chat, done, reply_markup=InlineKeyboardMarkup([[open_again]]))
     return END
 
 

@@ -29,6 +29,7 @@ from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.settings import LANGUAGES
+from handlers import behalf as on_behalf
 from handlers.widgets import asked
 from handlers.widgets.answers import Words
 from handlers.widgets.dialogs import Callback, Dialog, Drafts, cancel_step, message_of, tap
@@ -151,6 +152,8 @@ async def begin(update: Update, context: QatysuContext, kind: Kind) -> int:
         assert context.person is not None
         await appeals.check_may_file(context.services, context.person)
     except AppealRefused as refused:
+        if refused.key == "error.need_village" and await on_behalf.offer(update, context):
+            return END  # staff with no village of their own: file it for a resident
         await update.effective_message.reply_text(
             tr.t(refused.key, limit=context.services.settings.appeals_per_day)
         )

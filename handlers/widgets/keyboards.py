@@ -106,6 +106,7 @@ def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
     ]
     if Role.STAFF in roles:
         rows.append([item("inbox")])
+        rows.append([item("behalf")])  # for a resident without Telegram
     if Role.STAFF in roles or Role.COORDINATOR in roles:
         rows.append([item("residents")])
     return InlineKeyboardMarkup(rows)
