@@ -26,8 +26,10 @@ from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
     Drafts,
+    answer_tap,
     cancel_step,
     chat_id,
+    menu_entry,
     message_of,
     query_of,
     tap,
@@ -74,7 +76,8 @@ DRAFTS = Drafts(DIALOG, NoticeDraft)
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
-    """Ask for the notice (/broadcast)."""
+    """Ask for the notice (/broadcast or the menu)."""
+    await answer_tap(update)
     try:
         await oversight.check_daily_limit(context.services, user_id(update))
     except oversight.NoticeRefused as refused:
@@ -271,7 +274,7 @@ def register(app: QatysuApp) -> None:
     content = filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL
     dialog = Dialog(
         "broadcast",
-        entry_points=[CommandHandler("broadcast", start)],
+        entry_points=[CommandHandler("broadcast", start), menu_entry(start, "notice")],
         states={
             CONTENT: [
                 MessageHandler(content, take_content),

@@ -27,8 +27,10 @@ from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
     Drafts,
+    answer_tap,
     cancel_step,
     chat_id,
+    menu_entry,
     message_of,
     query_of,
     tap,
@@ -122,7 +124,8 @@ async def _text(update: Update, context: QatysuContext, limit: int) -> str | Non
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
-    """Begin a public hearing (/newhearing); the other kinds are a tap away."""
+    """Begin a public hearing (/newhearing or the menu); the other kinds are a tap away."""
+    await answer_tap(update)
     await DRAFTS.save(update, context, NewHearingDraft())
     return await ask_topic(update, context)
 
@@ -433,6 +436,7 @@ def register(app: QatysuApp) -> None:
         entry_points=[
             CommandHandler("newhearing", start),
             CommandHandler("newmeeting", start_meeting),
+            menu_entry(start, "newhearing"),
         ],
         states={
             KIND: [tap(FEATURE, take_kind, "kind"), MessageHandler(~filters.COMMAND, ask_kind)],

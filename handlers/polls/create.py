@@ -25,8 +25,10 @@ from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
     Drafts,
+    answer_tap,
     cancel_step,
     chat_id,
+    menu_entry,
     message_of,
     query_of,
     tap,
@@ -106,7 +108,8 @@ async def _send(
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
-    """Ask for the question (/newpoll)."""
+    """Ask for the question (/newpoll or the menu)."""
+    await answer_tap(update)
     await DRAFTS.save(update, context, NewPollDraft())
     return await ask_question(update, context)
 
@@ -457,7 +460,7 @@ def register(app: QatysuApp) -> None:
     text = filters.TEXT & ~filters.COMMAND
     dialog = Dialog(
         "newpoll",
-        entry_points=[CommandHandler("newpoll", start)],
+        entry_points=[CommandHandler("newpoll", start), menu_entry(start, "newpoll")],
         states={
             QUESTION: [MessageHandler(text, take_question)],
             OPTIONS: [MessageHandler(text, take_options)],
