@@ -183,6 +183,7 @@ def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
     if poll.status == "open":
         rows.append([button(tr.t("poll.paper_button"), FEATURE, "paper", poll.id)])
         rows.append([button(tr.t("poll.close_button"), FEATURE, "close", poll.id)])
+        rows.append([button(tr.t("correction.button"), Feature.CORRECTION, "go", "poll", poll.id)])
     else:
         rows.append([button(tr.t("poll.results_button"), FEATURE, "res", poll.id)])
         rows.append([button(tr.t("poll.follow_up_button"), FEATURE, "done", poll.id)])
