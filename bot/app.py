@@ -12,7 +12,7 @@ from telegram.ext import Application, Defaults, ExtBot, Job, Updater
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, jobs, staff_notices, workers
+from bot import commands, corrections, jobs, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
@@ -168,4 +168,5 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     engine.register(polls.RESULTS_KIND, poll_broadcasts.render_results)
     for kind, renderer in budget_broadcasts.renderers().items():
         engine.register(kind, renderer)
+    engine.register(corrections.KIND, corrections.render)  # of a hearing, a poll, a notice
     return engine

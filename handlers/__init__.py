@@ -8,6 +8,7 @@ from __future__ import annotations
 from bot.context import QatysuApp
 from handlers import behalf as on_behalf
 from handlers import (
+    corrections,
     errors,
     fallbacks,
     flood,
@@ -69,6 +70,7 @@ def register_all(app: QatysuApp) -> None:
     broadcasts.register(app)  # staff writing a notice
     hearing_new.register(app)  # staff announcing a meeting or a public hearing
     hearing_manage.register(app)  # staff postponing, cancelling or concluding one
+    corrections.register(app)  # staff correcting a published hearing, poll or notice
     meetings.register(app)  # an assembly's members and outcome; answers to questions in advance
     hearings.register(app)  # a resident asking a question before a meeting; /meetings
     newpoll.register(app)  # staff creating a poll

@@ -564,14 +564,21 @@ async def back(update: Update, context: QatysuContext) -> object:
 
 
 async def offer(update: Update, context: QatysuContext) -> bool:
-    """To staff with no village of their own who typed /complaint: file it for a resident.
+    """To staff with no village of their own who typed /complaint: items come from residents
+    (the inbox), or are filed for a resident who brought one by phone, in person or on paper.
     False for anyone else (a resident is asked to choose a village)."""
     access = await load_access(context, user_id(update))
     if not access.has(Role.STAFF):
         return False
     tr = context.tr
-    markup = InlineKeyboardMarkup([[button(tr.t("menu.behalf"), Feature.MENU, "behalf")]])
-    await context.bot.send_message(chat_id(update), tr.t("behalf.offer"), reply_markup=markup)
+    markup = InlineKeyboardMarkup(
+        [
+            [button(tr.t("menu.behalf"), Feature.MENU, "behalf")],
+            *notices.inbox_button(tr).inline_keyboard,
+        ]
+    )
+    text = f"{tr.t('complaint.staff_no_village')}\n\n{tr.t('behalf.offer')}"
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
     return True
 
 

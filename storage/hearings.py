@@ -323,3 +323,17 @@ async def attended_by(db: Database, person_id: int, limit: int) -> list[Hearing]
         (person_id, limit),
     )
     return [_hearing(row) for row in rows]
+
+
+# A correction's field and its column (fixed SQL: no text is ever assembled from input).
+_CORRECTABLE = {
+    "topic": "UPDATE hearings SET topic = ?, versions = ?, updated_at = ? WHERE id = ?",
+    "agenda": "UPDATE hearings SET agenda = ?, versions = ?, updated_at = ? WHERE id = ?",
+}
+
+
+async def correct(db: Database, hearing_id: int, field: str, text: str, versions: Versions) -> None:
+    """Correct the topic or the agenda (``versions``: the texts' other versions after it)."""
+    await db.execute_write(
+        _CORRECTABLE[field], (text, versions.to_json(), to_db_time(utcnow()), hearing_id)
+    )

@@ -718,3 +718,33 @@ async def voted_by(db: Database, person_id: int, limit: int) -> list[Poll]:
         "ORDER BY p.created_at DESC LIMIT ?",
         (person_id, limit),
     )
+
+
+async def has_votes(db: Database, poll_id: int) -> bool:
+    """Whether anyone voted yet, in the bot or on paper."""
+    row = await db.fetch_one(
+        "SELECT EXISTS (SELECT 1 FROM poll_votes WHERE poll_id = ?) "
+        "OR EXISTS (SELECT 1 FROM poll_paper_votes WHERE poll_id = ?)",
+        (poll_id, poll_id),
+    )
+    return bool(row and row[0])
+
+
+async def correct_question(db: Database, poll_id: int, question: str, versions: Versions) -> bool:
+    """Correct an open poll's question while nobody has voted; False once someone has."""
+    changed = await db.execute_write(
+        "UPDATE polls SET question = ?, versions = ? WHERE id = ? AND status = 'open' "
+        "AND NOT EXISTS (SELECT 1 FROM poll_votes WHERE poll_id = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM poll_paper_votes WHERE poll_id = ?)",
+        (question, versions.to_json(), poll_id, poll_id, poll_id),
+    )
+    return changed > 0
+
+
+async def set_closing(db: Database, poll_id: int, closes_at: datetime) -> bool:
+    """Move an open poll's closing time (its reminder is due again); False once closed."""
+    changed = await db.execute_write(
+        "UPDATE polls SET closes_at = ?, reminded_at = NULL WHERE id = ? AND status = 'open'",
+        (to_db_time(closes_at), poll_id),
+    )
+    return changed > 0

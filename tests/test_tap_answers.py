@@ -61,8 +61,7 @@ async def test_closing_a_poll_now_is_answered_before_its_results_go_out(bot: Har
     await residents(bot, MOLODEZHNY, [101, 102])
     await announce(bot)
     staff = bot.user(STAFF_ID, "Ерлан", "ru")
-    await staff.send("/polls")
-    await staff.tap("Управление опросами")
+    await staff.send("/polls")  # staff without a village: their area's polls at once
     await staff.tap("🟢 Что ремонтировать")
     await staff.tap("⏹ Завершить сейчас")
     start = len(bot.sim.calls)

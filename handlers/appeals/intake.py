@@ -24,7 +24,9 @@ from bot import callbacks, typed
 from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.draft import IntakeDraft
+from bot.appeals.notices import inbox_button
 from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused
+from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
@@ -148,12 +150,22 @@ async def begin(update: Update, context: QatysuContext, kind: Kind) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
     tr = context.tr
+    person = context.person
+    if (person is None or person.village_code is None) and (
+        await load_access(context, update.effective_user.id)
+    ).roles:
+        # Staff and coordinators without a home village: items are filed by residents, or by
+        # staff for a resident without Telegram.
+        if await on_behalf.offer(update, context):
+            return END
+        await update.effective_message.reply_text(
+            tr.t("complaint.staff_no_village"), reply_markup=inbox_button(tr)
+        )
+        return END
     try:
         assert context.person is not None
         await appeals.check_may_file(context.services, context.person)
     except AppealRefused as refused:
-        if refused.key == "error.need_village" and await on_behalf.offer(update, context):
-            return END  # staff with no village of their own: file it for a resident
         await update.effective_message.reply_text(
             tr.t(refused.key, limit=context.services.settings.appeals_per_day)
         )

@@ -193,7 +193,9 @@ def _card_rows(
             rows.append([button(tr.t(time_label), FEATURE, "time", hearing.id),
                          button(tr.t("ha.btn.place"), FEATURE, "place", hearing.id)])  # fmt: skip
             cancel_label = "ha.btn.cancel" if hearing_kind else "meeting.btn.cancel"
-            rows.append([button(tr.t(cancel_label), FEATURE, "cancel", hearing.id)])
+            rows.append([button(tr.t(cancel_label), FEATURE, "cancel", hearing.id),
+                         button(tr.t("correction.button"), Feature.CORRECTION, "go", "hearing",
+                                hearing.id)])  # fmt: skip
         elif hearing.kind == meeting_texts.ASSEMBLY:
             rows.append([button(tr.t("ha.btn.outcome"), MEETING, "aout", hearing.id)])
         else:
