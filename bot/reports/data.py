@@ -23,7 +23,15 @@ from storage.budget import ProjectLine
 from storage.db import Database
 from storage.meetings import MeetingLine
 from storage.models import Scope, Village
-from storage.reports import Answer, AppealTally, HearingLine, OverdueTally, PollLine, TrendPoint
+from storage.reports import (
+    Answer,
+    AppealTally,
+    HandOff,
+    HearingLine,
+    OverdueTally,
+    PollLine,
+    TrendPoint,
+)
 
 HOURS_PER_DAY = 24.0
 
@@ -136,6 +144,8 @@ class ReportData:
     projects: list[ProjectLine] = field(default_factory=list)  # funded by participatory budgets
     # residents of each village by the channel of the link they joined by (None: no link)
     channels: dict[str, dict[str | None, int]] = field(default_factory=dict)
+    # items sent on in the period: to another body, to eOtinish (with its number)
+    handoffs: list[HandOff] = field(default_factory=list)
 
     @property
     def codes(self) -> list[str]:
@@ -277,6 +287,7 @@ async def load(
         meetings=rows.meetings,
         projects=await budget.project_lines(db, codes),
         channels=await people.count_by_village_and_source(db, codes),
+        handoffs=await repo.handoffs(db, codes, start, end),
     )
 
 

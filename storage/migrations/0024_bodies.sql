@@ -23,6 +23,16 @@ CREATE TABLE bodies (
     removed_at    TEXT,
     UNIQUE (district_code, code)
 );
+-- The summary names the body an item went to: a change is a change of the figures.
+CREATE TRIGGER bodies_insert_version AFTER INSERT ON bodies BEGIN
+    UPDATE data_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER bodies_update_version AFTER UPDATE ON bodies BEGIN
+    UPDATE data_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER bodies_delete_version AFTER DELETE ON bodies BEGIN
+    UPDATE data_version SET n = n + 1 WHERE id = 1;
+END;
 
 -- A step of an item's history may name where it went (forwarded: 'village:<code>',
 -- 'district:<code>'; handed off: 'body:<id>') apart from the note staff typed with it. Steps
