@@ -81,7 +81,9 @@ async def _prepare(db_path: Path) -> None:
     await db.open()
     try:
         await import_territory(db, sample_file())
-        await directory.import_file(db, directory.sample_file())  # sample data: the demo's districts
+        await directory.import_file(
+            db, directory.sample_file()
+        )  # sample data: the demo's districts
         await roles_repo.grant(
             db, STAFF_ID, Role.STAFF, Scope(ScopeKind.DISTRICT, "krg-osakarovka"), "demo"
         )

@@ -21,7 +21,9 @@ async def play_bodies(harness: Harness, transcript: Transcript) -> None:
     marat = harness.user(MARAT, RESIDENTS[MARAT], "kk")
     specialist = harness.user(OKRUG_STAFF_ID, "Сәуле", "kk")
 
-    transcript.scene("Thursday: a power line is down in Koktobe; it is the network company's matter")
+    transcript.scene(
+        "Thursday: a power line is down in Koktobe; it is the network company's matter"
+    )
     await marat.send("/complaint")
     await marat.tap("⚡")
     await marat.send("Мектеп жанындағы электр сымы үзіліп, жерде жатыр. Балалар өтеді, қауіпті!")
