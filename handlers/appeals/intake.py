@@ -112,7 +112,7 @@ async def _summary(update: Update, context: QatysuContext, draft: IntakeDraft) -
 def category_prompt(tr: Translator, kind: str) -> str:
     """The first screen's question; a complaint's says it is not a formal appeal (eOtinish)."""
     question = tr.t(f"complaint.ask_category.{kind}")
-    return f"{tr.t('complaint.not_formal')}\n\n{question}" if kind == "complaint" else question
+    return f"{question}\n\n{tr.t('complaint.not_formal')}" if kind == "complaint" else question
 
 
 async def _ask_category(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
