@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     phones.add_argument("file", type=Path, help="one number a line (or CSV cells); not kept")
     phones.add_argument("--village", required=True, metavar="CODE")
+    _add_bodies_parser(sub)
     paper = sub.add_parser("print", help="papers for the notice board (A4 PDF, kk and ru)")
     paper.add_argument("kind", choices=["hearing", "poll", "village"])
     paper.add_argument("ref", help="the hearing or poll number, or the village code")
@@ -146,6 +147,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the whole product offline, with a transcript")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
     return parser
+
+
+def _add_bodies_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``bodies import FILE | list | add | edit | remove``: the directory of other bodies."""
+    bodies = sub.add_parser(
+        "bodies", help="other bodies per district (electricity, water, roads...): the directory"
+    ).add_subparsers(dest="action", required=True)
+    bodies.add_parser("import", help="import or update bodies from CSV").add_argument(
+        "file", type=Path
+    )
+    listed = bodies.add_parser("list", help="print the directory")
+    listed.add_argument("--district", metavar="CODE")
+    for action in ("add", "edit", "remove"):
+        p = bodies.add_parser(action, help=f"{action} one body (by district and code)")
+        p.add_argument("district", metavar="DISTRICT")
+        p.add_argument("code", metavar="CODE")
+        if action != "remove":
+            p.add_argument("cells", nargs="*", metavar="COLUMN=VALUE",
+                           help="the CSV's columns, e.g. phone='+7 (72149) 4-00-01'")  # fmt: skip
 
 
 def _scope(args: argparse.Namespace) -> Scope | None:
@@ -544,7 +564,60 @@ async def cmd_residents(settings: Settings, args: argparse.Namespace) -> None:
     await _with_db(settings, work)
 
 
+async def cmd_bodies(settings: Settings, args: argparse.Namespace) -> None:
+    """Import, list, add, edit or remove bodies of the directory."""
+    from bot.bodies import service as bodies
+
+    async def work(db: Database) -> None:
+        if args.action == "import":
+            try:
+                done = await bodies.import_file(db, args.file)
+            except bodies.BodiesFileError as error:
+                raise UsageError(f"{args.file}: {error}") from None
+            print(f"Bodies from {args.file}: {done.added} added, {done.changed} changed, "
+                  f"{done.unchanged} unchanged")  # fmt: skip
+        elif args.action == "list":
+            for body in await bodies.listed(db, args.district):
+                mark = "  (sample)" if body.sample else ""
+                print(f"{body.district_code}  {body.code}  {body.names.ru} / {body.names.kk}  "
+                      f"{body.phone}{mark}")  # fmt: skip
+        else:
+            await _edit_body(db, args)
+
+    await _with_db(settings, work)
+
+
+async def _edit_body(db: Database, args: argparse.Namespace) -> None:
+    """``bodies add``, ``edit`` or ``remove`` one body."""
+    from bot.bodies import service as bodies
+
+    cells: dict[str, str] = {}
+    for cell in getattr(args, "cells", []):
+        column, equals, value = cell.partition("=")
+        if not equals:
+            raise UsageError(f"{cell!r} is not COLUMN=VALUE")
+        cells[column.strip()] = value
+    found = await bodies.find(db, args.district, args.code)
+    try:
+        if args.action == "add":
+            cells.update(district_code=args.district, code=args.code)
+            body = await bodies.add_cells(db, cells)
+            print(f"Stored body {body.code} of {body.district_code}: {body.names.ru}")
+        elif found is None or found.removed:
+            raise UsageError(f"no body {args.code!r} in {args.district!r}: see `bodies list`")
+        elif args.action == "edit":
+            body = await bodies.edit(db, found, cells)
+            print(f"Changed body {body.code} of {body.district_code}: {body.names.ru}")
+        else:
+            await bodies.remove(db, found)
+            print(f"Removed body {found.code} of {found.district_code} (items handed to it "
+                  "still name it)")  # fmt: skip
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 ASYNC_COMMANDS = {
+    "bodies": cmd_bodies,
     "migrate": cmd_migrate,
     "villages": cmd_villages,
     "roles": cmd_roles,

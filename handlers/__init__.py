@@ -28,7 +28,7 @@ from handlers import (
     village,
 )
 from handlers import notices as broadcasts
-from handlers.appeals import inbox
+from handlers.appeals import inbox, inbox_handoff
 from handlers.appeals import inbox_typing as inbox_dialogs
 from handlers.appeals import intake as complaints
 from handlers.appeals import mine as my_appeals
@@ -66,6 +66,7 @@ def register_all(app: QatysuApp) -> None:
     dialogs.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
+    inbox_handoff.register(app)  # staff forwarding with a note, to another body; eOtinish number
     complaints.register(app)  # a resident writing a complaint or suggestion
     broadcasts.register(app)  # staff writing a notice
     hearing_new.register(app)  # staff announcing a meeting or a public hearing
@@ -95,6 +96,7 @@ def register_all(app: QatysuApp) -> None:
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
+    inbox_handoff.register_buttons(app)  # forward targets, other bodies, formal appeal
     reports.register(app)  # /summary, the workbook button
     notice_review.register(app)  # /notices; approving, rejecting, withdrawing notices
     paper.register(app)  # the notice-board PDF of a hearing or poll

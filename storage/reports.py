@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from storage.db import Database, from_db_time, to_db_time
+from storage.models import Names
 
 # Activity that makes a resident "active" in a period, one SELECT of person ids each, all with
 # the named parameters :start and :end.
@@ -27,7 +28,8 @@ ACTIVITY_SOURCES: tuple[str, ...] = (
     "SELECT person_id FROM poll_votes WHERE voted_at >= :start AND voted_at < :end",
 )
 # Actions after which an item no longer counts as waiting for an answer.
-_ANSWERED_ACTIONS = ("answered", "resolved", "rejected")
+# "handed_off" (to another body) and "formal" (a formal appeal advised) answer the resident too.
+_ANSWERED_ACTIONS = ("answered", "resolved", "rejected", "handed_off", "formal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,3 +623,51 @@ async def appeals_by_channel(
     for row in rows:
         found.setdefault(row["village_code"], {})[row["channel"]] = int(row["n"])
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class HandOff:
+    """A complaint or suggestion sent on in the period: to another body, or to eOtinish."""
+
+    number: str
+    village_code: str
+    kind: str
+    category: str
+    status: str
+    body: Names | None  # the body it was handed (or rejected) to, the latest
+    formal: bool  # a formal appeal on eOtinish was advised
+    registration: str | None  # its eOtinish registration number, the latest recorded
+
+
+async def handoffs(
+    db: Database, village_codes: Sequence[str], start: datetime, end: datetime
+) -> list[HandOff]:
+    """The items of the villages handed to another body, advised a formal appeal or given an
+    eOtinish number in ``[start, end)``, by number; what each stands at now."""
+    rows = await db.read_all(
+        "SELECT a.year, a.seq, a.village_code, a.kind, a.category, a.status, "
+        "EXISTS (SELECT 1 FROM appeal_events e WHERE e.appeal_id = a.id AND e.action = 'formal') "
+        " AS formal, "
+        "(SELECT e.note FROM appeal_events e WHERE e.appeal_id = a.id AND e.action = 'eotinish' "
+        " ORDER BY e.id DESC LIMIT 1) AS registration, b.name_kk, b.name_ru, b.name_en "
+        "FROM appeals a LEFT JOIN bodies b ON b.id = ("
+        " SELECT CAST(substr(e.target, 6) AS INTEGER) FROM appeal_events e "
+        " WHERE e.appeal_id = a.id AND e.target LIKE 'body:%' ORDER BY e.id DESC LIMIT 1) "
+        "WHERE a.kind IN ('complaint', 'suggestion') "
+        "AND a.village_code IN (SELECT value FROM json_each(:codes)) "
+        "AND a.id IN (SELECT e.appeal_id FROM appeal_events e "
+        " WHERE e.created_at >= :start AND e.created_at < :end "
+        " AND (e.action IN ('handed_off', 'formal', 'eotinish') "
+        "  OR (e.action = 'rejected' AND e.target LIKE 'body:%'))) "
+        "ORDER BY a.year, a.seq",
+        _week(start, end, village_codes),
+    )
+    return [
+        HandOff(
+            number=f"#{row['year']}-{row['seq']:05d}", village_code=row["village_code"],
+            kind=row["kind"], category=row["category"], status=row["status"],
+            body=Names(row["name_kk"], row["name_ru"], row["name_en"]) if row["name_kk"] else None,
+            formal=bool(row["formal"]), registration=row["registration"],
+        )
+        for row in rows
+    ]  # fmt: skip

@@ -29,7 +29,7 @@ async def test_whole_complaint_in_kazakh_with_photo_voice_location_and_hidden_na
 ) -> None:
     aigerim = await resident(bot, 1101, "Айгерім", "kk")
     await aigerim.send("/complaint")
-    assert aigerim.last_text == "Шағымыңыз не туралы? Санатын таңдаңыз:"
+    assert aigerim.last_text.startswith("Шағымыңыз не туралы? Санатын таңдаңыз:")
     assert "🛣 Жолдар" in aigerim.button_labels()
     await aigerim.tap("🛣 Жолдар")
     assert aigerim.last_text.startswith("Мәселені бірнеше сөзбен сипаттаңыз")

@@ -283,6 +283,7 @@ async def test_an_item_sent_up_to_the_district_leaves_the_okrug_staff(bot: Harne
     await file_complaint(person, "Мост через ручей разрушен, нужен ремонт районом")
     appeal = await latest(bot)
     answer = await staff.tap_data(f"v1:inb:fwdd:{appeal.id}")  # up to the district akimat
+    await staff.tap("↪️ Forward without a note")
     assert staff.last_text == f"↪️ #{appeal.number} forwarded."
     answer = await staff.tap_data(f"v1:inb:take:{appeal.id}")
     assert answer is not None and answer["text"] == "Sorry, this village is outside your area."

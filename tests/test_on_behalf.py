@@ -251,3 +251,35 @@ async def test_staff_erase_an_on_behalf_item_name_phone_and_words(bot: Harness) 
     assert found == []
     stored = await appeals_repo.get(services(bot).db, appeal.id)
     assert stored is not None and stored.redacted and stored.category == "roads"
+
+
+async def test_a_hand_off_or_formal_appeal_for_a_resident_without_telegram_is_passed_on(
+    bot: Harness,
+) -> None:
+    """Handing an on-behalf item to another body, or advising a formal appeal, sends nothing
+    by Telegram: staff are told to pass the body's contacts or the link on by phone."""
+    from bot.bodies import service as bodies
+
+    await bodies.import_file(services(bot).db, bodies.sample_file())
+    staff = await staff_member(bot, STAFF_ID, "Ерлан", "ru")
+    await file_for_resident(staff)
+    await staff.tap("✅ Сохранить")
+    first = await latest(bot)
+    await staff.tap_data(f"v1:inb:open:{first.id}")
+    await staff.tap("↪️ Передать")
+    await staff.tap("🏢 Другая организация")
+    await staff.tap("Электросетевая компания")
+    await staff.tap("↪️ Передать без комментария")
+    assert staff.last_text.startswith(f"📞 #{first.number}: сохранено, но не отправлено")
+    assert "+7 701 555 1234" in staff.last_text
+
+    await file_for_resident(staff, phone=None)
+    await staff.tap("✅ Сохранить")
+    second = await latest(bot)
+    await staff.tap_data(f"v1:inb:open:{second.id}")
+    await staff.tap("📄 Нужно официальное обращение")
+    await staff.tap("📤 Отправить ссылку и текст")
+    assert f"#{second.number}" in staff.last_text and "лично" in staff.last_text
+    for appeal in (first, second):
+        actions = [e.action for e in await appeals_repo.history(services(bot).db, appeal.id)]
+        assert actions[-1] == "pass_on"

@@ -95,6 +95,11 @@ def _resident_tr(services: Services, appeal: Appeal) -> Translator:
     return services.i18n.get(appeal.resident_language or appeal.language)
 
 
+def resident_tr(services: Services, appeal: Appeal) -> Translator:
+    """The translator of the item's resident: their language now, else the item's."""
+    return _resident_tr(services, appeal)
+
+
 async def to_resident(
     services: Services,
     bot: Bot,

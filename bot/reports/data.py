@@ -23,7 +23,15 @@ from storage.budget import ProjectLine
 from storage.db import Database
 from storage.meetings import MeetingLine
 from storage.models import Scope, Village
-from storage.reports import Answer, AppealTally, HearingLine, OverdueTally, PollLine, TrendPoint
+from storage.reports import (
+    Answer,
+    AppealTally,
+    HandOff,
+    HearingLine,
+    OverdueTally,
+    PollLine,
+    TrendPoint,
+)
 
 HOURS_PER_DAY = 24.0
 
@@ -138,6 +146,8 @@ class ReportData:
     channels: dict[str, dict[str | None, int]] = field(default_factory=dict)
     # complaints and suggestions of each village by the channel they came by (telegram, phone…)
     item_channels: dict[str, dict[str, int]] = field(default_factory=dict)
+    # items sent on in the period: to another body, to eOtinish (with its number)
+    handoffs: list[HandOff] = field(default_factory=list)
 
     @property
     def codes(self) -> list[str]:
@@ -280,6 +290,7 @@ async def load(
         projects=await budget.project_lines(db, codes),
         channels=await people.count_by_village_and_source(db, codes),
         item_channels=await repo.appeals_by_channel(db, codes, start, end),
+        handoffs=await repo.handoffs(db, codes, start, end),
     )
 
 

@@ -178,6 +178,28 @@ def appeals(tr: Translator, data: ReportData) -> Table:
                  totals=1)  # fmt: skip
 
 
+def handed_on(tr: Translator, data: ReportData) -> Table | None:
+    """The complaints and suggestions sent on in the period, one line each: the other body it
+    was handed to, a formal appeal advised, its eOtinish registration number; none without."""
+    if not data.handoffs:
+        return None
+    names = ["number", "village", "district", "kind", "category", "status", "body", "formal",
+             "eotinish"]  # fmt: skip
+    rows: list[list[Cell]] = []
+    for line in data.handoffs:
+        village = data.names.get(line.village_code)
+        place = _place(tr, village) if village else [line.village_code, None]
+        rows.append([
+            line.number, *place, tr.t(f"appeal.kind.{line.kind}"),
+            plain(tr.t(f"appeal.category.{line.category}")),
+            plain(tr.t(f"appeal.status.{line.status}")),
+            line.body.get(tr.language) if line.body else None,
+            tr.t("report.handed.yes") if line.formal else None, line.registration,
+        ])  # fmt: skip
+    headers = [tr.t(f"report.handed.col.{name}") for name in names]
+    return Table("handed_on", tr.t("report.sheet.handed_on"), headers, rows)
+
+
 def _total_row(tr: Translator, rows: list[list[Cell]], width: int) -> list[Cell]:
     """The "Total" row: sums of the columns holding whole numbers."""
     sums: list[Cell] = [sum(_count(row[index]) for row in rows) for index in range(width)]
@@ -479,8 +501,8 @@ Section = Callable[[Translator, ReportData], Table | None]
 # The sheets, in order: what an akim reads first comes first; a section with nothing to show
 # (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
-    cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
-    joined_from, by_channel, projects,
+    cover, totals, trend, said_did, overview, appeals, handed_on, polls, hearings, meetings,
+    participation, joined_from, by_channel, projects,
 )  # fmt: skip
 
 

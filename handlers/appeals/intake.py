@@ -112,9 +112,15 @@ async def _summary(update: Update, context: QatysuContext, draft: IntakeDraft) -
     return SUMMARY
 
 
+def category_prompt(tr: Translator, kind: str) -> str:
+    """The first screen's question; a complaint's says it is not a formal appeal (eOtinish)."""
+    question = tr.t(f"complaint.ask_category.{kind}")
+    return f"{question}\n\n{tr.t('complaint.not_formal')}" if kind == "complaint" else question
+
+
 async def _ask_category(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
     tr = context.tr
-    await _show(update, tr.t(f"complaint.ask_category.{draft.kind}"), category_keyboard(tr))
+    await _show(update, category_prompt(tr, draft.kind), category_keyboard(tr))
     return CATEGORY
 
 
@@ -172,7 +178,7 @@ async def begin(update: Update, context: QatysuContext, kind: Kind) -> int:
         return END
     await DRAFTS.save(update, context, IntakeDraft(kind=kind.value))
     await update.effective_message.reply_text(
-        tr.t(f"complaint.ask_category.{kind.value}"), reply_markup=category_keyboard(tr)
+        category_prompt(tr, kind.value), reply_markup=category_keyboard(tr)
     )
     return CATEGORY
 
