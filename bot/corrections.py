@@ -1,5 +1,5 @@
-"""Corrections of published items: a hearing's topic or agenda, a poll's question (before the
-first vote) or closing time (always, while open), a notice's text.
+"""Corrections of published items: a hearing's topic or agenda, a poll's question or options
+(before the first vote) or closing time (always, while open), a notice's text.
 
 Staff of the item's area correct it: its author, or staff whose scope covers every village of
 the item; the role and the scope are read again on every tap. The correction goes, marked
@@ -36,7 +36,12 @@ if TYPE_CHECKING:
     from bot.context import Services
 
 KIND = "correction"
-FIELDS = {"hearing": ("topic", "agenda"), "poll": ("question", "closing"), "notice": ("text",)}
+FIELDS = {
+    "hearing": ("topic", "agenda"),
+    "poll": ("question", "options", "closing"),
+    "notice": ("text",),
+}
+BEFORE_VOTES = ("question", "options")  # a poll's fields that change only while nobody voted
 ORIGINALS = {"hearing": hearing_service.NEW, "poll": polls.ANNOUNCEMENT_KIND}
 TITLE_MAX = 60
 
@@ -75,7 +80,8 @@ async def item_of(services: Services, kind: str, item_id: int) -> Item | None:
                     {"topic": hearing.topic, "agenda": hearing.agenda},
                     hearing.status == "scheduled")  # fmt: skip
     if kind == "poll" and (poll := await polls_repo.get(db, item_id)) is not None:
-        values = {"question": poll.question, "closing": to_db_time(poll.closes_at)}
+        values = {"question": poll.question, "options": "\n".join(poll.options),
+                  "closing": to_db_time(poll.closes_at)}  # fmt: skip
         return Item(kind, item_id, poll.question, poll.village_codes, poll.created_by, values,
                     poll.status == "open")  # fmt: skip
     notice = await broadcasts.get(db, item_id) if kind == "notice" else None
@@ -102,7 +108,7 @@ async def check(services: Services, item: Item, field: str) -> None:
         raise CorrectionRefused("error.stale_button")
     if not item.open:
         raise CorrectionRefused(f"correction.refused.closed.{item.kind}")
-    if field == "question" and await polls_repo.has_votes(services.db, item.id):
+    if field in BEFORE_VOTES and await polls_repo.has_votes(services.db, item.id):
         raise CorrectionRefused("correction.refused.voted")
 
 
@@ -161,6 +167,14 @@ async def _store(services: Services, item: Item, field: str, value: str) -> None
         poll = await polls_repo.get(db, item.id)
         assert poll is not None
         if not await polls_repo.correct_question(db, item.id, value, poll.versions.without(field)):
+            raise CorrectionRefused("correction.refused.voted")
+    elif item.kind == "poll" and field == "options":
+        poll = await polls_repo.get(db, item.id)
+        assert poll is not None
+        options, problem = polls.parse_options(value)
+        if problem is not None:
+            raise CorrectionRefused(problem[0])
+        if not await polls_repo.correct_options(db, item.id, options, poll.versions.without(field)):
             raise CorrectionRefused("correction.refused.voted")
     elif item.kind == "poll":
         if not await polls_repo.set_closing(db, item.id, from_db_time(value)):

@@ -170,6 +170,13 @@ async def take_text(update: Update, context: QatysuContext) -> int:
         key, values = problem
         await message.reply_text(tr.t(key, **{k: tr.number(v) for k, v in values.items()}))
         return VALUE
+    if draft.field == "options":
+        options, problem = polls.parse_options(text)
+        if problem is not None:
+            shown = {k: tr.number(v) if isinstance(v, int) else v for k, v in problem[1].items()}
+            await message.reply_text(tr.t(problem[0], **shown))
+            return VALUE
+        return await _chosen(update, context, "\n".join(options))
     limit = LIMITS.get(draft.field or "", notices.MAX_TEXT)  # a question: checked above
     if not text or len(text) > limit:
         await message.reply_text(

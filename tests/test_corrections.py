@@ -75,7 +75,9 @@ async def test_poll_question_is_refused_after_a_vote_but_closing_time_is_not(bot
     await staff.tap("✏️ Исправить")
     answer = await staff.tap("Вопрос")
     assert answer is not None and answer["show_alert"]
-    assert answer["text"].startswith("Вопрос исправить нельзя: жители уже голосуют.")
+    assert answer["text"].startswith("Вопрос и варианты исправить нельзя: жители уже голосуют.")
+    answer = await staff.tap("Варианты")
+    assert answer is not None and answer["show_alert"]
     assert (await polls_repo.get(db_of(bot), poll.id)).question == poll.question  # type: ignore[union-attr]
     await staff.tap("Время окончания")
     await staff.tap_data("v1:cor:in:7", staff.messages[-1])
@@ -99,6 +101,22 @@ async def test_poll_question_before_any_vote_is_corrected(bot: Harness) -> None:
     stored = await polls_repo.get(db_of(bot), poll.id)
     assert stored is not None and stored.question == "Что отремонтировать первым?"
     assert received(bot, 101, "Вопрос: Что отремонтировать первым?") == 1
+
+
+async def test_poll_options_before_any_vote_are_corrected_and_checked(bot: Harness) -> None:
+    await residents(bot, MOLODEZHNY, range(101, 103))
+    poll = await announce(bot)
+    staff = bot.user(STAFF_ID, "Ерлан", "ru")
+    await staff.tap_data(f"v1:cor:go:poll:{poll.id}")
+    await staff.tap("Варианты")
+    await staff.send("Только один вариант")
+    assert staff.last_text.startswith("Вариантов должно быть от 2 до 10")  # the wizard's check
+    await staff.send("Дорогу\nШколу\nКлуб")
+    await staff.tap("📤 Отправить исправление")
+    await bot.broadcasts_finished()
+    stored = await polls_repo.get(db_of(bot), poll.id)
+    assert stored is not None and stored.options == ("Дорогу", "Школу", "Клуб")
+    assert received(bot, 101, "Варианты:\nДорогу\nШколу\nКлуб") == 1
 
 
 async def test_staff_of_another_village_cannot_correct_by_a_forged_tap(bot: Harness) -> None:
