@@ -113,6 +113,10 @@ async def test_the_answer_is_marked_to_pass_on_and_moves_to_my_when_the_resident
     appeal = await latest(bot)
     before = len(bot.sim.calls_to("sendMessage"))
     await staff.tap_data(f"v1:inb:ans:{appeal.id}")
+    assert staff.last_text == (
+        f"Напишите текст для #{appeal.number}: ответ, комментарий или причину.\n📞 У жителя нет "
+        "Telegram: ничего не отправится; после сохранения передайте ответ по телефону или лично."
+    )
     await staff.send("Бригада выедет завтра утром")
     assert staff.last_text == (
         f"📞 #{appeal.number}: сохранено, но не отправлено: у жителя Бибигуль Ахметова нет "

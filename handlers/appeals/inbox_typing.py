@@ -32,6 +32,7 @@ from handlers.widgets.dialogs import (
     user_id,
 )
 from handlers.widgets.keyboards import button
+from storage import behalf as behalf_repo
 from storage.appeals import ACTIVE
 from storage.models import Role
 from storage.versions import Versions
@@ -78,13 +79,18 @@ async def ask_text(update: Update, context: QatysuContext) -> int | None:
     cancel = InlineKeyboardButton(
         tr.t("complaint.button_cancel"), callback_data=callbacks.build(FEATURE, "tcancel")
     )
+    prompt = tr.t(f"inbox.type.{parsed.action}", number=texts.number(appeal))
     reads = tr.t(f"inbox.reads.{texts.reader_language(appeal)}")
+    entry = await behalf_repo.entry_of(context.services.db, appeal.id)
+    if entry is not None and entry.to_pass_on:  # nothing goes by Telegram: staff pass it on
+        prompt = tr.t("inbox.type.pass_on", number=texts.number(appeal))
+        reads = tr.t("inbox.reads.pass_on")
     rows = [[cancel]]
     if parsed.action == "rej" and await handoff.bodies_for(context.services, appeal):
         # Not the akimat's matter: pick the body whose it is (the resident gets its contacts).
         rows.insert(0, [button(tr.t("inbox.reject_to_body"), FEATURE, "hbl", appeal.id, "r", 0)])
     await query.edit_message_text(
-        tr.t(f"inbox.type.{parsed.action}", number=texts.number(appeal)) + "\n" + reads,
+        prompt + "\n" + reads,
         reply_markup=InlineKeyboardMarkup(rows),
     )
     return TYPING
