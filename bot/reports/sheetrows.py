@@ -23,6 +23,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 CHUNK_ROWS = 500
+MAX_TEXT = 32767  # characters a cell holds; openpyxl cuts a longer text
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +50,14 @@ class FastRows:
     plain values with :meth:`plain` many rows at a time."""
 
     def __init__(self, sheet: Any) -> None:
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.utils import get_column_letter
         from openpyxl.utils.datetime import to_excel
         from openpyxl.xml.functions import fromstring
 
         self._sheet = sheet
         self._parse = fromstring
+        self._illegal = ILLEGAL_CHARACTERS_RE.search
         self._to_excel = to_excel
         self._letters = [get_column_letter(i) for i in range(1, 200)]
         self._row = 0
@@ -115,7 +118,7 @@ class FastRows:
                 if kind is int or (kind is float and isfinite(value)):
                     parts.append(f'<c r="{column.letter}{number}"{column.number} t="n"><v>')
                     parts.append(f"{value:.16g}</v></c>")
-                elif kind is str and _legal(value):
+                elif kind is str and len(value) <= MAX_TEXT:
                     parts.append(_text(f"{column.letter}{number}", value, column.text))
                 elif kind is datetime and value.tzinfo is None:
                     serial = self._to_excel(value, epoch)
@@ -125,7 +128,10 @@ class FastRows:
                     raise _NotPlain
             parts.append("</row>")
         parts.append("</d>")
-        return "".join(parts)
+        xml = "".join(parts)
+        if self._illegal(xml):  # only a text can hold one: openpyxl refuses it, and so here
+            raise _NotPlain
+        return xml
 
     def _openpyxl_row(self, row: Sequence[Any], styles: Sequence[ColumnStyle]) -> list[Any]:
         """A row with a value of another kind: openpyxl's cells, styled alike."""
@@ -141,12 +147,6 @@ class FastRows:
                 cell._style = self._sheet.parent._cell_styles[chosen]
             found.append(cell)
         return found
-
-
-def _legal(text: str) -> bool:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return len(text) <= 32767 and ILLEGAL_CHARACTERS_RE.search(text) is None
 
 
 def _chosen(value: Any, style: ColumnStyle) -> int | None:

@@ -43,6 +43,18 @@ ON poll_votes BEGIN
     ON CONFLICT DO UPDATE SET votes = votes + 1;
 END;
 
+-- Like every table a report reads, its changes raise the data version (migration 0015); they
+-- come with a vote's, which raise it anyway.
+CREATE TRIGGER poll_tallies_insert_version AFTER INSERT ON poll_tallies BEGIN
+    UPDATE data_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER poll_tallies_update_version AFTER UPDATE ON poll_tallies BEGIN
+    UPDATE data_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER poll_tallies_delete_version AFTER DELETE ON poll_tallies BEGIN
+    UPDATE data_version SET n = n + 1 WHERE id = 1;
+END;
+
 -- The period's complaints read from the index alone (received, by village, kind, category and
 -- status; who was active; the trend's counts), not looked up one by one in the table.
 DROP INDEX appeals_created;
