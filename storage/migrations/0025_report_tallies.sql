@@ -1,5 +1,5 @@
--- Faster summaries (issue 16, item 9): a quarter of a region read half a million poll votes and
--- looked up every complaint of the quarter in the table.
+-- Faster summaries (issue 16, item 9): a quarter of a region read half a million poll votes,
+-- looked up every complaint of the quarter and every resident in the table.
 --
 -- Poll votes counted as they are cast: one row per poll, village of the vote, set of choices
 -- and whether the voter was verified, kept by the triggers below at every vote cast, changed or
@@ -59,3 +59,8 @@ END;
 -- status; who was active; the trend's counts), not looked up one by one in the table.
 DROP INDEX appeals_created;
 CREATE INDEX appeals_created ON appeals(created_at, kind, village_code, category, status, person_id);
+
+-- Residents of each village by the channel they joined through (the Joined from sheet) read
+-- from the index alone, not 200,000 rows looked up in the table (0.3 s of a region's summary).
+DROP INDEX people_village;
+CREATE INDEX people_village ON people(village_code, joined_via) WHERE deleted_at IS NULL;
