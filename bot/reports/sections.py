@@ -157,13 +157,15 @@ def appeals(tr: Translator, data: ReportData) -> Table:
     order = {f.village.code: i for i, f in enumerate(_sorted(tr, data))}
     known = {f.village.code: f.village for f in data.villages}
     labels = {k[2]: plain(tr.t(f"appeal.category.{k[2]}")) for k in counts}
-    keys = sorted(counts, key=lambda k: (order[k[0]], KINDS.index(k[1]), sort_key(labels[k[2]])))
+    ranks = {category: sort_key(label) for category, label in labels.items()}  # once each
+    kinds = {kind: tr.t(f"appeal.kind.{kind}") for kind in KINDS}
+    keys = sorted(counts, key=lambda k: (order[k[0]], KINDS.index(k[1]), ranks[k[2]]))
     rows: list[list[Cell]] = []
     for code, kind, category in keys:
         by_status = counts[(code, kind, category)]
         received = sum(by_status.get(status, 0) for status in STATUSES)
         rows.append([
-            *_place(tr, known[code]), tr.t(f"appeal.kind.{kind}"),
+            *_place(tr, known[code]), kinds[kind],
             labels[category], received,
             *(by_status.get(status, 0) for status in STATUSES),
             share(by_status.get("resolved", 0), received), by_status.get("overdue", 0),

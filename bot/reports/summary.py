@@ -14,10 +14,11 @@ import asyncio
 import dataclasses
 import functools
 import threading
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import workers
@@ -96,11 +97,24 @@ def write_summary(job: SummaryJob) -> ReportFiles:
     # GIL): on two cores that hides most of a second of imports.
     loading = threading.Thread(target=_import_heavy, daemon=True)
     loading.start()
-    figures = asyncio.run(_figures(job))
+    figures = _run(_figures(job))
     loading.join()
     tr = _translator(job.language, job.zone)
     return write_report(tr, figures, job.workbook, poll_chart.folder_of(job.database),
                         csv_delimiter=job.csv_delimiter)  # fmt: skip
+
+
+def _run(figures: Coroutine[Any, Any, report_data.ReportData]) -> report_data.ReportData:
+    """Run the queries on an event loop of their own, without ``asyncio.run``: in a process's
+    main thread (the worker's) that hooks SIGINT, and unhooking it makes Python's enum module
+    describe the old handler, the finished task and so all the figures in its repr (0.4 to
+    0.7 s of a quarter's summary at scale 1)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(figures)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def _import_heavy() -> None:
