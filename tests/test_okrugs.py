@@ -213,7 +213,7 @@ async def test_the_picker_takes_or_leaves_a_whole_okrug_and_nothing_outside(bot:
         "⬜ Botakara",
         "⬜ 🏘 Dubovka…, all 4 villages",
         "⬜ Dubovka", "⬜ Karaozek (sample)", "⬜ Koktobe (sample)", "⬜ Zhanaaul (sample)",
-        "☑️ All", "Done ›",
+        "☑️ All", "Done ›", "« Back",
     ]  # fmt: skip
     await staff.tap("🏘")
     assert staff.last_text == "Choose the villages (4 villages chosen):"
