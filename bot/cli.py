@@ -168,7 +168,7 @@ async def _check_scope(db: Database, role: Role, scope: Scope | None) -> Scope:
 
 
 async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[None]]) -> None:
-    db = Database(settings.database_path)
+    db = settings.database()
     await db.open()
     try:
         await work(db)
