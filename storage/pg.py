@@ -372,3 +372,118 @@ class PgDatabase(Database):
             "the database is PostgreSQL: back it up with pg_dump "
             f"(pg_dump --format=custom --file={target} DATABASE_URL)"
         )
+
+
+class Leadership:
+    """The advisory lock that makes one ``qatysu run`` of several on one database the active one.
+
+    PostgreSQL holds a session's advisory lock until the session ends: a process that dies
+    (SIGKILL, a lost machine) lets go of it as soon as the server sees its connection close,
+    and a waiting process takes it. The key is the schema's, so that databases (and tests'
+    schemas) on one server have leaders of their own.
+    """
+
+    def __init__(self, url: str, schema: str | None = None) -> None:
+        self.url = url
+        self.schema = schema
+        self._raw: asyncpg.Connection | None = None
+
+    async def try_take(self) -> bool:
+        """Take the lock if nobody holds it; False while another process does (or no server)."""
+        try:
+            if self._raw is None or self._raw.is_closed():
+                self._raw = await connect(self.url, self.schema)
+            taken = await self._raw.fetchval(
+                "SELECT pg_try_advisory_lock(hashtext('qatysu-active:' || current_schema()))"
+            )
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+            _LOGGER.warning("Waiting for the database to take the lead: %s", error)
+            await self.release()
+            return False
+        return bool(taken)
+
+    async def still_held(self, within: float) -> bool:
+        """Whether the lock's connection still answers (so the lock is still ours)."""
+        if self._raw is None or self._raw.is_closed():
+            return False
+        try:
+            await asyncio.wait_for(self._raw.fetchval("SELECT 1"), within)
+        except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Let go of the lock (closing its connection does)."""
+        raw, self._raw = self._raw, None
+        if raw is not None:
+            raw.terminate()
+
+
+async def _sqlite_tables(source: Database) -> list[str]:
+    """SQLite's tables, each after the tables it refers to (foreign keys)."""
+    names = [
+        str(row[0])
+        for row in await source.fetch_all(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
+    refers = {
+        name: {
+            str(row["table"])
+            for row in await source.fetch_all(f"PRAGMA foreign_key_list('{name}')")
+            if str(row["table"]) != name
+        }
+        for name in names
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(names):
+        ready = [n for n in names if n not in ordered and refers[n] <= set(ordered)]
+        if not ready:
+            raise RuntimeError(f"foreign keys in a cycle among {set(names) - set(ordered)}")
+        ordered += ready
+    return ordered
+
+
+async def copy_from_sqlite(source: Database, target: PgDatabase) -> dict[str, int]:
+    """Copy every row of a SQLite database into an empty PostgreSQL one; rows per table.
+
+    Both must be at the same schema version (open them both first: each migrates itself).
+    One transaction: a failure leaves the target as it was. Triggers are off meanwhile (the
+    rows are copied as they are: a protocol's vote would otherwise be counted again).
+    """
+    if await source.schema_version() != await target.schema_version():
+        raise RuntimeError("the SQLite and PostgreSQL databases are at different versions")
+    if (await target.fetch_one("SELECT COUNT(*) FROM people"))[0]:  # type: ignore[index]
+        raise RuntimeError("the PostgreSQL database is not empty: copy into a new one")
+    tables = await _sqlite_tables(source)
+    # A connection of its own, without the text codecs (COPY sends values in binary).
+    settings = {"search_path": target.schema} if target.schema else {}
+    raw = await asyncpg.connect(target.url, server_settings=settings)
+    try:
+        return await _copy(source, raw, tables)
+    finally:
+        await raw.close()
+
+
+async def _copy(source: Database, raw: asyncpg.Connection, tables: list[str]) -> dict[str, int]:
+    copied: dict[str, int] = {}
+    async with raw.transaction():
+        for table in tables:
+            await raw.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+        for table in reversed(tables):
+            await raw.execute(f'DELETE FROM "{table}"')  # noqa: S608 - rows a migration put
+        for table in tables:
+            rows = await source.fetch_all(f'SELECT * FROM "{table}"')  # noqa: S608 - a table
+            if rows:
+                columns = list(rows[0].keys())
+                await raw.copy_records_to_table(
+                    table, records=[tuple(row) for row in rows], columns=columns
+                )
+            copied[table] = len(rows)
+        for table in tables:
+            await raw.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+        for table in await PgDatabase._identity_tables(raw):
+            bump = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT "
+            await raw.execute(bump + f'MAX(id) FROM "{table}"), 1))')
+    return copied

@@ -40,7 +40,12 @@ def settings(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest)
 
 async def every_value(db: Database) -> list[tuple[str, str, Any]]:
     """(table, column, value) of every cell of every table."""
-    tables = await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    tables = await db.fetch_all(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+        if db.server is None
+        else "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+    )
     cells = []
     for (table,) in tables:
         rows = await db.fetch_all(f'SELECT * FROM "{table}"')  # noqa: S608 - names from SQLite
