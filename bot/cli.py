@@ -335,6 +335,11 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     """Write a consistent copy of the database, also while the bot runs."""
 
     async def work(db: Database) -> None:
+        if db.server is not None:  # PostgreSQL: its own tools (README: PostgreSQL)
+            raise UsageError(
+                "the database is PostgreSQL: back it up with pg_dump, e.g. "
+                f'pg_dump --format=custom --file={args.file} "$DATABASE_URL"'
+            )
         await db.backup(args.file)
         print(f"Backed up {settings.database_path} to {args.file}")
 

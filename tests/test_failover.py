@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiohttp import ClientSession
 
 from bot.settings import Settings
 from bot.simulator.http import SimServer
@@ -21,10 +22,12 @@ from tests.proof_helpers import (
     TOKEN,
     BotProcess,
     add_residents,
+    free_port,
     kill_leftovers,
     query,
     received_by,
 )
+from tests.test_e2e_http import webhook_settings
 from tests.test_faults import MOLODEZHNY, staff_broadcasts
 
 pytestmark = pytest.mark.slow
@@ -150,3 +153,31 @@ async def test_the_standby_takes_over_a_broadcast_and_votes_when_the_active_one_
     assert min(counts.values()) == 1 and max(counts.values()) <= 2 and twice <= 20
     assert tuple(votes[0]) == (len(RESIDENTS), len(RESIDENTS))  # every vote once
     assert took_over < 10
+
+
+async def health(port: int) -> tuple[int, str]:
+    async with ClientSession() as client, client.get(f"http://127.0.0.1:{port}/healthz") as answer:
+        return answer.status, await answer.text()
+
+
+async def test_healthz_says_active_or_standby_and_the_standby_serves_the_webhook_after(
+    tmp_path: Path, pg_url: str
+) -> None:
+    settings = make_settings(tmp_path, database_url=pg_url)
+    await seed(settings)
+    ports = free_port(), free_port()
+    async with SimServer(token=TOKEN) as server:
+        first = await BotProcess(server, settings, name="a", **webhook_settings(ports[0])).start()
+        second = BotProcess(server, settings, name="b", **webhook_settings(ports[1]))
+        await second.start_standby()
+        assert await health(ports[0]) == (200, "active")
+        assert await health(ports[1]) == (503, "standby")
+        first.kill()
+        await server.wait_until(
+            lambda: f":{ports[1]}/" in server.sim.webhook["url"], within=15, what="set again"
+        )
+        assert await health(ports[1]) == (200, "active")
+        ivan = server.person(1301, "Иван", "ru")
+        await ivan.send(f"/start v_{MOLODEZHNY}")  # posted to the new active one's webhook
+        assert any("Молодежный" in text for text in ivan.texts)
+        await second.stop()
