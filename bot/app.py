@@ -31,7 +31,6 @@ from bot.polls import render as poll_broadcasts
 from bot.polls import service as polls
 from bot.polls.jobs import JobQueueSchedule
 from bot.settings import Settings
-from storage.db import Database
 
 _LOGGER = logging.getLogger(__name__)
 # A well-formed token for a Bot API that is not Telegram's (the simulator accepts any).
@@ -112,7 +111,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     token = (
         OFFLINE_TOKEN if request is not None and settings.bot_token is None else settings.token()
     )
-    db = Database(settings.database_path)
+    db = settings.database()
     services = Services(
         settings=settings,
         db=db,

@@ -80,7 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qatysu", description="Qatysu Telegram bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
-    sub.add_parser("migrate", help="apply database migrations")
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--from-sqlite",
+        type=Path,
+        metavar="FILE",
+        help="copy this SQLite database into the (empty) PostgreSQL one at DATABASE_URL",
+    )
     villages = sub.add_parser("villages", help="territory").add_subparsers(
         dest="action", required=True
     )
@@ -188,7 +194,7 @@ async def _check_scope(db: Database, role: Role, scope: Scope | None) -> Scope:
 
 
 async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[None]]) -> None:
-    db = Database(settings.database_path)
+    db = settings.database()
     await db.open()
     try:
         await work(db)
@@ -197,12 +203,39 @@ async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[None
 
 
 async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
-    """Apply migrations."""
+    """Apply migrations; with ``--from-sqlite``, copy a SQLite database into PostgreSQL."""
+    if args.from_sqlite is not None:
+        await _copy_from_sqlite(settings, args.from_sqlite)
+        return
 
     async def work(db: Database) -> None:
         print(f"Database {settings.database_path} is at schema version {await db.schema_version()}")
 
     await _with_db(settings, work)
+
+
+async def _copy_from_sqlite(settings: Settings, source_path: Path) -> None:
+    from storage.pg import PgDatabase, copy_from_sqlite
+
+    target = settings.database()
+    if not isinstance(target, PgDatabase):
+        raise UsageError("--from-sqlite copies into PostgreSQL: set DATABASE_URL=postgresql://...")
+    if not await asyncio.to_thread(source_path.is_file):
+        raise UsageError(f"no SQLite database at {source_path}")
+    source = Database(source_path)
+    await source.open()  # brought to this version's schema first, as the bot would
+    try:
+        await target.open()
+        try:
+            copied = await copy_from_sqlite(source, target)
+        except RuntimeError as error:  # not empty, another version: one line
+            raise UsageError(str(error)) from None
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    rows = sum(copied.values())
+    print(f"Copied {rows} rows of {len(copied)} tables from {source_path} into PostgreSQL")
 
 
 async def cmd_villages(settings: Settings, args: argparse.Namespace) -> None:
@@ -322,6 +355,11 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     """Write a consistent copy of the database, also while the bot runs."""
 
     async def work(db: Database) -> None:
+        if db.server is not None:  # PostgreSQL: its own tools (README: PostgreSQL)
+            raise UsageError(
+                "the database is PostgreSQL: back it up with pg_dump, e.g. "
+                f'pg_dump --format=custom --file={args.file} "$DATABASE_URL"'
+            )
         await db.backup(args.file)
         print(f"Backed up {settings.database_path} to {args.file}")
 
@@ -491,15 +529,17 @@ def _run_checked(settings: Settings) -> None:
 
     from bot import botapi
     from bot.app import build_application
+    from bot.standby import take_lead
 
     asyncio.run(botapi.check(settings))  # fails fast, in one line naming the setting
+    lead = take_lead(settings)  # on PostgreSQL: wait as a standby until this one is active
     app = build_application(settings)
     request = app.bot.request
     assert isinstance(request, botapi.WatchedRequest)
     watch = request.watch
     watch.on_refused = app.stop_running  # a token revoked while running ends the process
     try:
-        _serve(app, settings)
+        _serve(app, settings, health="ok" if lead is None else lead.role)
     except InvalidToken:  # refused during start-up, after the check passed
         raise botapi.token_refused(settings, watch.refused or "Unauthorized") from None
     except NetworkError as error:  # gone during start-up, after the check passed
@@ -508,14 +548,17 @@ def _run_checked(settings: Settings) -> None:
         raise botapi.token_revoked(settings, watch.refused)
 
 
-def _serve(app: QatysuApp, settings: Settings) -> None:
+def _serve(app: QatysuApp, settings: Settings, health: str = "ok") -> None:
     """Poll for updates, or serve the webhook when ``WEBHOOK_URL`` is set, until stopped."""
     if settings.webhook_url:
         from bot.webhook import WebhookUpdater
 
         assert settings.webhook_secret is not None  # the settings refuse webhook mode without
         app.updater = WebhookUpdater(
-            bot=app.bot, update_queue=app.update_queue, max_body=settings.webhook_max_body
+            bot=app.bot,
+            update_queue=app.update_queue,
+            max_body=settings.webhook_max_body,
+            health=health,
         )
         app.run_webhook(
             listen=settings.webhook_listen,

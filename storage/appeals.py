@@ -201,7 +201,7 @@ async def create(
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO appeal_sequences (year, last) VALUES (?, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+            "ON CONFLICT (year) DO UPDATE SET last = appeal_sequences.last + 1 RETURNING last",
             (year,),
         )
         row = await cursor.fetchone()

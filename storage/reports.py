@@ -473,7 +473,7 @@ async def answers(
         "AND a.village_code IN (SELECT value FROM json_each(:codes)) "
         "AND NOT EXISTS (SELECT 1 FROM appeal_events b WHERE b.appeal_id = e.appeal_id "
         "  AND b.action IN (SELECT value FROM json_each(:answered)) AND b.created_at < :start) "
-        "GROUP BY e.appeal_id",
+        "GROUP BY e.appeal_id, a.village_code, a.created_at, a.due_on",
         params,
     )
     return [

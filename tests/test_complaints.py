@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.settings import Settings
 from bot.simulator import Harness
 from storage import drafts
@@ -19,6 +21,8 @@ from tests.appeal_helpers import (
     staff_told,
 )
 from tests.conftest import ADMIN_ID, OTHER_STAFF_ID, STAFF_ID, make_settings, seed
+
+pytestmark = pytest.mark.both_databases
 
 POTHOLE_KK = "Орталық көшедегі үлкен шұңқыр, көлік өте алмайды"
 LAMP_RU = "Предлагаю поставить фонари на улице Абая у школы"

@@ -54,6 +54,8 @@ class SummaryJob:
     workbook: Path
     csv_delimiter: str = CSV_DELIMITER
     generated: datetime | None = None
+    # PostgreSQL's URL and schema (storage/pg.py), when the database is there, not at ``database``.
+    server: tuple[str, str | None] | None = None
 
 
 async def build(
@@ -62,7 +64,7 @@ async def build(
 ) -> ReportFiles:  # fmt: skip
     """Write the summary of ``period`` for the villages of ``scopes``: ``workbook`` and by it."""
     job = _job(db.path, tr, tuple(scopes), period, workbook, csv_delimiter)
-    return await workers.run(write_summary, job)
+    return await workers.run(write_summary, dataclasses.replace(job, server=db.server))
 
 
 def _job(
@@ -122,9 +124,18 @@ def _import_heavy() -> None:
     import openpyxl  # noqa: F401
 
 
+def _reading(job: SummaryJob) -> Database:
+    if job.server is None:
+        return Database(job.database, migrations=[])
+    from storage.pg import PgDatabase
+
+    url, schema = job.server
+    return PgDatabase(url, path=job.database, schema=schema, migrations=[])
+
+
 async def _figures(job: SummaryJob) -> report_data.ReportData:
     # Reading only: the bot keeps the schema. Two connections, two queries at a time.
-    db, spare = (Database(job.database, migrations=[]) for _ in range(2))
+    db, spare = (_reading(job) for _ in range(2))
     await db.open()
     await spare.open()
     try:
