@@ -395,7 +395,7 @@ async def poll_results(
     if not polls:
         return []
     ids = json.dumps([row["id"] for row in polls])
-    # Votes by poll and set of choices (their tallies, kept as votes are cast: migration 0025),
+    # Votes by poll and set of choices (their tallies, kept as votes are cast: migration 0024),
     # split into options here.
     ticks: dict[tuple[int, int], int] = {}
     verified: dict[tuple[int, int], int] = {}  # of ``ticks``, those of verified residents

@@ -1,4 +1,4 @@
-"""The poll tallies a summary reads (kept as votes arrive, migration 0025) say what the votes
+"""The poll tallies a summary reads (kept as votes arrive, migration 0024) say what the votes
 say: after new votes, changed ones, an erasure, deleted votes and polls, and a restart."""
 
 from __future__ import annotations
