@@ -12,9 +12,9 @@ population. For each scale and period (by default the middle week, and the quart
 the summary for the whole region (workbook with its charts, CSV files, charts, with the trend of
 the eight periods before) is built by ``python -m bot report --period`` in a child process,
 whose wall time, CPU time and peak resident memory (``os.wait4``) are printed; a second child
-times the queries and the files apart. Polls: 2,000
-with 1,000,000 votes and paper votes (``--no-polls`` leaves them out). Prints figures; asserts
-nothing.
+times the queries and the files apart; then the machine's load (the last minute's average).
+Polls: 2,000 with 1,000,000 votes and paper votes (``--no-polls`` leaves them out). Prints
+figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def main() -> None:
     )
     print(
         "scale | period | villages | residents | complaints | hearings | wall s | CPU s "
-        "| peak MB | queries s | files s | (data generated in s)"
+        "| peak MB | queries s | files s | load | (data generated in s)"
     )
     for scale in args.scales:
         sizes = Sizes.at(scale, not args.no_polls)
@@ -305,7 +305,8 @@ def main() -> None:
                 print(f"{scale:>5} | {period:>8} | {sizes.villages:>8,} | {sizes.residents:>9,} "
                       f"| {sizes.appeals:>10,} | {sizes.hearings:>8,} | {run['seconds']:>6.2f} "
                       f"| {run['cpu']:>5.2f} | {run['peak_mb']:>7.0f} "
-                      f"| {split['queries']:>9.2f} | {split['files']:>7.2f} | ({generated:.1f})",
+                      f"| {split['queries']:>9.2f} | {split['files']:>7.2f} "
+                      f"| {os.getloadavg()[0]:>4.1f} | ({generated:.1f})",
                       flush=True)  # fmt: skip
 
 

@@ -11,6 +11,9 @@ at once, as with ``concurrent_updates`` on a webhook.
 A bare PTB Application with one ``CallbackQueryHandler`` making the same two Bot API calls,
 storing nothing, answers the same updates the same way. Prints votes per second of both, their
 ratio, and checks that the stored tally equals N.
+
+With ``BENCH_POSTGRES=postgresql://user@host/db`` set, Qatysu runs a second time on PostgreSQL
+(in a schema of its own, dropped after), and both figures are printed.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,7 +46,8 @@ from bot.simulator import BotApiSimulator, Harness
 from bot.simulator.api import Json, now
 from bot.territory import import_territory, sample_file
 from storage import polls as repo
-from storage.db import Database, to_db_time, utcnow
+from storage.db import to_db_time, utcnow
+from storage.pg import database_for
 from storage.polls import NewPoll, Poll
 
 VILLAGE = "krg-osakarovka-osakarovka"
@@ -70,9 +76,9 @@ class Figures:
         )
 
 
-async def _prepare(path: Path, residents: int) -> Poll:
+async def _prepare(path: Path, residents: int, url: str | None = None) -> Poll:
     """The territory, N residents of one village (seeded in one transaction), one open poll."""
-    db = Database(path)
+    db = database_for(path, url)
     await db.open()
     await import_territory(db, sample_file())
     created = to_db_time(utcnow())
@@ -146,11 +152,25 @@ def _counts(sim: BotApiSimulator, since: int) -> tuple[int, int]:
     return answers, edits
 
 
-async def run_qatysu(residents: int, concurrency: int, folder: Path) -> tuple[Figures, int]:
+async def _schema(url: str, schema: str, *, drop: bool) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            f'DROP SCHEMA "{schema}" CASCADE' if drop else f'CREATE SCHEMA "{schema}"'
+        )
+    finally:
+        await conn.close()
+
+
+async def run_qatysu(
+    residents: int, concurrency: int, folder: Path, url: str | None = None
+) -> tuple[Figures, int]:
     """Our Application: session (claim, person), vote checks, group commit, answer, edit."""
     path = folder / "bench.db"
-    poll = await _prepare(path, residents)
-    settings = Settings(_env_file=None, database_path=path, bot_token=None)  # type: ignore[call-arg]
+    poll = await _prepare(path, residents, url)
+    settings = Settings(_env_file=None, database_path=path, database_url=url, bot_token=None)  # type: ignore[call-arg]
     async with Harness(settings) as harness:
         services = harness.app.bot_data.services
         assert services is not None
@@ -197,8 +217,18 @@ async def run_bare(residents: int, concurrency: int, text: str, markup: Json) ->
 
 async def main(residents: int, concurrency: int) -> None:
     logging.basicConfig(level=logging.WARNING)
+    server = os.environ.get("BENCH_POSTGRES")
     with tempfile.TemporaryDirectory(prefix="qatysu-bench-") as folder:
         ours, tally = await run_qatysu(residents, concurrency, Path(folder))
+        pg: tuple[Figures, int] | None = None
+        if server:
+            schema = f"bench_{uuid.uuid4().hex[:8]}"
+            await _schema(server, schema, drop=False)
+            try:
+                url = f"{server}{'&' if '?' in server else '?'}search_path={schema}"
+                pg = await run_qatysu(residents, concurrency, Path(folder) / "pg", url)
+            finally:
+                await _schema(server, schema, drop=True)
         poll = await _prepare(Path(folder) / "bare.db", 0)
         tr_text = "🗳 Опрос акимата\n\n" + poll.question
         markup = {"inline_keyboard": [[{"text": o, "callback_data": f"v1:poll:v:1:{1 << i}"}]
@@ -208,6 +238,11 @@ async def main(residents: int, concurrency: int) -> None:
     print(bare.line("bare python-telegram-bot"))
     print(ours.line("Qatysu (SQLite, real app)"))
     print(f"ratio Qatysu / bare: {ours.rate / bare.rate:.2f}")
+    if pg is not None:
+        print(pg[0].line("Qatysu (PostgreSQL, real app)"))
+        print(f"ratio PostgreSQL / SQLite: {pg[0].rate / ours.rate:.2f}")
+        if pg[1] != residents or pg[0].answers != residents:
+            raise SystemExit("on PostgreSQL the tally or the Bot API calls do not match the taps")
     verdict = "OK" if tally == residents else "WRONG"
     print(f"tally: {tally} votes stored for {residents} taps: {verdict}")
     if tally != residents or ours.answers != residents or ours.edits != residents:

@@ -12,7 +12,7 @@ from telegram.ext import Application, Defaults, ExtBot, Job, Updater
 from telegram.request import BaseRequest
 
 import handlers
-from bot import commands, heap, jobs, staff_notices, workers
+from bot import commands, corrections, heap, jobs, staff_notices, workers
 from bot.botapi import TokenWatch, watched_requests
 from bot.broadcast import notices
 from bot.broadcast.engine import BroadcastEngine
@@ -31,7 +31,6 @@ from bot.polls import render as poll_broadcasts
 from bot.polls import service as polls
 from bot.polls.jobs import JobQueueSchedule
 from bot.settings import Settings
-from storage.db import Database
 
 _LOGGER = logging.getLogger(__name__)
 # A well-formed token for a Bot API that is not Telegram's (the simulator accepts any).
@@ -113,7 +112,7 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
     token = (
         OFFLINE_TOKEN if request is not None and settings.bot_token is None else settings.token()
     )
-    db = Database(settings.database_path)
+    db = settings.database()
     services = Services(
         settings=settings,
         db=db,
@@ -169,4 +168,5 @@ def build_engine(app: QatysuApp, services: Services) -> BroadcastEngine:
     engine.register(polls.RESULTS_KIND, poll_broadcasts.render_results)
     for kind, renderer in budget_broadcasts.renderers().items():
         engine.register(kind, renderer)
+    engine.register(corrections.KIND, corrections.render)  # of a hearing, a poll, a notice
     return engine

@@ -49,6 +49,8 @@ class Feature(StrEnum):
     BUDGET_STAFF = "bst"  # handlers.budget.manage, staff: screening, protocols, progress
     NEW_BUDGET = "nbg"  # handlers.budget.create
     BUDGET_PROPOSAL = "bpr"  # handlers.budget.propose: a resident's proposal dialog
+    BEHALF = "obh"  # handlers.behalf: staff entering items and attendance for a resident
+    CORRECTION = "cor"  # handlers.corrections: staff correct a published hearing, poll, notice
 
 
 class CallbackDataError(ValueError):

@@ -80,7 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qatysu", description="Qatysu Telegram bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)")
-    sub.add_parser("migrate", help="apply database migrations")
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument(
+        "--from-sqlite",
+        type=Path,
+        metavar="FILE",
+        help="copy this SQLite database into the (empty) PostgreSQL one at DATABASE_URL",
+    )
     villages = sub.add_parser("villages", help="territory").add_subparsers(
         dest="action", required=True
     )
@@ -139,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     phones.add_argument("file", type=Path, help="one number a line (or CSV cells); not kept")
     phones.add_argument("--village", required=True, metavar="CODE")
+    _add_bodies_parser(sub)
     paper = sub.add_parser("print", help="papers for the notice board (A4 PDF, kk and ru)")
     paper.add_argument("kind", choices=["hearing", "poll", "village"])
     paper.add_argument("ref", help="the hearing or poll number, or the village code")
@@ -146,6 +153,25 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the whole product offline, with a transcript")
     demo.add_argument("--out", type=Path, default=None, help="folder for the demo's files")
     return parser
+
+
+def _add_bodies_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``bodies import FILE | list | add | edit | remove``: the directory of other bodies."""
+    bodies = sub.add_parser(
+        "bodies", help="other bodies per district (electricity, water, roads...): the directory"
+    ).add_subparsers(dest="action", required=True)
+    bodies.add_parser("import", help="import or update bodies from CSV").add_argument(
+        "file", type=Path
+    )
+    listed = bodies.add_parser("list", help="print the directory")
+    listed.add_argument("--district", metavar="CODE")
+    for action in ("add", "edit", "remove"):
+        p = bodies.add_parser(action, help=f"{action} one body (by district and code)")
+        p.add_argument("district", metavar="DISTRICT")
+        p.add_argument("code", metavar="CODE")
+        if action != "remove":
+            p.add_argument("cells", nargs="*", metavar="COLUMN=VALUE",
+                           help="the CSV's columns, e.g. phone='+7 (72149) 4-00-01'")  # fmt: skip
 
 
 def _scope(args: argparse.Namespace) -> Scope | None:
@@ -168,7 +194,7 @@ async def _check_scope(db: Database, role: Role, scope: Scope | None) -> Scope:
 
 
 async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[None]]) -> None:
-    db = Database(settings.database_path)
+    db = settings.database()
     await db.open()
     try:
         await work(db)
@@ -177,12 +203,39 @@ async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[None
 
 
 async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
-    """Apply migrations."""
+    """Apply migrations; with ``--from-sqlite``, copy a SQLite database into PostgreSQL."""
+    if args.from_sqlite is not None:
+        await _copy_from_sqlite(settings, args.from_sqlite)
+        return
 
     async def work(db: Database) -> None:
         print(f"Database {settings.database_path} is at schema version {await db.schema_version()}")
 
     await _with_db(settings, work)
+
+
+async def _copy_from_sqlite(settings: Settings, source_path: Path) -> None:
+    from storage.pg import PgDatabase, copy_from_sqlite
+
+    target = settings.database()
+    if not isinstance(target, PgDatabase):
+        raise UsageError("--from-sqlite copies into PostgreSQL: set DATABASE_URL=postgresql://...")
+    if not await asyncio.to_thread(source_path.is_file):
+        raise UsageError(f"no SQLite database at {source_path}")
+    source = Database(source_path)
+    await source.open()  # brought to this version's schema first, as the bot would
+    try:
+        await target.open()
+        try:
+            copied = await copy_from_sqlite(source, target)
+        except RuntimeError as error:  # not empty, another version: one line
+            raise UsageError(str(error)) from None
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    rows = sum(copied.values())
+    print(f"Copied {rows} rows of {len(copied)} tables from {source_path} into PostgreSQL")
 
 
 async def cmd_villages(settings: Settings, args: argparse.Namespace) -> None:
@@ -302,6 +355,11 @@ async def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     """Write a consistent copy of the database, also while the bot runs."""
 
     async def work(db: Database) -> None:
+        if db.server is not None:  # PostgreSQL: its own tools (README: PostgreSQL)
+            raise UsageError(
+                "the database is PostgreSQL: back it up with pg_dump, e.g. "
+                f'pg_dump --format=custom --file={args.file} "$DATABASE_URL"'
+            )
         await db.backup(args.file)
         print(f"Backed up {settings.database_path} to {args.file}")
 
@@ -471,15 +529,17 @@ def _run_checked(settings: Settings) -> None:
 
     from bot import botapi
     from bot.app import build_application
+    from bot.standby import take_lead
 
     asyncio.run(botapi.check(settings))  # fails fast, in one line naming the setting
+    lead = take_lead(settings)  # on PostgreSQL: wait as a standby until this one is active
     app = build_application(settings)
     request = app.bot.request
     assert isinstance(request, botapi.WatchedRequest)
     watch = request.watch
     watch.on_refused = app.stop_running  # a token revoked while running ends the process
     try:
-        _serve(app, settings)
+        _serve(app, settings, health="ok" if lead is None else lead.role)
     except InvalidToken:  # refused during start-up, after the check passed
         raise botapi.token_refused(settings, watch.refused or "Unauthorized") from None
     except NetworkError as error:  # gone during start-up, after the check passed
@@ -488,14 +548,17 @@ def _run_checked(settings: Settings) -> None:
         raise botapi.token_revoked(settings, watch.refused)
 
 
-def _serve(app: QatysuApp, settings: Settings) -> None:
+def _serve(app: QatysuApp, settings: Settings, health: str = "ok") -> None:
     """Poll for updates, or serve the webhook when ``WEBHOOK_URL`` is set, until stopped."""
     if settings.webhook_url:
         from bot.webhook import WebhookUpdater
 
         assert settings.webhook_secret is not None  # the settings refuse webhook mode without
         app.updater = WebhookUpdater(
-            bot=app.bot, update_queue=app.update_queue, max_body=settings.webhook_max_body
+            bot=app.bot,
+            update_queue=app.update_queue,
+            max_body=settings.webhook_max_body,
+            health=health,
         )
         app.run_webhook(
             listen=settings.webhook_listen,
@@ -544,7 +607,60 @@ async def cmd_residents(settings: Settings, args: argparse.Namespace) -> None:
     await _with_db(settings, work)
 
 
+async def cmd_bodies(settings: Settings, args: argparse.Namespace) -> None:
+    """Import, list, add, edit or remove bodies of the directory."""
+    from bot.bodies import service as bodies
+
+    async def work(db: Database) -> None:
+        if args.action == "import":
+            try:
+                done = await bodies.import_file(db, args.file)
+            except bodies.BodiesFileError as error:
+                raise UsageError(f"{args.file}: {error}") from None
+            print(f"Bodies from {args.file}: {done.added} added, {done.changed} changed, "
+                  f"{done.unchanged} unchanged")  # fmt: skip
+        elif args.action == "list":
+            for body in await bodies.listed(db, args.district):
+                mark = "  (sample)" if body.sample else ""
+                print(f"{body.district_code}  {body.code}  {body.names.ru} / {body.names.kk}  "
+                      f"{body.phone}{mark}")  # fmt: skip
+        else:
+            await _edit_body(db, args)
+
+    await _with_db(settings, work)
+
+
+async def _edit_body(db: Database, args: argparse.Namespace) -> None:
+    """``bodies add``, ``edit`` or ``remove`` one body."""
+    from bot.bodies import service as bodies
+
+    cells: dict[str, str] = {}
+    for cell in getattr(args, "cells", []):
+        column, equals, value = cell.partition("=")
+        if not equals:
+            raise UsageError(f"{cell!r} is not COLUMN=VALUE")
+        cells[column.strip()] = value
+    found = await bodies.find(db, args.district, args.code)
+    try:
+        if args.action == "add":
+            cells.update(district_code=args.district, code=args.code)
+            body = await bodies.add_cells(db, cells)
+            print(f"Stored body {body.code} of {body.district_code}: {body.names.ru}")
+        elif found is None or found.removed:
+            raise UsageError(f"no body {args.code!r} in {args.district!r}: see `bodies list`")
+        elif args.action == "edit":
+            body = await bodies.edit(db, found, cells)
+            print(f"Changed body {body.code} of {body.district_code}: {body.names.ru}")
+        else:
+            await bodies.remove(db, found)
+            print(f"Removed body {found.code} of {found.district_code} (items handed to it "
+                  "still name it)")  # fmt: skip
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
 ASYNC_COMMANDS = {
+    "bodies": cmd_bodies,
     "migrate": cmd_migrate,
     "villages": cmd_villages,
     "roles": cmd_roles,

@@ -56,6 +56,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("notices", Role.STAFF),
     CommandSpec("budget"),
     CommandSpec("newbudget", Role.STAFF),
+    CommandSpec("behalf", Role.STAFF),  # for a resident without Telegram
     CommandSpec("residents", Role.COORDINATOR),
     CommandSpec("summary", Role.COORDINATOR),
     CommandSpec("notices", Role.COORDINATOR),
@@ -63,11 +64,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
 
 
 def commands_for(roles: frozenset[Role]) -> list[CommandSpec]:
-    """Commands a person with ``roles`` may use, each once, residents' first."""
+    """Commands a person with ``roles`` may use, each once: the roles' own first (staff at
+    work look for theirs), then a resident's."""
+    ordered = [spec for spec in COMMANDS if spec.role is not None and spec.role in roles]
+    ordered += [spec for spec in COMMANDS if spec.role is None]
     chosen: list[CommandSpec] = []
     names: set[str] = set()
-    for spec in COMMANDS:
-        if (spec.role is None or spec.role in roles) and spec.name not in names:
+    for spec in ordered:
+        if spec.name not in names:
             chosen.append(spec)
             names.add(spec.name)
     return chosen

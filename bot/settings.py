@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 Language = Literal["kk", "ru", "en"]
 LANGUAGES: tuple[Language, ...] = ("kk", "ru", "en")
@@ -36,6 +39,9 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     database_path: Path = Path("./data/qatysu.db")
+    # postgresql://user@host/db selects PostgreSQL (storage/pg.py); the files kept beside the
+    # database (identity secret, charts, papers) stay under DATABASE_PATH's folder.
+    database_url: SecretStr | None = None
     timezone: str = "Asia/Almaty"
     default_language: Language = "kk"
     bot_api_base_url: str = "https://api.telegram.org/bot"
@@ -230,6 +236,13 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The configured time zone."""
         return ZoneInfo(self.timezone)
+
+    def database(self) -> Database:
+        """The database these settings name (not opened): PostgreSQL or SQLite."""
+        from storage.pg import database_for  # asyncpg only loaded when the settings open one
+
+        url = self.database_url.get_secret_value() if self.database_url is not None else None
+        return database_for(self.database_path, url)
 
     def token(self) -> str:
         """Return the bot token, or raise a one-line error naming ``BOT_TOKEN``."""

@@ -34,7 +34,7 @@ from bot.pacing import retry_seconds
 from storage import appeals as appeals_repo
 from storage import staff_notices as repo
 from storage import territory
-from storage.appeals import Appeal
+from storage.appeals import Appeal, Event
 from storage.db import utcnow
 from storage.models import Village
 from storage.staff_notices import NEW, REOPENED, StaffNotice
@@ -154,8 +154,14 @@ class StaffNoticeSender:
             appeal = await appeals_repo.get(self.services.db, notice.appeal_id)
             village = villages.get(notice.village_code)
             if appeal is not None and village is not None:
-                return item_text(tr, notice, appeal, village), open_button(tr, appeal)
+                forwarded = await self._forwarded(appeal.id)
+                return item_text(tr, notice, appeal, village, forwarded), open_button(tr, appeal)
         return merged_text(tr, rows, villages), inbox_button(tr)
+
+    async def _forwarded(self, appeal_id: int) -> Event | None:
+        """The item's latest forward (its note goes to the staff it reached)."""
+        events = await appeals_repo.history(self.services.db, appeal_id)
+        return next((e for e in reversed(events) if e.action == "forwarded"), None)
 
     async def _villages(self, codes: Iterable[str]) -> dict[str, Village]:
         found: dict[str, Village] = {}
@@ -200,11 +206,17 @@ def distinct(rows: Sequence[StaffNotice]) -> list[StaffNotice]:
     return list(seen.values())
 
 
-def item_text(tr: Translator, notice: StaffNotice, appeal: Appeal, village: Village) -> str:
-    """Today's notice of one item: new (or forwarded), or reopened by the resident."""
+def item_text(
+    tr: Translator,
+    notice: StaffNotice,
+    appeal: Appeal,
+    village: Village,
+    forwarded: Event | None = None,
+) -> str:
+    """Today's notice of one item: new (or forwarded, with the note), or reopened."""
     if notice.event == REOPENED:
         return tr.t("inbox.reopened", title=texts.title(tr, appeal))
-    return texts.new_item(tr, appeal, village)
+    return texts.new_item(tr, appeal, village, forwarded)
 
 
 def merged_text(tr: Translator, rows: Sequence[StaffNotice], villages: dict[str, Village]) -> str:

@@ -6,7 +6,8 @@ pose as any user, or grow the process by hundreds of megabytes with a few large 
 This one (aiohttp, as PTB's custom-webhook example) checks the secret in constant time, then
 the declared size, before it reads a byte of the body; it puts each update on the
 application's update queue and answers 200 only once it is queued. ``GET /healthz`` answers
-``ok`` for a load balancer or a supervisor.
+``ok`` for a load balancer or a supervisor (``active`` on PostgreSQL, where a standby process
+answers 503 ``standby``: bot/standby.py).
 
 It replaces the Updater's ``start_webhook``, so that ``Application.run_webhook`` still runs the
 application's whole life in PTB's order (initialize, post_init, start, ... stop, post_stop,
@@ -40,9 +41,10 @@ HEALTH_PATH = "/healthz"
 class WebhookUpdater(QatysuUpdater):
     """An Updater whose webhook is served by :func:`webhook_app` instead of tornado."""
 
-    def __init__(self, *args: Any, max_body: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_body: int, health: str = "ok", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_body = max_body
+        self.health = health  # ``active`` on PostgreSQL (a standby answers 503 ``standby``)
         self._runner: web.AppRunner | None = None
 
     async def start_webhook(
@@ -67,7 +69,9 @@ class WebhookUpdater(QatysuUpdater):
         if not secret_token or not webhook_url or cert or key or unix:
             raise RuntimeError("the webhook needs a URL and a secret, and no TLS or unix socket")
         path = "/" + url_path.lstrip("/")
-        app = webhook_app(path, secret_token, self.update_queue, self.bot, self.max_body)
+        app = webhook_app(
+            path, secret_token, self.update_queue, self.bot, self.max_body, health=self.health
+        )
         runner = web.AppRunner(app, access_log=None)  # no addresses of callers in the log
         await runner.setup()
         try:
@@ -101,7 +105,13 @@ class WebhookUpdater(QatysuUpdater):
 
 
 def webhook_app(
-    path: str, secret: str, queue: asyncio.Queue[object], bot: Any, max_body: int
+    path: str,
+    secret: str,
+    queue: asyncio.Queue[object],
+    bot: Any,
+    max_body: int,
+    *,
+    health: str = "ok",
 ) -> web.Application:
     """The aiohttp application: ``POST path`` for updates, ``GET /healthz``."""
     expected = secret.encode()
@@ -126,13 +136,13 @@ def webhook_app(
         await queue.put(update)
         return web.Response(status=HTTPStatus.OK)
 
-    async def health(request: web.Request) -> web.Response:
-        """Answer ok while the server runs."""
-        return web.Response(text="ok")
+    async def healthy(request: web.Request) -> web.Response:
+        """Answer ok (``active`` on PostgreSQL) while the server runs."""
+        return web.Response(text=health)
 
     app = web.Application(client_max_size=max_body)
     app.router.add_post(path, take_update)
-    app.router.add_get(HEALTH_PATH, health)
+    app.router.add_get(HEALTH_PATH, healthy)
     return app
 
 

@@ -6,7 +6,9 @@ Handlers schedule no timed job: :func:`bot.jobs.schedule_all` lists them all.
 from __future__ import annotations
 
 from bot.context import QatysuApp
+from handlers import behalf as on_behalf
 from handlers import (
+    corrections,
     errors,
     fallbacks,
     flood,
@@ -26,7 +28,7 @@ from handlers import (
     village,
 )
 from handlers import notices as broadcasts
-from handlers.appeals import inbox
+from handlers.appeals import inbox, inbox_handoff
 from handlers.appeals import inbox_typing as inbox_dialogs
 from handlers.appeals import intake as complaints
 from handlers.appeals import mine as my_appeals
@@ -64,10 +66,12 @@ def register_all(app: QatysuApp) -> None:
     dialogs.register(app)
     # Dialogs first, so that their steps see the text and buttons meant for them.
     inbox_dialogs.register(app)  # staff typing an answer, comment or reason
+    inbox_handoff.register(app)  # staff forwarding with a note, to another body; eOtinish number
     complaints.register(app)  # a resident writing a complaint or suggestion
     broadcasts.register(app)  # staff writing a notice
     hearing_new.register(app)  # staff announcing a meeting or a public hearing
     hearing_manage.register(app)  # staff postponing, cancelling or concluding one
+    corrections.register(app)  # staff correcting a published hearing, poll or notice
     meetings.register(app)  # an assembly's members and outcome; answers to questions in advance
     hearings.register(app)  # a resident asking a question before a meeting; /meetings
     newpoll.register(app)  # staff creating a poll
@@ -79,6 +83,7 @@ def register_all(app: QatysuApp) -> None:
     budget_proposals.register(app)  # a resident proposing a project
     newbudget.register(app)  # staff opening a budget cycle
     budget_staff_dialogs.register(app)  # staff typing a cost, a reason, a protocol, a report
+    on_behalf.register(app)  # staff entering what a resident without Telegram brought
     onboarding.register(app)  # last: its "use the buttons" answer takes any stray text
     # Stateless commands and buttons of residents.
     language.register(app)
@@ -91,6 +96,7 @@ def register_all(app: QatysuApp) -> None:
     # Staff and coordinators (each handler guarded by bot.auth).
     residents.register(app)
     inbox.register(app)  # /inbox and the buttons on items
+    inbox_handoff.register_buttons(app)  # forward targets, other bodies, formal appeal
     reports.register(app)  # /summary, the workbook button
     notice_review.register(app)  # /notices; approving, rejecting, withdrawing notices
     paper.register(app)  # the notice-board PDF of a hearing or poll

@@ -43,10 +43,12 @@ async def send_menu(update: Update, context: QatysuContext, text: str | None = N
     """Send ``text`` (or the menu title) with the main menu for this person's roles."""
     assert update.effective_user is not None and update.effective_chat is not None
     access = await load_access(context, update.effective_user.id)
+    person = context.person
+    resident = person is not None and person.village_code is not None
     await context.bot.send_message(
         update.effective_chat.id,
         text or context.tr.t("menu.title"),
-        reply_markup=keyboards.main_menu(context.tr, access.roles),
+        reply_markup=keyboards.main_menu(context.tr, access.roles, resident),
     )
 
 

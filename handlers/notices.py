@@ -21,19 +21,23 @@ from bot.broadcast.engine import FEATURE as ENGINE_FEATURE
 from bot.broadcast.engine import preview_of
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from handlers.widgets import versions, village_picker
+from handlers.widgets import steps, versions, village_picker
 from handlers.widgets.dialogs import (
+    Callback,
     Dialog,
     DialogDraft,
     Drafts,
+    answer_tap,
     cancel_step,
     chat_id,
+    menu_entry,
     message_of,
     query_of,
     tap,
     user_id,
 )
 from handlers.widgets.keyboards import button
+from handlers.widgets.steps import current, with_nav
 from storage import broadcasts as broadcasts_repo
 from storage.models import Role, Village
 from storage.versions import Versions
@@ -56,6 +60,7 @@ class NoticeDraft(DialogDraft):
     villages: list[str] | None = None  # the village picker's choice
     other: str | None = None  # the language of the version being added
     versions: dict[str, dict[str, str]] | None = None  # {"ru": {"text": ...}}
+    editing: str | None = None  # the field the preview's ✏️ asks again: content, villages
 
     def payload(self) -> dict[str, Any]:
         """The broadcast's payload (what :func:`bot.broadcast.notices.render` reads, and
@@ -74,7 +79,8 @@ DRAFTS = Drafts(DIALOG, NoticeDraft)
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
-    """Ask for the notice (/broadcast)."""
+    """Ask for the notice (/broadcast or the menu)."""
+    await answer_tap(update)
     try:
         await oversight.check_daily_limit(context.services, user_id(update))
     except oversight.NoticeRefused as refused:
@@ -85,8 +91,14 @@ async def start(update: Update, context: QatysuContext) -> int:
 
 
 async def ask_content(update: Update, context: QatysuContext) -> int:
-    """Ask for the notice."""
-    await context.bot.send_message(chat_id(update), context.tr.t("notice.ask_content"))
+    """Ask for the notice (with what it says so far, after Back or ✏️)."""
+    tr = context.tr
+    draft = await DRAFTS.load(update, context)
+    filled = bool(draft.text or draft.photo or draft.document)
+    back = draft.editing is not None  # the first step: Back only to the preview
+    markup = with_nav(tr, FEATURE, back=back, keep=filled)
+    text = tr.t("notice.ask_content") + current(tr, draft.text)
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
     return CONTENT
 
 
@@ -125,6 +137,13 @@ async def take_content(update: Update, context: QatysuContext) -> int:
     await DRAFTS.save(update, context, draft)
     if draft.other is not None:
         await versions.offer(update, context, FEATURE, draft.other)  # going on skips it
+    return await after_content(update, context)
+
+
+async def after_content(update: Update, context: QatysuContext) -> int:
+    """After the content: the villages; the preview when only the content was edited."""
+    if (await DRAFTS.load(update, context)).editing is not None:
+        return await ask_confirm(update, context)
     return await ask_villages(update, context)
 
 
@@ -137,7 +156,8 @@ async def add_version(update: Update, context: QatysuContext) -> int:
 async def ask_text2(update: Update, context: QatysuContext) -> int:
     """Ask for the text in the other language."""
     draft = await DRAFTS.load(update, context)
-    await versions.ask(update, context, "text", draft.other or "ru", draft.text or "")
+    markup = with_nav(context.tr, FEATURE)
+    await versions.ask(update, context, "text", draft.other or "ru", draft.text or "", markup)
     return TEXT2
 
 
@@ -156,7 +176,7 @@ async def take_text2(update: Update, context: QatysuContext) -> int:
     added = Versions.of(draft.versions).with_field(draft.other or "ru", "text", text)
     draft.versions = added.to_dict()
     await DRAFTS.save(update, context, draft)
-    return await ask_villages(update, context)
+    return await after_content(update, context)
 
 
 async def ask_villages(update: Update, context: QatysuContext) -> int:
@@ -176,7 +196,7 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
     tr = context.tr
     draft = await DRAFTS.load(update, context)
     codes = [v.code for v in villages]
-    draft.villages = codes
+    draft.villages, draft.editing = codes, None
     await DRAFTS.save(update, context, draft)
     shown = await notices.render(preview_of(notices.KIND, draft.payload()), tr)
     chat = chat_id(update)
@@ -194,7 +214,9 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
             [
                 button(tr.t("notice.ask_approval" if approval else "notice.send"), FEATURE, "send"),
                 button(tr.t("notice.cancel"), FEATURE, "cancel"),
-            ]
+            ],
+            *steps.edit_rows(tr, FEATURE, tuple(EDITS)),
+            *steps.nav_rows(tr, FEATURE),
         ]
     )
     text = tr.t("notice.confirm", recipients=tr.nt("broadcast.recipients", count), villages=names)
@@ -248,6 +270,45 @@ async def send(update: Update, context: QatysuContext) -> int:
 
 
 cancel = cancel_step(DIALOG)
+EDITS: dict[str, Callback] = {"content": ask_content, "villages": ask_villages}
+
+
+def back_to(prompt: Callback) -> Callback:
+    """« Back (tapped or typed): ``prompt``, the step before; the preview while editing."""
+
+    async def back(update: Update, context: QatysuContext) -> int:
+        if (await DRAFTS.load(update, context)).editing is not None:
+            return await ask_confirm(update, context)
+        return int(await prompt(update, context))
+
+    return back
+
+
+async def first_back(update: Update, context: QatysuContext) -> int:
+    """«артқа» at the content, the first step: the preview while editing, else leave."""
+    if (await DRAFTS.load(update, context)).editing is not None:
+        return await ask_confirm(update, context)
+    return int(await cancel(update, context))
+
+
+async def keep_content(update: Update, context: QatysuContext) -> int:
+    """⏭ Keep as is at the content: on to the villages (or the preview)."""
+    return await after_content(update, context)
+
+
+async def edit(update: Update, context: QatysuContext) -> int:
+    """✏️ at the preview: ask that field alone; the preview follows."""
+    query = query_of(update)
+    field = callbacks.parse(query.data).arg(0)
+    if field not in EDITS:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return CONFIRM
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft = await DRAFTS.load(update, context)
+    draft.editing = field
+    await DRAFTS.save(update, context, draft)
+    return int(await EDITS[field](update, context))
 
 
 @requires(Role.STAFF, Role.COORDINATOR)
@@ -271,18 +332,28 @@ def register(app: QatysuApp) -> None:
     content = filters.TEXT & ~filters.COMMAND | filters.PHOTO | filters.Document.ALL
     dialog = Dialog(
         "broadcast",
-        entry_points=[CommandHandler("broadcast", start)],
+        entry_points=[CommandHandler("broadcast", start), menu_entry(start, "notice")],
         states={
             CONTENT: [
+                *steps.nav(FEATURE, back=first_back, keep=keep_content),
                 MessageHandler(content, take_content),
                 MessageHandler(~filters.COMMAND, wrong_content),
             ],
             VILLAGES: [
+                *steps.nav(FEATURE, back=back_to(ask_content)),
                 versions.step(FEATURE, add_version),
                 *village_picker.handlers(FEATURE, DIALOG, preview),
             ],
-            TEXT2: [MessageHandler(filters.TEXT & ~filters.COMMAND, take_text2)],
-            CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "cancel")],
+            TEXT2: [
+                *steps.nav(FEATURE, back=ask_content),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, take_text2),
+            ],
+            CONFIRM: [
+                tap(FEATURE, send, "send"),
+                tap(FEATURE, cancel, "cancel"),
+                tap(FEATURE, edit, steps.EDIT),
+                *steps.nav(FEATURE, back=ask_villages),
+            ],
         },
         prompts={
             CONTENT: ask_content,
@@ -291,6 +362,7 @@ def register(app: QatysuApp) -> None:
             CONFIRM: ask_confirm,
         },
         draft=DIALOG,
+        context_keys=("editing",),
         cancel=cancel,
     )
     app.add_handler(dialog)

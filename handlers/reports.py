@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.auth import load_access, refuse, requires
-from bot.callbacks import CallbackDataError
+from bot.callbacks import CallbackDataError, Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.reports import delivery
@@ -58,6 +58,8 @@ def _scope_args(scope: Scope) -> tuple[str, str]:
 async def choose_period(update: Update, context: QatysuContext) -> None:
     """Offer this week, last week, last month and last quarter, per scope (/summary)."""
     assert update.effective_user is not None and update.effective_message is not None
+    if update.callback_query is not None:  # the menu's Summary
+        await update.callback_query.answer()
     tr = context.tr
     scopes = (await load_access(context, update.effective_user.id)).scopes(Role.COORDINATOR)
     today = utcnow().astimezone(context.services.settings.zone).date()
@@ -177,6 +179,9 @@ async def _serve(
 def register(app: QatysuApp) -> None:
     """Register /summary and the report buttons."""
     app.add_handler(CommandHandler("summary", choose_period))
+    app.add_handler(
+        CallbackQueryHandler(choose_period, pattern=callbacks.matches(Feature.MENU, "summary"))
+    )
     app.add_handler(
         CallbackQueryHandler(send_summary, pattern=callbacks.matches(FEATURE, "sum"), block=False)
     )

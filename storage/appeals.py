@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -108,6 +108,7 @@ class Event:
     note: str | None
     created_at: datetime
     versions: Versions = NONE  # the note in the other language, when staff added it
+    target: str | None = None  # where it went ("village:<code>", "body:<id>"...), apart from note
 
     def note_in(self, language: str) -> str | None:
         """The note as a reader of ``language`` gets it: their version, else the first."""
@@ -125,6 +126,8 @@ JOIN villages v ON v.code = a.handler_village_code
 JOIN districts d ON d.code = v.district_code
 LEFT JOIN hearings h ON h.id = a.hearing_id
 """
+# Stored with a new item in its transaction (an on-behalf item's audit: storage.behalf).
+AfterCreate = Callable[[aiosqlite.Connection, int], Awaitable[None]]
 REPEAT_WINDOW = timedelta(hours=24)  # intake refuses the same text again within this
 # Columns a status change may set besides the status (never built from user input).
 _CHANGEABLE = frozenset({"handler_village_code", "level", "due_on", "confirm_pending"})
@@ -173,10 +176,11 @@ async def _add_event(
     note: str | None,
     now: datetime,
     versions: Versions | None = None,
+    target: str | None = None,
 ) -> None:
     await tx.execute(
-        "INSERT INTO appeal_events (appeal_id, action, actor_id, note, created_at, versions) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO appeal_events (appeal_id, action, actor_id, note, created_at, versions, "
+        "target) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             appeal_id,
             action,
@@ -184,16 +188,20 @@ async def _add_event(
             note,
             to_db_time(now),
             versions.to_json() if versions else None,
+            target,
         ),
     )
 
 
-async def create(db: Database, new: NewAppeal, year: int, now: datetime) -> Appeal:
-    """Store an item with the next number of ``year``, its photos and its first event."""
+async def create(
+    db: Database, new: NewAppeal, year: int, now: datetime, after: AfterCreate | None = None
+) -> Appeal:
+    """Store an item with the next number of ``year``, its photos and its first event (and
+    what ``after`` stores with it)."""
     async with db.transaction() as tx:
         cursor = await tx.execute(
             "INSERT INTO appeal_sequences (year, last) VALUES (?, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = last + 1 RETURNING last",
+            "ON CONFLICT (year) DO UPDATE SET last = appeal_sequences.last + 1 RETURNING last",
             (year,),
         )
         row = await cursor.fetchone()
@@ -218,6 +226,8 @@ async def create(db: Database, new: NewAppeal, year: int, now: datetime) -> Appe
             [(appeal_id, position, file_id) for position, file_id in enumerate(new.photos)],
         )
         await _add_event(tx, appeal_id, "created", None, None, now)
+        if after is not None:
+            await after(tx, appeal_id)
     appeal = await get(db, appeal_id)
     assert appeal is not None
     return appeal
@@ -381,10 +391,11 @@ async def change(
     note: str | None,
     now: datetime,
     versions: Versions | None = None,
+    target: str | None = None,
     **columns: object,
 ) -> Appeal | None:
     """Apply one step if the item is still in an ``expected`` status; record it in the history
-    (the note's other versions with it).
+    (the note's other versions with it, and where it went: ``target``).
 
     Returns the changed item, or None when someone else changed it first (or it is gone).
     """
@@ -403,7 +414,7 @@ async def change(
         )
         if cursor.rowcount == 0:
             return None
-        await _add_event(tx, appeal_id, action, actor_id, note, now, versions)
+        await _add_event(tx, appeal_id, action, actor_id, note, now, versions, target)
     return await get(db, appeal_id)
 
 
@@ -460,7 +471,7 @@ async def settle_confirmation(
 async def add_event(
     db: Database, appeal_id: int, action: str, actor_id: int | None, note: str | None, now: datetime
 ) -> None:
-    """Record a step that changes nothing else (a deadline escalation)."""
+    """Record a step that changes nothing else (a deadline escalation, a registration number)."""
     async with db.transaction() as tx:
         await _add_event(tx, appeal_id, action, actor_id, note, now)
 
@@ -468,7 +479,7 @@ async def add_event(
 async def history(db: Database, appeal_id: int) -> list[Event]:
     """The item's history, oldest first, with the names of the staff who acted."""
     rows = await db.fetch_all(
-        "SELECT e.action, e.actor_id, e.note, e.created_at, e.versions, "
+        "SELECT e.action, e.actor_id, e.note, e.created_at, e.versions, e.target, "
         "p.first_name AS actor_name "
         "FROM appeal_events e LEFT JOIN people p ON p.telegram_id = e.actor_id "
         "WHERE e.appeal_id = ? ORDER BY e.id",
@@ -482,6 +493,7 @@ async def history(db: Database, appeal_id: int) -> list[Event]:
             note=row["note"],
             created_at=from_db_time(row["created_at"]),
             versions=Versions.from_json(row["versions"]),
+            target=row["target"],
         )
         for row in rows
     ]

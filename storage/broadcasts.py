@@ -410,3 +410,40 @@ async def villages_of(db: Database, broadcast_id: int) -> list[str]:
         (broadcast_id,),
     )
     return [row[0] for row in rows]
+
+
+async def delivered(db: Database, broadcast_ids: Sequence[int]) -> tuple[list[int], bool]:
+    """Who received these broadcasts (outbox rows sent), and whether the list is incomplete:
+    a broadcast compacted after ``OUTBOX_RETENTION_DAYS`` keeps its counts, not its rows."""
+    ids = json.dumps(list(broadcast_ids))
+    rows = await db.read_all(
+        "SELECT DISTINCT person_id FROM outbox WHERE broadcast_id IN "
+        "(SELECT value FROM json_each(?)) AND status = 'sent' ORDER BY person_id",
+        (ids,),
+    )
+    compacted = await db.read_one(
+        "SELECT 1 FROM broadcasts WHERE id IN (SELECT value FROM json_each(?)) "
+        "AND compacted_at IS NOT NULL LIMIT 1",
+        (ids,),
+    )
+    return [row[0] for row in rows], compacted is not None
+
+
+async def of_item(db: Database, kind: str, ref_id: int) -> list[int]:
+    """The broadcasts of ``kind`` about one item (a hearing's announcement, a poll's)."""
+    rows = await db.read_all(
+        "SELECT id FROM broadcasts WHERE kind = ? AND ref_id = ? ORDER BY id", (kind, ref_id)
+    )
+    return [row[0] for row in rows]
+
+
+async def reached_villages(db: Database, broadcast_id: int) -> list[str]:
+    """The villages a broadcast reached: from its rows, or its stored reach once compacted."""
+    found = await villages_of(db, broadcast_id)
+    if found:
+        return found
+    rows = await db.read_all(
+        "SELECT village_code FROM broadcast_reach WHERE broadcast_id = ? ORDER BY village_code",
+        (broadcast_id,),
+    )
+    return [row[0] for row in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -309,27 +309,38 @@ _CYCLE = (
 )
 
 
-def _cycle(row: sqlite3.Row) -> Cycle:
+def cycle_from(
+    fields: Mapping[str, Any] | sqlite3.Row,
+    cycle_id: int,
+    village_codes: tuple[str, ...],
+    results: dict[str, Any] | None = None,
+) -> Cycle:
+    """A cycle from its fields by name: a row, or the form a broadcast carries."""
     return Cycle(
-        id=row["id"],
-        title=row["title"],
-        scope_kind=row["scope_kind"],
-        scope_code=row["scope_code"],
-        village_codes=tuple(json.loads(row["villages"])),
-        amount=row["amount"],
-        rule=row["rule"],
-        ballot_kind=BallotKind(row["ballot_kind"]),
-        max_choices=row["max_choices"],
-        electorate=Electorate(row["electorate"]),
-        phase=Phase(row["phase"]),
-        opened_at=from_db_time(row["opened_at"]),
-        screening_at=from_db_time(row["screening_at"]),
-        voting_at=from_db_time(row["voting_at"]),
-        results_at=from_db_time(row["results_at"]),
-        implementation_at=from_db_time(row["implementation_at"]),
-        created_by=row["created_by"],
-        results=json.loads(row["results"]) if row["results"] else None,
+        id=cycle_id,
+        title=str(fields["title"]),
+        scope_kind=str(fields["scope_kind"]),
+        scope_code=str(fields["scope_code"]),
+        village_codes=village_codes,
+        amount=int(fields["amount"]),
+        rule=str(fields["rule"]),
+        ballot_kind=BallotKind(fields["ballot_kind"]),
+        max_choices=fields["max_choices"],
+        electorate=Electorate(fields["electorate"]),
+        phase=Phase(fields["phase"]),
+        opened_at=from_db_time(fields["opened_at"]),
+        screening_at=from_db_time(fields["screening_at"]),
+        voting_at=from_db_time(fields["voting_at"]),
+        results_at=from_db_time(fields["results_at"]),
+        implementation_at=from_db_time(fields["implementation_at"]),
+        created_by=int(fields["created_by"]),
+        results=results,
     )
+
+
+def _cycle(row: sqlite3.Row) -> Cycle:
+    results = json.loads(row["results"]) if row["results"] else None
+    return cycle_from(row, row["id"], tuple(json.loads(row["villages"])), results)
 
 
 def _project(row: sqlite3.Row) -> Project:

@@ -174,6 +174,15 @@ class Database:
         """Whether the connection is open."""
         return self._conn is not None
 
+    def twin(self) -> Database:
+        """Another Database on the same data, not opened (a second process, a reopening)."""
+        return Database(self.path, migrations=self._migrations)
+
+    @property
+    def server(self) -> tuple[str, str | None] | None:
+        """A database server's URL and schema (storage/pg.py); None for SQLite's file."""
+        return None
+
     async def open(self) -> None:
         """Open the connection and apply pending migrations; safe to call more than once."""
         async with self._open_lock:

@@ -276,11 +276,13 @@ async def is_coming(db: Database, hearing_id: int, person_id: int) -> bool:
 
 
 async def rsvp_count(db: Database, hearing_id: int) -> int:
-    """How many residents said they will come."""
+    """How many residents said they will come (those without Telegram, as staff entered them,
+    too)."""
     row = await db.fetch_one(
-        "SELECT COUNT(*) FROM hearing_rsvps r JOIN people p ON p.id = r.person_id "
-        "WHERE r.hearing_id = ? AND p.deleted_at IS NULL",
-        (hearing_id,),
+        "SELECT (SELECT COUNT(*) FROM hearing_rsvps r JOIN people p ON p.id = r.person_id "
+        "WHERE r.hearing_id = ? AND p.deleted_at IS NULL) + (SELECT TOTAL(people) "
+        "FROM hearing_behalf WHERE hearing_id = ? AND kind = 'coming')",
+        (hearing_id, hearing_id),
     )
     return int(row[0]) if row else 0
 
@@ -321,3 +323,17 @@ async def attended_by(db: Database, person_id: int, limit: int) -> list[Hearing]
         (person_id, limit),
     )
     return [_hearing(row) for row in rows]
+
+
+# A correction's field and its column (fixed SQL: no text is ever assembled from input).
+_CORRECTABLE = {
+    "topic": "UPDATE hearings SET topic = ?, versions = ?, updated_at = ? WHERE id = ?",
+    "agenda": "UPDATE hearings SET agenda = ?, versions = ?, updated_at = ? WHERE id = ?",
+}
+
+
+async def correct(db: Database, hearing_id: int, field: str, text: str, versions: Versions) -> None:
+    """Correct the topic or the agenda (``versions``: the texts' other versions after it)."""
+    await db.execute_write(
+        _CORRECTABLE[field], (text, versions.to_json(), to_db_time(utcnow()), hearing_id)
+    )

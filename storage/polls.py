@@ -718,3 +718,56 @@ async def voted_by(db: Database, person_id: int, limit: int) -> list[Poll]:
         "ORDER BY p.created_at DESC LIMIT ?",
         (person_id, limit),
     )
+
+
+async def has_votes(db: Database, poll_id: int) -> bool:
+    """Whether anyone voted yet, in the bot or on paper."""
+    row = await db.fetch_one(
+        "SELECT EXISTS (SELECT 1 FROM poll_votes WHERE poll_id = ?) "
+        "OR EXISTS (SELECT 1 FROM poll_paper_votes WHERE poll_id = ?)",
+        (poll_id, poll_id),
+    )
+    return bool(row and row[0])
+
+
+async def correct_question(db: Database, poll_id: int, question: str, versions: Versions) -> bool:
+    """Correct an open poll's question while nobody has voted; False once someone has."""
+    changed = await db.execute_write(
+        "UPDATE polls SET question = ?, versions = ? WHERE id = ? AND status = 'open' "
+        "AND NOT EXISTS (SELECT 1 FROM poll_votes WHERE poll_id = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM poll_paper_votes WHERE poll_id = ?)",
+        (question, versions.to_json(), poll_id, poll_id, poll_id),
+    )
+    return changed > 0
+
+
+async def correct_options(
+    db: Database, poll_id: int, options: Sequence[str], versions: Versions
+) -> bool:
+    """Replace an open poll's options while nobody has voted (its maximum of choices kept
+    within their number); False once someone has."""
+    async with db.transaction() as tx:
+        cursor = await tx.execute(
+            "UPDATE polls SET versions = :versions, max_choices = MIN(max_choices, :size) "
+            "WHERE id = :id AND status = 'open' "
+            "AND NOT EXISTS (SELECT 1 FROM poll_votes WHERE poll_id = :id) "
+            "AND NOT EXISTS (SELECT 1 FROM poll_paper_votes WHERE poll_id = :id)",
+            {"id": poll_id, "versions": versions.to_json(), "size": len(options)},
+        )
+        if cursor.rowcount == 0:
+            return False
+        await tx.execute("DELETE FROM poll_options WHERE poll_id = ?", (poll_id,))
+        await tx.executemany(
+            "INSERT INTO poll_options (poll_id, position, label) VALUES (?, ?, ?)",
+            [(poll_id, position, label) for position, label in enumerate(options)],
+        )
+    return True
+
+
+async def set_closing(db: Database, poll_id: int, closes_at: datetime) -> bool:
+    """Move an open poll's closing time (its reminder is due again); False once closed."""
+    changed = await db.execute_write(
+        "UPDATE polls SET closes_at = ?, reminded_at = NULL WHERE id = ? AND status = 'open'",
+        (to_db_time(closes_at), poll_id),
+    )
+    return changed > 0

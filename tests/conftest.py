@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -36,16 +39,82 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+# The PostgreSQL server of this project's machines (README: Testing); another with QATYSU_TEST_PG.
+PG_URL = os.environ.get("QATYSU_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+BOTH = pytest.mark.both_databases  # a module or test marked so runs on SQLite and PostgreSQL
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``both_databases`` that use a database run once on each; with
+    QATYSU_TEST_DATABASES=postgres every test with a database runs on PostgreSQL alone."""
+    if "database_kind" not in metafunc.fixturenames:
+        return
+    kinds = os.environ.get("QATYSU_TEST_DATABASES", "").split(",")
+    if kinds != [""] and not metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("database_kind", kinds, indirect=True)
+    elif metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    elif metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("database_kind", ["sqlite", "postgres"], indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with a fresh database file."""
-    return make_settings(tmp_path)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database the test's settings name: SQLite unless marked ``both_databases``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+async def _pg_schema(url: str, schema: str, *, drop: bool) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        verb = f'DROP SCHEMA IF EXISTS "{schema}" CASCADE' if drop else f'CREATE SCHEMA "{schema}"'
+        await conn.execute(verb)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL of PostgreSQL in a schema of this test's own, dropped after it (skips without one)."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_pg_schema(PG_URL, schema, drop=False))
+    except (OSError, TimeoutError, ImportError) as error:
+        pytest.skip(f"no PostgreSQL answers at {PG_URL} ({error}): set QATYSU_TEST_PG")
+    except Exception as error:  # asyncpg's own errors: refused, no such database or role
+        pytest.skip(f"PostgreSQL at {PG_URL} refused: {error}")
+    yield f"{PG_URL}?search_path={schema}"
+    asyncio.run(_pg_schema(PG_URL, schema, drop=True))
+
+
+def database_settings(
+    tmp_path: Path, database_kind: str, request: pytest.FixtureRequest, **overrides: object
+) -> Settings:
+    """Settings with a fresh database: a file, or a PostgreSQL schema of its own."""
+    if database_kind == "postgres":
+        overrides["database_url"] = request.getfixturevalue("pg_url")
+    return make_settings(tmp_path, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> Settings:
+    """Settings with a fresh database: a file, or a PostgreSQL schema of its own."""
+    return database_settings(tmp_path, database_kind, request)
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """Name the test's database in the environment, for the command line run beside the bot."""
+    monkeypatch.setenv("DATABASE_PATH", str(settings.database_path))
+    if settings.database_url is not None:
+        monkeypatch.setenv("DATABASE_URL", settings.database_url.get_secret_value())
 
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     """An open, migrated, empty database."""
-    database = Database(settings.database_path)
+    database = settings.database()
     await database.open()
     yield database
     await database.close()
@@ -53,7 +122,7 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
 
 async def seed(settings: Settings) -> None:
     """Import the sample territory and grant the test roles."""
-    database = Database(settings.database_path)
+    database = settings.database()
     await database.open()
     try:
         await import_territory(database, sample_file())

@@ -14,7 +14,7 @@ from bot.simulator import Harness, SimUser
 from storage import hearings
 from storage.db import Database, utcnow
 from storage.hearings import Hearing
-from tests.conftest import STAFF_ID, make_settings
+from tests.conftest import STAFF_ID, database_settings
 
 ALMATY = ZoneInfo("Asia/Almaty")
 MOLODEZHNY = "krg-osakarovka-molodezhny"
@@ -22,9 +22,9 @@ OSAKAROVKA = "krg-osakarovka-osakarovka"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> Settings:
     """Staff record a whole meeting in a few seconds: the flood guard (for people) is off."""
-    return make_settings(tmp_path, flood_updates=0)
+    return database_settings(tmp_path, database_kind, request, flood_updates=0)
 
 
 def services_of(bot: Harness) -> Services:

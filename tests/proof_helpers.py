@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.settings import Settings
 from bot.simulator.http import SimServer
-from storage.db import Database
 
 TOKEN = "7000000001:OFFLINEofflineOFFLINEofflineOFFLINE"
 SECRET = "proof-secret_123-proof-secret_456-789"
@@ -61,6 +60,8 @@ def bot_env(api_url: str, settings: Settings, **extra: object) -> dict[str, str]
         STAFF_NOTICE_WINDOW_SECONDS=str(settings.staff_notice_window_seconds),
         PYTHONPATH=str(ROOT),
     )
+    if settings.database_url is not None:
+        env["DATABASE_URL"] = settings.database_url.get_secret_value()
     env.update({key.upper(): str(value) for key, value in extra.items()})
     return env
 
@@ -80,13 +81,15 @@ def kill_leftovers() -> None:
 class BotProcess:
     """``python -m bot run`` in a subprocess; its log goes to a file next to the database."""
 
-    def __init__(self, server: SimServer, settings: Settings, **extra: object) -> None:
+    def __init__(
+        self, server: SimServer, settings: Settings, name: str = "bot", **extra: object
+    ) -> None:
         self.server = server
         self.settings = settings
         server.sim.match_time_scale(settings)
         self.env = bot_env(server.url, settings, **extra)
         self.cwd = settings.database_path.parent
-        self.log_path = self.cwd / "bot.log"
+        self.log_path = self.cwd / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -115,6 +118,19 @@ class BotProcess:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the webhook server did not listen:\n{self.log()}")
                 await asyncio.sleep(0.05)
+        return self
+
+    async def start_standby(self, within: float = 30.0) -> BotProcess:
+        """Start the process beside an active one (PostgreSQL): wait until it waits as standby."""
+        command = [sys.executable, "-m", "bot", "run"]
+        self.process = spawn(command, self.cwd, self.log_path, self.env)
+        self.starts += 1
+        deadline = time.monotonic() + within
+        while "Standby: waiting for the lead" not in self.log():
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the bot did not wait as a standby:\n{self.log()}")
+            await asyncio.sleep(0.05)
         return self
 
     def _check_alive(self) -> None:
@@ -175,7 +191,7 @@ def _listening(port: int) -> bool:
 
 async def query(settings: Settings, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     """Read the bot's database from the test (another connection, as another process would)."""
-    db = Database(settings.database_path)
+    db = settings.database()
     await db.open()
     try:
         return list(await db.fetch_all(sql, params))
@@ -189,7 +205,7 @@ async def add_residents(
     """Residents who joined earlier: stored in the database and known to the simulator."""
     from storage import people
 
-    db = Database(settings.database_path)
+    db = settings.database()
     await db.open()
     try:
         for user_id in ids:

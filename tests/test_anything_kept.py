@@ -19,7 +19,7 @@ async def test_free_text_outside_a_dialog_becomes_a_draft_and_a_complaint(bot: H
     db = services(bot).db
     assert await drafts.load(db, 1101, "loose") == {"text": NO_LIGHT}  # kept meanwhile
     await aigerim.tap("✅ Шағым")
-    assert aigerim.last_text == "Шағымыңыз не туралы? Санатын таңдаңыз:"
+    assert aigerim.last_text.startswith("Шағымыңыз не туралы? Санатын таңдаңыз:")
     await aigerim.tap("⚡")  # the words are there: straight to the summary
     assert aigerim.last_text.startswith("Шағымыңызды тексеріңіз:\nСанаты: ⚡ Электр және газ")
     assert NO_LIGHT in aigerim.last_text

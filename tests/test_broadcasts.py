@@ -6,6 +6,8 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from bot.settings import Settings
 from bot.simulator import ApiError, Harness
 from bot.simulator.api import Json
@@ -13,6 +15,8 @@ from storage import broadcasts as repo
 from storage import people
 from storage.db import Database
 from tests.conftest import STAFF_ID, make_settings, seed
+
+pytestmark = pytest.mark.both_databases
 
 
 def db_of(bot: Harness) -> Database:

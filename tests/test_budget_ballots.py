@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.simulator import Harness, SimUser
 from storage.budget import BallotKind, Cycle, Electorate, Phase
 from tests.budget_helpers import (
@@ -23,6 +25,8 @@ from tests.budget_helpers import (
     stored_ballots,
     tick_and_vote,
 )
+
+pytestmark = pytest.mark.both_databases
 
 __all__ = ["bot"]  # the fixture
 

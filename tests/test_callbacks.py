@@ -64,7 +64,7 @@ def test_feature_codes_are_the_stored_ones() -> None:
         "HEARING_STAFF": "ha", "NEW_HEARING": "hn", "NOTICE": "ntc", "NOTICE_REVIEW": "nta",
         "BROADCAST": "bc", "REPORT": "rep", "PAPER": "ppr", "VILLAGE": "vil", "VERIFY": "ver",
         "MEETING": "mt", "BUDGET": "bdg", "BUDGET_STAFF": "bst", "NEW_BUDGET": "nbg",
-        "BUDGET_PROPOSAL": "bpr",
+        "BUDGET_PROPOSAL": "bpr", "BEHALF": "obh", "CORRECTION": "cor",
     }  # fmt: skip
     assert callbacks.build(Feature.INBOX, "open", 7) == "v1:inb:open:7"
     assert callbacks.parse("v1:my:open:7").feature == Feature.MINE

@@ -41,6 +41,12 @@ def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
     assert "bot → Ольга ◂ 🏛 Публичные слушания" in transcript
     assert "bot → Бауыржан ◂ 🏛" not in transcript
     assert "Дубовка ауылдық округі (үлгі) (4 ауыл): 👥 4 тұрғын" in transcript
+    # An okrug specialist cannot forward to a village nobody serves (told why), and hands a
+    # fallen power line to the district's electricity network company: its contacts reach Marat.
+    assert "жолдау мүмкін емес — Ботақара: онда Qatysu жүйесінде" in transcript
+    assert "Марат ◂ ↪️ Шағым #" in transcript
+    assert "әкімдік өтінішіңізді соған жолдады" in transcript
+    assert "🏢 Электр желілері компаниясы (үлгі)\n        📞 +7 (72154) 2-00-01" in transcript
     # The akim's report with questions asked in advance by theme, answered in one message;
     # the community assembly approves the priorities, item by item, with the signed protocol.
     assert "bot → Иван ◂ 🎤 Отчётная встреча акима с населением" in transcript

@@ -17,6 +17,8 @@ from tests.conftest import STAFF_ID
 from tests.poll_helpers import MOLODEZHNY
 from tests.poll_helpers import announce as announce_poll
 
+pytestmark = pytest.mark.both_databases
+
 ASK = "Start over? What you have entered so far will be lost."
 ASK_BUTTONS = ["🔄 Start over", "▶️ Continue"]
 BUSY_BUTTONS = ["▶️ Continue", "✖ Cancel"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -53,11 +53,12 @@ async def test_a_deadline_passed_while_down_is_escalated_once_soon_after_start(
     appeal = await latest(bot)
     await bot.stop()
     # Down over the due date (and over 09:00): the item is now three days overdue.
-    db = bot.settings.database_path
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE appeals SET due_on = date(due_on, '-40 days') WHERE id = ?", (appeal.id,))
-    conn.commit()
-    conn.close()
+    db = bot.settings.database()  # SQLite or PostgreSQL, as the bot's
+    await db.open()
+    due = date.fromisoformat((await db.fetch_all("SELECT due_on FROM appeals"))[0][0])
+    moved = (due - timedelta(days=40)).isoformat()
+    await db.execute_write("UPDATE appeals SET due_on = ? WHERE id = ?", (moved, appeal.id))
+    await db.close()
     await bot.start()
     await bot.wait_until(lambda: escalations(bot) == 1, within=10)
     history = [e.action for e in await repo.history(services(bot).db, appeal.id)]

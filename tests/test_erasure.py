@@ -18,8 +18,10 @@ from storage import drafts, hearings
 from storage.db import Database, to_db_time, utcnow
 from storage.hearings import NewHearing
 from tests.appeal_helpers import staff_member
-from tests.conftest import STAFF_ID, make_settings
+from tests.conftest import STAFF_ID, database_settings, make_settings
 from tests.poll_helpers import OSAKAROVKA, announce, db_of, services_of, vote
+
+pytestmark = pytest.mark.both_databases
 
 IVAN_ID = 7712345  # far from any row id or counter, so that a match is his
 NAME = "Иванушка"
@@ -31,14 +33,19 @@ LATITUDE, LONGITUDE = 50.56123, 72.57456
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> Settings:
     """No flood guard: the resident below types fast."""
-    return make_settings(tmp_path, flood_updates=0)
+    return database_settings(tmp_path, database_kind, request, flood_updates=0)
 
 
 async def every_value(db: Database) -> list[tuple[str, str, Any]]:
     """(table, column, value) of every cell of every table."""
-    tables = await db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    tables = await db.fetch_all(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+        if db.server is None
+        else "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+    )
     cells = []
     for (table,) in tables:
         rows = await db.fetch_all(f'SELECT * FROM "{table}"')  # noqa: S608 - names from SQLite

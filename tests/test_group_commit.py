@@ -12,6 +12,8 @@ from bot.simulator import Harness
 from storage import sessions
 from storage.db import Database, Statements, utcnow
 
+pytestmark = pytest.mark.both_databases
+
 
 async def test_concurrent_writes_share_transactions_and_get_their_own_results(
     db: Database,
@@ -52,6 +54,7 @@ async def test_one_failing_write_does_not_fail_the_others(db: Database) -> None:
     assert row is not None and row[0] == 19
 
 
+@pytest.mark.sqlite_only
 async def test_a_group_runs_in_one_round_trip_and_a_write_that_waits_is_refused(
     db: Database,
 ) -> None:

@@ -156,6 +156,7 @@ async def test_every_status_change_reaches_the_resident_in_their_language(tmp_pa
         await staff.tap_data(f"v1:inb:open:{third.id}")
         await staff.tap("↪️ Передать")
         await staff.tap("Молодежный")
+        await staff.tap("↪️ Передать без примечания")
         assert aigerim.last_text.endswith("қарау үшін жолданды — Молодежный.")
         history = [e.action for e in await repo.history(services(bot).db, first.id)]
         assert history == ["created", "taken", "answered", "extended", "resolved"]
@@ -189,6 +190,7 @@ async def test_forwarding_up_to_the_district_takes_it_from_village_staff(bot: Ha
     await village_staff.tap_data(f"v1:inb:open:{appeal.id}")
     await village_staff.tap("↪️ Жолдау")
     await village_staff.tap("🏛 Аудан әкімдігі")
+    await village_staff.tap("↪️ Ескертпесіз жолдау")
     assert village_staff.last_text.endswith("жолданды.")
     assert ivan.last_text.endswith("передано на рассмотрение — акимат района (Осакаровский район).")
     await staff_told(bot)

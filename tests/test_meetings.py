@@ -23,6 +23,8 @@ from tests.meeting_helpers import (
     settings,  # noqa: F401 (the fixture)
 )
 
+pytestmark = pytest.mark.both_databases
+
 # The first lines of each kind's notice, and a line only that kind's notice has, per language.
 WORDS = {
     "hearing": {

@@ -213,7 +213,7 @@ async def test_the_picker_takes_or_leaves_a_whole_okrug_and_nothing_outside(bot:
         "⬜ Botakara",
         "⬜ 🏘 Dubovka…, all 4 villages",
         "⬜ Dubovka", "⬜ Karaozek (sample)", "⬜ Koktobe (sample)", "⬜ Zhanaaul (sample)",
-        "☑️ All", "Done ›",
+        "☑️ All", "Done ›", "« Back",
     ]  # fmt: skip
     await staff.tap("🏘")
     assert staff.last_text == "Choose the villages (4 villages chosen):"
@@ -283,6 +283,7 @@ async def test_an_item_sent_up_to_the_district_leaves_the_okrug_staff(bot: Harne
     await file_complaint(person, "Мост через ручей разрушен, нужен ремонт районом")
     appeal = await latest(bot)
     answer = await staff.tap_data(f"v1:inb:fwdd:{appeal.id}")  # up to the district akimat
+    await staff.tap("↪️ Forward without a note")
     assert staff.last_text == f"↪️ #{appeal.number} forwarded."
     answer = await staff.tap_data(f"v1:inb:take:{appeal.id}")
     assert answer is not None and answer["text"] == "Sorry, this village is outside your area."

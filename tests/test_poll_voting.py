@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.simulator import Harness
 from storage import people
 from storage import polls as repo
@@ -18,6 +20,8 @@ from tests.poll_helpers import (
     stored_votes,
     vote,
 )
+
+pytestmark = pytest.mark.both_databases
 
 
 async def test_residents_get_the_poll_in_their_language_and_see_their_vote(bot: Harness) -> None:

@@ -42,6 +42,8 @@ from tests.report_helpers import (
     seed_region,
 )
 
+pytestmark = pytest.mark.both_databases
+
 ZONE = ZoneInfo("Asia/Almaty")
 NO_NAMES = Names("", "", "")
 W48 = Period.week(2026, 48)

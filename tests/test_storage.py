@@ -11,7 +11,10 @@ from bot.persistence import SqlitePersistence
 from storage import people, updates
 from storage.db import Database, bundled_migrations
 
+pytestmark = pytest.mark.both_databases
 
+
+@pytest.mark.sqlite_only
 async def test_fresh_database_is_at_the_latest_schema(db: Database) -> None:
     assert await db.schema_version() == len(bundled_migrations())
     journal = await db.fetch_one("PRAGMA journal_mode")
@@ -87,7 +90,7 @@ async def test_drafts_survive_reopening_and_are_erased_with_the_person(
     await people.ensure_person(db, 77, "Asel")
     await drafts.update(db, 77, "complaint", category="roads", text="Жол бұзылған")
     await drafts.update(db, 77, "complaint", photos=["p1"])
-    reopened = Database(db.path)
+    reopened = db.twin()
     await reopened.open()
     assert await drafts.load(reopened, 77, "complaint") == {
         "category": "roads",

@@ -20,7 +20,7 @@ from storage import hearings, people
 from storage.db import to_db_time, utcnow
 from storage.hearings import NewHearing
 from tests.appeal_helpers import file_complaint, latest, staff_member
-from tests.conftest import OTHER_STAFF_ID, STAFF_ID, make_settings
+from tests.conftest import OTHER_STAFF_ID, STAFF_ID, database_settings
 from tests.poll_helpers import (
     MOLODEZHNY,
     NURA,
@@ -38,9 +38,9 @@ PLACES = "SELECT person_key, village_code, village_moved_at FROM people WHERE id
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> Settings:
     """Two appeals a day, so that the limit is quickly reached; no flood guard (tests type fast)."""
-    return make_settings(tmp_path, appeals_per_day=2, flood_updates=0)
+    return database_settings(tmp_path, database_kind, request, appeals_per_day=2, flood_updates=0)
 
 
 async def person_row(bot: Harness, user: SimUser) -> int:

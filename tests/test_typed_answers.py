@@ -228,7 +228,7 @@ async def test_back_help_next_and_yes_in_the_complaint_dialog(bot: Harness) -> N
     await ivan.send("водоснабжения")  # a category by its name (a small typo)
     assert ivan.last_text.startswith("Опишите проблему в нескольких словах")
     await ivan.send("назад")
-    assert ivan.last_text == "О чём ваша жалоба? Выберите категорию:"
+    assert ivan.last_text.startswith("О чём ваша жалоба? Выберите категорию:")
     await ivan.send("2")
     await ivan.send("Нет воды в колонке")
     await ivan.send("далее")

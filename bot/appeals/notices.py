@@ -12,6 +12,7 @@ from bot.appeals import texts
 from bot.callbacks import Feature
 from bot.context import Services
 from bot.i18n import Translator
+from storage import behalf as behalf_repo
 from storage import roles as roles_repo
 from storage import staff_notices as staff_outbox
 from storage import territory
@@ -23,6 +24,8 @@ from storage.versions import Versions
 _LOGGER = logging.getLogger(__name__)
 INBOX = Feature.INBOX
 MINE = Feature.MINE
+# What a resident without Telegram is told by staff, by phone or in person (storage.behalf).
+PASSED_ON = frozenset({"answered", "resolved", "rejected", "extended"})
 
 
 async def staff_covering(
@@ -92,6 +95,11 @@ def _resident_tr(services: Services, appeal: Appeal) -> Translator:
     return services.i18n.get(appeal.resident_language or appeal.language)
 
 
+def resident_tr(services: Services, appeal: Appeal) -> Translator:
+    """The translator of the item's resident: their language now, else the item's."""
+    return _resident_tr(services, appeal)
+
+
 async def to_resident(
     services: Services,
     bot: Bot,
@@ -103,7 +111,9 @@ async def to_resident(
     """Tell the resident what happened to their item, in their language (staff's words in it
     too, when they added that version)."""
     if appeal.resident_telegram_id is None:
-        return  # they deleted their data
+        if event in PASSED_ON:  # filed for a resident without Telegram: staff tell them
+            await behalf_repo.mark_to_pass_on(services.db, appeal.id, utcnow())
+        return  # they deleted their data, or have no Telegram
     tr = _resident_tr(services, appeal)
     if note and versions:
         note = versions.pick(tr.language, "note", note)

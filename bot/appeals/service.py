@@ -257,8 +257,9 @@ async def _move(
     None when the item changed meanwhile."""
     allowed, to, action = move
     changed = await repo.change(
-        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), versions, **extra
-    )
+        services.db, appeal.id, allowed, to, action, actor, note, utcnow(), versions, None,
+        **extra,
+    )  # fmt: skip
     if acknowledge is not None:
         await acknowledge(changed)
     if changed is not None:
@@ -320,6 +321,15 @@ async def reject(
     return await _move(services, bot, appeal, actor, move, reason, versions=versions)
 
 
+async def staff_reached(services: Services, appeal: Appeal, target: Village | None) -> list[int]:
+    """Staff who would work the item forwarded to ``target`` (None: up to the district)."""
+    if target is not None:
+        return await notices.staff_covering(services, target, district_level=False)
+    handler = await territory.get_village(services.db, appeal.handler_village_code)
+    assert handler is not None
+    return await notices.staff_covering(services, handler, district_level=True)
+
+
 async def forward(
     services: Services,
     bot: Bot,
@@ -327,21 +337,27 @@ async def forward(
     actor: int,
     target: Village | None,
     *,
+    note: str | None = None,
     acknowledge: Acknowledge | None = None,
 ) -> Appeal | None:
-    """Hand an item to the staff of ``target``, or (None) up to the district's staff.
+    """Hand an item to the staff of ``target``, or (None) up to the district's staff, with an
+    optional ``note`` for them (kept in the history).
 
+    A target whose items nobody in Qatysu works is refused (:class:`AppealRefused`
+    ``inbox.forward_nobody``) and nothing changes: the item would reach no one.
     ``acknowledge``: see :data:`Acknowledge`.
     """
+    if not await staff_reached(services, appeal, target):
+        raise AppealRefused("inbox.forward_nobody")
     if target is None:
         handler = await territory.get_village(services.db, appeal.handler_village_code)
         assert handler is not None
-        village_code, level, note = handler.code, "district", f"district:{handler.district_code}"
+        village_code, level, place = handler.code, "district", f"district:{handler.district_code}"
     else:
-        village_code, level, note = target.code, "village", f"village:{target.code}"
+        village_code, level, place = target.code, "village", f"village:{target.code}"
     changed = await repo.change(
-        services.db, appeal.id, ACTIVE, None, "forwarded", actor, note, utcnow(),
-        handler_village_code=village_code, level=level,
+        services.db, appeal.id, ACTIVE, None, "forwarded", actor, note or None, utcnow(),
+        None, place, handler_village_code=village_code, level=level,
     )  # fmt: skip
     if acknowledge is not None:
         await acknowledge(changed)

@@ -11,8 +11,10 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.i18n import LANGUAGE_NAMES, Translator, button_label
+from storage import bodies as bodies_repo
 from storage import territory
 from storage.appeals import Appeal, Event, Status
+from storage.bodies import Body
 from storage.db import Database
 from storage.models import Village
 
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 MAX_MESSAGE = 4000  # under Telegram's 4,096, leaving room for a line or two
 NOTE_IN_HISTORY = 600
 PREVIEW = 300
+EOTINISH = "eotinish"  # the step recording the eOtinish registration number (in its note)
 
 
 def clip(text: str, limit: int) -> str:
@@ -87,22 +90,33 @@ def own_label(tr: Translator, appeal: Appeal, today: date) -> str:
     return button_label(f"{number(appeal)} · {tr.t(f'appeal.status.{key}')}")
 
 
+def target_of(event: Event) -> str | None:
+    """Where a step sent the item: its target, or (a forward stored before targets) its note."""
+    if event.target is not None:
+        return event.target
+    return event.note if event.action == "forwarded" else None
+
+
 async def target_names(db: Database, tr: Translator, events: Sequence[Event]) -> dict[str, str]:
-    """Names of the places items were forwarded to, keyed by the event note."""
+    """Names of the places and bodies items were sent to, keyed by the event's target."""
     names: dict[str, str] = {}
     for event in events:
-        if event.action != "forwarded" or not event.note or event.note in names:
+        target = target_of(event)
+        if not target or target in names:
             continue
-        level, _, code = event.note.partition(":")
-        if level == "district":
+        level, _, code = target.partition(":")
+        if level == "body":
+            body = await bodies_repo.get(db, int(code)) if code.isdigit() else None
+            names[target] = body.names.get(tr.language) if body else target
+        elif level == "district":
             district = await territory.get_district(db, code)
-            names[event.note] = tr.t(
+            names[target] = tr.t(
                 "appeal.district_akimat",
                 district=district.names.get(tr.language) if district else code,
             )
         else:
             village = await territory.get_village(db, code)
-            names[event.note] = village.names.get(tr.language) if village else code
+            names[target] = village.names.get(tr.language) if village else code
     return names
 
 
@@ -112,16 +126,39 @@ def history(
     """History lines, oldest first; staff also see who acted."""
     lines = []
     for event in events:
-        line = f"{tr.datetime(event.created_at)} — {tr.t(f'appeal.event.{event.action}')}"
-        if event.action == "forwarded" and event.note:
-            line += f": {targets.get(event.note, event.note)}"
+        target = target_of(event)
+        action = event.action
+        if action == "rejected" and target and target.startswith("body:"):
+            action = "rejected_to_body"
+        line = f"{tr.datetime(event.created_at)} — {tr.t(f'appeal.event.{action}')}"
+        if target:
+            line += f": {targets.get(target, target)}"
         if for_staff and event.actor_id is not None:
             line += f" ({event.actor_name or event.actor_id})"
         lines.append(line)
         note = event.note if for_staff else event.note_in(tr.language)
-        if note and event.action != "forwarded":
+        if event.action == "forwarded" and (event.target is None or not for_staff):
+            note = None  # a place stored as the note; or a note for staff, not the resident
+        if note:
             lines.append("   «" + clip(note, NOTE_IN_HISTORY) + "»")
     return lines
+
+
+def registration(events: Sequence[Event]) -> str | None:
+    """The item's eOtinish registration number, the latest recorded (None: none yet)."""
+    numbers = [event.note for event in events if event.action == EOTINISH and event.note]
+    return numbers[-1] if numbers else None
+
+
+def body_card(tr: Translator, body: Body) -> str:
+    """A body's name, phone, address and what it handles, in the reader's language."""
+    return tr.t(
+        "body.card",
+        name=body.names.get(tr.language),
+        phone=body.phone,
+        address=body.addresses.get(tr.language),
+        handles=body.handles.get(tr.language),
+    )
 
 
 def body(tr: Translator, appeal: Appeal, limit: int) -> str:
@@ -169,6 +206,8 @@ def staff_card(
     ]
     if appeal.hearing_topic is not None:
         lines.append(meeting_line(tr, appeal))
+    if (number_at := registration(events)) is not None:
+        lines.append(tr.t("appeal.eotinish", number=number_at))
     extras = _extras(tr, appeal)
     if extras:
         lines.append(extras)
@@ -185,6 +224,7 @@ def resident_card(
         title(tr, appeal),
         tr.t("appeal.dates", filed=tr.date(appeal.created_at), due=tr.date(appeal.due_on)),
         tr.t("appeal.status_line", status=status(tr, appeal, today)),
+        *[tr.t("appeal.eotinish", number=n) for n in [registration(events)] if n is not None],
         "",
         body(tr, appeal, 1200),
         "",
@@ -204,13 +244,21 @@ def meeting_line(tr: Translator, appeal: Appeal) -> str:
     )  # fmt: skip
 
 
-def new_item(tr: Translator, appeal: Appeal, village: Village) -> str:
-    """What staff are told of a new (or forwarded) item; a question names its meeting."""
+def new_item(
+    tr: Translator, appeal: Appeal, village: Village, forwarded: Event | None = None
+) -> str:
+    """What staff are told of a new (or forwarded) item; a question names its meeting, and a
+    forward its sender's note."""
     lines = [
         tr.t("inbox.new_item", title=title(tr, appeal), village=village.names.get(tr.language))
     ]
     if appeal.hearing_topic is not None:
         lines.append(meeting_line(tr, appeal))
+    if forwarded is not None and forwarded.target is not None and forwarded.note:
+        sender = forwarded.actor_name or str(forwarded.actor_id or "—")
+        lines.append(
+            tr.t("inbox.forwarded_note", name=sender, note=clip(forwarded.note, NOTE_IN_HISTORY))
+        )
     lines += [tr.t("appeal.due", due=tr.date(appeal.due_on)), "", body(tr, appeal, PREVIEW)]
     return "\n".join(lines)
 

@@ -439,6 +439,15 @@ class BroadcastEngine:
         return await self.bot.do_api_request(endpoint, api, rate_limit_args={"broadcast": True})
 
     # --- the sender's progress message ---------------------------------------------------------
+    def _final_markup(self, tr: Translator, broadcast: Broadcast) -> InlineKeyboardMarkup | None:
+        """Under a notice's final report: ✏️ Correct (handlers.corrections); nothing else."""
+        if broadcast.kind != "notice" or broadcast.status != "done":
+            return None
+        data = callbacks.build(callbacks.Feature.CORRECTION, "go", "notice", broadcast.id)
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(tr.t("correction.button"), callback_data=data)]]
+        )
+
     def _cancel_markup(self, tr: Translator, broadcast_id: int) -> InlineKeyboardMarkup:
         data = callbacks.build(FEATURE, "stop", broadcast_id)
         return InlineKeyboardMarkup(
@@ -479,7 +488,9 @@ class BroadcastEngine:
         text = self.progress_text(tr, await repo.tally(db, broadcast.id), status)
         if broadcast.report_title:
             text = f"{broadcast.report_title}\n\n{text}"
-        markup = None if final else self._cancel_markup(tr, broadcast.id)
+        markup = (
+            self._final_markup(tr, broadcast) if final else self._cancel_markup(tr, broadcast.id)
+        )
         try:
             await self.bot.edit_message_text(
                 text, broadcast.report_chat_id, broadcast.report_message_id, reply_markup=markup

@@ -33,7 +33,6 @@ from storage import verifications as verifications_repo
 from storage.budget import (
     MAX_BALLOT,
     Ballot,
-    BallotKind,
     Cast,
     Cycle,
     Electorate,
@@ -47,7 +46,7 @@ from storage.budget import (
     Screened,
     Tally,
 )
-from storage.db import from_db_time, to_db_time, utcnow
+from storage.db import to_db_time, utcnow
 from storage.models import Names, Person, Role, Village
 
 _LOGGER = logging.getLogger(__name__)
@@ -183,25 +182,7 @@ def payload_of(cycle: Cycle) -> dict[str, Any]:
 
 def cycle_of(payload: dict[str, Any]) -> Cycle:
     """Read :func:`payload_of`'s form back."""
-    return Cycle(
-        id=int(payload["cycle"]),
-        title=str(payload["title"]),
-        scope_kind=str(payload["scope_kind"]),
-        scope_code=str(payload["scope_code"]),
-        village_codes=tuple(payload["villages"]),
-        amount=int(payload["amount"]),
-        rule=str(payload["rule"]),
-        ballot_kind=BallotKind(payload["ballot_kind"]),
-        max_choices=payload["max_choices"],
-        electorate=Electorate(payload["electorate"]),
-        phase=Phase(payload["phase"]),
-        opened_at=from_db_time(payload["opened_at"]),
-        screening_at=from_db_time(payload["screening_at"]),
-        voting_at=from_db_time(payload["voting_at"]),
-        results_at=from_db_time(payload["results_at"]),
-        implementation_at=from_db_time(payload["implementation_at"]),
-        created_by=int(payload["created_by"]),
-    )
+    return repo.cycle_from(payload, int(payload["cycle"]), tuple(payload["villages"]))
 
 
 async def place_names(services: Services, cycle: Cycle) -> Names | None:
@@ -496,15 +477,30 @@ async def open_ballot(services: Services, cycle_id: int) -> None:
     """Send the ballot to the residents of the cycle's villages."""
     cycle = await repo.get(services.db, cycle_id)
     assert cycle is not None
+    payload = await broadcast_payload(services, cycle)
+    await _send_to_villages(services, cycle, VOTING_KIND, payload, "budget.voting_report")
+
+
+async def _send_to_villages(
+    services: Services,
+    cycle: Cycle,
+    kind: str,
+    payload: dict[str, Any],
+    report_key: str,
+    person_ids: tuple[int, ...] = (),
+) -> None:
+    """Broadcast to the residents of the cycle's villages (and ``person_ids``), reporting the
+    progress to the cycle's author."""
     chat_id, tr = await report_chat(services, cycle.created_by)
     await services.engine.submit(
-        kind=VOTING_KIND,
-        payload=await broadcast_payload(services, cycle),
+        kind=kind,
+        payload=payload,
         created_by=cycle.created_by,
         report_to=(chat_id, tr),
-        report_title=tr.t("budget.voting_report", title=cycle.title),
+        report_title=tr.t(report_key, title=cycle.title),
         ref_id=cycle.id,
         village_codes=cycle.village_codes,
+        person_ids=person_ids,
     )
 
 
@@ -602,16 +598,9 @@ async def results_payload(services: Services, cycle: Cycle) -> dict[str, Any]:
 async def publish(services: Services, cycle: Cycle) -> None:
     """Send the results to the residents of the cycle's villages and to its staff."""
     staff = await polls_repo.people_ids(services.db, await staff_of(services, cycle))
-    chat_id, tr = await report_chat(services, cycle.created_by)
-    await services.engine.submit(
-        kind=RESULTS_KIND,
-        payload=await results_payload(services, cycle),
-        created_by=cycle.created_by,
-        report_to=(chat_id, tr),
-        report_title=tr.t("budget.results_report", title=cycle.title),
-        ref_id=cycle.id,
-        village_codes=cycle.village_codes,
-        person_ids=tuple(staff),
+    payload = await results_payload(services, cycle)
+    await _send_to_villages(
+        services, cycle, RESULTS_KIND, payload, "budget.results_report", tuple(staff)
     )
 
 

@@ -7,6 +7,9 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from bot.bodies import service as directory
+from bot.demo.behalf import play_behalf
+from bot.demo.bodies import play_bodies
 from bot.demo.budget import play_budget
 from bot.demo.complaints import play_complaints
 from bot.demo.hearings import play_hearings
@@ -79,6 +82,9 @@ async def _prepare(db_path: Path) -> None:
     await db.open()
     try:
         await import_territory(db, sample_file())
+        await directory.import_file(
+            db, directory.sample_file()
+        )  # sample data: the demo's districts
         await roles_repo.grant(
             db, STAFF_ID, Role.STAFF, Scope(ScopeKind.DISTRICT, "krg-osakarovka"), "demo"
         )
@@ -151,6 +157,8 @@ async def run_demo(out: Path | None = None) -> Path:
 
         await play_hearings(harness, transcript)
         await play_okrug(harness, transcript)
+        await play_behalf(harness, transcript)  # a phone complaint for an elderly resident
+        await play_bodies(harness, transcript)  # an item handed to the network company
         await play_report_meeting(harness, transcript)
 
         transcript.scene("Saturday: Aigerim checks and deletes her data")

@@ -72,8 +72,7 @@ async def play_hearings(harness: Harness, transcript: Transcript) -> None:
 
     transcript.scene("After the hearing (the demo's clock jumps): staff record the outcome")
     await hearings.reschedule(services.db, hearing.id, starts_at=utcnow() - timedelta(hours=2))
-    await staff.send("/hearings")
-    await staff.tap("⚙️ Тыңдауларды басқару")
+    await staff.send("/hearings")  # staff without a village: their area's hearings at once
     await staff.tap("· 2027 жылғы")  # the list shows the topic cut to fit a button
     await staff.tap("📝 Қорытындыны енгізу")
     await staff.send("38")

@@ -50,7 +50,6 @@ async def play_polls(harness: Harness, transcript: Transcript, folder: Path) -> 
 
     transcript.scene("Staff enter the village meeting's protocol of paper votes and close the poll")
     await staff.send("/polls")
-    await staff.tap("Сауалнамаларды басқару")
     await staff.tap("🟢 Ауыл бюджетінен")
     await staff.tap("📝 Қағазбен берілген дауыстар")
     today = next(b["text"] for b in staff.buttons() if b["callback_data"] == "v1:pst:pday:0")

@@ -23,7 +23,15 @@ from storage.budget import ProjectLine
 from storage.db import Database
 from storage.meetings import MeetingLine
 from storage.models import Scope, Village
-from storage.reports import Answer, AppealTally, HearingLine, OverdueTally, PollLine, TrendPoint
+from storage.reports import (
+    Answer,
+    AppealTally,
+    HandOff,
+    HearingLine,
+    OverdueTally,
+    PollLine,
+    TrendPoint,
+)
 
 HOURS_PER_DAY = 24.0
 
@@ -136,6 +144,10 @@ class ReportData:
     projects: list[ProjectLine] = field(default_factory=list)  # funded by participatory budgets
     # residents of each village by the channel of the link they joined by (None: no link)
     channels: dict[str, dict[str | None, int]] = field(default_factory=dict)
+    # complaints and suggestions of each village by the channel they came by (telegram, phone…)
+    item_channels: dict[str, dict[str, int]] = field(default_factory=dict)
+    # items sent on in the period: to another body, to eOtinish (with its number)
+    handoffs: list[HandOff] = field(default_factory=list)
 
     @property
     def codes(self) -> list[str]:
@@ -171,7 +183,6 @@ class _Rows:
     residents: list[repo.LanguageTally]
     appeals: list[AppealTally]
     overdue: list[OverdueTally]
-    answers: list[Answer]
     hearings: list[HearingLine]
     coming: list[repo.VillageHearings]
     reach: list[repo.Reach]
@@ -180,15 +191,12 @@ class _Rows:
     meetings: list[MeetingLine]
 
 
-async def _rows(
-    db: Database, codes: list[str], period: Period, zone: ZoneInfo, since: datetime
-) -> _Rows:
+async def _rows(db: Database, codes: list[str], period: Period, zone: ZoneInfo) -> _Rows:
     start, end = period.bounds(zone)
     return _Rows(
         residents=await repo.residents(db, codes, start, end),
         appeals=await repo.appeals_received(db, codes, start, end),
         overdue=await repo.appeals_overdue(db, codes, end, period.end_day),
-        answers=await repo.answers(db, codes, since, end),
         hearings=await repo.hearings_between(db, codes, start, end),
         coming=await repo.hearings_by_village(db, codes, start, end),
         reach=await repo.reach(db, codes, start, end),
@@ -198,14 +206,26 @@ async def _rows(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Activity:
+    """What the heaviest queries return (see :func:`_activity`)."""
+
+    active: dict[str, int]
+    points: list[TrendPoint]
+    answers: list[Answer]
+
+
 async def _activity(
-    db: Database, codes: list[str], period: Period, zone: ZoneInfo, periods: Sequence[Period]
-) -> tuple[dict[str, int], list[TrendPoint]]:
-    """The heaviest queries: active residents, and the trend's counts."""
+    db: Database, codes: list[str], period: Period, zone: ZoneInfo, periods: Sequence[Period],
+    since: datetime,
+) -> _Activity:  # fmt: skip
+    """The heaviest queries: active residents, the trend's counts, and the answers since
+    ``since`` (the trend's start) for its medians."""
     start, end = period.bounds(zone)
     active = await repo.active(db, codes, start, end)
     bounds = [p.bounds(zone) for p in periods]
-    return active, await repo.trend(db, codes, bounds) if bounds else []
+    points = await repo.trend(db, codes, bounds) if bounds else []
+    return _Activity(active, points, await repo.answers(db, codes, since, end))
 
 
 async def load(
@@ -219,9 +239,10 @@ async def load(
     start, end = period.bounds(zone)
     codes = [village.code for village in villages]
     periods = period.trend(trend) if trend else [period]
-    (active, points), rows = await asyncio.gather(
-        _activity(spare or db, codes, period, zone, periods if trend else []),
-        _rows(db, codes, period, zone, periods[0].bounds(zone)[0]),
+    since = periods[0].bounds(zone)[0]
+    activity, rows = await asyncio.gather(
+        _activity(spare or db, codes, period, zone, periods if trend else [], since),
+        _rows(db, codes, period, zone),
     )
     figures = {village.code: VillageFigures(village=village) for village in villages}
     for village in villages:
@@ -236,7 +257,7 @@ async def load(
     for row in figures.values():
         if row.village.population is not None:
             row.registered_counted = row.registered
-    for code, count in active.items():
+    for code, count in activity.active.items():
         figures[code].active = count
     for appeal in rows.appeals:
         row = figures[appeal.village_code]
@@ -247,7 +268,7 @@ async def load(
     for late in rows.overdue:
         figures[late.village_code].overdue += late.count
     targets: dict[str, Counts] = dict(figures)
-    _answers([a for a in rows.answers if a.answered_at >= start], zone, targets)
+    _answers([a for a in activity.answers if a.answered_at >= start], zone, targets)
     for hearing in rows.hearings:
         if hearing.status == "cancelled":
             continue
@@ -273,10 +294,12 @@ async def load(
         hearings=rows.hearings,
         polls=rows.polls,
         names={village.code: village for village in await territory.list_villages(db)},
-        trend=_trend(periods, points, rows.answers, zone) if trend else [],
+        trend=_trend(periods, activity.points, activity.answers, zone) if trend else [],
         meetings=rows.meetings,
         projects=await budget.project_lines(db, codes),
         channels=await people.count_by_village_and_source(db, codes),
+        item_channels=await repo.appeals_by_channel(db, codes, start, end),
+        handoffs=await repo.handoffs(db, codes, start, end),
     )
 
 

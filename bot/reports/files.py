@@ -29,6 +29,7 @@ from bot.i18n import Translator
 from bot.reports import charts, safe
 from bot.reports.data import ReportData
 from bot.reports.sections import Cell, Table, tables
+from bot.reports.sheetrows import ColumnStyle, FastRows, style_id
 
 _FORBIDDEN_IN_SHEET_TITLES = str.maketrans({c: " " for c in "[]:*?/\\"})
 CSV_DELIMITER = ";"
@@ -103,13 +104,12 @@ def write_workbook(
     for table in sheets:
         sheet = book.create_sheet(table.title.translate(_FORBIDDEN_IN_SHEET_TITLES)[:31])
         _set_up(sheet, table)
-        sheet.append([styles.header(sheet, header) for header in table.headers])
+        rows = FastRows(sheet)
+        rows.cells([styles.header(sheet, header) for header in table.headers])
         plain = len(table.rows) - table.totals
-        makers = styles.makers(sheet, table, _count_columns(table))
-        for row in table.rows[:plain]:
-            sheet.append([make(value) for make, value in zip(makers, row, strict=False)])
+        rows.plain(table.rows[:plain], styles.columns(sheet, table, _count_columns(table)))
         for row in table.rows[plain:]:
-            sheet.append([styles.total(sheet, value) for value in row])
+            rows.cells([styles.total(sheet, value) for value in row])
         _add_pictures(sheet, pictures.get(table.key, ()), len(table.rows) + 3)
     book.save(path)
     return path
@@ -146,9 +146,6 @@ def _count_columns(table: Table) -> set[int]:
     return found
 
 
-Maker = Callable[[Cell], Any]
-
-
 class _Styles:
     """The few cell styles of the workbook, made once (openpyxl shares equal styles)."""
 
@@ -167,56 +164,25 @@ class _Styles:
         cell.font, cell.fill, cell.alignment = self._bold, self._fill, self._wrap
         return cell
 
-    def makers(self, sheet: Any, table: Table, counts: set[int]) -> list[Maker]:
-        """For each column, what turns a value into what a row is made of.
-
-        Most values go as they are (openpyxl then reuses one cell object): a cell of its own
-        only for a format, a wrapped text, or a string openpyxl would take for a formula.
-        """
-        plain = self._plain(sheet)
-        found: list[Maker] = []
+    def columns(self, sheet: Any, table: Table, counts: set[int]) -> list[ColumnStyle]:
+        """For each column, the style of its numbers, texts and times: shares and days with
+        one decimal, large counts separated, long texts wrapped, times as dates."""
+        moment = style_id(sheet, number_format=DATE_FORMAT)
+        decimal = ColumnStyle(number=style_id(sheet, number_format=DECIMAL_FORMAT), moment=moment)
+        count = ColumnStyle(number=style_id(sheet, number_format=COUNT_FORMAT), moment=moment)
+        wrapped = ColumnStyle(text=style_id(sheet, alignment=self._wrap), moment=moment)
+        plain = ColumnStyle(moment=moment)
+        found: list[ColumnStyle] = []
         for index in range(len(table.headers)):
             if index in table.percent_columns or index in table.decimal_columns:
-                found.append(self._formatted(sheet, DECIMAL_FORMAT, plain))
+                found.append(decimal)
             elif index in counts:
-                found.append(self._formatted(sheet, COUNT_FORMAT, plain))
+                found.append(count)
             elif index in table.text_columns:
-                found.append(self._wrapped(sheet, plain))
+                found.append(wrapped)
             else:
                 found.append(plain)
         return found
-
-    def _formatted(self, sheet: Any, number_format: str, otherwise: Maker) -> Maker:
-        def make(value: Cell) -> Any:
-            if not isinstance(value, int | float):
-                return otherwise(value)
-            cell = self._cell(sheet, value=value)
-            cell.number_format = number_format
-            return cell
-
-        return make
-
-    def _wrapped(self, sheet: Any, otherwise: Maker) -> Maker:
-        def make(value: Cell) -> Any:
-            if not isinstance(value, str):
-                return otherwise(value)
-            cell = safe.as_text(self._cell(sheet, value=value))
-            cell.alignment = self._wrap
-            return cell
-
-        return make
-
-    def _plain(self, sheet: Any) -> Maker:
-        def make(value: Cell) -> Any:
-            if isinstance(value, datetime):
-                cell = self._cell(sheet, value=value)
-                cell.number_format = DATE_FORMAT
-                return cell
-            if isinstance(value, str) and value[:1] in ("=", "#"):
-                return safe.as_text(self._cell(sheet, value=value))  # text, never a formula
-            return value
-
-        return make
 
     def total(self, sheet: Any, value: Cell) -> Any:
         """A cell of a total row: bold, shares with one decimal, counts separated."""

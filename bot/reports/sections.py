@@ -20,6 +20,7 @@ from bot.reports import meetings as meeting_figures
 from bot.reports.data import Counts, ReportData, VillageFigures, share
 from bot.reports.scope import scope_title
 from bot.share import SOURCES, UNTAGGED
+from storage.behalf import CHANNELS, TELEGRAM
 from storage.models import Village
 from storage.reports import PollLine
 
@@ -156,13 +157,15 @@ def appeals(tr: Translator, data: ReportData) -> Table:
     order = {f.village.code: i for i, f in enumerate(_sorted(tr, data))}
     known = {f.village.code: f.village for f in data.villages}
     labels = {k[2]: plain(tr.t(f"appeal.category.{k[2]}")) for k in counts}
-    keys = sorted(counts, key=lambda k: (order[k[0]], KINDS.index(k[1]), sort_key(labels[k[2]])))
+    ranks = {category: sort_key(label) for category, label in labels.items()}  # once each
+    kinds = {kind: tr.t(f"appeal.kind.{kind}") for kind in KINDS}
+    keys = sorted(counts, key=lambda k: (order[k[0]], KINDS.index(k[1]), ranks[k[2]]))
     rows: list[list[Cell]] = []
     for code, kind, category in keys:
         by_status = counts[(code, kind, category)]
         received = sum(by_status.get(status, 0) for status in STATUSES)
         rows.append([
-            *_place(tr, known[code]), tr.t(f"appeal.kind.{kind}"),
+            *_place(tr, known[code]), kinds[kind],
             labels[category], received,
             *(by_status.get(status, 0) for status in STATUSES),
             share(by_status.get("resolved", 0), received), by_status.get("overdue", 0),
@@ -175,6 +178,28 @@ def appeals(tr: Translator, data: ReportData) -> Table:
     rows.append(total)
     return Table("appeals", tr.t("report.sheet.appeals"), headers, rows, frozenset({10}),
                  totals=1)  # fmt: skip
+
+
+def handed_on(tr: Translator, data: ReportData) -> Table | None:
+    """The complaints and suggestions sent on in the period, one line each: the other body it
+    was handed to, a formal appeal advised, its eOtinish registration number; none without."""
+    if not data.handoffs:
+        return None
+    names = ["number", "village", "district", "kind", "category", "status", "body", "formal",
+             "eotinish"]  # fmt: skip
+    rows: list[list[Cell]] = []
+    for line in data.handoffs:
+        village = data.names.get(line.village_code)
+        place = _place(tr, village) if village else [line.village_code, None]
+        rows.append([
+            line.number, *place, tr.t(f"appeal.kind.{line.kind}"),
+            plain(tr.t(f"appeal.category.{line.category}")),
+            plain(tr.t(f"appeal.status.{line.status}")),
+            line.body.get(tr.language) if line.body else None,
+            tr.t("report.handed.yes") if line.formal else None, line.registration,
+        ])  # fmt: skip
+    headers = [tr.t(f"report.handed.col.{name}") for name in names]
+    return Table("handed_on", tr.t("report.sheet.handed_on"), headers, rows)
 
 
 def _total_row(tr: Translator, rows: list[list[Cell]], width: int) -> list[Cell]:
@@ -452,12 +477,34 @@ def joined_from(tr: Translator, data: ReportData) -> Table | None:
     return Table("joined", tr.t("report.sheet.joined"), headers, rows, totals=1)
 
 
+def by_channel(tr: Translator, data: ReportData) -> Table | None:
+    """Complaints and suggestions of each village by the channel they came by: Telegram, or
+    entered by staff for a resident without it (phone, visit, meeting, paper); none while every
+    item of the period came by Telegram."""
+    channels = (TELEGRAM, *CHANNELS)
+    if not any(counts.get(c) for counts in data.item_channels.values() for c in CHANNELS):
+        return None
+    rows: list[list[Cell]] = []
+    totals = [0] * (len(channels) + 1)
+    for f in _sorted(tr, data):
+        counts = data.item_channels.get(f.village.code, {})
+        figures = [counts.get(channel, 0) for channel in channels]
+        figures.append(sum(figures))
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+        rows.append([*_place(tr, f.village), *figures])
+    rows.append([tr.t("report.total"), None, *totals])
+    headers = [_col(tr, "village"), _col(tr, "district")]
+    headers += [plain(tr.t(f"report.item_channel.{channel}")) for channel in channels]
+    headers.append(tr.t("report.channel.total"))
+    return Table("channels", tr.t("report.sheet.channels"), headers, rows, totals=1)
+
+
 Section = Callable[[Translator, ReportData], Table | None]
 # The sheets, in order: what an akim reads first comes first; a section with nothing to show
 # (no meeting but public hearings) gives None.
 SECTIONS: tuple[Section, ...] = (
-    cover, totals, trend, said_did, overview, appeals, polls, hearings, meetings, participation,
-    joined_from, projects,
+    cover, totals, trend, said_did, overview, appeals, handed_on, polls, hearings, meetings,
+    participation, joined_from, by_channel, projects,
 )  # fmt: skip
 
 

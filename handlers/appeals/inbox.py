@@ -22,16 +22,17 @@ from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.service import CATEGORIES
 from bot.auth import authorize_village, load_access, refuse, requires
+from bot.behalf import texts as behalf_texts
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
-from bot.i18n import Translator, button_label
+from bot.i18n import Translator
 from handlers.appeals import inbox_place
 from handlers.widgets import keyboards
 from handlers.widgets.keyboards import button
 from storage import appeals as repo
 from storage import territory
 from storage.appeals import ACTIVE, Appeal, Kind, Status
-from storage.models import Role, Village
+from storage.models import Role
 
 FEATURE = Feature.INBOX
 STATUSES = ("new", "in_progress", "overdue", "answered", "resolved", "rejected")
@@ -52,6 +53,15 @@ async def authorize_appeal(update: Update, context: QatysuContext, appeal_id: in
         await refuse(update, context, "auth.out_of_scope", f"district-level appeal {appeal_id}")
         return None
     return appeal
+
+
+def handoff_rows(tr: Translator, appeal: Appeal) -> list[list[InlineKeyboardButton]]:
+    """📄 Needs a formal appeal (while staff act on it); 🔢 its eOtinish number (any time)."""
+    rows = []
+    if appeal.status in ACTIVE:
+        rows.append([button(tr.t("inbox.formal"), FEATURE, "frm", appeal.id)])
+    rows.append([button(tr.t("inbox.eotinish"), FEATURE, "eot", appeal.id)])
+    return rows
 
 
 def actions_keyboard(tr: Translator, appeal: Appeal) -> InlineKeyboardMarkup:
@@ -77,6 +87,7 @@ def actions_keyboard(tr: Translator, appeal: Appeal) -> InlineKeyboardMarkup:
             ],
             [button(tr.t("inbox.extend"), FEATURE, "ext", appeal.id)],
         ]
+    rows += handoff_rows(tr, appeal)  # handlers.appeals.inbox_handoff: bodies, eOtinish
     rows.append([button(tr.t("inbox.back"), FEATURE, "home")])
     return InlineKeyboardMarkup(rows)
 
@@ -91,7 +102,19 @@ async def card(context: QatysuContext, appeal: Appeal) -> str:
     events = await repo.history(db, appeal.id)
     targets = await texts.target_names(db, tr, events)
     today = appeals.local_today(context.services)
-    return texts.staff_card(tr, appeal, village, handler, events, targets, today)
+    shown = texts.staff_card(tr, appeal, village, handler, events, targets, today)
+    viewer = context.person.telegram_id if context.person is not None else None
+    return await behalf_texts.staff_view(context.services, tr, viewer, appeal, shown)
+
+
+async def keyboard(context: QatysuContext, appeal: Appeal) -> InlineKeyboardMarkup:
+    """The item's actions; on one filed for a resident without Telegram, 🗑 erase too."""
+    markup = actions_keyboard(context.tr, appeal)
+    erase = await behalf_texts.erase_button(context.services, context.tr, appeal)
+    if not erase:
+        return markup
+    rows = [list(row) for row in markup.inline_keyboard]
+    return InlineKeyboardMarkup([*rows[:-1], erase, rows[-1]])
 
 
 async def show_card(update: Update, context: QatysuContext, appeal: Appeal) -> None:
@@ -99,7 +122,7 @@ async def show_card(update: Update, context: QatysuContext, appeal: Appeal) -> N
     assert update.callback_query is not None
     text = await card(context, appeal)
     await update.callback_query.edit_message_text(
-        text, reply_markup=actions_keyboard(context.tr, appeal)
+        text, reply_markup=await keyboard(context, appeal)
     )
 
 
@@ -226,7 +249,7 @@ async def open_item(update: Update, context: QatysuContext) -> None:
     if appeal.latitude is not None and appeal.longitude is not None:
         await bot.send_location(chat_id, latitude=appeal.latitude, longitude=appeal.longitude)
     text = await card(context, appeal)
-    await bot.send_message(chat_id, text, reply_markup=actions_keyboard(context.tr, appeal))
+    await bot.send_message(chat_id, text, reply_markup=await keyboard(context, appeal))
 
 
 @requires(Role.STAFF)
@@ -270,71 +293,6 @@ async def take(update: Update, context: QatysuContext) -> None:
     )
     if changed is not None:
         await show_card(update, context, changed)
-
-
-async def _district_villages(context: QatysuContext, appeal: Appeal) -> list[Village]:
-    handler = await territory.get_village(context.services.db, appeal.handler_village_code)
-    assert handler is not None
-    villages = await territory.list_villages(context.services.db, handler.district_code)
-    return [v for v in villages if appeal.level == "district" or v.code != handler.code]
-
-
-@requires(Role.STAFF)
-async def ask_forward(update: Update, context: QatysuContext) -> None:
-    """Offer the villages of the district, and the district's own staff."""
-    query = update.callback_query
-    assert query is not None
-    tr = context.tr
-    appeal = await authorize_appeal(update, context, callbacks.parse(query.data).int_arg(0))
-    if appeal is None:
-        return
-    await query.answer()
-    choices = keyboards.by_name(
-        (v.names.get(tr.language), callbacks.build(FEATURE, "fwdv", appeal.id, v.code))
-        for v in await _district_villages(context, appeal)
-    )
-    rows = [
-        [InlineKeyboardButton(button_label(label), callback_data=data)]
-        for label, data in choices[:20]
-    ]
-    if appeal.level == "village":
-        rows.insert(0, [button(tr.t("inbox.to_district"), FEATURE, "fwdd", appeal.id)])
-    rows.append([button(tr.t("button.back"), FEATURE, "card", appeal.id)])
-    await query.edit_message_text(
-        tr.t("inbox.forward_where", number=texts.number(appeal)),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
-
-
-@requires(Role.STAFF)
-async def forward(update: Update, context: QatysuContext) -> None:
-    """Hand the item to another village's staff or up to the district; both are told."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    tr = context.tr
-    parsed = callbacks.parse(query.data)
-    appeal = await authorize_appeal(update, context, parsed.int_arg(0))
-    if appeal is None:
-        return
-    target = None
-    if parsed.action == "fwdv":
-        code = parsed.arg(1)
-        target = next(
-            (v for v in await _district_villages(context, appeal) if v.code == code), None
-        )
-        if target is None:
-            await query.answer(tr.t("error.stale_button"), show_alert=True)
-            return
-    changed = await appeals.forward(
-        context.services,
-        context.bot,
-        appeal,
-        update.effective_user.id,
-        target,
-        acknowledge=_answer_with(query, tr, None),
-    )
-    if changed is not None:
-        await query.edit_message_text(tr.t("inbox.forwarded", number=texts.number(changed)))
 
 
 def extension_refusal(context: QatysuContext, appeal: Appeal) -> str:
@@ -399,9 +357,6 @@ def register(app: QatysuApp) -> None:
         "open": open_item,
         "card": redraw,
         "take": take,
-        "fwd": ask_forward,
-        "fwdv": forward,
-        "fwdd": forward,
         "ext": ask_extension,
     }
     for action, callback in actions.items():

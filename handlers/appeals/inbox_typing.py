@@ -11,11 +11,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks, typed
+from bot.appeals import handoff, texts
 from bot.appeals import service as appeals
-from bot.appeals import texts
 from bot.appeals.service import STAFF_TEXT_MAX
 from bot.auth import requires
+from bot.behalf import texts as behalf_texts
 from bot.context import QatysuApp, QatysuContext
+from handlers.appeals import inbox_handoff
 from handlers.appeals.inbox import FEATURE, authorize_appeal, extension_refusal
 from handlers.widgets import versions
 from handlers.widgets.dialogs import (
@@ -29,6 +31,8 @@ from handlers.widgets.dialogs import (
     tap,
     user_id,
 )
+from handlers.widgets.keyboards import button
+from storage import behalf as behalf_repo
 from storage.appeals import ACTIVE
 from storage.models import Role
 from storage.versions import Versions
@@ -75,12 +79,28 @@ async def ask_text(update: Update, context: QatysuContext) -> int | None:
     cancel = InlineKeyboardButton(
         tr.t("complaint.button_cancel"), callback_data=callbacks.build(FEATURE, "tcancel")
     )
+    prompt = tr.t(f"inbox.type.{parsed.action}", number=texts.number(appeal))
     reads = tr.t(f"inbox.reads.{texts.reader_language(appeal)}")
+    entry = await behalf_repo.entry_of(context.services.db, appeal.id)
+    if entry is not None and entry.to_pass_on:  # nothing goes by Telegram: staff pass it on
+        prompt = tr.t("inbox.type.pass_on", number=texts.number(appeal))
+        reads = tr.t("inbox.reads.pass_on")
+    rows = [[cancel]]
+    if parsed.action == "rej" and await handoff.bodies_for(context.services, appeal):
+        # Not the akimat's matter: pick the body whose it is (the resident gets its contacts).
+        rows.insert(0, [button(tr.t("inbox.reject_to_body"), FEATURE, "hbl", appeal.id, "r", 0)])
     await query.edit_message_text(
-        tr.t(f"inbox.type.{parsed.action}", number=texts.number(appeal)) + "\n" + reads,
-        reply_markup=InlineKeyboardMarkup([[cancel]]),
+        prompt + "\n" + reads,
+        reply_markup=InlineKeyboardMarkup(rows),
     )
     return TYPING
+
+
+async def to_bodies(update: Update, context: QatysuContext) -> int:
+    """🏢 on the rejection's prompt: leave the typing for the list of the district's bodies."""
+    await DRAFTS.drop(update, context)
+    await inbox_handoff.list_bodies(update, context)
+    return END
 
 
 @requires(Role.STAFF)
@@ -177,11 +197,10 @@ async def _act(
     open_again = InlineKeyboardButton(
         tr.t("inbox.open"), callback_data=callbacks.build(FEATURE, "open", changed.id)
     )
-    await context.bot.send_message(
-        chat,
-        tr.t(f"inbox.done.{action}", number=texts.number(changed), due=tr.date(changed.due_on)),
-        reply_markup=InlineKeyboardMarkup([[open_again]]),
-    )
+    done = tr.t(f"inbox.done.{action}", number=texts.number(changed), due=tr.date(changed.due_on))
+    if on_behalf := await behalf_texts.pass_on_note(services, tr, actor, changed):
+        done = on_behalf  # a resident without Telegram: staff pass it on
+    await context.bot.send_message(chat, done, reply_markup=InlineKeyboardMarkup([[open_again]]))
     return END
 
 
@@ -209,6 +228,6 @@ def register(app: QatysuApp) -> None:
         draft=DIALOG,
         context_keys=("appeal_id", "action", "days"),  # which item and action: the button's
         cancel=cancel,
-        fallbacks=[tap(FEATURE, cancel, "tcancel")],
+        fallbacks=[tap(FEATURE, cancel, "tcancel"), tap(FEATURE, to_bodies, "hbl")],
     )
     app.add_handler(dialog)

@@ -24,11 +24,14 @@ from bot import callbacks, typed
 from bot.appeals import service as appeals
 from bot.appeals import texts
 from bot.appeals.draft import IntakeDraft
+from bot.appeals.notices import inbox_button
 from bot.appeals.service import CATEGORIES, MAX_FILE_BYTES, MAX_PHOTOS, AppealRefused
+from bot.auth import load_access
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.settings import LANGUAGES
+from handlers import behalf as on_behalf
 from handlers.widgets import asked
 from handlers.widgets.answers import Words
 from handlers.widgets.dialogs import Callback, Dialog, Drafts, cancel_step, message_of, tap
@@ -109,9 +112,15 @@ async def _summary(update: Update, context: QatysuContext, draft: IntakeDraft) -
     return SUMMARY
 
 
+def category_prompt(tr: Translator, kind: str) -> str:
+    """The first screen's question; a complaint's says it is not a formal appeal (eOtinish)."""
+    question = tr.t(f"complaint.ask_category.{kind}")
+    return f"{question}\n\n{tr.t('complaint.not_formal')}" if kind == "complaint" else question
+
+
 async def _ask_category(update: Update, context: QatysuContext, draft: IntakeDraft) -> int:
     tr = context.tr
-    await _show(update, tr.t(f"complaint.ask_category.{draft.kind}"), category_keyboard(tr))
+    await _show(update, category_prompt(tr, draft.kind), category_keyboard(tr))
     return CATEGORY
 
 
@@ -147,6 +156,18 @@ async def begin(update: Update, context: QatysuContext, kind: Kind) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
     tr = context.tr
+    person = context.person
+    if (person is None or person.village_code is None) and (
+        await load_access(context, update.effective_user.id)
+    ).roles:
+        # Staff and coordinators without a home village: items are filed by residents, or by
+        # staff for a resident without Telegram.
+        if await on_behalf.offer(update, context):
+            return END
+        await update.effective_message.reply_text(
+            tr.t("complaint.staff_no_village"), reply_markup=inbox_button(tr)
+        )
+        return END
     try:
         assert context.person is not None
         await appeals.check_may_file(context.services, context.person)
@@ -157,7 +178,7 @@ async def begin(update: Update, context: QatysuContext, kind: Kind) -> int:
         return END
     await DRAFTS.save(update, context, IntakeDraft(kind=kind.value))
     await update.effective_message.reply_text(
-        tr.t(f"complaint.ask_category.{kind.value}"), reply_markup=category_keyboard(tr)
+        category_prompt(tr, kind.value), reply_markup=category_keyboard(tr)
     )
     return CATEGORY
 

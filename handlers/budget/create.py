@@ -8,7 +8,9 @@ at every step; the place is checked again when staff confirm (a role can be revo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
@@ -173,16 +175,23 @@ async def take_amount(update: Update, context: QatysuContext) -> int:
     return await ask_rule(update, context)
 
 
+async def _ask_choice(
+    update: Update,
+    context: QatysuContext,
+    question_key: str,
+    label_prefix: str,
+    action: str,
+    choices: Iterable[StrEnum],
+) -> None:
+    """Ask a question answered by one button per choice, one choice a row."""
+    tr = context.tr
+    rows = [[button(tr.t(f"{label_prefix}.{c.value}"), FEATURE, action, c.value)] for c in choices]
+    await send(update, context, tr.t(question_key), InlineKeyboardMarkup(rows))
+
+
 async def ask_rule(update: Update, context: QatysuContext) -> int:
     """Greedy by votes, or the Method of Equal Shares."""
-    tr = context.tr
-    markup = InlineKeyboardMarkup(
-        [
-            [button(tr.t(f"budget.rule_button.{rule.value}"), FEATURE, "rule", rule.value)]
-            for rule in Rule
-        ]
-    )
-    await send(update, context, tr.t("budget.ask_rule"), markup)
+    await _ask_choice(update, context, "budget.ask_rule", "budget.rule_button", "rule", Rule)
     return RULE
 
 
@@ -196,14 +205,9 @@ async def take_rule(update: Update, context: QatysuContext) -> int:
 
 async def ask_ballot(update: Update, context: QatysuContext) -> int:
     """Within the budget, or approval of up to K projects."""
-    tr = context.tr
-    markup = InlineKeyboardMarkup(
-        [
-            [button(tr.t(f"budget.ballot_button.{kind.value}"), FEATURE, "bk", kind.value)]
-            for kind in BallotKind
-        ]
+    await _ask_choice(
+        update, context, "budget.ask_ballot", "budget.ballot_button", "bk", BallotKind
     )
-    await send(update, context, tr.t("budget.ask_ballot"), markup)
     return BALLOT
 
 
@@ -234,14 +238,9 @@ async def take_maximum(update: Update, context: QatysuContext) -> int:
 
 async def ask_electorate(update: Update, context: QatysuContext) -> int:
     """All residents of the villages, or the verified ones."""
-    tr = context.tr
-    markup = InlineKeyboardMarkup(
-        [
-            [button(tr.t(f"budget.electorate_button.{e.value}"), FEATURE, "el", e.value)]
-            for e in Electorate
-        ]
+    await _ask_choice(
+        update, context, "budget.ask_electorate", "budget.electorate_button", "el", Electorate
     )
-    await send(update, context, tr.t("budget.ask_electorate"), markup)
     return ELECTORATE
 
 

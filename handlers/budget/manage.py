@@ -7,6 +7,9 @@ is refused by the service and the database, whatever the buttons say.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler
@@ -290,46 +293,54 @@ async def _export_parts(
     return projects, await village_names(context, cycle.village_codes)
 
 
-@requires(Role.STAFF)
-async def workbook(update: Update, context: QatysuContext) -> None:
-    """Send the workbook for the community assembly."""
+async def _send_export(
+    update: Update,
+    context: QatysuContext,
+    build: Callable[[Cycle], Awaitable[Path]],
+    caption_key: str,
+) -> None:
+    """Build a file of the cycle (after saying it is being prepared) and send it."""
     cycle = await _managed(update, context)
     if cycle is None or update.callback_query is None or update.effective_chat is None:
         return
     await update.callback_query.answer(context.tr.t("paper.preparing"))
     chat_id = update.effective_chat.id
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-    projects, villages = await _export_parts(context, cycle)
-    folder = export.folder_of(context.services.settings.database_path)
-    path = await export.workbook(
-        folder, context.tr, cycle, await where(context, cycle), projects, villages
-    )
+    path = await build(cycle)
     with path.open("rb") as document:
         await context.bot.send_document(
-            chat_id, document, filename=path.name, caption=context.tr.t("budget.xlsx_caption")
+            chat_id, document, filename=path.name, caption=context.tr.t(caption_key)
         )
+
+
+@requires(Role.STAFF)
+async def workbook(update: Update, context: QatysuContext) -> None:
+    """Send the workbook for the community assembly."""
+
+    async def build(cycle: Cycle) -> Path:
+        projects, villages = await _export_parts(context, cycle)
+        folder = export.folder_of(context.services.settings.database_path)
+        return await export.workbook(
+            folder, context.tr, cycle, await where(context, cycle), projects, villages
+        )
+
+    await _send_export(update, context, build, "budget.xlsx_caption")
 
 
 @requires(Role.STAFF)
 async def printable(update: Update, context: QatysuContext) -> None:
     """Send the printable PDF, in Kazakh and Russian."""
-    cycle = await _managed(update, context)
-    if cycle is None or update.callback_query is None or update.effective_chat is None:
-        return
-    await update.callback_query.answer(context.tr.t("paper.preparing"))
-    chat_id = update.effective_chat.id
-    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-    i18n = context.services.i18n
-    translators = [i18n.get(language) for language in export.PAPER_LANGUAGES]
-    names = await service.place_names(context.services, cycle)
-    wheres = [texts.place(names, tr, cycle.scope_code) for tr in translators]
-    projects = await repo.projects(context.services.db, cycle.id)
-    folder = export.folder_of(context.services.settings.database_path)
-    path = await export.pdf(folder, translators, cycle, wheres, projects)
-    with path.open("rb") as document:
-        await context.bot.send_document(
-            chat_id, document, filename=path.name, caption=context.tr.t("budget.pdf_caption")
-        )
+
+    async def build(cycle: Cycle) -> Path:
+        i18n = context.services.i18n
+        translators = [i18n.get(language) for language in export.PAPER_LANGUAGES]
+        names = await service.place_names(context.services, cycle)
+        wheres = [texts.place(names, tr, cycle.scope_code) for tr in translators]
+        projects = await repo.projects(context.services.db, cycle.id)
+        folder = export.folder_of(context.services.settings.database_path)
+        return await export.pdf(folder, translators, cycle, wheres, projects)
+
+    await _send_export(update, context, build, "budget.pdf_caption")
 
 
 @requires(Role.STAFF)

@@ -22,19 +22,23 @@ from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
 from bot.meetings import service as meetings
 from bot.meetings import texts as meeting_texts
-from handlers.widgets import versions, village_picker, when_picker
+from handlers.widgets import steps, versions, village_picker, when_picker
 from handlers.widgets.dialogs import (
+    Callback,
     Dialog,
     DialogDraft,
     Drafts,
+    answer_tap,
     cancel_step,
     chat_id,
+    menu_entry,
     message_of,
     query_of,
     tap,
     user_id,
 )
 from handlers.widgets.keyboards import button
+from handlers.widgets.steps import current, with_nav
 from storage import broadcasts
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import KINDS, NewHearing
@@ -62,6 +66,7 @@ class NewHearingDraft(DialogDraft):
     villages: list[str] | None = None  # the village picker's choice
     other: str | None = None  # the language of the version being added
     versions: dict[str, dict[str, str]] | None = None  # {"ru": {"topic": ...}}
+    editing: str | None = None  # the field the preview's ✏️ asks again (EDITED_BY)
 
     def hearing(self, created_by: int, codes: tuple[str, ...]) -> NewHearing:
         """The hearing this draft describes, for ``codes`` (every step done)."""
@@ -105,6 +110,23 @@ async def _reply(
     )
 
 
+async def _ask(
+    update: Update,
+    context: QatysuContext,
+    key: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    now: str | None = None,
+    back: bool = True,
+    **values: object,
+) -> None:
+    """A step's question: its value so far ("Now: …", with Keep as is), its buttons, Back."""
+    tr = context.tr
+    shown = with_nav(tr, FEATURE, markup, back=back, keep=bool(now))
+    text = tr.t(key, **values) + current(tr, now)
+    await context.bot.send_message(chat_id(update), text, reply_markup=shown)
+
+
 async def _text(update: Update, context: QatysuContext, limit: int) -> str | None:
     """The typed text, or None after saying what is wrong with it."""
     text = (message_of(update).text or "").strip()
@@ -122,7 +144,8 @@ async def _text(update: Update, context: QatysuContext, limit: int) -> str | Non
 
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
-    """Begin a public hearing (/newhearing); the other kinds are a tap away."""
+    """Begin a public hearing (/newhearing or the menu); the other kinds are a tap away."""
+    await answer_tap(update)
     await DRAFTS.save(update, context, NewHearingDraft())
     return await ask_topic(update, context)
 
@@ -135,10 +158,8 @@ async def start_meeting(update: Update, context: QatysuContext) -> int:
 
 
 async def ask_kind(update: Update, context: QatysuContext) -> int:
-    """Offer the kinds of meeting."""
+    """Offer the kinds of meeting (a tap that led here is answered by its handler)."""
     tr = context.tr
-    if update.callback_query is not None:
-        await update.callback_query.answer()
     rows = [[button(tr.t(f"meeting.button.{kind}"), FEATURE, "kind", kind)] for kind in KINDS]
     await _reply(update, context, "meeting.ask_kind", markup=InlineKeyboardMarkup(rows))
     return KIND
@@ -162,15 +183,18 @@ async def take_kind(update: Update, context: QatysuContext) -> int:
 async def ask_topic(update: Update, context: QatysuContext) -> int:
     """Ask for the topic (a public hearing's, with a way to another kind of meeting)."""
     tr = context.tr
-    kind = (await DRAFTS.load(update, context)).kind
+    draft = await DRAFTS.load(update, context)
+    kind, now = draft.kind, draft.topic
+    back = kind is not None and draft.editing is None  # /newmeeting: back to the kinds
     if kind is None or kind == meeting_texts.HEARING:
         other = button(tr.t("meeting.other_kind"), FEATURE, "kinds")
         markup = InlineKeyboardMarkup([[other]]) if kind is None else None
-        await _reply(update, context, "ha.ask_topic", markup=markup, limit=service.TOPIC_MAX)
+        await _ask(update, context, "ha.ask_topic", markup, now=now, back=back,
+                   limit=service.TOPIC_MAX)  # fmt: skip
     else:
-        await _reply(
-            update, context, "meeting.ask_topic", kind=meeting_texts.heading(tr, kind),
-            limit=service.TOPIC_MAX,
+        await _ask(
+            update, context, "meeting.ask_topic", now=now, back=back,
+            kind=meeting_texts.heading(tr, kind), limit=service.TOPIC_MAX,
         )  # fmt: skip
     return TOPIC
 
@@ -183,14 +207,16 @@ async def take_topic(update: Update, context: QatysuContext) -> int:
     draft = await DRAFTS.load(update, context)
     draft.topic = topic
     await DRAFTS.save(update, context, draft)
-    return await ask_date(update, context)
+    return await after(update, context, TOPIC)
 
 
 async def ask_date(update: Update, context: QatysuContext) -> int:
     """Offer the next two weeks."""
     today = utcnow().astimezone(context.services.settings.zone).date()
     markup = when_picker.date_keyboard(context.tr, FEATURE, today)
-    await _reply(update, context, "ha.ask_date", markup=markup, example=today.strftime("%d.%m.%Y"))
+    day = (await DRAFTS.load(update, context)).day
+    now = context.tr.date(date.fromisoformat(day)) if day else None
+    await _ask(update, context, "ha.ask_date", markup, now=now, example=today.strftime("%d.%m.%Y"))
     return DATE
 
 
@@ -202,13 +228,20 @@ async def take_date(update: Update, context: QatysuContext) -> int:
         return DATE
     draft = await DRAFTS.load(update, context)
     draft.day = day.isoformat()
+    if draft.starts_at is not None:  # a time chosen before: kept, on the new day
+        zone = context.services.settings.zone
+        moment = from_db_time(draft.starts_at).astimezone(zone).time()
+        starts_at = datetime.combine(day, moment, tzinfo=zone)
+        draft.starts_at = to_db_time(starts_at) if starts_at > utcnow() else None
     await DRAFTS.save(update, context, draft)
-    return await ask_time(update, context)
+    return await after(update, context, DATE)
 
 
 async def ask_time(update: Update, context: QatysuContext) -> int:
     """Offer common meeting times."""
-    await _reply(update, context, "ha.ask_time", markup=when_picker.time_keyboard(FEATURE))
+    starts_at = (await DRAFTS.load(update, context)).starts_at
+    now = context.tr.datetime(from_db_time(starts_at)) if starts_at else None
+    await _ask(update, context, "ha.ask_time", when_picker.time_keyboard(FEATURE), now=now)
     return TIME
 
 
@@ -228,12 +261,13 @@ async def take_time(update: Update, context: QatysuContext) -> int:
         return await ask_date(update, context)
     draft.starts_at = to_db_time(starts_at)
     await DRAFTS.save(update, context, draft)
-    return await ask_place(update, context)
+    return await after(update, context, TIME)
 
 
 async def ask_place(update: Update, context: QatysuContext) -> int:
     """Ask for the place."""
-    await _reply(update, context, "ha.ask_place", limit=service.PLACE_MAX)
+    now = (await DRAFTS.load(update, context)).place
+    await _ask(update, context, "ha.ask_place", now=now, limit=service.PLACE_MAX)
     return PLACE
 
 
@@ -243,38 +277,41 @@ async def take_place(update: Update, context: QatysuContext) -> int:
     if place is None:
         return PLACE
     draft = await DRAFTS.load(update, context)
-    draft.place, draft.pin = place, None
+    draft.place = place  # a pin dropped before stays until the next step says otherwise
     await DRAFTS.save(update, context, draft)
-    return await ask_pin(update, context)
+    return await after(update, context, PLACE)
 
 
 async def ask_pin(update: Update, context: QatysuContext) -> int:
-    """Offer to drop a map pin, or to skip it."""
+    """Offer to drop a map pin, or to skip it (or keep the one dropped before)."""
     skip = InlineKeyboardMarkup([[button(context.tr.t("ha.skip"), FEATURE, "nopin")]])
-    await _reply(update, context, "ha.ask_pin", markup=skip)
+    pin = (await DRAFTS.load(update, context)).pin
+    now = f"📍 {pin[0]:.5f}, {pin[1]:.5f}" if pin else None
+    await _ask(update, context, "ha.ask_pin", skip, now=now)
     return PIN
 
 
 async def take_pin(update: Update, context: QatysuContext) -> int:
     """Keep the map pin (or none); ask for the agenda."""
-    if update.callback_query is not None:
+    draft = await DRAFTS.load(update, context)
+    if update.callback_query is not None:  # no pin
         await update.callback_query.answer()
         await update.callback_query.edit_message_reply_markup(None)
+        draft.pin = None
     elif (location := message_of(update).location) is not None:
-        draft = await DRAFTS.load(update, context)
         draft.pin = [location.latitude, location.longitude]
-        await DRAFTS.save(update, context, draft)
-    return await ask_agenda(update, context)
+    await DRAFTS.save(update, context, draft)
+    return await after(update, context, PIN)
 
 
 async def ask_agenda(update: Update, context: QatysuContext) -> int:
     """Ask for the agenda (an assembly's: one item per line)."""
-    kind = (await DRAFTS.load(update, context)).kind
-    if kind == meeting_texts.ASSEMBLY:
-        await _reply(update, context, "meeting.ask_items", count=meeting_texts.MAX_ITEMS,
-                     limit=meeting_texts.ITEM_TITLE_MAX)  # fmt: skip
+    draft = await DRAFTS.load(update, context)
+    if draft.kind == meeting_texts.ASSEMBLY:
+        await _ask(update, context, "meeting.ask_items", now=draft.agenda,
+                   count=meeting_texts.MAX_ITEMS, limit=meeting_texts.ITEM_TITLE_MAX)  # fmt: skip
     else:
-        await _reply(update, context, "ha.ask_agenda", limit=service.AGENDA_MAX)
+        await _ask(update, context, "ha.ask_agenda", now=draft.agenda, limit=service.AGENDA_MAX)
     return AGENDA
 
 
@@ -291,6 +328,9 @@ async def take_agenda(update: Update, context: QatysuContext) -> int:
         ):
             return await ask_agenda(update, context)
     draft.agenda = agenda
+    if draft.editing is not None:  # the other version, if added, stays as it was
+        await DRAFTS.save(update, context, draft)
+        return await after(update, context, AGENDA)
     draft.other = versions.other_language(context, draft.topic or "", draft.place or "", agenda)
     draft.versions = None
     await DRAFTS.save(update, context, draft)
@@ -307,7 +347,8 @@ async def add_version(update: Update, context: QatysuContext) -> int:
 async def _ask_second(update: Update, context: QatysuContext, field: str, state: int) -> int:
     draft = await DRAFTS.load(update, context)
     original = {"topic": draft.topic, "place": draft.place, "agenda": draft.agenda}[field]
-    await versions.ask(update, context, field, draft.other or "ru", original or "")
+    markup = with_nav(context.tr, FEATURE)
+    await versions.ask(update, context, field, draft.other or "ru", original or "", markup)
     return state
 
 
@@ -370,7 +411,7 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
     tr = context.tr
     codes = tuple(v.code for v in villages)
     draft = await DRAFTS.load(update, context)
-    draft.villages = list(codes)
+    draft.villages, draft.editing = list(codes), None
     await DRAFTS.save(update, context, draft)
     new = draft.hearing(user_id(update), codes)
     shown = await texts.card(context.services, tr, new.preview())
@@ -382,7 +423,11 @@ async def preview(update: Update, context: QatysuContext, villages: list[Village
         await context.bot.send_message(chat_id(update), f"{heading}\n\n{card}")
     count = await broadcasts.count_audience(context.services.db, codes)
     markup = InlineKeyboardMarkup(
-        [[button(tr.t("ha.send"), FEATURE, "send"), button(tr.t("ha.cancel"), FEATURE, "drop")]]
+        [
+            [button(tr.t("ha.send"), FEATURE, "send"), button(tr.t("ha.cancel"), FEATURE, "drop")],
+            *steps.edit_rows(tr, FEATURE, FIELDS),
+            *steps.nav_rows(tr, FEATURE),
+        ]
     )
     await _reply(
         update,
@@ -423,6 +468,73 @@ async def send(update: Update, context: QatysuContext) -> int:
 
 cancel = cancel_step(DIALOG)
 
+# What follows each step; which steps finish the field a ✏️ of the preview asks again.
+NEXT: dict[int, Callback] = {
+    KIND: ask_topic, TOPIC: ask_date, DATE: ask_time, TIME: ask_place, PLACE: ask_pin,
+    PIN: ask_agenda, AGENDA: ask_villages,
+}  # fmt: skip
+FIELDS = ("topic", "when", "place", "agenda", "villages")
+EDITS: dict[str, Callback] = {
+    "topic": ask_topic, "when": ask_date, "place": ask_place, "agenda": ask_agenda,
+    "villages": ask_villages,
+}  # fmt: skip
+EDITED_BY = {"topic": TOPIC, "when": TIME, "place": PIN, "agenda": AGENDA}
+
+
+async def after(update: Update, context: QatysuContext, state: int) -> int:
+    """The step after ``state``; the preview once the field being edited is done."""
+    draft = await DRAFTS.load(update, context)
+    if draft.editing is not None and EDITED_BY.get(draft.editing) == state:
+        draft.editing = None
+        await DRAFTS.save(update, context, draft)
+        return await ask_confirm(update, context)
+    return int(await NEXT[state](update, context))
+
+
+def keep(state: int) -> Callback:
+    """⏭ Keep as is at ``state``: on to what follows it."""
+
+    async def kept(update: Update, context: QatysuContext) -> int:
+        return await after(update, context, state)
+
+    return kept
+
+
+def back_to(prompt: Callback) -> Callback:
+    """« Back (tapped or typed): ``prompt``, the step before; the preview while editing."""
+
+    async def back(update: Update, context: QatysuContext) -> int:
+        draft = await DRAFTS.load(update, context)
+        if draft.editing is not None:
+            draft.editing = None
+            await DRAFTS.save(update, context, draft)
+            return await ask_confirm(update, context)
+        return int(await prompt(update, context))
+
+    return back
+
+
+async def _before_topic(update: Update, context: QatysuContext) -> int:
+    """Before the topic: the kind of meeting (/newmeeting); /newhearing has no step before."""
+    if (await DRAFTS.load(update, context)).kind is None:
+        return int(await cancel(update, context))
+    return await ask_kind(update, context)
+
+
+async def edit(update: Update, context: QatysuContext) -> int:
+    """✏️ at the preview: ask that field alone; the preview follows."""
+    query = query_of(update)
+    field = callbacks.parse(query.data).arg(0)
+    if field not in EDITS:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return CONFIRM
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    draft = await DRAFTS.load(update, context)
+    draft.editing = field
+    await DRAFTS.save(update, context, draft)
+    return int(await EDITS[field](update, context))
+
 
 def register(app: QatysuApp) -> None:
     """Register the /newmeeting dialog (also entered by /newhearing)."""
@@ -433,27 +545,45 @@ def register(app: QatysuApp) -> None:
         entry_points=[
             CommandHandler("newhearing", start),
             CommandHandler("newmeeting", start_meeting),
+            menu_entry(start, "newhearing"),
         ],
         states={
             KIND: [tap(FEATURE, take_kind, "kind"), MessageHandler(~filters.COMMAND, ask_kind)],
-            TOPIC: [MessageHandler(text, take_topic), tap(FEATURE, ask_kind, "kinds")],
-            DATE: day_steps,
-            TIME: time_steps,
-            PLACE: [MessageHandler(text, take_place)],
+            TOPIC: [
+                *steps.nav(FEATURE, back=back_to(_before_topic), keep=keep(TOPIC)),
+                MessageHandler(text, take_topic),
+                tap(FEATURE, steps.tapped(ask_kind), "kinds"),
+            ],
+            DATE: [*steps.nav(FEATURE, back=back_to(ask_topic), keep=keep(DATE)), *day_steps],
+            TIME: [*steps.nav(FEATURE, back=back_to(ask_date), keep=keep(TIME)), *time_steps],
+            PLACE: [
+                *steps.nav(FEATURE, back=back_to(ask_time), keep=keep(PLACE)),
+                MessageHandler(text, take_place),
+            ],
             PIN: [
+                *steps.nav(FEATURE, back=back_to(ask_place), keep=keep(PIN)),
                 tap(FEATURE, take_pin, "nopin"),
                 MessageHandler(filters.LOCATION, take_pin),
                 MessageHandler(~filters.COMMAND, ask_pin),
             ],
-            AGENDA: [MessageHandler(text, take_agenda)],
-            TOPIC2: [MessageHandler(text, take_topic2)],
-            PLACE2: [MessageHandler(text, take_place2)],
-            AGENDA2: [MessageHandler(text, take_agenda2)],
+            AGENDA: [
+                *steps.nav(FEATURE, back=back_to(ask_pin), keep=keep(AGENDA)),
+                MessageHandler(text, take_agenda),
+            ],
+            TOPIC2: [*steps.nav(FEATURE, back=ask_agenda), MessageHandler(text, take_topic2)],
+            PLACE2: [*steps.nav(FEATURE, back=ask_topic2), MessageHandler(text, take_place2)],
+            AGENDA2: [*steps.nav(FEATURE, back=ask_place2), MessageHandler(text, take_agenda2)],
             VILLAGES: [
+                *steps.nav(FEATURE, back=back_to(ask_agenda)),
                 versions.step(FEATURE, add_version),
                 *village_picker.handlers(FEATURE, DIALOG, preview),
             ],
-            CONFIRM: [tap(FEATURE, send, "send"), tap(FEATURE, cancel, "drop")],
+            CONFIRM: [
+                tap(FEATURE, send, "send"),
+                tap(FEATURE, cancel, "drop"),
+                tap(FEATURE, edit, steps.EDIT),
+                *steps.nav(FEATURE, back=ask_villages),
+            ],
         },
         prompts={
             KIND: ask_kind,
@@ -470,7 +600,8 @@ def register(app: QatysuApp) -> None:
             CONFIRM: ask_confirm,
         },
         draft=DIALOG,
-        context_keys=("kind",),  # the kind of meeting: starting over keeps nothing typed
+        # The kind of meeting, the field being edited: starting over keeps nothing typed.
+        context_keys=("kind", "editing"),
         cancel=cancel,
         fallbacks=[MessageHandler(~filters.COMMAND, _need_text)],
     )

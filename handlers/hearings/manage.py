@@ -20,6 +20,7 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.auth import load_access, refuse, requires
+from bot.behalf import texts as behalf_texts
 from bot.callbacks import Feature
 from bot.context import QatysuApp, QatysuContext
 from bot.hearings import service, texts
@@ -39,6 +40,7 @@ from handlers.widgets.dialogs import (
     user_id,
 )
 from handlers.widgets.keyboards import button
+from storage import behalf as behalf_repo
 from storage import broadcasts, hearings, meetings, territory
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.hearings import Hearing
@@ -168,12 +170,16 @@ async def staff_card(context: QatysuContext, hearing: Hearing) -> tuple[str, Inl
     extra = []
     if hearing.reason:
         extra.append(tr.t("meeting.reason", reason=hearing.reason))
+    entered = await behalf_repo.hearing_figures(db, hearing.id)  # residents without Telegram
+    if line := behalf_texts.hearing_line(tr, entered):
+        extra.append(line)
     if hearing.kind == meeting_texts.ASSEMBLY and hearing.status == "held":
         items = await meetings.items_of(db, hearing.id)
         extra += ["", meeting_texts.outcome(tr, hearing, items)]
     if extra:
         text = meeting_texts.clip("\n".join([text, *extra]), meeting_texts.MAX_MESSAGE)
-    return text, InlineKeyboardMarkup(_card_rows(tr, hearing, questions))
+    rows = _card_rows(tr, hearing, questions)
+    return text, InlineKeyboardMarkup([*rows, *behalf_texts.erase_names_rows(tr, hearing, entered)])
 
 
 def _card_rows(
@@ -187,7 +193,9 @@ def _card_rows(
             rows.append([button(tr.t(time_label), FEATURE, "time", hearing.id),
                          button(tr.t("ha.btn.place"), FEATURE, "place", hearing.id)])  # fmt: skip
             cancel_label = "ha.btn.cancel" if hearing_kind else "meeting.btn.cancel"
-            rows.append([button(tr.t(cancel_label), FEATURE, "cancel", hearing.id)])
+            rows.append([button(tr.t(cancel_label), FEATURE, "cancel", hearing.id),
+                         button(tr.t("correction.button"), Feature.CORRECTION, "go", "hearing",
+                                hearing.id)])  # fmt: skip
         elif hearing.kind == meeting_texts.ASSEMBLY:
             rows.append([button(tr.t("ha.btn.outcome"), MEETING, "aout", hearing.id)])
         else:

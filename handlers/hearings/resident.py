@@ -25,6 +25,7 @@ from bot.context import QatysuApp, QatysuContext
 from bot.hearings import ics, render, service, texts
 from bot.i18n import Translator, button_label
 from bot.meetings import texts as meeting_texts
+from handlers.hearings import manage
 from handlers.widgets.dialogs import (
     Dialog,
     DialogDraft,
@@ -59,12 +60,17 @@ DRAFTS = Drafts(DIALOG, QuestionDraft)
 
 
 async def show_list(update: Update, context: QatysuContext) -> None:
-    """List the upcoming hearings of the resident's village (/hearings or the menu)."""
+    """List the upcoming hearings of the resident's village (/hearings or the menu); staff
+    without a home village get those of their area."""
     assert update.effective_message is not None and update.effective_user is not None
     tr = context.tr
+    person = context.person
+    staff = (await load_access(context, update.effective_user.id)).has(Role.STAFF)
+    if staff and (person is None or person.village_code is None):
+        await manage.list_hearings(update, context)
+        return
     if update.callback_query is not None:
         await update.callback_query.answer()
-    person = context.person
     rows: list[list[InlineKeyboardButton]] = []
     village = None
     if person is not None and person.village_code:
@@ -83,7 +89,7 @@ async def show_list(update: Update, context: QatysuContext) -> None:
             ]
             for h in upcoming
         ]
-    if (await load_access(context, update.effective_user.id)).has(Role.STAFF):
+    if staff:
         rows.append(
             [
                 InlineKeyboardButton(

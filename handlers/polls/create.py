@@ -7,6 +7,7 @@ checked again when staff confirm.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,19 +21,23 @@ from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.polls import service as polls
 from bot.polls import texts
-from handlers.widgets import versions, village_picker
+from handlers.widgets import steps, versions, village_picker
 from handlers.widgets.dialogs import (
+    Callback,
     Dialog,
     DialogDraft,
     Drafts,
+    answer_tap,
     cancel_step,
     chat_id,
+    menu_entry,
     message_of,
     query_of,
     tap,
     user_id,
 )
 from handlers.widgets.keyboards import button
+from handlers.widgets.steps import current, with_nav
 from storage import broadcasts as broadcasts_repo
 from storage.db import from_db_time, to_db_time, utcnow
 from storage.models import Role, Village
@@ -63,6 +68,7 @@ class NewPollDraft(DialogDraft):
     other: str | None = None  # the language of the version being added
     versions: dict[str, dict[str, str]] | None = None  # {"ru": {"question": ..., "options": ...}}
     verified_only: bool | None = None  # who may vote: the verified residents only
+    editing: str | None = None  # the field the preview's ✏️ asks again (EDITED_BY)
 
     def poll(self, created_by: int, villages: tuple[str, ...] | None = None) -> NewPoll:
         """The poll of a finished draft (``villages`` replace the draft's when given)."""
@@ -104,16 +110,35 @@ async def _send(
     await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
+async def _ask(
+    update: Update,
+    context: QatysuContext,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    filled: bool = False,
+    now: str | None = None,
+    back: bool = True,
+) -> None:
+    """A step's question: its value so far ("Now: …"), its buttons, Keep as is, Back."""
+    tr = context.tr
+    shown = with_nav(tr, FEATURE, markup, back=back, keep=filled or bool(now))
+    await context.bot.send_message(chat_id(update), text + current(tr, now), reply_markup=shown)
+
+
 @requires(Role.STAFF)
 async def start(update: Update, context: QatysuContext) -> int:
-    """Ask for the question (/newpoll)."""
+    """Ask for the question (/newpoll or the menu)."""
+    await answer_tap(update)
     await DRAFTS.save(update, context, NewPollDraft())
     return await ask_question(update, context)
 
 
 async def ask_question(update: Update, context: QatysuContext) -> int:
     """Ask for the question."""
-    await _send(update, context, context.tr.t("poll.ask_question"))
+    draft = await DRAFTS.load(update, context)
+    back = draft.editing is not None  # the first step: Back only to the preview
+    await _ask(update, context, context.tr.t("poll.ask_question"), now=draft.question, back=back)
     return QUESTION
 
 
@@ -128,12 +153,13 @@ async def take_question(update: Update, context: QatysuContext) -> int:
         await message.reply_text(tr.t(key, **{k: tr.number(v) for k, v in values.items()}))
         return QUESTION
     await _save(update, context, question=text)
-    return await ask_options(update, context)
+    return await after(update, context, QUESTION)
 
 
 async def ask_options(update: Update, context: QatysuContext) -> int:
     """Ask for the options, one per line."""
-    await _send(update, context, context.tr.t("poll.ask_options"))
+    now = "\n".join((await DRAFTS.load(update, context)).options or ())
+    await _ask(update, context, context.tr.t("poll.ask_options"), now=now)
     return OPTIONS
 
 
@@ -147,11 +173,28 @@ async def take_options(update: Update, context: QatysuContext) -> int:
         shown = {k: tr.number(v) if isinstance(v, int) else v for k, v in values.items()}
         await message.reply_text(tr.t(key, **shown))
         return OPTIONS
+    draft = await DRAFTS.load(update, context)
+    if draft.editing is not None:
+        return await _options_edited(update, context, draft, options)
     draft = await _save(update, context, options=list(options), versions=None)
     other = versions.other_language(context, draft.question or "", *options)
     await _save(update, context, other=other)
     await versions.offer(update, context, FEATURE, other)  # going on skips it
     return await ask_kind(update, context)
+
+
+async def _options_edited(
+    update: Update, context: QatysuContext, draft: NewPollDraft, options: Sequence[str]
+) -> int:
+    """New options from the preview's ✏️: the other version's stay when as many, and the
+    maximum of choices stays within them."""
+    if len(options) != len(draft.options or ()):
+        draft.versions = Versions.of(draft.versions).without("options").to_dict() or None
+    draft.options = list(options)
+    if draft.max_choices and draft.max_choices > 1:
+        draft.max_choices = max(2, min(draft.max_choices, len(options)))
+    await DRAFTS.save(update, context, draft)
+    return await after(update, context, OPTIONS)
 
 
 async def add_version(update: Update, context: QatysuContext) -> int:
@@ -163,7 +206,10 @@ async def add_version(update: Update, context: QatysuContext) -> int:
 async def ask_question2(update: Update, context: QatysuContext) -> int:
     """Ask for the question in the other language."""
     draft = await DRAFTS.load(update, context)
-    await versions.ask(update, context, "question", draft.other or "ru", draft.question or "")
+    markup = with_nav(context.tr, FEATURE)
+    await versions.ask(
+        update, context, "question", draft.other or "ru", draft.question or "", markup
+    )
     return QUESTION2
 
 
@@ -187,7 +233,8 @@ async def ask_options2(update: Update, context: QatysuContext) -> int:
     """Ask for the options in the other language, as many and in the same order."""
     draft = await DRAFTS.load(update, context)
     shown = "\n".join(draft.options or ())
-    await versions.ask(update, context, "options", draft.other or "ru", shown)
+    markup = with_nav(context.tr, FEATURE)
+    await versions.ask(update, context, "options", draft.other or "ru", shown, markup)
     return OPTIONS2
 
 
@@ -217,7 +264,8 @@ async def ask_kind(update: Update, context: QatysuContext) -> int:
         [[button(tr.t("poll.kind_single"), FEATURE, "kind", 1)],
          [button(tr.t("poll.kind_multiple"), FEATURE, "kind", 0)]]
     )  # fmt: skip
-    await _send(update, context, tr.t("poll.ask_kind"), markup)
+    filled = (await DRAFTS.load(update, context)).max_choices is not None
+    await _ask(update, context, tr.t("poll.ask_kind"), markup, filled=filled)
     return KIND
 
 
@@ -233,16 +281,18 @@ async def take_kind(update: Update, context: QatysuContext) -> int:
     (single,) = await _tap(update)
     if single == "1":
         await _save(update, context, max_choices=1)
-        return await ask_villages(update, context)
+        return await after(update, context, KIND)
     return await ask_maximum(update, context)
 
 
 async def ask_maximum(update: Update, context: QatysuContext) -> int:
     """Ask how many options a resident may choose at most."""
-    count = len((await DRAFTS.load(update, context)).options or ())
+    draft = await DRAFTS.load(update, context)
+    count = len(draft.options or ())
     buttons = [button(str(n), FEATURE, "max", n) for n in range(2, count + 1)]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
-    await _send(update, context, context.tr.t("poll.ask_max"), InlineKeyboardMarkup(rows))
+    now = str(draft.max_choices) if draft.max_choices and draft.max_choices > 1 else None
+    await _ask(update, context, context.tr.t("poll.ask_max"), InlineKeyboardMarkup(rows), now=now)
     return MAXIMUM
 
 
@@ -252,7 +302,7 @@ async def take_maximum(update: Update, context: QatysuContext) -> int:
     draft = await DRAFTS.load(update, context)
     draft.max_choices = max(2, min(int(maximum), len(draft.options or ())))
     await DRAFTS.save(update, context, draft)
-    return await ask_villages(update, context)
+    return await after(update, context, MAXIMUM)
 
 
 async def ask_villages(update: Update, context: QatysuContext) -> int:
@@ -264,7 +314,7 @@ async def ask_villages(update: Update, context: QatysuContext) -> int:
 async def take_villages(update: Update, context: QatysuContext, villages: list[Village]) -> int:
     """The villages are chosen: ask when voting closes."""
     await _save(update, context, villages=[v.code for v in villages])
-    return await ask_electorate(update, context)
+    return await after(update, context, VILLAGES)
 
 
 async def ask_electorate(update: Update, context: QatysuContext) -> int:
@@ -276,7 +326,8 @@ async def ask_electorate(update: Update, context: QatysuContext) -> int:
             [button(tr.t("poll.electorate_verified_button"), FEATURE, "who", 1)],
         ]
     )
-    await _send(update, context, tr.t("poll.ask_electorate"), markup)
+    filled = (await DRAFTS.load(update, context)).verified_only is not None
+    await _ask(update, context, tr.t("poll.ask_electorate"), markup, filled=filled)
     return ELECTORATE
 
 
@@ -284,7 +335,7 @@ async def take_electorate(update: Update, context: QatysuContext) -> int:
     """Keep who may vote; ask when voting closes."""
     (verified_only,) = await _tap(update)
     await _save(update, context, verified_only=verified_only == "1")
-    return await ask_closing(update, context)
+    return await after(update, context, ELECTORATE)
 
 
 async def ask_closing(update: Update, context: QatysuContext) -> int:
@@ -297,17 +348,16 @@ async def ask_closing(update: Update, context: QatysuContext) -> int:
         for days in CLOSING_DAYS
     ]
     example = polls.closing_in(3, zone, now).strftime("%d.%m.%Y %H:%M")
-    await context.bot.send_message(
-        chat_id(update),
-        tr.t("poll.ask_closing", example=example),
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
+    closes_at = (await DRAFTS.load(update, context)).closes_at
+    chosen = tr.datetime(from_db_time(closes_at)) if closes_at else None
+    text = tr.t("poll.ask_closing", example=example)
+    await _ask(update, context, text, InlineKeyboardMarkup(rows), now=chosen)
     return CLOSING
 
 
 async def _closing_chosen(update: Update, context: QatysuContext, moment: datetime) -> int:
     await _save(update, context, closes_at=to_db_time(moment))
-    return await ask_change(update, context)
+    return await after(update, context, CLOSING)
 
 
 async def ask_change(update: Update, context: QatysuContext) -> int:
@@ -319,7 +369,8 @@ async def ask_change(update: Update, context: QatysuContext) -> int:
             [button(tr.t("poll.change_no"), FEATURE, "chg", 0)],
         ]
     )
-    await _send(update, context, tr.t("poll.ask_change"), markup)
+    filled = (await DRAFTS.load(update, context)).may_change is not None
+    await _ask(update, context, tr.t("poll.ask_change"), markup, filled=filled)
     return CHANGE
 
 
@@ -347,7 +398,7 @@ async def take_change(update: Update, context: QatysuContext) -> int:
     """Keep whether a vote may change; ask when results are shown."""
     (may_change,) = await _tap(update)
     await _save(update, context, may_change=may_change == "1")
-    return await ask_show(update, context)
+    return await after(update, context, CHANGE)
 
 
 async def ask_show(update: Update, context: QatysuContext) -> int:
@@ -359,7 +410,8 @@ async def ask_show(update: Update, context: QatysuContext) -> int:
             [button(tr.t("poll.show_late"), FEATURE, "show", 0)],
         ]
     )
-    await _send(update, context, tr.t("poll.ask_show"), markup)
+    filled = (await DRAFTS.load(update, context)).results_early is not None
+    await _ask(update, context, tr.t("poll.ask_show"), markup, filled=filled)
     return SHOW
 
 
@@ -387,14 +439,14 @@ async def take_show(update: Update, context: QatysuContext) -> int:
     """Keep when results are shown; preview the poll with the number of recipients."""
     (early,) = await _tap(update)
     await _save(update, context, results_early=early == "1")
-    return await preview(update, context)
+    return await after(update, context, SHOW)
 
 
 async def preview(update: Update, context: QatysuContext) -> int:
     """Show the poll as residents will see it, and its rules and recipients to confirm."""
     tr = context.tr
     author, chat = user_id(update), chat_id(update)
-    new = (await DRAFTS.load(update, context)).poll(author)
+    new = (await _save(update, context, editing=None)).poll(author)
     shown = Poll(
         id=0, question=new.question, options=new.options, max_choices=new.max_choices,
         may_change=new.may_change, results_early=new.results_early, closes_at=new.closes_at,
@@ -415,7 +467,9 @@ async def preview(update: Update, context: QatysuContext) -> int:
             [
                 button(tr.t("poll.publish"), FEATURE, "go"),
                 button(tr.t("poll.cancel"), FEATURE, "cancel"),
-            ]
+            ],
+            *steps.edit_rows(tr, FEATURE, tuple(EDITS)),
+            *steps.nav_rows(tr, FEATURE),
         ]
     )
     await context.bot.send_message(chat, summary(tr, new, count, names), reply_markup=markup)
@@ -445,6 +499,70 @@ async def publish(update: Update, context: QatysuContext) -> int:
 
 cancel = cancel_step(DIALOG)
 
+# What follows each step; which steps finish the field a ✏️ of the preview asks again.
+NEXT: dict[int, Callback] = {
+    QUESTION: ask_options, OPTIONS: ask_kind, KIND: ask_villages, MAXIMUM: ask_villages,
+    VILLAGES: ask_electorate, ELECTORATE: ask_closing, CLOSING: ask_change, CHANGE: ask_show,
+    SHOW: preview,
+}  # fmt: skip
+EDITS: dict[str, Callback] = {
+    "question": ask_question, "options": ask_options, "kind": ask_kind,
+    "villages": ask_villages, "who": ask_electorate, "closing": ask_closing,
+    "change": ask_change, "show": ask_show,
+}  # fmt: skip
+EDITED_BY = {
+    "question": {QUESTION}, "options": {OPTIONS}, "kind": {KIND, MAXIMUM}, "villages": {VILLAGES},
+    "who": {ELECTORATE}, "closing": {CLOSING}, "change": {CHANGE}, "show": {SHOW},
+}  # fmt: skip
+
+
+async def after(update: Update, context: QatysuContext, state: int) -> int:
+    """The step after ``state``; the preview once the field being edited is done."""
+    draft = await DRAFTS.load(update, context)
+    if draft.editing is not None and state in EDITED_BY.get(draft.editing, set()):
+        return await preview(update, context)
+    return int(await NEXT[state](update, context))
+
+
+def keep(state: int) -> Callback:
+    """⏭ Keep as is at ``state``: on to what follows it."""
+
+    async def kept(update: Update, context: QatysuContext) -> int:
+        return await after(update, context, state)
+
+    return kept
+
+
+def back_to(prompt: Callback) -> Callback:
+    """« Back (tapped or typed): ``prompt``, the step before; the preview while editing."""
+
+    async def back(update: Update, context: QatysuContext) -> int:
+        if (await DRAFTS.load(update, context)).editing is not None:
+            return await preview(update, context)
+        return int(await prompt(update, context))
+
+    return back
+
+
+async def edit(update: Update, context: QatysuContext) -> int:
+    """✏️ at the preview: ask that field alone; the preview follows."""
+    query = query_of(update)
+    field = callbacks.parse(query.data).arg(0)
+    if field not in EDITS:
+        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+        return CONFIRM
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _save(update, context, editing=field)
+    return int(await EDITS[field](update, context))
+
+
+async def first_back(update: Update, context: QatysuContext) -> int:
+    """«артқа» at the question, the first step: the preview while editing, else leave."""
+    if (await DRAFTS.load(update, context)).editing is not None:
+        return await preview(update, context)
+    return int(await cancel(update, context))
+
 
 async def use_buttons(update: Update, context: QatysuContext) -> None:
     """Remind staff to tap a button at this step."""
@@ -457,20 +575,60 @@ def register(app: QatysuApp) -> None:
     text = filters.TEXT & ~filters.COMMAND
     dialog = Dialog(
         "newpoll",
-        entry_points=[CommandHandler("newpoll", start)],
+        entry_points=[CommandHandler("newpoll", start), menu_entry(start, "newpoll")],
         states={
-            QUESTION: [MessageHandler(text, take_question)],
-            OPTIONS: [MessageHandler(text, take_options)],
-            KIND: [tap(FEATURE, take_kind, "kind"), versions.step(FEATURE, add_version)],
-            QUESTION2: [MessageHandler(text, take_question2)],
-            OPTIONS2: [MessageHandler(text, take_options2)],
-            MAXIMUM: [tap(FEATURE, take_maximum, "max")],
-            VILLAGES: village_picker.handlers(FEATURE, DIALOG, take_villages),
-            ELECTORATE: [tap(FEATURE, take_electorate, "who")],
-            CLOSING: [tap(FEATURE, closing_button, "in"), MessageHandler(text, closing_typed)],
-            CHANGE: [tap(FEATURE, take_change, "chg")],
-            SHOW: [tap(FEATURE, take_show, "show")],
-            CONFIRM: [tap(FEATURE, publish, "go"), tap(FEATURE, cancel, "cancel")],
+            QUESTION: [
+                *steps.nav(FEATURE, back=first_back, keep=keep(QUESTION)),
+                MessageHandler(text, take_question),
+            ],
+            OPTIONS: [
+                *steps.nav(FEATURE, back=back_to(ask_question), keep=keep(OPTIONS)),
+                MessageHandler(text, take_options),
+            ],
+            KIND: [
+                *steps.nav(FEATURE, back=back_to(ask_options), keep=keep(KIND)),
+                tap(FEATURE, take_kind, "kind"),
+                versions.step(FEATURE, add_version),
+            ],
+            QUESTION2: [
+                *steps.nav(FEATURE, back=ask_options),
+                MessageHandler(text, take_question2),
+            ],
+            OPTIONS2: [
+                *steps.nav(FEATURE, back=ask_question2),
+                MessageHandler(text, take_options2),
+            ],
+            MAXIMUM: [
+                *steps.nav(FEATURE, back=back_to(ask_kind), keep=keep(MAXIMUM)),
+                tap(FEATURE, take_maximum, "max"),
+            ],
+            VILLAGES: [
+                *steps.nav(FEATURE, back=back_to(ask_kind)),
+                *village_picker.handlers(FEATURE, DIALOG, take_villages),
+            ],
+            ELECTORATE: [
+                *steps.nav(FEATURE, back=back_to(ask_villages), keep=keep(ELECTORATE)),
+                tap(FEATURE, take_electorate, "who"),
+            ],
+            CLOSING: [
+                *steps.nav(FEATURE, back=back_to(ask_electorate), keep=keep(CLOSING)),
+                tap(FEATURE, closing_button, "in"),
+                MessageHandler(text, closing_typed),
+            ],
+            CHANGE: [
+                *steps.nav(FEATURE, back=back_to(ask_closing), keep=keep(CHANGE)),
+                tap(FEATURE, take_change, "chg"),
+            ],
+            SHOW: [
+                *steps.nav(FEATURE, back=back_to(ask_change), keep=keep(SHOW)),
+                tap(FEATURE, take_show, "show"),
+            ],
+            CONFIRM: [
+                tap(FEATURE, publish, "go"),
+                tap(FEATURE, cancel, "cancel"),
+                tap(FEATURE, edit, steps.EDIT),
+                *steps.nav(FEATURE, back=ask_show),
+            ],
         },
         prompts={
             QUESTION: ask_question,
@@ -487,6 +645,7 @@ def register(app: QatysuApp) -> None:
             CONFIRM: preview,
         },
         draft=DIALOG,
+        context_keys=("editing",),
         cancel=cancel,
         fallbacks=[MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons)],
     )

@@ -11,7 +11,7 @@ keeps a results chart. The results are drawn once, at the close (:mod:`bot.polls
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import callbacks
 from bot.auth import load_access, refuse, requires
@@ -21,7 +21,9 @@ from bot.i18n import button_label
 from bot.polls import service as polls
 from bot.polls import texts
 from handlers import paper as notice_board
+from handlers.polls import vote
 from handlers.polls.vote import send_results
+from handlers.widgets.dialogs import query_of
 from handlers.widgets.keyboards import button
 from storage import people, territory
 from storage import polls as repo
@@ -75,12 +77,25 @@ async def poll_of_tap(update: Update, context: QatysuContext) -> Poll | None:
     return poll
 
 
-@requires(Role.STAFF)
-async def list_area(update: Update, context: QatysuContext) -> None:
-    """List the polls of the staff's villages: open ones first."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    await query.answer()
+async def show_polls(update: Update, context: QatysuContext) -> None:
+    """/polls or the menu: a resident's polls; staff without a home village get their area's."""
+    assert update.effective_user is not None and update.effective_chat is not None
+    person = context.person
+    access = await load_access(context, update.effective_user.id)
+    if (person is not None and person.village_code is not None) or not access.has(Role.STAFF):
+        await vote.list_polls(update, context)
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    text, markup = await area_list(update, context)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+async def area_list(
+    update: Update, context: QatysuContext
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The polls of the staff's villages (scope from their roles), open ones first."""
+    assert update.effective_user is not None
     tr = context.tr
     access = await load_access(context, update.effective_user.id)
     villages = await territory.list_villages(context.services.db)
@@ -98,7 +113,16 @@ async def list_area(update: Update, context: QatysuContext) -> None:
         for p in found
     ]
     text = tr.t("poll.staff_title" if found else "poll.staff_empty")
-    await query.edit_message_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    return text, InlineKeyboardMarkup(rows) if rows else None
+
+
+@requires(Role.STAFF)
+async def list_area(update: Update, context: QatysuContext) -> None:
+    """List the polls of the staff's villages in place (their button)."""
+    query = query_of(update)
+    await query.answer()
+    text, markup = await area_list(update, context)
+    await query.edit_message_text(text, reply_markup=markup)
 
 
 async def _staff_names(context: QatysuContext, telegram_ids: set[int]) -> dict[int, str]:
@@ -159,6 +183,7 @@ def card_keyboard(context: QatysuContext, poll: Poll) -> InlineKeyboardMarkup:
     if poll.status == "open":
         rows.append([button(tr.t("poll.paper_button"), FEATURE, "paper", poll.id)])
         rows.append([button(tr.t("poll.close_button"), FEATURE, "close", poll.id)])
+        rows.append([button(tr.t("correction.button"), Feature.CORRECTION, "go", "poll", poll.id)])
     else:
         rows.append([button(tr.t("poll.results_button"), FEATURE, "res", poll.id)])
         rows.append([button(tr.t("poll.follow_up_button"), FEATURE, "done", poll.id)])
@@ -269,3 +294,7 @@ def register(app: QatysuApp) -> None:
     }
     for action, callback in actions.items():
         app.add_handler(CallbackQueryHandler(callback, pattern=callbacks.matches(FEATURE, action)))
+    app.add_handler(CommandHandler("polls", show_polls))
+    app.add_handler(
+        CallbackQueryHandler(show_polls, pattern=callbacks.matches(Feature.MENU, "polls"))
+    )

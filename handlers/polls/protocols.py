@@ -9,6 +9,7 @@ checks everything again when staff save, with the scope checked here on every ta
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -172,16 +173,29 @@ async def ask_reason(update: Update, context: QatysuContext) -> int:
 
 async def take_reason(update: Update, context: QatysuContext) -> int:
     """Keep the correction's reason; ask the meeting's date."""
+    return await _take_text(update, context, polls.reason_problem, "reason", REASON, ask_day)
+
+
+async def _take_text(
+    update: Update,
+    context: QatysuContext,
+    problem_of: Callable[[str], polls.Problem | None],
+    field: str,
+    state: int,
+    ask_next: Callable[[Update, QatysuContext], Awaitable[int]],
+) -> int:
+    """Keep a typed text in the draft's ``field`` and ask the next step, or say what is wrong
+    with it and ask again."""
     message = message_of(update)
     text = (message.text or "").strip()
-    problem = polls.reason_problem(text)
+    problem = problem_of(text)
     if problem is not None:
         await message.reply_text(context.tr.t(problem[0], **_shown(context.tr, problem[1])))
-        return REASON
+        return state
     draft = await DRAFTS.load(update, context)
-    draft.reason = text
+    setattr(draft, field, text)
     await DRAFTS.save(update, context, draft)
-    return await ask_day(update, context)
+    return await ask_next(update, context)
 
 
 async def ask_day(update: Update, context: QatysuContext) -> int:
@@ -232,16 +246,7 @@ async def ask_place(update: Update, context: QatysuContext) -> int:
 
 async def take_place(update: Update, context: QatysuContext) -> int:
     """Keep the place; ask how many residents were present."""
-    message = message_of(update)
-    text = (message.text or "").strip()
-    problem = polls.place_problem(text)
-    if problem is not None:
-        await message.reply_text(context.tr.t(problem[0], **_shown(context.tr, problem[1])))
-        return PLACE
-    draft = await DRAFTS.load(update, context)
-    draft.place = text
-    await DRAFTS.save(update, context, draft)
-    return await ask_present(update, context)
+    return await _take_text(update, context, polls.place_problem, "place", PLACE, ask_present)
 
 
 async def ask_present(update: Update, context: QatysuContext) -> int:

@@ -13,7 +13,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
 from bot.auth import load_access
@@ -302,10 +302,6 @@ def register_buttons(app: QatysuApp) -> None:
 
 
 def register(app: QatysuApp) -> None:
-    """Register /polls and its buttons."""
-    app.add_handler(CommandHandler("polls", list_polls))
-    app.add_handler(
-        CallbackQueryHandler(list_polls, pattern=callbacks.matches(Feature.MENU, "polls"))
-    )
+    """Register the buttons of /polls (the command: :func:`handlers.polls.manage.show_polls`)."""
     app.add_handler(CallbackQueryHandler(open_poll, pattern=callbacks.matches(FEATURE, "open")))
     app.add_handler(CallbackQueryHandler(show_results, pattern=callbacks.matches(FEATURE, "res")))

@@ -20,6 +20,7 @@ from telegram import (
 from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.behalf import service as on_behalf
 from bot.context import QatysuApp, QatysuContext
 from bot.i18n import Translator
 from bot.residents import verification as service
@@ -115,6 +116,10 @@ async def take_contact(update: Update, context: QatysuContext) -> int:
     if outcome is Shared.NOT_OWN:
         await message.reply_text(tr.t("verify.not_own"), reply_markup=_phone_keyboard(tr))
         return PHONE
+    if claimed := await on_behalf.claim(
+        context.services, context.person, user_id(update), contact.user_id, contact.phone_number
+    ):  # items the akimat filed for this phone before the resident joined
+        await message.reply_text(tr.nt("behalf.claimed", claimed))
     village = await _village_name(context)
     if outcome is Requested.PENDING:
         await DRAFTS.save(update, context, RequestDraft(request=request_id))

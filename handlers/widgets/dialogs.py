@@ -135,6 +135,17 @@ class Drafts(Generic[D]):
         await drafts.drop(context.services.db, user_id(update), self.dialog)
 
 
+async def answer_tap(update: Update) -> None:
+    """Answer the button that started a step, if a button did (a menu button, say)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+def menu_entry(callback: Callback, action: str) -> Step:
+    """An entry point from the main menu's ``v1:menu:<action>`` button."""
+    return tap(Feature.MENU, callback, action)
+
+
 def tap(feature: str, callback: Callback, *actions: str) -> Step:
     """A button handler for ``v1:<feature>:<action>`` taps, typed for any conversation state."""
     return cast(Step, CallbackQueryHandler(callback, pattern=callbacks.matches(feature, *actions)))

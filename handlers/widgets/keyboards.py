@@ -91,23 +91,44 @@ def languages(feature: str, action: str, preferred: str | None = None) -> Inline
     )
 
 
-def main_menu(tr: Translator, roles: frozenset[Role]) -> InlineKeyboardMarkup:
-    """The main menu: what a resident does, then what this person's roles add."""
+def staff_rows(tr: Translator, roles: frozenset[Role]) -> list[list[InlineKeyboardButton]]:
+    """The actions of staff and coordinators, first in their menu (none needs a home village)."""
 
     def item(name: str) -> InlineKeyboardButton:
         return button(tr.t(f"menu.{name}"), Feature.MENU, name)
 
-    rows = [
-        [item("complaint"), item("suggestion")],
-        [item("hearings"), item("polls")],
-        [item("budget"), item("my")],
-        [item("village"), item("language")],
-        [item("mydata"), item("help")],
-    ]
+    rows = []
     if Role.STAFF in roles:
-        rows.append([item("inbox")])
-    if Role.STAFF in roles or Role.COORDINATOR in roles:
-        rows.append([item("residents")])
+        rows += [[item("newhearing"), item("notice")], [item("newpoll"), item("inbox")]]
+    last = [item("residents")] if Role.STAFF in roles or Role.COORDINATOR in roles else []
+    if Role.COORDINATOR in roles:
+        last.append(item("summary"))
+    if last:
+        rows.append(last)
+    if Role.STAFF in roles:
+        rows.append([item("behalf")])  # for a resident without Telegram
+    return rows
+
+
+def main_menu(
+    tr: Translator, roles: frozenset[Role], resident: bool = True
+) -> InlineKeyboardMarkup:
+    """The main menu: staff's and coordinators' actions first, then a resident's (``resident``:
+    the person has a village; staff without one get their area's hearings and polls instead)."""
+
+    def item(name: str) -> InlineKeyboardButton:
+        return button(tr.t(f"menu.{name}"), Feature.MENU, name)
+
+    rows = staff_rows(tr, roles)
+    if resident or not roles:
+        rows += [
+            [item("complaint"), item("suggestion")],
+            [item("hearings"), item("polls")],
+            [item("budget"), item("my")],
+        ]
+    elif Role.STAFF in roles:
+        rows.append([item("hearings"), item("polls")])
+    rows += [[item("village"), item("language")], [item("mydata"), item("help")]]
     return InlineKeyboardMarkup(rows)
 
 

@@ -65,14 +65,21 @@ def add_or_send(context: QatysuContext, feature: str, other: str) -> InlineKeybo
 
 
 async def ask(
-    update: Update, context: QatysuContext, field: str, other: str, original: str
+    update: Update,
+    context: QatysuContext,
+    field: str,
+    other: str,
+    original: str,
+    markup: InlineKeyboardMarkup | None = None,
 ) -> None:
-    """Ask for ``field`` in the ``other`` language, showing the first version."""
+    """Ask for ``field`` in the ``other`` language, showing the first version (``markup``: a
+    wizard's Back)."""
     tr = context.tr
     shown = original if len(original) <= ORIGINAL_SHOWN else original[: ORIGINAL_SHOWN - 1] + "…"
     await context.bot.send_message(
         chat_id(update),
         tr.t(f"versions.ask.{other}", field=tr.t(f"versions.field.{field}"), original=shown),
+        reply_markup=markup,
     )
 
 

@@ -20,7 +20,7 @@ from bot.auth import refuse, villages_in_scope
 from bot.context import QatysuContext
 from bot.i18n import BUTTON_WIDTH, Translator, button_label, sort_key
 from bot.territory import okrugs_of
-from handlers.widgets.keyboards import PAGE_SIZE, page_count
+from handlers.widgets.keyboards import PAGE_SIZE, button, page_count
 from storage import drafts
 from storage.models import Role, Village
 
@@ -129,6 +129,8 @@ def _markup(
             ),
         ]
     )
+    # « Back to the wizard's previous step (handlers.widgets.steps).
+    keyboard.append([button(tr.t("button.back"), feature, "back")])
     return InlineKeyboardMarkup(keyboard)
 
 

@@ -1,0 +1,1 @@
+"""Residents without Telegram: items, "I will come" and attendance entered by staff for them."""

@@ -1,0 +1,185 @@
+"""SQLite's SQL, as storage/*.py writes it, rewritten for PostgreSQL (storage/pg.py).
+
+The repositories keep one text per statement, SQLite's. On PostgreSQL each text is translated
+once (and cached): placeholders ``?`` and ``:name`` become ``$n``; ``INSERT OR IGNORE`` becomes
+``ON CONFLICT DO NOTHING``; ``x IN (SELECT value FROM json_each(?))`` becomes ``x = ANY($n)``
+(the JSON array parameter goes in as a list, so PostgreSQL types it by ``x``); ``IS [NOT]``
+between values becomes ``IS [NOT] DISTINCT FROM``; an INSERT into a table with an identity
+``id`` returns it (``lastrowid``). SQLite's functions the statements use and PostgreSQL lacks
+(``TOTAL``, ``SUM`` of a condition, ``json_group_array``, ``strftime('...', 'now')``) exist in
+the database as compatible functions (storage/pg_schema.py's prelude).
+
+What has no such general form (``json_extract`` of a JSON parameter, two ``ON CONFLICT``
+clauses) has a hand-written PostgreSQL form in storage/pg_sql.py, keyed by the SQLite text.
+Anything else SQLite-only raises :class:`Untranslatable` the first time it runs, naming the
+statement: a statement changed on SQLite without its PostgreSQL form fails loudly, never
+silently differently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from storage import pg_sql
+
+
+class Untranslatable(RuntimeError):
+    """A statement (or migration) with no PostgreSQL form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    """PostgreSQL statements for one SQLite statement, and how to pass its parameters."""
+
+    statements: tuple[str, ...]
+    names: tuple[str, ...] | None  # the order of named parameters (None: positional)
+    lists: frozenset[int]  # 0-based positions of JSON-array parameters passed as lists
+    returns_id: bool  # an appended ``RETURNING id``: the cursor's lastrowid
+    main: int = -1  # the statement whose rows and count are the result
+
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+_MASK = re.compile(r"\x00(\d+)\x00")
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_JSON_IN = re.compile(
+    r"\b(NOT\s+)?IN\s*\(\s*SELECT\s+value\s+FROM\s+json_each\(\s*\$(\d+)\s*\)\s*\)", re.I
+)
+_IS_NOT = re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.I)
+_IS = re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.I)
+_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
+_INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*(\([^)]*\))?", re.I)
+_RETURNING = re.compile(r"\bRETURNING\b", re.I)
+_SQLITE_ONLY = re.compile(
+    r"\bjson_each\b|\bjson_extract\b|\bINSERT\s+OR\b|\bREPLACE\s+INTO\b|\bPRAGMA\b|"
+    r"\bCOLLATE\s+NOCASE\b|\bGLOB\b|\bjulianday\b|\bdatetime\s*\(|\bdate\s*\(|\biif\s*\(|"
+    r"\bifnull\s*\(|\bprintf\s*\(|\bgroup_concat\b|\browid\b|\blast_insert_rowid\b|"
+    r"\bchanges\s*\(",
+    re.I,
+)
+
+
+def mask(sql: str) -> tuple[str, list[str]]:
+    """``sql`` with its quoted literals replaced by markers, and the literals."""
+    literals: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        literals.append(match.group(0))
+        return f"\x00{len(literals) - 1}\x00"
+
+    return _LITERAL.sub(keep, sql), literals
+
+
+def unmask(sql: str, literals: list[str]) -> str:
+    """Put the literals :func:`mask` took out back."""
+    return _MASK.sub(lambda match: literals[int(match.group(1))], sql)
+
+
+def rewrite_expressions(code: str) -> str:
+    """SQLite's null-safe comparison ``IS [NOT] x`` as PostgreSQL spells it (masked text)."""
+    code = _IS_NOT.sub("IS DISTINCT FROM ", code)
+    return _IS.sub("IS NOT DISTINCT FROM ", code)
+
+
+def _placeholders(code: str) -> tuple[str, tuple[str, ...] | None]:
+    """``?`` and ``:name`` as ``$n`` (in masked text)."""
+    names: list[str] = []
+
+    def named(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    code = _NAMED.sub(named, code)
+    if names:
+        if "?" in code:
+            raise Untranslatable("a statement mixes ? and :name placeholders")
+        return code, tuple(names)
+    count = 0
+
+    def positional(_: re.Match[str]) -> str:
+        nonlocal count
+        count += 1
+        return f"${count}"
+
+    return re.sub(r"\?", positional, code), None
+
+
+_SUBQUERY = re.compile(r"\b(?:FROM|JOIN)\s*\(\s*(?:SELECT|WITH|VALUES)\b", re.I)
+_NOT_ALIAS = re.compile(
+    r"\s*(?:$|[),;]|(?:WHERE|GROUP|ORDER|LIMIT|JOIN|LEFT|INNER|CROSS|ON|UNION|HAVING|EXCEPT|"
+    r"INTERSECT|RETURNING|WINDOW)\b)",
+    re.I,
+)
+
+
+def _alias_subqueries(code: str) -> str:
+    """PostgreSQL (before 16) wants a name for a subquery in FROM; SQLite does not."""
+    out: list[str] = []
+    done = 0
+    for count, match in enumerate(_SUBQUERY.finditer(code)):
+        start = code.index("(", match.start())
+        depth, end = 0, start
+        for end in range(start, len(code)):
+            depth += {"(": 1, ")": -1}.get(code[end], 0)
+            if depth == 0:
+                break
+        if _NOT_ALIAS.match(code, end + 1):
+            out.append(code[done : end + 1] + f" AS _q{count}")
+            done = end + 1
+    return "".join(out) + code[done:]
+
+
+def _top_level_returning(code: str) -> int:
+    """Where a statement's own RETURNING clause starts, or -1."""
+    for match in _RETURNING.finditer(code):
+        if code.count("(", 0, match.start()) == code.count(")", 0, match.start()):
+            return match.start()
+    return -1
+
+
+def translate(sql: str, identity_tables: frozenset[str]) -> Translated:
+    """The PostgreSQL form of one SQLite statement (see the module's docstring)."""
+    override = pg_sql.OVERRIDES.get(" ".join(sql.split()))
+    code, literals = mask(sql)
+    code, names = _placeholders(code)
+    if override is not None:
+        return Translated(override.statements, names, override.lists, returns_id=False)
+    lists: set[int] = set()
+
+    def any_of(match: re.Match[str]) -> str:
+        lists.add(int(match.group(2)) - 1)
+        return f"<> ALL(${match.group(2)})" if match.group(1) else f"= ANY(${match.group(2)})"
+
+    code = _JSON_IN.sub(any_of, code)
+    code = _alias_subqueries(rewrite_expressions(code))
+    ignore = _OR_IGNORE.match(code) is not None
+    if ignore:
+        code = _OR_IGNORE.sub("INSERT INTO", code, count=1)
+    leftover = _SQLITE_ONLY.search(code) or (
+        re.search(r"\bON\s+CONFLICT\b.*\bON\s+CONFLICT\b", code, re.I | re.S)
+    )
+    if leftover:
+        raise Untranslatable(
+            f"no PostgreSQL form for {leftover.group(0)!r} in: {' '.join(sql.split())}\n"
+            "Add one to storage/pg_sql.py."
+        )
+    at = _top_level_returning(code)
+    head, tail = (code[:at].rstrip(), " " + code[at:]) if at >= 0 else (code.rstrip(), "")
+    head = head.rstrip(";")
+    if ignore:
+        head += " ON CONFLICT DO NOTHING"
+    insert = _INSERT_INTO.match(code)
+    table = insert.group(1).lower() if insert is not None else ""
+    returns_id = not tail and table in identity_tables
+    if returns_id:
+        tail = " RETURNING id"
+    statements = [unmask(head + tail, literals)]
+    if (
+        insert is not None
+        and table in identity_tables
+        and re.search(r"\bid\b", insert.group(2) or "", re.I)
+    ):  # an id given: the identity's next one must pass it, as SQLite's rowid does
+        bump = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT "
+        statements.append(bump + f"MAX(id) FROM {table}), 1))")
+    return Translated(tuple(statements), names, frozenset(lists), returns_id, main=0)
