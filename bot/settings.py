@@ -239,9 +239,13 @@ class Settings(BaseSettings):
 
     def database(self) -> Database:
         """The database these settings name (not opened): PostgreSQL or SQLite."""
-        from storage.pg import database_for  # asyncpg only loaded when the settings open one
+        from storage.db import Database, is_postgres
 
         url = self.database_url.get_secret_value() if self.database_url is not None else None
+        if url is None or not is_postgres(url):
+            return Database(self.database_path)  # storage.pg and asyncpg (3 MB) not loaded
+        from storage.pg import database_for
+
         return database_for(self.database_path, url)
 
     def token(self) -> str:

@@ -19,11 +19,13 @@ import logging
 import os
 import threading
 from collections.abc import Awaitable, Callable
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from storage.pg import Leadership
+
+if TYPE_CHECKING:
+    # Loaded on PostgreSQL only (asyncpg, aiohttp's server: 4 MB an SQLite bot never needs).
+    from aiohttp import web
 
 _LOGGER = logging.getLogger(__name__)
 LEAD_CHECK_SECONDS = 1.0  # how often the active process checks its lock, a standby tries it
@@ -34,6 +36,8 @@ class Lead:
     """This process's lead, taken and held from a thread of its own."""
 
     def __init__(self, settings: Settings, url: str, schema: str | None = None) -> None:
+        from storage.pg import Leadership
+
         self.settings = settings
         self.leadership = Leadership(url, schema)
         self.role = "standby"
@@ -80,6 +84,7 @@ class Lead:
         """In webhook mode, ``/healthz`` answers 503 ``standby`` (and updates 503) meanwhile."""
         if not self.settings.webhook_url:
             return None
+        from aiohttp import web
 
         async def standby(request: web.Request) -> web.Response:
             return web.Response(status=503, text="standby")

@@ -380,3 +380,8 @@ class Database:
         target.parent.mkdir(parents=True, exist_ok=True)
         async with aiosqlite.connect(target) as dest:
             await self.conn.backup(dest)
+
+
+def is_postgres(url: str | None) -> bool:
+    """Whether a DATABASE_URL names a PostgreSQL server."""
+    return bool(url) and str(url).startswith(("postgresql://", "postgres://"))

@@ -26,17 +26,13 @@ import asyncpg
 
 from storage import dialect
 from storage.db import Database, Params, Statements, _Entry, bundled_migrations
+from storage.db import is_postgres as is_postgres  # here first: still importable from here
 from storage.pg_schema import PRELUDE, pg_migration
 
 _LOGGER = logging.getLogger(__name__)
 R = TypeVar("R")
 MIGRATION_LOCK = 0x51A7_0001  # advisory lock: one process migrates at a time
 STATEMENT_CACHE = 1024  # prepared statements kept per connection (the repositories have ~600)
-
-
-def is_postgres(url: str | None) -> bool:
-    """Whether a DATABASE_URL names a PostgreSQL server."""
-    return bool(url) and str(url).startswith(("postgresql://", "postgres://"))
 
 
 def database_for(path: Path, url: str | None) -> Database:

@@ -202,7 +202,8 @@ def test_report_and_chart_libraries_load_only_when_used(settings: Settings) -> N
     """Not at start, and never in the serving process: the worker process draws and writes.
 
     Nor the PDF and QR code libraries (paper forms, worker too), nor phone number metadata
-    (``phonenumbers``, about 1 MB: loaded when a resident first shares a number).
+    (``phonenumbers``, about 1 MB: loaded when a resident first shares a number), nor, on
+    SQLite, PostgreSQL's driver (``asyncpg``) and the standby's web server (``aiohttp.web``).
 
     Nor the catalog compiler (babel.messages): only a bot whose catalogs are not compiled
     (``pybabel compile``, as the Docker build does) needs it, at start.
@@ -217,14 +218,16 @@ def test_report_and_chart_libraries_load_only_when_used(settings: Settings) -> N
         "from bot.reports.period import Period\n"
         "from bot.settings import Settings\n"
         "from bot.simulator import Harness\n"
+        "from bot.standby import take_lead\n"
         "from storage.models import Scope, ScopeKind\n"
         "HEAVY = ('openpyxl', 'lxml', 'numpy', 'matplotlib', 'PIL', 'fpdf', 'segno',\n"
-        "         'phonenumbers')\n"
-        "def heavy(): return sorted({m.split('.')[0] for m in sys.modules} & set(HEAVY))\n"
+        "         'phonenumbers', 'asyncpg', 'aiohttp.web')\n"
+        "def heavy(): return sorted(m for m in HEAVY if m in sys.modules)\n"
         "print('import', heavy(), 'babel.messages' in sys.modules)\n"
         "async def main():\n"
         f"    settings = Settings(_env_file=None, database_path={str(settings.database_path)!r})\n"
         f"    folder = Path({str(folder)!r})\n"
+        "    assert take_lead(settings) is None\n"
         "    async with Harness(settings) as harness:\n"
         "        await harness.user(1002, 'Ivan', 'ru').send('/start')\n"
         "        print('run', heavy())\n"
