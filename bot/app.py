@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from typing import Any, cast
 
 from telegram import LinkPreviewOptions
 from telegram.error import InvalidToken
@@ -30,6 +30,7 @@ from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
 from bot.polls import service as polls
 from bot.polls.jobs import JobQueueSchedule
+from bot.received import KeepingBot, requeue
 from bot.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
@@ -80,7 +81,8 @@ class QatysuUpdater(Updater):
 
 
 async def post_init(app: QatysuApp) -> None:
-    """Open the database (migrating it), publish command menus, start the broadcast engine."""
+    """Open the database (migrating it), publish command menus, start the broadcast engine,
+    queue the updates received and never handled."""
     services = app.bot_data.services
     assert services is not None
     await services.db.open()
@@ -92,6 +94,9 @@ async def post_init(app: QatysuApp) -> None:
     await services.engine.finish_unwritten()
     services.engine.start()
     staff_notices.start(app)
+    # Updates fetched before a crash (or by the active process a standby replaces) and never
+    # handled: queued before anything new is fetched.
+    await requeue(app)
 
 
 async def post_stop(app: QatysuApp) -> None:
@@ -120,31 +125,36 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         identity=load_identity(settings.identity_secret, settings.database_path),
     )
     use_identity(services.identity)  # log lines name people by their keys
+    if request is not None:
+        calls: BaseRequest = request
+        updates_request: BaseRequest = request
+    else:  # Telegram: watched, so that a token revoked while running is noticed
+        calls, updates_request = watched_requests(TokenWatch())
+    bot = KeepingBot(
+        token,
+        base_url=settings.bot_api_base_url,
+        base_file_url=settings.bot_api_base_file_url,
+        request=calls,
+        get_updates_request=updates_request,
+        defaults=Defaults(
+            tzinfo=settings.zone, link_preview_options=LinkPreviewOptions(is_disabled=True)
+        ),
+        rate_limiter=Pacer.from_settings(settings),
+        db=db,  # every update fetched is stored before Telegram is told (bot/received.py)
+    )
     builder = (
         Application.builder()
         .application_class(QatysuApplication)
-        .token(token)
-        .base_url(settings.bot_api_base_url)
-        .base_file_url(settings.bot_api_base_file_url)
+        .bot(bot)
         .context_types(CONTEXT_TYPES)
-        .defaults(
-            Defaults(
-                tzinfo=settings.zone, link_preview_options=LinkPreviewOptions(is_disabled=True)
-            )
-        )
         .persistence(SqlitePersistence(db))
         .concurrent_updates(ChatLanes(settings.concurrent_updates))  # each chat in order
-        .rate_limiter(Pacer.from_settings(settings))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    else:  # Telegram: watched, so that a token revoked while running is noticed
-        calls, updates_request = watched_requests(TokenWatch())
-        builder = builder.request(calls).get_updates_request(updates_request)
-    app: QatysuApp = builder.build()
+    # An KeepingBot is an ExtBot: the Application's type names the bot's class, invariantly.
+    app = cast(QatysuApp, builder.build())
     app.updater = QatysuUpdater(bot=app.bot, update_queue=app.update_queue)
     app.bot_data.services = services
     services.broadcasts = build_engine(app, services)

@@ -20,7 +20,7 @@ from bot.hearings import reminders as hearing_reminders
 from bot.polls import jobs as poll_jobs
 from bot.reports import delivery
 from bot.scheduler import daily, once, repeating
-from storage import broadcasts, updates
+from storage import broadcasts, received, updates
 from storage.db import utcnow
 
 _LOGGER = logging.getLogger(__name__)
@@ -37,9 +37,13 @@ NOTICE_REQUESTS_EVERY = timedelta(minutes=10)
 
 
 async def forget_old_updates(context: QatysuContext) -> None:
-    """Drop handled update ids older than Telegram could re-deliver."""
-    dropped = await updates.forget_updates_before(context.services.db, utcnow() - UPDATE_MEMORY)
-    _LOGGER.info("Forgot %d handled update ids", dropped)
+    """Drop handled update ids older than Telegram could re-deliver, and updates received
+    as long ago."""
+    before = utcnow() - UPDATE_MEMORY
+    dropped = await updates.forget_updates_before(context.services.db, before)
+    # Updates received and never claimed that long ago: too old to handle now.
+    stale = await received.forget_before(context.services.db, before)
+    _LOGGER.info("Forgot %d handled update ids, %d stale received updates", dropped, stale)
 
 
 async def forget_abandoned_dialogs(context: QatysuContext) -> None:

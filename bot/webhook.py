@@ -4,8 +4,8 @@ PTB's own webhook server (tornado) reads a whole request body before it checks t
 header, compares the secret with ``!=`` and takes any size: anyone who reaches the port could
 pose as any user, or grow the process by hundreds of megabytes with a few large requests.
 This one (aiohttp, as PTB's custom-webhook example) checks the secret in constant time, then
-the declared size, before it reads a byte of the body; it puts each update on the
-application's update queue and answers 200 only once it is queued. ``GET /healthz`` answers
+the declared size, before it reads a byte of the body; it stores each update (bot/received.py),
+puts it on the application's update queue, and answers 200 only then. ``GET /healthz`` answers
 ``ok`` for a load balancer or a supervisor (``active`` on PostgreSQL, where a standby process
 answers 503 ``standby``: bot/standby.py).
 
@@ -30,8 +30,11 @@ from aiohttp import web
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_80, DEFAULT_IP, DefaultValue
 from telegram._utils.types import DVType
+from telegram.error import NetworkError
 
 from bot.app import QatysuUpdater
+from bot.received import KeepingBot
+from storage.received import Received
 
 _LOGGER = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -127,12 +130,18 @@ def webhook_app(
         if length is not None and length > max_body:
             return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         try:  # a chunked body is cut off at client_max_size (413) while it is read
-            data = json.loads(await request.read())
-            update = Update.de_json(data, bot)
+            body = await request.read()
+            update = Update.de_json(json.loads(body), bot)
         except web.HTTPRequestEntityTooLarge:
             return _refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         except (ValueError, TypeError, KeyError, AttributeError):
             return _refuse(HTTPStatus.BAD_REQUEST)
+        if isinstance(bot, KeepingBot):  # stored before the 200 that confirms it
+            try:
+                await bot.keep([Received(update.update_id, body.decode())])
+            except NetworkError:
+                _LOGGER.exception("Webhook: could not store an update; Telegram sends it again")
+                return web.Response(status=HTTPStatus.SERVICE_UNAVAILABLE)
         await queue.put(update)
         return web.Response(status=HTTPStatus.OK)
 

@@ -12,6 +12,7 @@ staff's scope on the tap and again by :mod:`bot.behalf.service` when it is store
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -186,9 +187,7 @@ async def take_village(update: Update, context: QatysuContext) -> int:
     if await _in_scope(update, context, code) is None:
         return VILLAGE
     await _tapped(update)
-    draft = await DRAFTS.load(update, context)
-    draft.village = code
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, village=code)
     return await ask_name(update, context)
 
 
@@ -205,9 +204,7 @@ async def take_name(update: Update, context: QatysuContext) -> int:
     if (problem := service.name_problem(text)) is not None:
         await message.reply_text(context.tr.t(problem, most=service.NAME_MAX))
         return NAME
-    draft = await DRAFTS.load(update, context)
-    draft.name = text
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, name=text)
     return await ask_phone(update, context)
 
 
@@ -236,9 +233,7 @@ async def no_phone(update: Update, context: QatysuContext) -> int:
 
 
 async def _phone_taken(update: Update, context: QatysuContext, phone: str) -> int:
-    draft = await DRAFTS.load(update, context)
-    draft.phone = phone
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, phone=phone)
     return await ask_channel(update, context)
 
 
@@ -254,14 +249,22 @@ async def ask_channel(update: Update, context: QatysuContext) -> int:
 
 async def take_channel(update: Update, context: QatysuContext) -> int:
     """Keep the channel; an item asks the category, a hearing entry goes to the preview."""
-    code = callbacks.parse(query_of(update).data).arg(0)
-    if code not in CHANNELS:
+    draft = await _take_choice(update, context, CHANNELS, "channel")
+    if draft is None:
         return await _stale(update, context, CHANNEL)
-    await _tapped(update)
-    draft = await DRAFTS.load(update, context)
-    draft.channel = code
-    await DRAFTS.save(update, context, draft)
     return await (confirm if draft.kind == HEARING else ask_category)(update, context)
+
+
+async def _take_choice(
+    update: Update, context: QatysuContext, allowed: Collection[str], field: str
+) -> BehalfDraft | None:
+    """Keep a tapped choice in the draft's ``field``; None when the button names none of
+    ``allowed`` (stale or forged)."""
+    code = callbacks.parse(query_of(update).data).arg(0)
+    if code not in allowed:
+        return None
+    await _tapped(update)
+    return await DRAFTS.keep(update, context, **{field: code})
 
 
 async def ask_category(update: Update, context: QatysuContext) -> int:
@@ -275,13 +278,8 @@ async def ask_category(update: Update, context: QatysuContext) -> int:
 
 async def take_category(update: Update, context: QatysuContext) -> int:
     """Keep the category; ask the words."""
-    code = callbacks.parse(query_of(update).data).arg(0)
-    if code not in CATEGORIES:
+    if await _take_choice(update, context, CATEGORIES, "category") is None:
         return await _stale(update, context, CATEGORY)
-    await _tapped(update)
-    draft = await DRAFTS.load(update, context)
-    draft.category = code
-    await DRAFTS.save(update, context, draft)
     return await ask_text(update, context)
 
 
@@ -298,9 +296,7 @@ async def take_text(update: Update, context: QatysuContext) -> int:
     if (problem := appeals.words_problem(text)) is not None:
         await message.reply_text(context.tr.t(problem))
         return TEXT
-    draft = await DRAFTS.load(update, context)
-    draft.text = text
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, text=text)
     return await confirm(update, context)
 
 
@@ -334,9 +330,7 @@ async def take_hearing(update: Update, context: QatysuContext) -> int:
         await refuse(update, context, "auth.out_of_scope", f"behalf hearing {hearing_id}")
         return PICK_HEARING
     await _tapped(update)
-    draft = await DRAFTS.load(update, context)
-    draft.hearing = hearing_id
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, hearing=hearing_id)
     return await ask_hearing_village(update, context)
 
 
@@ -414,9 +408,7 @@ async def take_count(update: Update, context: QatysuContext) -> int:
     if people is None:
         await message.reply_text(context.tr.t("behalf.count_bad", most=service.MAX_COUNT))
         return COUNT
-    draft = await DRAFTS.load(update, context)
-    draft.people = people
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, people=people)
     return await ask_channel(update, context)
 
 
@@ -433,9 +425,7 @@ async def take_names(update: Update, context: QatysuContext) -> int:
     if names is None:
         await message.reply_text(context.tr.t("behalf.names_bad", most=service.MAX_NAMES))
         return NAMES
-    draft = await DRAFTS.load(update, context)
-    draft.names = names
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, names=names)
     return await ask_channel(update, context)
 
 

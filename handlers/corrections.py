@@ -197,9 +197,7 @@ async def closing_button(update: Update, context: QatysuContext) -> int:
 
 
 async def _chosen(update: Update, context: QatysuContext, value: str) -> int:
-    draft = await DRAFTS.load(update, context)
-    draft.value = value
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, value=value)
     return await preview(update, context)
 
 

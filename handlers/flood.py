@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot import received
 from bot.context import QatysuApp, QatysuContext
 from bot.logs import who
 
@@ -90,6 +91,7 @@ async def _guard(flood: FloodGuard, update: Update, context: QatysuContext) -> N
                 await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError as error:
             _LOGGER.info("Could not tell %s to slow down: %s", who(user.id), error)
+    await received.dropped(context.services.db, update.update_id)  # not at the next start
     raise ApplicationHandlerStop
 
 

@@ -305,9 +305,7 @@ async def edit(update: Update, context: QatysuContext) -> int:
         return CONFIRM
     await query.answer()
     await query.edit_message_reply_markup(None)
-    draft = await DRAFTS.load(update, context)
-    draft.editing = field
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, editing=field)
     return int(await EDITS[field](update, context))
 
 

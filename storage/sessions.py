@@ -1,5 +1,7 @@
 """The start of every update's handling: claim its id, then upsert and load its person.
 
+Claiming an update also deletes it from the updates received (storage/received.py).
+
 Concurrent updates share one transaction (:meth:`storage.db.Database.grouped`), so the claim
 that makes a repeated update have one effect costs a few statements per group, not per update.
 """
@@ -38,12 +40,17 @@ class Session:
 
 
 async def _open(conn: Statements, arrivals: list[Arrival]) -> list[Session]:
-    # Three statements, each one round trip to the database thread (execute_fetchall).
+    # Four statements, each one round trip to the database thread (execute_fetchall).
     claims = await conn.execute_fetchall(
         "INSERT INTO processed_updates (update_id, processed_at) "
         "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) "
         "WHERE true ON CONFLICT DO NOTHING RETURNING update_id",
         (json.dumps([[a.update_id, to_db_time(a.at)] for a in arrivals]),),
+    )
+    # Claimed (now or before): no longer waiting among the updates received (storage/received.py).
+    await conn.execute(
+        "DELETE FROM received_updates WHERE update_id IN (SELECT value FROM json_each(?))",
+        (json.dumps([a.update_id for a in arrivals]),),
     )
     new = {row[0] for row in claims}
     claimed: list[bool] = []

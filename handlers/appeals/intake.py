@@ -296,9 +296,7 @@ async def pick_category(update: Update, context: QatysuContext) -> int:
         await query.answer(context.tr.t("error.stale_button"), show_alert=True)
         return CATEGORY
     await query.answer()
-    draft = await DRAFTS.load(update, context)
-    draft.category = code
-    await DRAFTS.save(update, context, draft)
+    draft = await DRAFTS.keep(update, context, category=code)
     if draft.editing and (draft.text or draft.voice):
         return await _summary(update, context, draft)
     if draft.text or draft.voice:  # the words came first
@@ -321,9 +319,7 @@ async def got_text(update: Update, context: QatysuContext) -> int:
     except AppealRefused as refused:
         await message.reply_text(tr.t(refused.key, limit=context.services.settings.appeals_per_day))
         return TEXT
-    draft = await DRAFTS.load(update, context)
-    draft.text = (message.text or "").strip()
-    await DRAFTS.save(update, context, draft)
+    draft = await DRAFTS.keep(update, context, text=(message.text or "").strip())
     if draft.editing:
         return await _summary(update, context, draft)
     return await _ask_attachments(update, context)
@@ -342,9 +338,7 @@ async def voice_instead_of_text(update: Update, context: QatysuContext) -> int:
     if _too_big(message):
         await message.reply_text(tr.t("complaint.file_too_big"))
         return TEXT
-    draft = await DRAFTS.load(update, context)
-    draft.voice = message.voice.file_id
-    await DRAFTS.save(update, context, draft)
+    draft = await DRAFTS.keep(update, context, voice=message.voice.file_id)
     if draft.editing:
         return await _summary(update, context, draft)
     await message.reply_text(
@@ -579,9 +573,7 @@ async def voice_at_category(update: Update, context: QatysuContext) -> int:
     if message.voice is None or _too_big(message):
         await message.reply_text(tr.t("complaint.file_too_big"))
         return CATEGORY
-    draft = await DRAFTS.load(update, context)
-    draft.voice = message.voice.file_id
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, voice=message.voice.file_id)
     await message.reply_text(tr.t("complaint.words_kept"), reply_markup=category_keyboard(tr))
     return CATEGORY
 

@@ -59,10 +59,7 @@ DRAFTS = Drafts(DIALOG, NewBudgetDraft)
 
 async def _save(update: Update, context: QatysuContext, **values: object) -> NewBudgetDraft:
     """Set some of the draft's fields, store it, and return it."""
-    draft = await DRAFTS.load(update, context)
-    for name, value in values.items():
-        setattr(draft, name, value)
-    return await DRAFTS.save(update, context, draft)
+    return await DRAFTS.keep(update, context, **values)
 
 
 async def places(update: Update, context: QatysuContext) -> list[tuple[str, str, str]]:

@@ -57,10 +57,7 @@ DRAFTS = Drafts(DIALOG, ProposalDraft)
 
 async def _save(update: Update, context: QatysuContext, **values: object) -> ProposalDraft:
     """Set some of the draft's fields, store it, and return it."""
-    draft = await DRAFTS.load(update, context)
-    for name, value in values.items():
-        setattr(draft, name, value)
-    return await DRAFTS.save(update, context, draft)
+    return await DRAFTS.keep(update, context, **values)
 
 
 async def _cycle(update: Update, context: QatysuContext) -> Cycle | None:

@@ -214,9 +214,7 @@ async def _ask_present(update: Update, context: QatysuContext, cycle: Cycle, cod
     village = await authorize_village(update, context, Role.STAFF, code)
     if village is None:
         return END
-    draft = await PROTOCOL_DRAFTS.load(update, context)
-    draft.village = code
-    await PROTOCOL_DRAFTS.save(update, context, draft)
+    await PROTOCOL_DRAFTS.keep(update, context, village=code)
     tr = context.tr
     population = (
         tr.t("budget.population", count=tr.number(village.population))
@@ -256,9 +254,7 @@ async def take_present(update: Update, context: QatysuContext) -> int:
         shown = {"present": tr.number(present), "population": tr.number(village.population)}
         await message.reply_text(tr.t(problem, **shown))
         return PRESENT
-    draft = await PROTOCOL_DRAFTS.load(update, context)
-    draft.present = present
-    await PROTOCOL_DRAFTS.save(update, context, draft)
+    await PROTOCOL_DRAFTS.keep(update, context, present=present)
     projects = sorted(
         (p for p in await repo.projects(context.services.db, cycle.id) if p.position is not None),
         key=lambda p: p.position or 0,

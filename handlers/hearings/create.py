@@ -174,9 +174,7 @@ async def take_kind(update: Update, context: QatysuContext) -> int:
         return KIND
     await query.answer()
     await query.edit_message_reply_markup(None)
-    draft = await DRAFTS.load(update, context)
-    draft.kind = kind
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, kind=kind)
     return await ask_topic(update, context)
 
 
@@ -204,9 +202,7 @@ async def take_topic(update: Update, context: QatysuContext) -> int:
     topic = await _text(update, context, service.TOPIC_MAX)
     if topic is None:
         return TOPIC
-    draft = await DRAFTS.load(update, context)
-    draft.topic = topic
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, topic=topic)
     return await after(update, context, TOPIC)
 
 
@@ -276,9 +272,8 @@ async def take_place(update: Update, context: QatysuContext) -> int:
     place = await _text(update, context, service.PLACE_MAX)
     if place is None:
         return PLACE
-    draft = await DRAFTS.load(update, context)
-    draft.place = place  # a pin dropped before stays until the next step says otherwise
-    await DRAFTS.save(update, context, draft)
+    # a pin dropped before stays until the next step says otherwise
+    await DRAFTS.keep(update, context, place=place)
     return await after(update, context, PLACE)
 
 
@@ -530,9 +525,7 @@ async def edit(update: Update, context: QatysuContext) -> int:
         return CONFIRM
     await query.answer()
     await query.edit_message_reply_markup(None)
-    draft = await DRAFTS.load(update, context)
-    draft.editing = field
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, editing=field)
     return int(await EDITS[field](update, context))
 
 

@@ -256,9 +256,7 @@ async def take_date(update: Update, context: QatysuContext) -> int:
     if day is None:
         await _send(update, context, context.tr.t("ha.bad_date", example="30.11.2026"))
         return DATE
-    draft = await DRAFTS.load(update, context)
-    draft.day = day.isoformat()
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, day=day.isoformat())
     return await ask_time(update, context)
 
 
@@ -301,9 +299,7 @@ async def take_reason(update: Update, context: QatysuContext) -> int:
     text = ((update.effective_message.text if update.effective_message else "") or "").strip()
     if not text or len(text) > service.REASON_MAX:
         return await ask_reason(update, context)
-    draft = await DRAFTS.load(update, context)
-    draft.reason = text
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, reason=text)
     return await _preview(update, context)
 
 
@@ -337,9 +333,7 @@ async def take_pin(update: Update, context: QatysuContext) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
     elif (location := message_of(update).location) is not None:
-        draft = await DRAFTS.load(update, context)
-        draft.pin = [location.latitude, location.longitude]
-        await DRAFTS.save(update, context, draft)
+        await DRAFTS.keep(update, context, pin=[location.latitude, location.longitude])
     return await _preview(update, context)
 
 
@@ -372,9 +366,7 @@ async def _take_second(update: Update, context: QatysuContext, limit: int) -> bo
     if not text or len(text) > limit:
         await _send(update, context, context.tr.t("ha.need_text"))
         return False
-    draft = await DRAFTS.load(update, context)
-    draft.second = text
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, second=text)
     return True
 
 
@@ -433,9 +425,7 @@ async def take_attendance(update: Update, context: QatysuContext) -> int:
     if not text.strip().isdigit() or int(text) > 100_000:
         await _send(update, context, context.tr.t("ha.bad_number"))
         return ATTENDANCE
-    draft = await DRAFTS.load(update, context)
-    draft.attendance = int(text)
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, attendance=int(text))
     return await ask_decisions(update, context)
 
 

@@ -184,9 +184,7 @@ async def take_village(update: Update, context: QatysuContext) -> int:
         return VILLAGE if hearing is not None else END
     await query.answer()
     await query.edit_message_reply_markup(None)
-    draft = await DRAFTS.load(update, context)
-    draft.village = code
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, village=code)
     return await ask_names(update, context)
 
 

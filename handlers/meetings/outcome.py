@@ -169,9 +169,7 @@ async def take_no_quorum(update: Update, context: QatysuContext) -> int:
     await query.edit_message_reply_markup(None)
     if callbacks.parse(query.data).action == "aore":
         return await ask_present(update, context)
-    draft = await DRAFTS.load(update, context)
-    draft.no_quorum = True
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, no_quorum=True)
     return await ask_attendance(update, context)
 
 

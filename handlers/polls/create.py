@@ -97,11 +97,8 @@ DRAFTS = Drafts(DIALOG, NewPollDraft)
 
 
 async def _save(update: Update, context: QatysuContext, **values: object) -> NewPollDraft:
-    """Set some of the draft's fields (by name), store it, and return it."""
-    draft = await DRAFTS.load(update, context)
-    for name, value in values.items():
-        setattr(draft, name, value)
-    return await DRAFTS.save(update, context, draft)
+    """Set some of the draft's fields, store it, and return it."""
+    return await DRAFTS.keep(update, context, **values)
 
 
 async def _send(

@@ -192,9 +192,7 @@ async def _take_text(
     if problem is not None:
         await message.reply_text(context.tr.t(problem[0], **_shown(context.tr, problem[1])))
         return state
-    draft = await DRAFTS.load(update, context)
-    setattr(draft, field, text)
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, **{field: text})
     return await ask_next(update, context)
 
 
@@ -208,9 +206,7 @@ async def ask_day(update: Update, context: QatysuContext) -> int:
 
 
 async def _day_chosen(update: Update, context: QatysuContext, day: date) -> int:
-    draft = await DRAFTS.load(update, context)
-    draft.met_on = day.isoformat()
-    await DRAFTS.save(update, context, draft)
+    await DRAFTS.keep(update, context, met_on=day.isoformat())
     return await ask_place(update, context)
 
 

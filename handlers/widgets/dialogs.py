@@ -130,6 +130,15 @@ class Drafts(Generic[D]):
         await drafts.save(context.services.db, user_id(update), self.dialog, draft.to_dict())
         return draft
 
+    async def keep(self, update: Update, context: QatysuContext, **values: object) -> D:
+        """Set some of the person's draft's fields (by name), store it, and return it."""
+        draft = await self.load(update, context)
+        for name, value in values.items():
+            if not hasattr(draft, name):
+                raise AttributeError(f"{self.kind.__name__} has no field {name!r}")
+            setattr(draft, name, value)
+        return await self.save(update, context, draft)
+
     async def drop(self, update: Update, context: QatysuContext) -> None:
         """Forget the person's draft."""
         await drafts.drop(context.services.db, user_id(update), self.dialog)

@@ -22,7 +22,7 @@ GROUP BY poll_id, village_code, choices, verified;
 CREATE TRIGGER poll_tallies_insert AFTER INSERT ON poll_votes BEGIN
     INSERT INTO poll_tallies (poll_id, village_code, choices, verified, votes)
     VALUES (new.poll_id, new.village_code, new.choices, new.verified, 1)
-    ON CONFLICT DO UPDATE SET votes = votes + 1;
+    ON CONFLICT (poll_id, village_code, choices, verified) DO UPDATE SET votes = poll_tallies.votes + 1;
 END;
 
 CREATE TRIGGER poll_tallies_delete AFTER DELETE ON poll_votes BEGIN
@@ -40,7 +40,7 @@ ON poll_votes BEGIN
     AND village_code = old.village_code AND choices = old.choices AND verified = old.verified;
     INSERT INTO poll_tallies (poll_id, village_code, choices, verified, votes)
     VALUES (new.poll_id, new.village_code, new.choices, new.verified, 1)
-    ON CONFLICT DO UPDATE SET votes = votes + 1;
+    ON CONFLICT (poll_id, village_code, choices, verified) DO UPDATE SET votes = poll_tallies.votes + 1;
 END;
 
 -- Like every table a report reads, its changes raise the data version (migration 0015); they
