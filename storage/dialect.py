@@ -49,6 +49,10 @@ _IS_NOT = re.compile(r"\bIS\s+NOT\s+(?!NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.I)
 _IS = re.compile(r"\bIS\s+(?!NOT\b|NULL\b|TRUE\b|FALSE\b|DISTINCT\b)", re.I)
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.I)
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*(\([^)]*\))?", re.I)
+_UNARY_PLUS = re.compile(
+    r"((?:\b(?:AND|OR|WHERE|ON|NOT|WHEN|THEN|ELSE|SELECT|BY)|[(,=<>])\s*)\+(?=\s*[A-Za-z_])", re.I
+)
+_BARE_UPSERT = re.compile(r"\bON\s+CONFLICT\s+DO\s+UPDATE\b", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _SQLITE_ONLY = re.compile(
     r"\bjson_each\b|\bjson_extract\b|\bINSERT\s+OR\b|\bREPLACE\s+INTO\b|\bPRAGMA\b|"
@@ -130,6 +134,60 @@ def _alias_subqueries(code: str) -> str:
     return "".join(out) + code[done:]
 
 
+_MIN_MAX = re.compile(r"\b(MIN|MAX)\s*\(", re.I)
+
+
+def _scalar_min_max(code: str) -> str:
+    """SQLite's ``MAX(a, b)`` and ``MIN(a, b)`` (of several values) as GREATEST and LEAST."""
+    out: list[str] = []
+    done = 0
+    for match in _MIN_MAX.finditer(code):
+        depth, start = 0, match.end() - 1
+        for end in range(start, len(code)):
+            char = code[end]
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0:
+                break
+            if char == "," and depth == 1:  # a second argument: the scalar function
+                name = "GREATEST" if match.group(1).upper() == "MAX" else "LEAST"
+                out.append(code[done : match.start()] + name + "(")
+                done = match.end()
+                break
+    return "".join(out) + code[done:]
+
+
+_UPSERT_SET = re.compile(r"\bDO\s+UPDATE\s+SET\b", re.I)
+_COLUMN = re.compile(r"(?<![.\w$])([A-Za-z_]\w*)\b(?!\s*[.(])")
+_KEYWORDS = frozenset(
+    {"and", "or", "not", "null", "is", "case", "when", "then", "else", "end", "in", "true"}
+    | {"false", "distinct", "from", "between", "like", "as", "excluded", "cast"}
+)
+
+
+def _qualify_upsert(code: str, table: str) -> str:
+    """Columns read in an upsert's SET named with their table: SQLite takes a bare ``n`` in
+    ``SET n = n + 1`` for the stored row, PostgreSQL finds it ambiguous (``excluded.n``)."""
+    found = _UPSERT_SET.search(code)
+    if found is None:
+        return code
+    end = re.compile(r"\b(?:WHERE|RETURNING)\b|$", re.I).search(code, found.end())
+    stop = end.start() if end is not None else len(code)
+
+    def qualify(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return name if name.lower() in _KEYWORDS else f"{table}.{name}"
+
+    parts, depth, start = [], 0, found.end()
+    for at in range(found.end(), stop + 1):  # ``column = expression``, split at top-level commas
+        char = code[at] if at < stop else ","
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            target, equals, value = code[start:at].partition("=")
+            parts.append(target + equals + _COLUMN.sub(qualify, value))
+            start = at + 1
+    return code[: found.end()] + ",".join(parts) + code[stop:]
+
+
 def _top_level_returning(code: str) -> int:
     """Where a statement's own RETURNING clause starts, or -1."""
     for match in _RETURNING.finditer(code):
@@ -152,7 +210,8 @@ def translate(sql: str, identity_tables: frozenset[str]) -> Translated:
         return f"<> ALL(${match.group(2)})" if match.group(1) else f"= ANY(${match.group(2)})"
 
     code = _JSON_IN.sub(any_of, code)
-    code = _alias_subqueries(rewrite_expressions(code))
+    code = _UNARY_PLUS.sub(r"\1", code)  # SQLite's ``+x`` (no index for x): PostgreSQL's x
+    code = _alias_subqueries(_scalar_min_max(rewrite_expressions(code)))
     ignore = _OR_IGNORE.match(code) is not None
     if ignore:
         code = _OR_IGNORE.sub("INSERT INTO", code, count=1)
@@ -164,6 +223,9 @@ def translate(sql: str, identity_tables: frozenset[str]) -> Translated:
             f"no PostgreSQL form for {leftover.group(0)!r} in: {' '.join(sql.split())}\n"
             "Add one to storage/pg_sql.py."
         )
+    if into := _INSERT_INTO.match(code):  # SQLite's bare upsert: the primary key's conflict
+        upsert = f"ON CONFLICT ON CONSTRAINT {into.group(1)}_pkey DO UPDATE"
+        code = _qualify_upsert(_BARE_UPSERT.sub(upsert, code), into.group(1))
     at = _top_level_returning(code)
     head, tail = (code[:at].rstrip(), " " + code[at:]) if at >= 0 else (code.rstrip(), "")
     head = head.rstrip(";")

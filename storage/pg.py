@@ -93,6 +93,8 @@ def _number(text: str) -> int | float:
 def _sqlite_error(error: Exception, sql: str) -> sqlite3.Error:
     """PostgreSQL's error as the sqlite3 class callers catch (the statement named)."""
     message = f"{error} (in: {' '.join(sql.split())[:300]})"
+    if isinstance(error, asyncpg.ReadOnlySQLTransactionError):  # SQLite's words, for callers
+        message = f"attempt to write a readonly database: {message}"
     if isinstance(error, asyncpg.IntegrityConstraintViolationError | asyncpg.RaiseError):
         return sqlite3.IntegrityError(message)
     if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
@@ -193,9 +195,13 @@ class PgConnection:
             self.raw.terminate()
 
 
-async def connect(url: str, schema: str | None = None) -> asyncpg.Connection:
+async def connect(
+    url: str, schema: str | None = None, *, read_only: bool = False
+) -> asyncpg.Connection:
     """One connection, in ``schema`` when given, with SQLite's way of passing values."""
     settings = {"search_path": schema} if schema else {}
+    if read_only:  # the reader, as SQLite's (mode=ro): a write there is a mistake, refused
+        settings["default_transaction_read_only"] = "on"
     raw: asyncpg.Connection = await asyncpg.connect(
         url, server_settings=settings, statement_cache_size=STATEMENT_CACHE
     )
@@ -255,7 +261,8 @@ class PgDatabase(Database):
                 await raw.close()
                 raise
             self._pg = PgConnection(raw, identity)
-            self._pg_reader = PgConnection(await connect(self.url, self.schema), identity)
+            reader = await connect(self.url, self.schema, read_only=True)
+            self._pg_reader = PgConnection(reader, identity)
 
     async def close(self) -> None:
         """Close both connections."""

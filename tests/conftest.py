@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,12 @@ COORDINATOR_ID = 5003  # coordinator of Karaganda Region
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    """Settings for a test: its own database, no .env file."""
+    """Settings for a test: its own database, no .env file.
+
+    With QATYSU_TEST_DATABASES=postgres the database is PostgreSQL, in a schema named after
+    ``tmp_path`` (settings made again for the same folder name the same database, as a file's
+    path does), unless the test is marked ``sqlite_only``.
+    """
     values: dict[str, object] = {
         "database_path": tmp_path / "qatysu.db",
         "admin_ids": [ADMIN_ID],
@@ -35,6 +42,8 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         # Telegram's values (and the simulator's throttle) themselves.
         "chat_rate": 20.0,
     }
+    if _ON_POSTGRES and "database_url" not in overrides:
+        values["database_url"] = _schema_of(tmp_path)
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -58,18 +67,50 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database_kind", ["sqlite", "postgres"], indirect=True)
 
 
+_ON_POSTGRES = False  # this test's make_settings on PostgreSQL (see _every_database_on)
+_SCHEMAS: list[str] = []  # schemas make_settings made during this test
+
+
+def _schema_of(folder: Path) -> str:
+    """A URL of a PostgreSQL schema for ``folder`` (made, if new; dropped after the test)."""
+    schema = "f_" + hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:16]
+    if schema not in _SCHEMAS:
+        # make_settings is called from async tests too: the schema is made on a thread's loop.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, _pg_schema(PG_URL, schema, drop=False, exist_ok=True)).result()
+        _SCHEMAS.append(schema)
+    return f"{PG_URL}?search_path={schema}"
+
+
+@pytest.fixture(autouse=True)
+def _every_database_on(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With QATYSU_TEST_DATABASES=postgres, make_settings names PostgreSQL for this test."""
+    global _ON_POSTGRES
+    kinds = os.environ.get("QATYSU_TEST_DATABASES", "").split(",")
+    _ON_POSTGRES = kinds == ["postgres"] and not request.node.get_closest_marker("sqlite_only")
+    yield
+    _ON_POSTGRES = False
+    while _SCHEMAS:
+        asyncio.run(_pg_schema(PG_URL, _SCHEMAS.pop(), drop=True))
+
+
 @pytest.fixture
 def database_kind(request: pytest.FixtureRequest) -> str:
     """Which database the test's settings name: SQLite unless marked ``both_databases``."""
     return str(getattr(request, "param", "sqlite"))
 
 
-async def _pg_schema(url: str, schema: str, *, drop: bool) -> None:
+async def _pg_schema(url: str, schema: str, *, drop: bool, exist_ok: bool = False) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(url, timeout=5)
     try:
-        verb = f'DROP SCHEMA IF EXISTS "{schema}" CASCADE' if drop else f'CREATE SCHEMA "{schema}"'
+        exists = "IF NOT EXISTS " if exist_ok else ""
+        verb = (
+            f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'
+            if drop
+            else f'CREATE SCHEMA {exists}"{schema}"'
+        )
         await conn.execute(verb)
     finally:
         await conn.close()

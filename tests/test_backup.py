@@ -17,7 +17,7 @@ from bot.simulator import Harness
 from tests.conftest import STAFF_ID, make_settings, seed
 from tests.proof_helpers import TOKEN, bot_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]  # SQLite's backup, its file
 
 
 async def run_backup(settings_path: Path, target: Path) -> int:

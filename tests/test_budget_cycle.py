@@ -9,7 +9,7 @@ from bot.simulator import Harness
 from storage import budget as repo
 from storage import roles as roles_repo
 from storage.budget import Phase
-from storage.db import Database, to_db_time, utcnow
+from storage.db import to_db_time, utcnow
 from storage.models import Role, Scope, ScopeKind
 from tests.budget_helpers import (
     BOTAKARA,
@@ -249,7 +249,7 @@ async def test_a_phase_change_missed_while_the_bot_was_down_happens_at_start(
     await propose(olga, cycle, "Освещение", "1 млн")
     await accept_all(bot, cycle)
     await bot.stop()
-    db = Database(bot.settings.database_path)
+    db = bot.settings.database()
     await db.open()
     now = utcnow()
     await db.execute_write(

@@ -43,6 +43,7 @@ async def outbox_rows(db: Database, broadcast_id: int) -> int:
 
 
 # --- the read-only connection -----------------------------------------------------------------
+@pytest.mark.sqlite_only  # SQLite's one thread per connection (a function holds it)
 async def test_reads_beside_the_writer_do_not_wait_for_its_work(db: Database) -> None:
     busy, release = threading.Event(), threading.Event()
 

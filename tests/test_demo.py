@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from pypdf import PdfReader
 
+from bot.settings import Settings
 
-def test_demo_runs_offline_from_the_command_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_PATH"}}
+
+def test_demo_runs_offline_from_the_command_line(settings: Settings) -> None:
+    tmp_path = settings.database_path.parent
+    names = {"BOT_TOKEN", "DATABASE_PATH", "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    if settings.database_url is not None:  # PostgreSQL: a schema of its own
+        env["DATABASE_URL"] = settings.database_url.get_secret_value()
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--out", str(tmp_path / "demo")],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,

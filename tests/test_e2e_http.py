@@ -9,7 +9,6 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +17,7 @@ from aiohttp import ClientSession
 from bot.settings import Settings
 from bot.simulator import SimUser
 from bot.simulator.http import SECRET_HEADER, SimServer
-from tests.conftest import STAFF_ID, make_settings, seed
+from tests.conftest import STAFF_ID, seed
 from tests.proof_helpers import (
     ROOT,
     SECRET,
@@ -117,8 +116,7 @@ async def stored_appeals(settings: Settings) -> list[tuple[str, int]]:
     return [(row[0], row[1]) for row in rows]
 
 
-async def test_polling_over_http_onboarding_and_a_complaint(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+async def test_polling_over_http_onboarding_and_a_complaint(settings: Settings) -> None:
     await seed(settings)
     async with SimServer(token=TOKEN) as server, BotProcess(server, settings) as bot:
         await walk_a_resident(server)
@@ -146,8 +144,7 @@ def webhook_settings(port: int) -> dict[str, object]:
     }
 
 
-async def test_webhook_over_http_onboarding_and_a_complaint(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+async def test_webhook_over_http_onboarding_and_a_complaint(settings: Settings) -> None:
     await seed(settings)
     port = free_port()
     async with (
@@ -165,9 +162,8 @@ async def test_webhook_over_http_onboarding_and_a_complaint(tmp_path: Path) -> N
 
 
 async def test_a_webhook_request_without_the_secret_is_refused_and_has_no_effect(
-    tmp_path: Path,
+    settings: Settings,
 ) -> None:
-    settings = make_settings(tmp_path)
     await seed(settings)
     port = free_port()
     async with (
@@ -205,10 +201,10 @@ async def test_a_webhook_request_without_the_secret_is_refused_and_has_no_effect
 
 
 async def test_the_simulator_serves_from_the_command_line_with_a_control_api(
-    tmp_path: Path,
+    settings: Settings,
 ) -> None:
     """``python -m bot.simulator serve`` and ``python -m bot run``, both as processes."""
-    settings = make_settings(tmp_path)
+    tmp_path = settings.database_path.parent
     await seed(settings)
     port = free_port()
     sim = spawn(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 
 import pytest
 
+from bot.settings import Settings
 from bot.simulator.http import SimServer
-from tests.conftest import STAFF_ID, make_settings, seed
+from tests.conftest import STAFF_ID, seed
 from tests.proof_helpers import (
     TOKEN,
     BotProcess,
@@ -46,15 +46,13 @@ async def staff_broadcasts(server: SimServer, text: str) -> None:
     await staff.tap("📤 Отправить")
 
 
-async def broadcast_status(settings_path: Path) -> list[str]:
-    settings = make_settings(settings_path.parent)
+async def broadcast_status(settings: Settings) -> list[str]:
     return [row[0] for row in await query(settings, "SELECT status FROM broadcasts ORDER BY id")]
 
 
 async def test_killed_mid_broadcast_every_resident_gets_it_once_but_the_few_in_flight(
-    tmp_path: Path,
+    settings: Settings,
 ) -> None:
-    settings = make_settings(tmp_path)
     await seed(settings)
     residents = range(20_000, 20_300)
     env = {"BROADCAST_LEASE_SECONDS": 2}  # the broadcast rate stays within Telegram's 30/s
@@ -85,15 +83,14 @@ async def test_killed_mid_broadcast_every_resident_gets_it_once_but_the_few_in_f
     )
     assert min(counts.values()) == 1 and max(counts.values()) <= 2
     assert twice <= 20  # 16 workers in flight, at most
-    assert await broadcast_status(settings.database_path) == ["done"]
+    assert await broadcast_status(settings) == ["done"]
     staff_texts = [m.get("text", "") for m in server.sim.chat_messages(STAFF_ID)]
     assert any(t.startswith("✅ Рассылка завершена. Доставлено: 300 из 300.") for t in staff_texts)
 
 
 async def test_killed_mid_dialog_the_complaint_continues_after_the_restart(
-    tmp_path: Path,
+    settings: Settings,
 ) -> None:
-    settings = make_settings(tmp_path)
     await seed(settings)
     async with SimServer(token=TOKEN) as server:
         server.person(STAFF_ID, "Ерлан", "ru", started=True)  # to be told of the complaint
@@ -136,9 +133,8 @@ def start_update(server: SimServer, user_id: int) -> dict[str, object]:
     )  # fmt: skip
 
 
-async def test_an_update_delivered_again_after_a_kill_has_one_effect(tmp_path: Path) -> None:
+async def test_an_update_delivered_again_after_a_kill_has_one_effect(settings: Settings) -> None:
     """Telegram re-delivers what the killed bot never confirmed: the restarted bot drops it."""
-    settings = make_settings(tmp_path)
     await seed(settings)
     async with SimServer(token=TOKEN) as server:
         ivan = server.person(1102, "Иван", "ru")
@@ -157,8 +153,7 @@ async def test_an_update_delivered_again_after_a_kill_has_one_effect(tmp_path: P
         await bot.stop()
 
 
-async def test_a_webhook_update_posted_twice_has_one_effect(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+async def test_a_webhook_update_posted_twice_has_one_effect(settings: Settings) -> None:
     await seed(settings)
     port = free_port()
     async with (
@@ -177,10 +172,9 @@ async def test_a_webhook_update_posted_twice_has_one_effect(tmp_path: Path) -> N
 
 
 async def test_the_bot_api_failing_for_a_while_loses_nothing_and_work_resumes(
-    tmp_path: Path,
+    settings: Settings,
 ) -> None:
     """429, 500, 502, timeouts and resets, for every method, mid-broadcast and mid-dialog."""
-    settings = make_settings(tmp_path)
     await seed(settings)
     residents = range(21_000, 21_060)
     async with SimServer(token=TOKEN) as server:
@@ -217,7 +211,7 @@ async def test_the_bot_api_failing_for_a_while_loses_nothing_and_work_resumes(
         await bot.stop()
     counts = received_by(server, residents, "по графику")
     assert set(counts.values()) == {1}  # nobody lost, nobody twice
-    assert await broadcast_status(settings.database_path) == ["done"]
+    assert await broadcast_status(settings) == ["done"]
     rows = await query(settings, "SELECT status, COUNT(*) FROM outbox GROUP BY status")
     assert [(row[0], row[1]) for row in rows] == [("sent", 60)]
     assert [row[0] for row in await query(settings, "SELECT text FROM appeals")] == [POTHOLE]

@@ -19,6 +19,8 @@ from tests.conftest import STAFF_ID, make_settings, seed
 from tests.proof_helpers import ROOT, TOKEN, BotProcess, kill_leftovers, query, spawn
 from tests.test_e2e_http import POTHOLE
 
+pytestmark = pytest.mark.sqlite_only  # SQLite's file lock and busy timeout
+
 
 @pytest.fixture(autouse=True)
 def _no_process_left_behind() -> Iterator[None]:

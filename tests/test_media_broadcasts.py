@@ -19,7 +19,7 @@ from bot.simulator.api import ApiCall, ApiError, Json
 from bot.simulator.http import SimServer
 from storage import people
 from storage import polls as repo
-from storage.db import Database, utcnow
+from storage.db import utcnow
 from storage.polls import NewPoll
 from tests.conftest import STAFF_ID, make_settings, seed
 from tests.poll_helpers import MOLODEZHNY, announce, db_of, residents, services_of
@@ -241,7 +241,7 @@ async def tap_when_shown(server: SimServer, person: SimUser, label: str) -> None
 
 async def create_poll(settings: Settings) -> None:
     """A poll of the district's staff, stored before the bot starts (not announced)."""
-    db = Database(settings.database_path)
+    db = settings.database()
     await db.open()
     try:
         new = NewPoll(

@@ -18,7 +18,7 @@ from storage import hearings, people, polls
 from storage.db import Database, utcnow
 from storage.hearings import Hearing, NewHearing
 from storage.polls import NewPoll, Poll
-from tests.conftest import OTHER_STAFF_ID, STAFF_ID, make_settings, seed
+from tests.conftest import OTHER_STAFF_ID, STAFF_ID, make_settings, seed, use_database
 from tests.poll_helpers import MOLODEZHNY, OSAKAROVKA, db_of
 
 TOPIC = "Жол, су және жиһаз: 2027 жылғы бюджет"
@@ -87,7 +87,7 @@ def prepare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: MakeItem | No
 
     async def work() -> int:
         await seed(settings)
-        db = Database(settings.database_path)
+        db = settings.database()
         await db.open()
         try:
             return (await make(db)).id if make else 0
@@ -95,7 +95,7 @@ def prepare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: MakeItem | No
             await db.close()
 
     item_id = asyncio.run(work())
-    monkeypatch.setenv("DATABASE_PATH", str(settings.database_path))
+    use_database(monkeypatch, settings)
     monkeypatch.setenv("BOT_USERNAME", "qatysu_bot")
     return item_id
 

@@ -35,6 +35,27 @@ def test_sqlite_idioms_are_rewritten() -> None:
     assert aliased.statements == ("SELECT COUNT(*) FROM (SELECT 1 FROM t) AS _q0 WHERE true",)
 
 
+def test_scalar_min_max_unary_plus_and_a_bare_upsert_are_rewritten() -> None:
+    done = translate(
+        "SELECT MAX(COALESCE(a, 0), (SELECT SUM(b) FROM t)), MAX(c), MIN(d, ?) FROM u "
+        "WHERE +e = 1 AND f + g > 2",
+        NONE,
+    )
+    assert done.statements == (
+        "SELECT GREATEST(COALESCE(a, 0), (SELECT SUM(b) FROM t)), MAX(c), LEAST(d, $1) FROM u "
+        "WHERE e = 1 AND f + g > 2",
+    )
+    upsert = translate(
+        "INSERT INTO tallies (k, votes) VALUES (?, 1) "
+        "ON CONFLICT DO UPDATE SET votes = votes + 1, seen = COALESCE(seen, excluded.seen)",
+        NONE,
+    )
+    assert upsert.statements == (
+        "INSERT INTO tallies (k, votes) VALUES ($1, 1) ON CONFLICT ON CONSTRAINT tallies_pkey "
+        "DO UPDATE SET votes = tallies.votes + 1, seen = COALESCE(tallies.seen, excluded.seen)",
+    )
+
+
 def test_an_insert_into_an_identity_table_returns_its_id_and_moves_it_past_a_given_one() -> None:
     done = translate("INSERT INTO people (first_name) VALUES (?)", frozenset({"people"}))
     assert done.returns_id and done.statements[0].endswith(" RETURNING id")

@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.polls import service as polls
 from bot.simulator import Harness
 from storage import polls as repo
-from storage.db import Database, to_db_time, utcnow
+from storage.db import to_db_time, utcnow
 from tests.conftest import OTHER_STAFF_ID, STAFF_ID, make_settings, seed
 from tests.poll_helpers import (
     MOLODEZHNY,
@@ -187,7 +187,7 @@ async def test_a_close_missed_while_down_happens_at_start(tmp_path: Path) -> Non
         poll = await announce(bot, closes_in=timedelta(hours=2))
         await vote(ivan, poll, 0)
         await bot.crash()
-        db = Database(settings.database_path)  # while the bot is down, the closing time passes
+        db = settings.database()  # while the bot is down, the closing time passes
         await db.open()
         await db.execute_write(
             "UPDATE polls SET closes_at = ? WHERE id = ?",

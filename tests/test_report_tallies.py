@@ -122,7 +122,7 @@ async def test_tallies_follow_every_vote_erasure_deletion_and_a_restart(
 
     before = await _tallies(db)
     await db.close()
-    reopened = Database(db.path)
+    reopened = db.twin()
     await reopened.open()
     try:
         assert await _tallies(reopened) == before

@@ -11,10 +11,11 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot import scheduler
 from bot.context import QatysuContext
+from bot.settings import Settings
 from bot.simulator import Harness
 from bot.simulator.http import SimServer
 from storage import polls as repo
-from storage.db import Database, to_db_time, utcnow
+from storage.db import to_db_time, utcnow
 from storage.polls import NewPoll
 from tests.conftest import STAFF_ID, make_settings, seed
 from tests.poll_helpers import MOLODEZHNY, OPTIONS, announce, received, residents
@@ -25,9 +26,9 @@ SLOW_API = 0.3  # seconds per Bot API answer: start-up then takes several second
 RESULTS = "Итоги опроса"
 
 
-async def _set_closing(settings_db: Path, poll_id: int, closes_at: datetime) -> None:
+async def _set_closing(settings: Settings, poll_id: int, closes_at: datetime) -> None:
     """Move a poll's closing time while the bot is down."""
-    db = Database(settings_db)
+    db = settings.database()
     await db.open()
     try:
         await db.execute_write(
@@ -48,8 +49,8 @@ async def test_polls_due_during_a_slow_start_close_and_publish(tmp_path: Path) -
         soon = await announce(bot, closes_in=timedelta(hours=2), question="Когда убирать снег?")
         await bot.crash()
         # While the bot is down, the first poll's time passes; the second closes 2 s after start.
-        await _set_closing(settings.database_path, missed.id, utcnow() - timedelta(minutes=5))
-        await _set_closing(settings.database_path, soon.id, utcnow() + timedelta(seconds=2))
+        await _set_closing(settings, missed.id, utcnow() - timedelta(minutes=5))
+        await _set_closing(settings, soon.id, utcnow() + timedelta(seconds=2))
         bot.sim.latency = SLOW_API
         calls_before = len(bot.sim.calls)
         await bot.start()
@@ -129,9 +130,9 @@ def test_jobs_are_put_on_the_queue_only_through_bot_scheduler() -> None:
     assert found == []
 
 
-async def _create_poll(settings_db: Path, question: str, closes_at: datetime) -> int:
+async def _create_poll(settings: Settings, question: str, closes_at: datetime) -> int:
     """A poll staff announced earlier, stored as the bot would have."""
-    db = Database(settings_db)
+    db = settings.database()
     await db.open()
     try:
         new = NewPoll(
@@ -166,9 +167,9 @@ async def test_the_real_process_closes_polls_due_during_a_slow_start(tmp_path: P
         async with SimServer(token=TOKEN) as server:
             server.sim.latency = SLOW_API
             await add_residents(server, settings, people, MOLODEZHNY)
-            await _create_poll(settings.database_path, "Где поставить фонари?",
+            await _create_poll(settings, "Где поставить фонари?",
                                utcnow() - timedelta(minutes=5))  # fmt: skip
-            await _create_poll(settings.database_path, "Когда убирать снег?",
+            await _create_poll(settings, "Когда убирать снег?",
                                utcnow() + timedelta(seconds=2))  # fmt: skip
             async with BotProcess(server, settings) as bot:
                 await server.wait_until(

@@ -24,7 +24,6 @@ from bot.simulator import Harness
 from bot.simulator.api import Json
 from bot.territory import import_territory, sample_file
 from storage import roles as roles_repo
-from storage.db import Database
 from storage.models import Role, Scope, ScopeKind
 
 STAFF_ID = 5001
@@ -77,8 +76,8 @@ class Transcript:
         return "\n".join(self.lines).strip() + "\n"
 
 
-async def _prepare(db_path: Path) -> None:
-    db = Database(db_path)
+async def _prepare(settings: Settings) -> None:
+    db = settings.database()
     await db.open()
     try:
         await import_territory(db, sample_file())
@@ -106,12 +105,13 @@ async def run_demo(out: Path | None = None) -> Path:
     db_path = folder / "qatysu-demo.db"
     for stale in folder.glob("qatysu-demo.db*"):
         stale.unlink()
-    await _prepare(db_path)
     # The scripted people tap at machine speed; the flood guard is for humans, so it is off, and
-    # the pacer's one message a second per chat (Telegram's) runs twenty times faster.
+    # the pacer's one message a second per chat (Telegram's) runs twenty times faster. A
+    # DATABASE_URL in the environment plays it on that PostgreSQL database (an empty one).
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, database_path=db_path, bot_token=None, flood_updates=0, chat_rate=20.0
     )
+    await _prepare(settings)
     names = {1001: "Айгерім", 1002: "Иван", 1003: "Dana", STAFF_ID: "Ерлан (әкімдік)"}
     transcript = Transcript(names)
     async with Harness(settings) as harness:

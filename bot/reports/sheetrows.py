@@ -141,14 +141,14 @@ class FastRows:
             cell = WriteOnlyCell(self._sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text, never a formula
-            chosen = _chosen(value, style)
+            chosen = _style_index(value, style)
             if chosen is not None:
                 cell._style = self._sheet.parent._cell_styles[chosen]
             found.append(cell)
         return found
 
 
-def _chosen(value: Any, style: ColumnStyle) -> int | None:
+def _style_index(value: Any, style: ColumnStyle) -> int | None:
     if isinstance(value, str):
         return style.text
     if isinstance(value, datetime):

@@ -83,7 +83,7 @@ async def build_here(
     """As :func:`build`, in this process (a thread of it): for the command line, which serves
     nobody meanwhile and need not start a worker process."""
     job = _job(db.path, tr, tuple(scopes), period, workbook, csv_delimiter)
-    return await asyncio.to_thread(write_summary, job)
+    return await asyncio.to_thread(write_summary, dataclasses.replace(job, server=db.server))
 
 
 async def build_for_scope(

@@ -8,9 +8,7 @@ at every step; the place is checked again when staff confirm (a role can be revo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
@@ -173,22 +171,18 @@ async def take_amount(update: Update, context: QatysuContext) -> int:
 
 
 async def _ask_choice(
-    update: Update,
-    context: QatysuContext,
-    question_key: str,
-    label_prefix: str,
-    action: str,
-    choices: Iterable[StrEnum],
+    update: Update, context: QatysuContext, question_key: str, action: str, labels: dict[str, str]
 ) -> None:
-    """Ask a question answered by one button per choice, one choice a row."""
-    tr = context.tr
-    rows = [[button(tr.t(f"{label_prefix}.{c.value}"), FEATURE, action, c.value)] for c in choices]
-    await send(update, context, tr.t(question_key), InlineKeyboardMarkup(rows))
+    """Ask a question answered by one button per choice (its value: its label), one a row."""
+    rows = [[button(label, FEATURE, action, value)] for value, label in labels.items()]
+    await send(update, context, context.tr.t(question_key), InlineKeyboardMarkup(rows))
 
 
 async def ask_rule(update: Update, context: QatysuContext) -> int:
     """Greedy by votes, or the Method of Equal Shares."""
-    await _ask_choice(update, context, "budget.ask_rule", "budget.rule_button", "rule", Rule)
+    tr = context.tr
+    labels = {r.value: tr.t(f"budget.rule_button.{r.value}") for r in Rule}
+    await _ask_choice(update, context, "budget.ask_rule", "rule", labels)
     return RULE
 
 
@@ -202,9 +196,9 @@ async def take_rule(update: Update, context: QatysuContext) -> int:
 
 async def ask_ballot(update: Update, context: QatysuContext) -> int:
     """Within the budget, or approval of up to K projects."""
-    await _ask_choice(
-        update, context, "budget.ask_ballot", "budget.ballot_button", "bk", BallotKind
-    )
+    tr = context.tr
+    labels = {k.value: tr.t(f"budget.ballot_button.{k.value}") for k in BallotKind}
+    await _ask_choice(update, context, "budget.ask_ballot", "bk", labels)
     return BALLOT
 
 
@@ -235,9 +229,9 @@ async def take_maximum(update: Update, context: QatysuContext) -> int:
 
 async def ask_electorate(update: Update, context: QatysuContext) -> int:
     """All residents of the villages, or the verified ones."""
-    await _ask_choice(
-        update, context, "budget.ask_electorate", "budget.electorate_button", "el", Electorate
-    )
+    tr = context.tr
+    labels = {e.value: tr.t(f"budget.electorate_button.{e.value}") for e in Electorate}
+    await _ask_choice(update, context, "budget.ask_electorate", "el", labels)
     return ELECTORATE
 
 
