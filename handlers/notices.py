@@ -275,13 +275,7 @@ EDITS: dict[str, Callback] = {"content": ask_content, "villages": ask_villages}
 
 def back_to(prompt: Callback) -> Callback:
     """« Back (tapped or typed): ``prompt``, the step before; the preview while editing."""
-
-    async def back(update: Update, context: QatysuContext) -> int:
-        if (await DRAFTS.load(update, context)).editing is not None:
-            return await ask_confirm(update, context)
-        return int(await prompt(update, context))
-
-    return back
+    return steps.back_or_preview(DRAFTS, ask_confirm, prompt)
 
 
 async def first_back(update: Update, context: QatysuContext) -> int:
@@ -296,17 +290,7 @@ async def keep_content(update: Update, context: QatysuContext) -> int:
     return await after_content(update, context)
 
 
-async def edit(update: Update, context: QatysuContext) -> int:
-    """✏️ at the preview: ask that field alone; the preview follows."""
-    query = query_of(update)
-    field = callbacks.parse(query.data).arg(0)
-    if field not in EDITS:
-        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
-        return CONFIRM
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    await DRAFTS.keep(update, context, editing=field)
-    return int(await EDITS[field](update, context))
+edit = steps.edit_field(DRAFTS, EDITS, CONFIRM)  # ✏️ at the preview
 
 
 @requires(Role.STAFF, Role.COORDINATOR)

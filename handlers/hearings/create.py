@@ -497,16 +497,7 @@ def keep(state: int) -> Callback:
 
 def back_to(prompt: Callback) -> Callback:
     """« Back (tapped or typed): ``prompt``, the step before; the preview while editing."""
-
-    async def back(update: Update, context: QatysuContext) -> int:
-        draft = await DRAFTS.load(update, context)
-        if draft.editing is not None:
-            draft.editing = None
-            await DRAFTS.save(update, context, draft)
-            return await ask_confirm(update, context)
-        return int(await prompt(update, context))
-
-    return back
+    return steps.back_or_preview(DRAFTS, ask_confirm, prompt)
 
 
 async def _before_topic(update: Update, context: QatysuContext) -> int:
@@ -516,17 +507,7 @@ async def _before_topic(update: Update, context: QatysuContext) -> int:
     return await ask_kind(update, context)
 
 
-async def edit(update: Update, context: QatysuContext) -> int:
-    """✏️ at the preview: ask that field alone; the preview follows."""
-    query = query_of(update)
-    field = callbacks.parse(query.data).arg(0)
-    if field not in EDITS:
-        await query.answer(context.tr.t("error.stale_button"), show_alert=True)
-        return CONFIRM
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    await DRAFTS.keep(update, context, editing=field)
-    return int(await EDITS[field](update, context))
+edit = steps.edit_field(DRAFTS, EDITS, CONFIRM)  # ✏️ at the preview
 
 
 def register(app: QatysuApp) -> None:

@@ -10,17 +10,18 @@ while editing returns to the preview unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import MessageHandler, filters
 
+from bot import callbacks
 from bot.context import QatysuContext
 from bot.i18n import Translator
 from bot.typed import Word
 from handlers.widgets.answers import Words
-from handlers.widgets.dialogs import Callback, Step, tap
+from handlers.widgets.dialogs import Callback, Drafts, Step, query_of, tap
 from handlers.widgets.keyboards import button
 
 BACK, KEEP, EDIT = "back", "keep", "ed"
@@ -92,3 +93,33 @@ def nav(feature: str, *, back: Callback | None = None, keep: Callback | None = N
     if keep is not None:
         steps.append(tap(feature, tapped(keep), KEEP))
     return steps
+
+
+def edit_field(drafts: Drafts[Any], edits: Mapping[str, Callback], preview_state: int) -> Callback:
+    """✏️ at the preview (``ed:<field>``): ask that field alone; the preview follows."""
+
+    async def edit(update: Update, context: QatysuContext) -> int:
+        query = query_of(update)
+        field = callbacks.parse(query.data).arg(0)
+        if field not in edits:
+            await query.answer(context.tr.t("error.stale_button"), show_alert=True)
+            return preview_state
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        await drafts.keep(update, context, editing=field)
+        return int(await edits[field](update, context))
+
+    return edit
+
+
+def back_or_preview(drafts: Drafts[Any], preview: Callback, prompt: Callback) -> Callback:
+    """« Back (tapped or typed): ``prompt``, the step before; while a field is being edited,
+    the preview again, unchanged."""
+
+    async def back(update: Update, context: QatysuContext) -> int:
+        if (await drafts.load(update, context)).editing is not None:
+            await drafts.keep(update, context, editing=None)
+            return int(await preview(update, context))
+        return int(await prompt(update, context))
+
+    return back
