@@ -50,7 +50,7 @@ def test_an_unexpected_error_while_running_is_logged_without_the_token(
     async def reachable(settings: object) -> None:
         """The Bot API answered getMe."""
 
-    def fail(app: object, settings: object) -> None:
+    def fail(app: object, settings: object, health: str = "ok") -> None:
         try:  # as PTB words it, then something else goes wrong while handling it
             raise InvalidToken(f"The token `{TOKEN}` was rejected by the server.")
         except InvalidToken as error:
