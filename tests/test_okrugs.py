@@ -21,7 +21,7 @@ from storage import roles as roles_repo
 from storage.db import Database, bundled_migrations
 from storage.models import Names, Role, Scope, ScopeKind
 from tests.appeal_helpers import file_complaint, latest, resident, staff_member, staff_told
-from tests.conftest import make_settings
+from tests.conftest import make_settings, use_database
 from tests.report_helpers import seed_region
 from tests.test_hearings import announce, join
 from tests.test_reports import _in_thread, by_header, sheet_rows
@@ -360,13 +360,13 @@ async def test_okrug_totals_of_the_summary_reconcile_with_its_village_rows(
 async def test_a_summary_of_one_okrug_covers_its_villages_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "cli.db"
-    database = Database(path)
+    settings = make_settings(tmp_path, database_path=tmp_path / "cli.db")  # PostgreSQL in its run
+    database = settings.database()
     await database.open()
     await seed_region(database)
     await database.close()
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_PATH", str(path))
+    use_database(monkeypatch, settings)
     out = tmp_path / "okrug.xlsx"
     code, printed, _ = await _in_thread(
         capsys, "report", "weekly", "--week", "2026-W48", "--scope", f"okrug:{OKRUG}", "--out",
