@@ -153,7 +153,8 @@ def _past_given_ids(code: str) -> list[str]:
         return []
     table = found.group(1)
     sequence = f"pg_get_serial_sequence('{table}', 'id')"  # NULL (nothing done) if no identity
-    return [f"SELECT setval({sequence}, GREATEST((SELECT MAX(id) FROM {table}), 1))"]  # noqa: S608
+    following = f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table})"  # noqa: S608 - migration text
+    return [f"SELECT setval({sequence}, {following}, false)"]  # next: 1 on an empty table
 
 
 def translate_statement(statement: str) -> list[str]:

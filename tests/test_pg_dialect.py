@@ -105,7 +105,7 @@ def test_rows_a_migration_copies_with_their_ids_move_the_identity_past_them() ->
     assert copy == [
         "INSERT INTO grants_new (id, role) SELECT id, role FROM grants",
         "SELECT setval(pg_get_serial_sequence('grants_new', 'id'), "
-        "GREATEST((SELECT MAX(id) FROM grants_new), 1))",
+        "(SELECT COALESCE(MAX(id), 0) + 1 FROM grants_new), false)",
     ]
     assert translate_statement("INSERT INTO t (a) SELECT a FROM u") == [
         "INSERT INTO t (a) SELECT a FROM u"
