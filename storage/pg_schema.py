@@ -142,6 +142,21 @@ def _trigger(code: str, literals: list[str]) -> list[str]:
     return [function, trigger]
 
 
+_INSERT_IDS = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)\s*\(([^)]*\bid\b[^)]*)\)", re.I)
+
+
+def _past_given_ids(code: str) -> list[str]:
+    """After rows copied with their ids (SQLite's rebuild of a table), the table's identity
+    must pass them, as SQLite's rowid does: else the next insert takes a copied row's id."""
+    found = _INSERT_IDS.match(code)
+    if found is None:
+        return []
+    table = found.group(1)
+    sequence = f"pg_get_serial_sequence('{table}', 'id')"  # NULL (nothing done) if no identity
+    following = f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table})"  # noqa: S608 - migration text
+    return [f"SELECT setval({sequence}, {following}, false)"]  # next: 1 on an empty table
+
+
 def translate_statement(statement: str) -> list[str]:
     """One statement of a SQLite migration as PostgreSQL statements."""
     code, literals = mask(statement)
@@ -166,7 +181,7 @@ def translate_statement(statement: str) -> list[str]:
     if head.startswith("DROP "):
         return [unmask(code, literals)]
     if head.startswith(("INSERT", "UPDATE", "DELETE", "WITH", "SELECT")):
-        return list(translate(statement, frozenset()).statements)
+        return list(translate(statement, frozenset()).statements) + _past_given_ids(code)
     raise Untranslatable(f"a statement not translated: {statement[:80]}")
 
 

@@ -152,6 +152,16 @@ def use_database(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
         monkeypatch.setenv("DATABASE_URL", settings.database_url.get_secret_value())
 
 
+def database_at(settings: Settings, migrations: list[tuple[int, str, str]]) -> Database:
+    """The settings' database, migrated only as far as ``migrations`` go (an older version)."""
+    if settings.database_url is None:
+        return Database(settings.database_path, migrations=migrations)
+    from storage.pg import PgDatabase
+
+    url = settings.database_url.get_secret_value()
+    return PgDatabase(url, path=settings.database_path, migrations=migrations)
+
+
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     """An open, migrated, empty database."""

@@ -12,6 +12,7 @@ from bot.cli import main
 from bot.territory import sample_file
 from storage import bodies as repo
 from storage.db import Database
+from tests.conftest import make_settings, use_database
 
 HEADER = (
     "district_code,code,name_kk,name_ru,name_en,phone,address_kk,address_ru,address_en,"
@@ -27,7 +28,7 @@ POWER = (
 def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cli.db"
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_PATH", str(path))
+    use_database(monkeypatch, make_settings(tmp_path, database_path=path))
     monkeypatch.delenv("BOT_USERNAME", raising=False)
     assert main(["villages", "import", str(sample_file())]) == 0
     return path

@@ -10,6 +10,7 @@ import pytest
 from bot.cli import main
 from bot.territory import sample_file
 from storage.db import bundled_migrations
+from tests.conftest import make_settings, use_database
 
 OKRUG = "krg-bukhar-dubovka-okrug"  # four villages
 
@@ -18,7 +19,7 @@ OKRUG = "krg-bukhar-dubovka-okrug"  # four villages
 def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cli.db"
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_PATH", str(path))
+    use_database(monkeypatch, make_settings(tmp_path, database_path=path))
     monkeypatch.setenv("ADMIN_IDS", "9001")
     monkeypatch.delenv("BOT_USERNAME", raising=False)
     return path
@@ -110,6 +111,7 @@ def test_grant_checks_role_and_scope(
     assert message in err
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file
 def test_invite_prints_a_one_time_deep_link(
     cli_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,6 +143,7 @@ def test_grant_and_invite_at_okrug_scope(cli_db: Path, capsys: pytest.CaptureFix
     assert (code, out.strip()) == (0, "Revoked 1 grant(s) of staff from 5004")
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file
 def test_backup_writes_a_consistent_copy(
     cli_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -152,6 +155,7 @@ def test_backup_writes_a_consistent_copy(
         assert conn.execute("SELECT COUNT(*) FROM villages").fetchone() == (28,)
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file
 def test_migrate_reports_the_schema_version(
     cli_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -23,6 +23,8 @@ from tests.appeal_helpers import OSAKAROVKA
 from tests.conftest import STAFF_ID, seed
 from tests.poll_helpers import MOLODEZHNY, announce, db_of, residents, stored_votes, vote
 
+pytestmark = pytest.mark.both_databases
+
 CROWD = 20_000
 
 

@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
 from pypdf import PdfReader
 
 from bot.settings import Settings
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_demo_runs_offline_from_the_command_line(settings: Settings) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -10,21 +9,19 @@ import pytest
 
 from bot.appeals import deadlines
 from bot.context import QatysuContext
+from bot.settings import Settings
 from bot.simulator import Harness
 from storage import appeals as repo
 from storage.db import from_db_time, utcnow
 from tests.appeal_helpers import file_complaint, latest, resident, services, staff_member
 from tests.conftest import STAFF_ID, make_settings, seed
+from tests.proof_helpers import query
 
 
-def leases_end(path: Path) -> datetime | None:
+async def leases_end(settings: Settings) -> datetime | None:
     """When the last lease of the outbox runs out (read while the bot is down); None if none."""
-    conn = sqlite3.connect(path)
-    try:
-        (last,) = conn.execute("SELECT MAX(lease_until) FROM outbox").fetchone()
-    finally:
-        conn.close()
-    return None if last is None else from_db_time(last)
+    (row,) = await query(settings, "SELECT MAX(lease_until) FROM outbox")
+    return None if row[0] is None else from_db_time(row[0])
 
 
 def escalations(bot: Harness) -> int:
@@ -95,7 +92,7 @@ async def test_a_broadcast_stopped_with_the_bot_resumes_at_start_after_its_lease
     await bot.stop()
     stopped_at = sum(got())
     assert stopped_at < 60
-    lease_ends = leases_end(settings.database_path)
+    lease_ends = await leases_end(settings)
     # Down for longer than any lease it left (a graceful stop records what it claimed).
     await bot.wait_until(lambda: lease_ends is None or utcnow() > lease_ends)
     await bot.start()

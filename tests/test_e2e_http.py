@@ -30,7 +30,7 @@ from tests.proof_helpers import (
     spawn,
 )  # fmt: skip
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ from tests.proof_helpers import (
 )
 from tests.test_e2e_http import POTHOLE, webhook_settings
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.both_databases]
 
 
 @pytest.fixture(autouse=True)

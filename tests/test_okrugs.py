@@ -21,7 +21,7 @@ from storage import roles as roles_repo
 from storage.db import Database, bundled_migrations
 from storage.models import Names, Role, Scope, ScopeKind
 from tests.appeal_helpers import file_complaint, latest, resident, staff_member, staff_told
-from tests.conftest import make_settings
+from tests.conftest import database_at, make_settings, use_database
 from tests.report_helpers import seed_region
 from tests.test_hearings import announce, join
 from tests.test_reports import _in_thread, by_header, sheet_rows
@@ -47,8 +47,8 @@ async def stored_village(bot: Harness, telegram_id: int) -> str | None:
 
 async def test_migration_keeps_an_existing_database(tmp_path: Path) -> None:
     """A database made before okrugs keeps its villages, grants and invites, and takes okrugs."""
-    path = tmp_path / "old.db"
-    old = Database(path, migrations=[m for m in bundled_migrations() if m[0] < 16])
+    settings = make_settings(tmp_path, database_path=tmp_path / "old.db")  # or PostgreSQL
+    old = database_at(settings, [m for m in bundled_migrations() if m[0] < 16])
     await old.open()
     for sql in (
         "INSERT INTO regions VALUES ('krg', 'Қарағанды облысы', 'Карагандинская', 'Karaganda')",
@@ -64,7 +64,7 @@ async def test_migration_keeps_an_existing_database(tmp_path: Path) -> None:
         "'2099-01-01T00:00:00+00:00')"
     )
     await old.close()
-    db = Database(path)
+    db = settings.database()
     await db.open()
     try:
         assert [v.code for v in await territory.list_villages(db)] == ["krg-bukhar-dubovka"]
@@ -360,13 +360,13 @@ async def test_okrug_totals_of_the_summary_reconcile_with_its_village_rows(
 async def test_a_summary_of_one_okrug_covers_its_villages_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "cli.db"
-    database = Database(path)
+    settings = make_settings(tmp_path, database_path=tmp_path / "cli.db")  # PostgreSQL in its run
+    database = settings.database()
     await database.open()
     await seed_region(database)
     await database.close()
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_PATH", str(path))
+    use_database(monkeypatch, settings)
     out = tmp_path / "okrug.xlsx"
     code, printed, _ = await _in_thread(
         capsys, "report", "weekly", "--week", "2026-W48", "--scope", f"okrug:{OKRUG}", "--out",

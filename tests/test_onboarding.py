@@ -7,6 +7,8 @@ import pytest
 from bot.simulator import Harness, SimUser
 from storage import people
 
+pytestmark = pytest.mark.both_databases
+
 
 async def stored(bot: Harness, user: SimUser) -> people.Person:
     person = await people.get_by_telegram_id(bot.app.bot_data.services.db, user.id)  # type: ignore[union-attr]

@@ -97,3 +97,16 @@ def test_a_trigger_becomes_a_function_and_a_trigger() -> None:
     assert trigger == (
         "CREATE TRIGGER kept BEFORE UPDATE ON protocols FOR EACH ROW EXECUTE FUNCTION kept_fn()"
     )
+
+
+def test_rows_a_migration_copies_with_their_ids_move_the_identity_past_them() -> None:
+    """SQLite's rebuild of a table (0016's grants): the next grant must not take a copied id."""
+    copy = translate_statement("INSERT INTO grants_new (id, role) SELECT id, role FROM grants")
+    assert copy == [
+        "INSERT INTO grants_new (id, role) SELECT id, role FROM grants",
+        "SELECT setval(pg_get_serial_sequence('grants_new', 'id'), "
+        "(SELECT COALESCE(MAX(id), 0) + 1 FROM grants_new), false)",
+    ]
+    assert translate_statement("INSERT INTO t (a) SELECT a FROM u") == [
+        "INSERT INTO t (a) SELECT a FROM u"
+    ]

@@ -7,6 +7,8 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.reports.period import Period
 from storage import people
 from storage import polls as polls_repo
@@ -14,6 +16,8 @@ from storage import reports as repo
 from storage.db import Database
 from storage.polls import Ballot, CastResult
 from tests.report_helpers import TELEGRAM_BASE, local, seed_region
+
+pytestmark = pytest.mark.both_databases
 
 ZONE = ZoneInfo("Asia/Almaty")
 NOVEMBER = Period.month(2026, 11)

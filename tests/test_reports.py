@@ -28,6 +28,7 @@ from bot.reports.scope import parse_scope
 from storage.db import Database, to_db_time
 from storage.models import Names, Scope, ScopeKind
 from storage.reports import PollLine
+from tests.conftest import make_settings, use_database
 from tests.report_helpers import (
     FOLLOW_UP,
     POLL_CLOSED,
@@ -504,7 +505,7 @@ async def test_open_data_has_the_village_figures_and_no_personal_data(
     fields = [f["name"] for f in package["resources"][0]["schema"]["fields"]]
     assert fields == [f.name for f in FIELDS] == list(rows[0]) == list(records[0])
     assert package["resources"][0]["dialect"]["delimiter"] == ";"
-    database = Database(path)
+    database = make_settings(path.parent, database_path=path).database()
     await database.open()
     seed_people = await database.fetch_all("SELECT telegram_id, first_name FROM people")
     await database.close()
@@ -532,12 +533,13 @@ _SEEDS: dict[Path, Any] = {}
 
 async def _cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cli.db"
-    database = Database(path)
+    settings = make_settings(tmp_path, database_path=path)  # PostgreSQL in its run
+    database = settings.database()
     await database.open()
     _SEEDS[path] = await seed_region(database)
     await database.close()
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_PATH", str(path))
+    use_database(monkeypatch, settings)
     return path
 
 

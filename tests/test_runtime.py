@@ -84,6 +84,7 @@ async def test_forged_or_foreign_callback_data_is_answered_politely(
     assert answer is not None and answer["text"] == "This button is out of date. Send /start."
 
 
+@pytest.mark.sqlite_only  # SQLite's file
 async def test_database_file_is_created_where_configured(tmp_path: Path) -> None:
     from tests.conftest import make_settings
 
