@@ -29,6 +29,7 @@ from handlers.widgets.dialogs import (
     chat_id,
     message_of,
     query_of,
+    send_text,
     tap,
     user_id,
 )
@@ -73,12 +74,6 @@ async def _allowed(
     return item
 
 
-async def _send(
-    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
-
-
 @requires(Role.STAFF)
 async def begin(update: Update, context: QatysuContext) -> int:
     """✏️ Correct under an item: ask which field."""
@@ -106,7 +101,7 @@ async def ask_field(update: Update, context: QatysuContext) -> int:
     rows = [[button(tr.t(f"correction.pick.{field}"), FEATURE, "f", field)] for field in fields]
     rows.append([button(tr.t("correction.cancel"), FEATURE, "x")])
     title = item.title if item is not None else ""
-    await _send(
+    await send_text(
         update, context, tr.t("correction.ask_field", title=title), InlineKeyboardMarkup(rows)
     )
     return FIELD
@@ -147,7 +142,7 @@ async def ask_value(update: Update, context: QatysuContext) -> int:
             for days in CLOSING_DAYS
         ]
         markup = InlineKeyboardMarkup(rows)
-    await _send(update, context, tr.t(f"correction.ask.{field}") + current(tr, now), markup)
+    await send_text(update, context, tr.t(f"correction.ask.{field}") + current(tr, now), markup)
     return VALUE
 
 
@@ -212,7 +207,7 @@ async def preview(update: Update, context: QatysuContext) -> int:
     payload = {"item": item.kind, "field": draft.field, "title": item.title,
                "old": item.values.get(draft.field, ""), "new": draft.value}  # fmt: skip
     shown = await service.render(preview_of(service.KIND, payload), tr)
-    await _send(update, context, shown.text)
+    await send_text(update, context, shown.text)
     key = "correction.preview_villages" if by_villages else "correction.preview"
     markup = InlineKeyboardMarkup(
         [
@@ -222,7 +217,9 @@ async def preview(update: Update, context: QatysuContext) -> int:
             ]
         ]
     )
-    await _send(update, context, tr.t(key, recipients=tr.nt("broadcast.recipients", count)), markup)
+    await send_text(
+        update, context, tr.t(key, recipients=tr.nt("broadcast.recipients", count)), markup
+    )
     return CONFIRM
 
 
@@ -246,7 +243,7 @@ async def send(update: Update, context: QatysuContext) -> int:
         await service.apply(context.services, item, draft.field, draft.value,
                             actor=user_id(update), report_to=(chat_id(update), tr))  # fmt: skip
     except service.CorrectionRefused as refused:  # a vote came in meanwhile
-        await _send(update, context, tr.t(refused.key))
+        await send_text(update, context, tr.t(refused.key))
     return END
 
 

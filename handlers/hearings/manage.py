@@ -36,6 +36,7 @@ from handlers.widgets.dialogs import (
     chat_id,
     message_of,
     query_of,
+    send_text,
     tap,
     user_id,
 )
@@ -113,12 +114,6 @@ async def managed(update: Update, context: QatysuContext, hearing_id: int) -> He
     return hearing
 
 
-async def _send(
-    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
-
-
 @requires(Role.STAFF)
 async def list_hearings(update: Update, context: QatysuContext) -> None:
     """List the hearings of the staff member's villages, recent and upcoming."""
@@ -129,7 +124,7 @@ async def list_hearings(update: Update, context: QatysuContext) -> None:
     since = utcnow() - timedelta(days=30)
     found = await hearings.recent_in(context.services.db, codes, since)
     rows = [[button(list_label(tr, h), FEATURE, "open", h.id)] for h in found]
-    await _send(
+    await send_text(
         update,
         context,
         tr.t("meeting.staff_list_title" if found else "meeting.staff_list_empty"),
@@ -152,7 +147,7 @@ async def open_hearing(update: Update, context: QatysuContext) -> None:
         return
     await query.answer()
     text, markup = await staff_card(context, hearing)
-    await _send(update, context, text, markup)
+    await send_text(update, context, text, markup)
 
 
 async def staff_card(context: QatysuContext, hearing: Hearing) -> tuple[str, InlineKeyboardMarkup]:
@@ -245,8 +240,8 @@ async def change_time(update: Update, context: QatysuContext) -> int:
 async def ask_date(update: Update, context: QatysuContext) -> int:
     """Offer the next two weeks."""
     today = utcnow().astimezone(context.services.settings.zone).date()
-    await _send(update, context, context.tr.t("ha.ask_date", example=today.strftime("%d.%m.%Y")),
-                when_picker.date_keyboard(context.tr, FEATURE, today))  # fmt: skip
+    text = context.tr.t("ha.ask_date", example=today.strftime("%d.%m.%Y"))
+    await send_text(update, context, text, when_picker.date_keyboard(context.tr, FEATURE, today))
     return DATE
 
 
@@ -254,7 +249,7 @@ async def take_date(update: Update, context: QatysuContext) -> int:
     """Keep the new day; ask for the time."""
     day = await when_picker.read_day(update)
     if day is None:
-        await _send(update, context, context.tr.t("ha.bad_date", example="30.11.2026"))
+        await send_text(update, context, context.tr.t("ha.bad_date", example="30.11.2026"))
         return DATE
     await DRAFTS.keep(update, context, day=day.isoformat())
     return await ask_time(update, context)
@@ -262,7 +257,9 @@ async def take_date(update: Update, context: QatysuContext) -> int:
 
 async def ask_time(update: Update, context: QatysuContext) -> int:
     """Offer common meeting times."""
-    await _send(update, context, context.tr.t("ha.ask_time"), when_picker.time_keyboard(FEATURE))
+    await send_text(
+        update, context, context.tr.t("ha.ask_time"), when_picker.time_keyboard(FEATURE)
+    )
     return TIME
 
 
@@ -270,7 +267,7 @@ async def take_time(update: Update, context: QatysuContext) -> int:
     """Keep the new moment if in the future; preview the notice of the change."""
     moment = await when_picker.read_time(update)
     if moment is None:
-        await _send(update, context, context.tr.t("ha.bad_time"))
+        await send_text(update, context, context.tr.t("ha.bad_time"))
         return TIME
     draft = await DRAFTS.load(update, context)
     if draft.day is None:
@@ -279,7 +276,7 @@ async def take_time(update: Update, context: QatysuContext) -> int:
         date.fromisoformat(draft.day), moment, tzinfo=context.services.settings.zone
     )
     if starts_at <= utcnow():
-        await _send(update, context, context.tr.t("ha.in_past"))
+        await send_text(update, context, context.tr.t("ha.in_past"))
         return TIME
     draft.starts_at = to_db_time(starts_at)
     await DRAFTS.save(update, context, draft)
@@ -290,7 +287,7 @@ async def ask_reason(update: Update, context: QatysuContext) -> int:
     """Ask why it is postponed or cancelled (residents are told)."""
     mode = (await DRAFTS.load(update, context)).mode
     key = "meeting.ask_cancel_reason" if mode == "cancel" else "meeting.ask_postpone_reason"
-    await _send(update, context, context.tr.t(key, limit=service.REASON_MAX))
+    await send_text(update, context, context.tr.t(key, limit=service.REASON_MAX))
     return REASON
 
 
@@ -313,7 +310,7 @@ async def change_place(update: Update, context: QatysuContext) -> int:
 
 async def ask_place(update: Update, context: QatysuContext) -> int:
     """Ask for the new place."""
-    await _send(update, context, context.tr.t("ha.ask_place", limit=service.PLACE_MAX))
+    await send_text(update, context, context.tr.t("ha.ask_place", limit=service.PLACE_MAX))
     return PLACE
 
 
@@ -364,7 +361,7 @@ async def ask_decisions2(update: Update, context: QatysuContext) -> int:
 async def _take_second(update: Update, context: QatysuContext, limit: int) -> bool:
     text = ((update.effective_message.text if update.effective_message else "") or "").strip()
     if not text or len(text) > limit:
-        await _send(update, context, context.tr.t("ha.need_text"))
+        await send_text(update, context, context.tr.t("ha.need_text"))
         return False
     await DRAFTS.keep(update, context, second=text)
     return True
@@ -387,7 +384,7 @@ async def take_decisions2(update: Update, context: QatysuContext) -> int:
 async def ask_pin(update: Update, context: QatysuContext) -> int:
     """Offer a map pin, or to skip it."""
     skip = InlineKeyboardMarkup([[button(context.tr.t("ha.skip"), FEATURE, "nopin")]])
-    await _send(update, context, context.tr.t("ha.ask_pin"), skip)
+    await send_text(update, context, context.tr.t("ha.ask_pin"), skip)
     return PIN
 
 
@@ -415,7 +412,7 @@ async def record_outcome(update: Update, context: QatysuContext) -> int:
 
 async def ask_attendance(update: Update, context: QatysuContext) -> int:
     """Ask how many attended."""
-    await _send(update, context, context.tr.t("ha.ask_attendance"))
+    await send_text(update, context, context.tr.t("ha.ask_attendance"))
     return ATTENDANCE
 
 
@@ -423,7 +420,7 @@ async def take_attendance(update: Update, context: QatysuContext) -> int:
     """Keep the attendance; ask for the decisions."""
     text = (update.effective_message.text if update.effective_message else "") or ""
     if not text.strip().isdigit() or int(text) > 100_000:
-        await _send(update, context, context.tr.t("ha.bad_number"))
+        await send_text(update, context, context.tr.t("ha.bad_number"))
         return ATTENDANCE
     await DRAFTS.keep(update, context, attendance=int(text))
     return await ask_decisions(update, context)
@@ -431,7 +428,7 @@ async def take_attendance(update: Update, context: QatysuContext) -> int:
 
 async def ask_decisions(update: Update, context: QatysuContext) -> int:
     """Ask for the decisions taken."""
-    await _send(update, context, context.tr.t("ha.ask_decisions", limit=service.DECISIONS_MAX))
+    await send_text(update, context, context.tr.t("ha.ask_decisions", limit=service.DECISIONS_MAX))
     return DECISIONS
 
 
@@ -464,7 +461,7 @@ async def _preview(update: Update, context: QatysuContext) -> int:
         text = meeting_texts.postponed(tr, after, hearing.starts_at, draft.reason)
     else:
         text = await texts.changed_text(context.services, tr, after)
-    await _send(update, context, text)
+    await send_text(update, context, text)
     count = await broadcasts.count_audience(context.services.db, hearing.village_codes)
     go = "ha.send"
     if mode == "cancel":
@@ -472,7 +469,7 @@ async def _preview(update: Update, context: QatysuContext) -> int:
     markup = InlineKeyboardMarkup(
         [[button(tr.t(go), FEATURE, "confirm"), button(tr.t("ha.back"), FEATURE, "drop")]]
     )
-    await _send(
+    await send_text(
         update, context, tr.t("ha.preview", recipients=tr.nt("broadcast.recipients", count)), markup
     )
     return CONFIRM

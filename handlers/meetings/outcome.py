@@ -30,6 +30,7 @@ from handlers.widgets.dialogs import (
     chat_id,
     message_of,
     query_of,
+    send_text,
     tap,
     user_id,
 )
@@ -70,12 +71,6 @@ class AssemblyDraft(DialogDraft):
 
 
 DRAFTS = Drafts(DIALOG, AssemblyDraft)
-
-
-async def _send(
-    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
 def _number(update: Update) -> int | None:
@@ -129,7 +124,7 @@ async def ask_present(update: Update, context: QatysuContext) -> int:
     if opened is None:
         return END
     members = await _members(context, opened[0])
-    await _send(update, context, tr.t(
+    await send_text(update, context, tr.t(
         "meeting.ask_present", members=tr.nt("meeting.members", members),
         quorum=tr.number(meeting_texts.quorum(members)),
     ))  # fmt: skip
@@ -158,7 +153,7 @@ async def ask_no_quorum(update: Update, context: QatysuContext) -> int:
     tr = context.tr
     rows = [[button(tr.t("meeting.btn.no_quorum"), FEATURE, "aoq")],
             [button(tr.t("meeting.btn.enter_again"), FEATURE, "aore")]]  # fmt: skip
-    await _send(update, context, tr.t("meeting.no_quorum_found"), InlineKeyboardMarkup(rows))
+    await send_text(update, context, tr.t("meeting.no_quorum_found"), InlineKeyboardMarkup(rows))
     return NO_QUORUM
 
 
@@ -176,7 +171,9 @@ async def take_no_quorum(update: Update, context: QatysuContext) -> int:
 async def ask_attendance(update: Update, context: QatysuContext) -> int:
     """Ask how many attended in all, members and other residents."""
     draft = await DRAFTS.load(update, context)
-    await _send(update, context, context.tr.t("meeting.ask_attendance", present=draft.present or 0))
+    await send_text(
+        update, context, context.tr.t("meeting.ask_attendance", present=draft.present or 0)
+    )
     return ATTENDANCE
 
 
@@ -209,7 +206,7 @@ async def ask_votes(update: Update, context: QatysuContext) -> int:
         return await ask_protocol(update, context)
     item, total = found
     draft = await DRAFTS.load(update, context)
-    await _send(update, context, tr.t(
+    await send_text(update, context, tr.t(
         "meeting.ask_votes", number=item.position, total=total,
         title=meeting_texts.clip(item.title, meeting_texts.ITEM_TITLE_MAX),
         present=tr.number(draft.present or 0),
@@ -222,7 +219,9 @@ async def take_votes(update: Update, context: QatysuContext) -> int:
     draft = await DRAFTS.load(update, context)
     numbers = [int(n) for n in _NUMBERS.findall(message_of(update).text or "")]
     if len(numbers) != 3 or sum(numbers) > (draft.present or 0):
-        await _send(update, context, context.tr.t("meeting.bad_votes", present=draft.present or 0))
+        await send_text(
+            update, context, context.tr.t("meeting.bad_votes", present=draft.present or 0)
+        )
         return VOTES
     draft.votes = [*draft.votes[: len(draft.decisions)], numbers]
     await DRAFTS.save(update, context, draft)
@@ -234,7 +233,7 @@ async def ask_decision(update: Update, context: QatysuContext) -> int:
     found = await _item(update, context)
     if found is None:
         return await ask_protocol(update, context)
-    await _send(update, context, context.tr.t(
+    await send_text(update, context, context.tr.t(
         "meeting.ask_decision",
         title=meeting_texts.clip(found[0].title, meeting_texts.ITEM_TITLE_MAX),
         limit=meeting_texts.DECISION_MAX,
@@ -255,7 +254,7 @@ async def take_decision(update: Update, context: QatysuContext) -> int:
 
 async def ask_protocol(update: Update, context: QatysuContext) -> int:
     """Ask for the signed protocol: a photo or a PDF."""
-    await _send(update, context, context.tr.t("meeting.ask_protocol"))
+    await send_text(update, context, context.tr.t("meeting.ask_protocol"))
     return PROTOCOL
 
 
@@ -293,7 +292,7 @@ async def preview(update: Update, context: QatysuContext) -> int:
         Item(item.position, item.title, r.decision, r.votes_for, r.votes_against, r.votes_abstained)
         for item, r in zip(items, draft.results(), strict=False)
     ]
-    await _send(update, context, meeting_texts.outcome(tr, after, recorded))
+    await send_text(update, context, meeting_texts.outcome(tr, after, recorded))
     if draft.protocol and not draft.no_quorum:
         caption = meeting_texts.protocol_caption(tr, after)
         if draft.protocol_kind == "photo":
@@ -304,7 +303,7 @@ async def preview(update: Update, context: QatysuContext) -> int:
     markup = InlineKeyboardMarkup(
         [[button(tr.t("ha.send"), FEATURE, "aosend"), button(tr.t("ha.cancel"), FEATURE, "aodrop")]]
     )
-    await _send(
+    await send_text(
         update, context, tr.t("ha.preview", recipients=tr.nt("broadcast.recipients", count)), markup
     )
     return CONFIRM

@@ -31,6 +31,7 @@ from handlers.widgets.dialogs import (
     chat_id,
     message_of,
     query_of,
+    send_text,
     tap,
     user_id,
 )
@@ -57,12 +58,6 @@ class AnswerDraft(DialogDraft):
 
 
 DRAFTS = Drafts(DIALOG, AnswerDraft)
-
-
-async def _send(
-    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
 
 
 async def overview(context: QatysuContext, hearing: Hearing) -> tuple[str, InlineKeyboardMarkup]:
@@ -110,7 +105,7 @@ async def show_overview(update: Update, context: QatysuContext) -> None:
         return
     await query.answer()
     text, markup = await overview(context, hearing)
-    await _send(update, context, text, markup)
+    await send_text(update, context, text, markup)
 
 
 async def theme_view(
@@ -189,7 +184,7 @@ async def ask_answer(update: Update, context: QatysuContext) -> int:
     """Ask for the answer."""
     tr = context.tr
     draft = await DRAFTS.load(update, context)
-    await _send(update, context, tr.t(
+    await send_text(update, context, tr.t(
         "meeting.ask_answer", theme=meeting_texts.theme_name(tr, draft.theme),
         limit=meeting_texts.ANSWER_MAX,
     ))  # fmt: skip
@@ -208,7 +203,7 @@ async def take_answer(update: Update, context: QatysuContext) -> int:
         return END
     await service.save_answer(context.services, hearing, draft.theme, text, user_id(update))
     shown, markup = await theme_view(context, hearing, draft.theme)
-    await _send(update, context, shown, markup)
+    await send_text(update, context, shown, markup)
     return END
 
 
@@ -246,7 +241,7 @@ async def preview(update: Update, context: QatysuContext) -> None:
     db = context.services.db
     given = await meetings.answers_of(db, hearing.id)
     counts = await service.themes(context.services, hearing)
-    await _send(update, context, meeting_texts.answers(tr, hearing, given, counts))
+    await send_text(update, context, meeting_texts.answers(tr, hearing, given, counts))
     askers = len({q.person_id for q in await meetings.questions_of(db, hearing.id)})
     everyone = await broadcasts.count_audience(db, hearing.village_codes)
     to_askers = tr.t("meeting.btn.to_askers", count=tr.number(askers))
@@ -256,7 +251,7 @@ async def preview(update: Update, context: QatysuContext) -> None:
         [button(to_all, FEATURE, "qsend", hearing.id, "all")],
         [button(tr.t("ha.back"), FEATURE, "qs", hearing.id)],
     ]
-    await _send(update, context, tr.t("meeting.answers_to_whom"), InlineKeyboardMarkup(rows))
+    await send_text(update, context, tr.t("meeting.answers_to_whom"), InlineKeyboardMarkup(rows))
 
 
 @requires(Role.STAFF)

@@ -101,12 +101,6 @@ async def _save(update: Update, context: QatysuContext, **values: object) -> New
     return await DRAFTS.keep(update, context, **values)
 
 
-async def _send(
-    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
-
-
 async def _ask(
     update: Update,
     context: QatysuContext,

@@ -29,9 +29,9 @@ from handlers.widgets.dialogs import (
     DialogDraft,
     Drafts,
     cancel_step,
-    chat_id,
     message_of,
     query_of,
+    send_text,
     tap,
     user_id,
 )
@@ -80,12 +80,6 @@ class ProtocolDraft(DialogDraft):
 DRAFTS = Drafts(DIALOG, ProtocolDraft)
 
 
-async def _send(
-    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
-
-
 def _shown(tr: Translator, values: dict[str, Any]) -> dict[str, Any]:
     return {k: tr.number(v) if isinstance(v, int) else v for k, v in values.items()}
 
@@ -97,7 +91,7 @@ async def _current(
     draft = await DRAFTS.load(update, context)
     poll = await repo.get(context.services.db, draft.poll)
     if poll is None or draft.village is None or draft.village not in poll.village_codes:
-        await _send(update, context, context.tr.t("error.stale_button"))
+        await send_text(update, context, context.tr.t("error.stale_button"))
         await DRAFTS.drop(update, context)
         return None
     village = await authorize_village(update, context, Role.STAFF, draft.village)
@@ -161,13 +155,13 @@ async def _village_chosen(update: Update, context: QatysuContext, poll: Poll, co
     if standing is None:
         return await ask_day(update, context)
     name = village.names.get(tr.language)
-    await _send(update, context, texts.protocol_card(tr, poll, standing, name))
+    await send_text(update, context, texts.protocol_card(tr, poll, standing, name))
     return await ask_reason(update, context)
 
 
 async def ask_reason(update: Update, context: QatysuContext) -> int:
     """A village with a protocol: a new one corrects it, and says why."""
-    await _send(update, context, context.tr.t("protocol.ask_reason"))
+    await send_text(update, context, context.tr.t("protocol.ask_reason"))
     return REASON
 
 
@@ -201,7 +195,7 @@ async def ask_day(update: Update, context: QatysuContext) -> int:
     tr = context.tr
     days = polls.meeting_days(context.services.settings.zone, utcnow())
     row = [button(tr.date(day), FEATURE, "pday", back) for back, day in enumerate(days)]
-    await _send(update, context, tr.t("protocol.ask_day"), InlineKeyboardMarkup([row]))
+    await send_text(update, context, tr.t("protocol.ask_day"), InlineKeyboardMarkup([row]))
     return MEETING_DAY
 
 
@@ -236,7 +230,7 @@ async def day_typed(update: Update, context: QatysuContext) -> int:
 
 async def ask_place(update: Update, context: QatysuContext) -> int:
     """Ask where the meeting was."""
-    await _send(update, context, context.tr.t("protocol.ask_place"))
+    await send_text(update, context, context.tr.t("protocol.ask_place"))
     return PLACE
 
 
@@ -247,7 +241,7 @@ async def take_place(update: Update, context: QatysuContext) -> int:
 
 async def ask_present(update: Update, context: QatysuContext) -> int:
     """Ask how many residents were present."""
-    await _send(update, context, context.tr.t("protocol.ask_present"))
+    await send_text(update, context, context.tr.t("protocol.ask_present"))
     return PRESENT
 
 
@@ -280,7 +274,7 @@ async def ask_votes(update: Update, context: QatysuContext) -> int:
     draft, poll, village = found
     tr = context.tr
     options = "\n".join(f"{n}. {option}" for n, option in enumerate(poll.options, 1))
-    await _send(
+    await send_text(
         update, context, tr.t("protocol.ask_votes", village=village.names.get(tr.language),
                               present=tr.number(draft.present or 0), options=options),
     )  # fmt: skip
@@ -320,7 +314,7 @@ async def confirm(update: Update, context: QatysuContext) -> int:
     draft, poll, village = found
     new = draft.protocol(user_id(update))
     if new is None:
-        await _send(update, context, context.tr.t("error.stale_button"))
+        await send_text(update, context, context.tr.t("error.stale_button"))
         return END
     tr = context.tr
     markup = InlineKeyboardMarkup(
@@ -328,7 +322,7 @@ async def confirm(update: Update, context: QatysuContext) -> int:
           button(tr.t("poll.cancel"), FEATURE, "pcancel")]]
     )  # fmt: skip
     text = texts.new_protocol_text(tr, poll, new, village.names.get(tr.language))
-    await _send(update, context, text, markup)
+    await send_text(update, context, text, markup)
     return CONFIRM
 
 
@@ -349,17 +343,19 @@ async def save(update: Update, context: QatysuContext) -> int:
     await query.edit_message_reply_markup(None)
     await DRAFTS.drop(update, context)
     if problem is not None:
-        await _send(update, context, tr.t(problem[0], **_shown(tr, problem[1])))
+        await send_text(update, context, tr.t(problem[0], **_shown(tr, problem[1])))
         return END
     assert new is not None
-    await _send(
+    await send_text(
         update, context,
         tr.t("protocol.saved" if new.supersedes is None else "protocol.corrected",
              village=village.names.get(tr.language)),
     )  # fmt: skip
     current = await repo.get(context.services.db, poll.id)
     assert current is not None
-    await _send(update, context, await card_text(context, current), card_keyboard(context, current))
+    await send_text(
+        update, context, await card_text(context, current), card_keyboard(context, current)
+    )
     return END
 
 

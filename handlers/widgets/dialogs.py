@@ -65,6 +65,13 @@ def chat_id(update: Update) -> int:
     return update.effective_chat.id
 
 
+async def send_text(
+    update: Update, context: QatysuContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send ``text`` (with ``markup``) to the chat of the update."""
+    await context.bot.send_message(chat_id(update), text, reply_markup=markup)
+
+
 def query_of(update: Update) -> CallbackQuery:
     """The button tap of a step that only taps reach."""
     if update.callback_query is None:
