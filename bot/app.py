@@ -30,7 +30,7 @@ from bot.persistence import SqlitePersistence
 from bot.polls import render as poll_broadcasts
 from bot.polls import service as polls
 from bot.polls.jobs import JobQueueSchedule
-from bot.received import KeepingBot, requeue
+from bot.received import KeepingBot, finisher, requeue
 from bot.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
@@ -148,7 +148,8 @@ def build_application(settings: Settings, *, request: BaseRequest | None = None)
         .bot(bot)
         .context_types(CONTEXT_TYPES)
         .persistence(SqlitePersistence(db))
-        .concurrent_updates(ChatLanes(settings.concurrent_updates))  # each chat in order
+        # Each chat in order; each update's end recorded (bot/received.py).
+        .concurrent_updates(ChatLanes(settings.concurrent_updates, finisher(db)))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)

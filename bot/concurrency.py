@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -28,6 +28,7 @@ DEFAULT_LIMIT = 32
 BACKLOG_PER_SLOT = 16
 
 LaneKey = int | None
+Finished = Callable[[object], Awaitable[None]]
 
 
 def lane_of(update: object) -> LaneKey:
@@ -41,13 +42,18 @@ def lane_of(update: object) -> LaneKey:
 
 
 class ChatLanes(BaseUpdateProcessor):
-    """Runs up to ``limit`` updates at once, never two of the same chat, each chat in order."""
+    """Runs up to ``limit`` updates at once, never two of the same chat, each chat in order.
 
-    def __init__(self, limit: int = DEFAULT_LIMIT) -> None:
+    ``finished`` is awaited after each update's handling has ended (not when it was cancelled),
+    before the chat's next update starts.
+    """
+
+    def __init__(self, limit: int = DEFAULT_LIMIT, finished: Finished | None = None) -> None:
         if limit < 1:
             raise ValueError("limit must be a positive integer")
         super().__init__(max(2, limit * BACKLOG_PER_SLOT))
         self.limit = limit
+        self.finished = finished
         self._running = asyncio.Semaphore(limit)
         # The last update admitted to each lane: set once it is done. Kept only while busy.
         self._tails: dict[LaneKey, asyncio.Event] = {}
@@ -73,6 +79,8 @@ class ChatLanes(BaseUpdateProcessor):
             async with self._running:
                 started = True
                 await coroutine
+                if self.finished is not None:
+                    await self.finished(update)
         finally:
             if not started and inspect.iscoroutine(coroutine):
                 coroutine.close()  # cancelled while waiting (shutdown): it never ran

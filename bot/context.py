@@ -7,7 +7,7 @@ sender are known here only by what their callers ask of them (:class:`Broadcasts
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -98,6 +98,8 @@ class Services:
     staff_notices: StaffNotices | None = None  # set in post_init
     poll_schedule: PollSchedule | None = None  # set by the composition root
     budget_schedule: BudgetSchedule | None = None  # set by the composition root
+    # Updates a killed process claimed and never finished, queued again (bot/received.py).
+    retrying: set[int] = field(default_factory=set)
 
     @property
     def engine(self) -> Broadcasts:

@@ -6,17 +6,23 @@ process killed after that and before handling them would lose them, Telegram del
 no more. So :class:`KeepingBot` stores each batch it fetches (one transaction) before handing it
 to the Updater, the webhook stores an update before answering 200 (bot/webhook.py), and a
 process that becomes active (at start; on PostgreSQL when it takes the lead) first queues the
-updates stored and never claimed, in update_id order, through the normal path (the chat
-lanes keep each chat's order). The claim of an update (processed_updates) deletes its row:
-an update is handled at most once, whether it comes from the store, Telegram's redelivery, or
-both.
+updates stored and not handled, in update_id order, through the normal path (the chat lanes
+keep each chat's order).
+
+An update is claimed (processed_updates) when its handling starts, and finished when it ends
+(:func:`finished`: the claim is marked, the stored row goes). A repeated update (Telegram's
+redelivery, the store and Telegram both) finds the claim and is not handled again. An update
+claimed and never finished was in hand when its process died: its effects may or may not have
+been committed, so it is handled again (``Services.retrying``): a ballot is one per person and
+poll, a complaint filed again is refused as a repeat. At least once for the handful in flight
+at a crash, exactly once otherwise.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Update
@@ -56,15 +62,31 @@ class KeepingBot(ExtBot[dict[str, Any]]):
 
 
 async def requeue(app: QatysuApp) -> int:
-    """Queue the updates stored and never claimed (before any new one); return how many."""
+    """Queue the updates stored and not handled (before any new one); return how many."""
     services = app.bot_data.services
     assert services is not None
     stored = await received.unhandled(services.db)
+    services.retrying.update(u.update_id for u in stored if u.interrupted)
     for update in stored:
         await app.update_queue.put(Update.de_json(json.loads(update.body), app.bot))
     if stored:
-        _LOGGER.info("Received before and never handled: %d updates, queued", len(stored))
+        interrupted = sum(1 for u in stored if u.interrupted)
+        _LOGGER.info(
+            "Received before and never handled: %d updates, queued (%d interrupted mid-way)",
+            len(stored),
+            interrupted,
+        )
     return len(stored)
+
+
+def finisher(db: Database) -> Callable[[object], Awaitable[None]]:
+    """What the chat lanes call after each update's handling (bot/concurrency.py)."""
+
+    async def finished(update: object) -> None:
+        if isinstance(update, Update):
+            await received.finish(db, update.update_id, utcnow())
+
+    return finished
 
 
 async def dropped(db: Database, update_id: int) -> None:

@@ -32,7 +32,9 @@ async def open_session(update: Update, context: QatysuContext) -> None:
         first_name=user.first_name if served and user is not None else None,
         language=app_language(user.language_code) if served and user is not None else None,
         person_key=services.identity.person_key(user.id) if served and user is not None else None,
+        retry=update.update_id in services.retrying,
     )
+    services.retrying.discard(update.update_id)
     session = await sessions.open_session(services.db, arrival)
     if not session.claimed or session.person is None:
         raise ApplicationHandlerStop

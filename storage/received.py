@@ -1,7 +1,8 @@
 """Updates received but not yet handled: stored before Telegram is told they arrived.
 
-A row goes when its update is claimed (storage/sessions.py deletes it in the claim's
-transaction), or after a retention when it never is.
+A row goes when its update's handling ends (:func:`finish`), or after a retention when it
+never is. An update claimed and never finished (its process was killed mid-update) is taken up
+again by the next active process: handled at least once, not lost.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class Received:
 
     update_id: int
     body: str
+    interrupted: bool = False  # claimed, its handling never finished: handle it again
 
 
 async def _keep(conn: Statements, batches: list[tuple[Sequence[Received], str]]) -> list[None]:
@@ -38,13 +40,13 @@ async def keep(db: Database, updates: Sequence[Received], at: datetime) -> None:
 
 
 async def unhandled(db: Database) -> list[Received]:
-    """The stored updates never claimed, in update_id order."""
+    """The stored updates never claimed, or claimed and never finished, in update_id order."""
     rows = await db.fetch_all(
-        "SELECT update_id, body FROM received_updates i WHERE NOT EXISTS "
-        "(SELECT 1 FROM processed_updates p WHERE p.update_id = i.update_id) "
-        "ORDER BY update_id"
+        "SELECT i.update_id, i.body, p.update_id IS NOT NULL FROM received_updates i "
+        "LEFT JOIN processed_updates p ON p.update_id = i.update_id "
+        "WHERE p.finished_at IS NULL ORDER BY i.update_id"
     )
-    return [Received(int(row[0]), str(row[1])) for row in rows]
+    return [Received(int(row[0]), str(row[1]), bool(row[2])) for row in rows]
 
 
 async def forget(db: Database, update_id: int) -> None:
@@ -59,8 +61,27 @@ async def _forget(conn: Statements, update_ids: list[int]) -> list[None]:
     return [None] * len(update_ids)
 
 
+async def finish(db: Database, update_id: int, at: datetime) -> None:
+    """An update's handling ended (whatever its outcome): its claim is final, its row goes.
+
+    Shares one transaction with the other writes of the moment (group commit).
+    """
+    await db.grouped(_finish, (update_id, to_db_time(at)))
+
+
+async def _finish(conn: Statements, ends: list[tuple[int, str]]) -> list[None]:
+    await conn.executemany(
+        "UPDATE processed_updates SET finished_at = ? WHERE update_id = ? AND finished_at IS NULL",
+        [(at, update_id) for update_id, at in ends],
+    )
+    await conn.executemany(
+        "DELETE FROM received_updates WHERE update_id = ?", [(i,) for i, _ in ends]
+    )
+    return [None] * len(ends)
+
+
 async def forget_before(db: Database, received_at: datetime) -> int:
-    """Drop rows received before ``received_at`` (claimed ones are gone already)."""
+    """Drop rows received before ``received_at`` (handled ones are gone already)."""
     return await db.execute_write(
         "DELETE FROM received_updates WHERE received_at < ?", (to_db_time(received_at),)
     )

@@ -1,6 +1,7 @@
 """The start of every update's handling: claim its id, then upsert and load its person.
 
-Claiming an update also deletes it from the updates received (storage/received.py).
+The update's stored body (storage/received.py) stays until its handling ends: a process killed
+in between leaves it to be handled again (``Arrival.retry``).
 
 Concurrent updates share one transaction (:meth:`storage.db.Database.grouped`), so the claim
 that makes a repeated update have one effect costs a few statements per group, not per update.
@@ -29,6 +30,7 @@ class Arrival:
     first_name: str | None = None
     language: str | None = None  # their Telegram app's language, when kk, ru or en
     person_key: str | None = None  # their pseudonymous key (bot/identity.py)
+    retry: bool = False  # claimed by a process killed before it finished: handle it now
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +42,14 @@ class Session:
 
 
 async def _open(conn: Statements, arrivals: list[Arrival]) -> list[Session]:
-    # Four statements, each one round trip to the database thread (execute_fetchall).
+    # Three statements, each one round trip to the database thread (execute_fetchall).
     claims = await conn.execute_fetchall(
         "INSERT INTO processed_updates (update_id, processed_at) "
         "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) "
         "WHERE true ON CONFLICT DO NOTHING RETURNING update_id",
         (json.dumps([[a.update_id, to_db_time(a.at)] for a in arrivals]),),
     )
-    # Claimed (now or before): no longer waiting among the updates received (storage/received.py).
-    await conn.execute(
-        "DELETE FROM received_updates WHERE update_id IN (SELECT value FROM json_each(?))",
-        (json.dumps([a.update_id for a in arrivals]),),
-    )
-    new = {row[0] for row in claims}
+    new = {row[0] for row in claims} | {a.update_id for a in arrivals if a.retry}
     claimed: list[bool] = []
     for arrival in arrivals:  # the same update twice in one group: the first one counts
         claimed.append(arrival.update_id in new)

@@ -35,7 +35,6 @@ pytestmark = pytest.mark.slow
 
 RESIDENTS = range(30_000, 30_300)
 QUESTION = "Что чинить первым в Молодежном?"
-IN_FLIGHT = 32  # updates a process handles at once (CONCURRENT_UPDATES)
 
 
 @pytest.fixture(autouse=True)
@@ -95,10 +94,11 @@ async def votes_at_least(settings: Settings, count: int) -> int:
         await asyncio.sleep(0.01)
 
 
-def requeued_in(log: str) -> int:
-    """How many stored updates the process queued when it became active."""
-    found = re.search(r"Received before and never handled: (\d+) updates", log)
-    return int(found.group(1)) if found else 0
+def requeued_in(log: str) -> tuple[int, int]:
+    """How many stored updates the process queued when it became active, and how many of them
+    the killed one had claimed and not finished."""
+    found = re.search(r"never handled: (\d+) updates, queued \((\d+) interrupted", log)
+    return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
 async def test_the_standby_takes_over_a_broadcast_and_votes_when_the_active_one_is_killed(
@@ -147,19 +147,20 @@ async def test_the_standby_takes_over_a_broadcast_and_votes_when_the_active_one_
         missing = await unvoted(settings)
         votes = await query(settings, "SELECT COUNT(*), COUNT(DISTINCT person_id) FROM poll_votes")
         await second.stop()
-    requeued = requeued_in(second.log())
+    requeued, interrupted = requeued_in(second.log())
     counts = received_by(server, RESIDENTS, "Воду отключат")
     twice = sum(1 for n in counts.values() if n > 1)
     print(
         f"\nfailover: standby active {took_over:.1f} s after the SIGKILL; {voted} of "
-        f"{len(RESIDENTS)} votes in before it, {requeued} taps taken up from the store, "
+        f"{len(RESIDENTS)} votes in before it, {requeued} taps taken up from the store "
+        f"({interrupted} claimed and not finished by the killed process), "
         f"{len(missing)} lost; notice to every resident, {twice} twice"
     )
     assert min(counts.values()) == 1 and max(counts.values()) <= 2 and twice <= 20
-    # Every tap is handled at most once (its claim); one the killed process had claimed but
-    # whose vote it had not yet committed is lost with it: at most the updates it ran at once.
-    assert len(missing) <= IN_FLIGHT
-    assert tuple(votes[0]) == (len(RESIDENTS) - len(missing),) * 2  # every other vote, once
+    # A tap the killed process had claimed but not finished is handled again by the standby
+    # (bot/received.py): none is lost, and a ballot is one per person.
+    assert missing == []
+    assert tuple(votes[0]) == (len(RESIDENTS), len(RESIDENTS))  # every vote, once
     assert took_over < 10
 
 

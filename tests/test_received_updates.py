@@ -51,23 +51,38 @@ async def test_an_update_stored_and_never_handled_is_handled_at_start_a_handled_
     await seed(settings)
     harness = Harness(settings)
     waiting, handled = villager_start(harness, 1401), villager_start(harness, 1402)
+    interrupted = villager_start(harness, 1403)  # claimed by a process killed mid-update
     db = settings.database()
     await db.open()
     try:
-        kept = [received.Received(u["update_id"], json.dumps(u)) for u in (waiting, handled)]
+        stored = (waiting, handled, interrupted)
+        kept = [received.Received(u["update_id"], json.dumps(u)) for u in stored]
         await received.keep(db, kept, utcnow())
-        await updates.claim_update(db, handled["update_id"], utcnow())
+        for claimed in (handled, interrupted):
+            await updates.claim_update(db, claimed["update_id"], utcnow())
+        await db.execute_write(  # its handling ended; Telegram delivered it again since
+            "UPDATE processed_updates SET finished_at = processed_at WHERE update_id = ?",
+            (handled["update_id"],),
+        )
     finally:
         await db.close()
     async with harness:  # the start queues what is stored
-        await harness.wait_until(lambda: bool(harness.sim.chat_messages(1401)))
+        await harness.wait_until(
+            lambda: bool(harness.sim.chat_messages(1401) and harness.sim.chat_messages(1403))
+        )
         await harness.app.update_queue.join()
-        left = await harness.app.bot_data.services.db.fetch_all(  # type: ignore[union-attr]
-            "SELECT update_id FROM received_updates"
+        lanes = harness.app.update_processor
+        await harness.wait_until(lambda: lanes.busy_lanes == 0)  # type: ignore[attr-defined]
+        db = harness.app.bot_data.services.db  # type: ignore[union-attr]
+        left = await db.fetch_all("SELECT update_id FROM received_updates")
+        unfinished = await db.fetch_all(
+            "SELECT update_id FROM processed_updates WHERE finished_at IS NULL"
         )
     assert "Осакаровка" in harness.sim.chat_messages(1401)[0]["text"]
-    assert harness.sim.chat_messages(1402) == []  # claimed before: handled, not again
+    assert len(harness.sim.chat_messages(1403)) == 1  # handled again, once: not lost
+    assert harness.sim.chat_messages(1402) == []  # handled before: not again
     assert [row[0] for row in left] == [handled["update_id"]]  # gone with its housekeeping
+    assert unfinished == []
 
 
 @pytest.mark.slow
