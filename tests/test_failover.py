@@ -17,7 +17,7 @@ import pytest
 from aiohttp import ClientSession
 
 from bot.settings import Settings
-from bot.simulator.http import SimServer
+from bot.simulator.http import SimServer, SimUser
 from tests.conftest import STAFF_ID, make_settings, seed
 from tests.proof_helpers import (
     TOKEN,
@@ -35,6 +35,8 @@ pytestmark = pytest.mark.slow
 
 RESIDENTS = range(30_000, 30_300)
 QUESTION = "Что чинить первым в Молодежном?"
+WRITER = 30_500  # a resident in the middle of a complaint when the active process dies
+POTHOLE = "Яма на Центральной улице, машины не проезжают"
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +56,17 @@ async def publish_poll(server: SimServer) -> None:
     await staff.send(closing.strftime("%d.%m.%Y 18:30"))
     for label in ("Нет, голос окончательный", "Только после завершения", "📤 Опубликовать"):
         await staff.tap(label)
+
+
+async def complaint_begun(server: SimServer) -> SimUser:
+    """A resident of Molodezhny who has chosen a category and written their complaint."""
+    writer = server.person(WRITER, "Айгуль", "ru")
+    await writer.send(f"/start v_{MOLODEZHNY}")
+    await writer.send("/complaint")
+    await writer.tap("🛣 Дороги")
+    await writer.send(POTHOLE)
+    assert "📎" in writer.last_text  # asked for photos next
+    return writer
 
 
 async def unvoted(settings: Settings) -> list[int]:
@@ -124,6 +137,7 @@ async def test_the_standby_takes_over_a_broadcast_and_votes_when_the_active_one_
             within=30,
             what="30 residents reached",
         )
+        writer = await complaint_begun(server)  # mid-dialog on the active process
         for user_id in RESIDENTS:
             tap_road(server, user_id)
         voted = await votes_at_least(settings, 30)
@@ -135,6 +149,12 @@ async def test_the_standby_takes_over_a_broadcast_and_votes_when_the_active_one_
             what="the standby took the lead",
         )
         took_over = time.monotonic() - killed_at
+        await writer.send_photo()  # the dialog goes on on the standby, at the step it was
+        assert writer.last_text.startswith("📷 Добавлено фото 1 из 3.")
+        await writer.tap("Далее ▶")
+        assert POTHOLE in writer.last_text
+        await writer.tap("✅ Отправить")
+        assert writer.last_text.startswith("✅ Ваша жалоба зарегистрирована")
         await server.wait_until(
             lambda: min(received_by(server, RESIDENTS, "Воду отключат").values()) >= 1,
             within=60,
@@ -146,6 +166,7 @@ async def test_the_standby_takes_over_a_broadcast_and_votes_when_the_active_one_
         # stored: the standby queues them first (bot/received.py). Nobody taps again.
         missing = await unvoted(settings)
         votes = await query(settings, "SELECT COUNT(*), COUNT(DISTINCT person_id) FROM poll_votes")
+        complaints = await query(settings, "SELECT text FROM appeals")
         await second.stop()
     requeued, interrupted = requeued_in(second.log())
     counts = received_by(server, RESIDENTS, "Воду отключат")
@@ -162,6 +183,7 @@ async def test_the_standby_takes_over_a_broadcast_and_votes_when_the_active_one_
     assert missing == []
     assert tuple(votes[0]) == (len(RESIDENTS), len(RESIDENTS))  # every vote, once
     assert took_over < 10
+    assert [row[0] for row in complaints] == [POTHOLE]  # begun on one process, filed on the other
 
 
 async def health(port: int) -> tuple[int, str]:
