@@ -15,6 +15,10 @@ whose wall time, CPU time and peak resident memory (``os.wait4``) are printed; a
 times the queries and the files apart; then the machine's load (the last minute's average).
 Polls: 2,000 with 1,000,000 votes and paper votes (``--no-polls`` leaves them out). Prints
 figures; asserts nothing.
+
+``--postgres URL`` (``postgresql://…``) builds every summary a second time on PostgreSQL: the
+SQLite database is copied into a fresh schema of that server by ``python -m bot migrate
+--from-sqlite`` (its time printed), and the same children run with ``DATABASE_URL`` set.
 """
 
 from __future__ import annotations
@@ -225,9 +229,40 @@ async def _migrate(path: Path) -> None:
     await db.close()
 
 
-def measure(path: Path, out: Path, period: str) -> dict[str, float]:
-    """Build the summary in a child process: wall time, CPU time and peak memory."""
+def database_env(path: Path, url: str | None) -> dict[str, str]:
+    """The children's environment: the SQLite file, or PostgreSQL when ``url`` is given."""
     env = {**os.environ, "DATABASE_PATH": str(path), "MPLCONFIGDIR": str(MPL_CACHE)}
+    if url is not None:
+        env["DATABASE_URL"] = url
+    return env
+
+
+def copy_to_postgres(path: Path, server: str, schema: str) -> tuple[str, float]:
+    """Copy the SQLite database into a fresh schema; its URL, and seconds the copy took."""
+    asyncio.run(_drop_schema(server, schema, create_again=True))
+    url = f"{server}{'&' if '?' in server else '?'}search_path={schema}"
+    command = [sys.executable, "-m", "bot", "migrate", "--from-sqlite", str(path)]
+    began = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=database_env(path, url), check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    return url, time.perf_counter() - began
+
+
+async def _drop_schema(server: str, schema: str, *, create_again: bool = False) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        if create_again:
+            await conn.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await conn.close()
+
+
+def measure(path: Path, out: Path, period: str, url: str | None = None) -> dict[str, float]:
+    """Build the summary in a child process: wall time, CPU time and peak memory."""
+    env = database_env(path, url)
     command = [sys.executable, "-m", "bot", "report", "--period", period,
                "--scope", "region:bench", "--out", str(out), "--language", "ru"]  # fmt: skip
     began = time.perf_counter()
@@ -240,7 +275,7 @@ def measure(path: Path, out: Path, period: str) -> dict[str, float]:
     return {"seconds": wall, "cpu": cpu, "peak_mb": usage.ru_maxrss / 1024}
 
 
-def phases(path: Path, out: Path, period: str) -> dict[str, float]:
+def phases(path: Path, out: Path, period: str, url: str | None = None) -> dict[str, float]:
     """The same summary in-process after a warm-up: seconds of queries and of files."""
     code = (
         "import asyncio, json, time, sys\n"
@@ -250,12 +285,12 @@ def phases(path: Path, out: Path, period: str) -> dict[str, float]:
         "from bot.reports import data, scope\n"
         "from bot.reports.files import write_report\n"
         "from bot.reports.period import TREND, Period\n"
-        "from storage.db import Database\n"
+        "from bot.settings import Settings\n"
         "from storage.models import Scope, ScopeKind\n"
         "import matplotlib.figure, openpyxl\n"
         "async def main():\n"
         "    zone = ZoneInfo('Asia/Almaty')\n"
-        "    db = Database(sys.argv[1]); await db.open()\n"
+        "    db = Settings().database(); await db.open()\n"
         "    t0 = time.perf_counter()\n"
         "    villages = await scope.villages_of(db, [Scope(ScopeKind.REGION, 'bench')])\n"
         "    period = Period.parse(sys.argv[3])\n"
@@ -267,9 +302,9 @@ def phases(path: Path, out: Path, period: str) -> dict[str, float]:
         "    print(json.dumps({'queries': t1 - t0, 'files': t2 - t1}))\n"
         "asyncio.run(main())\n"
     )
-    env = {**os.environ, "MPLCONFIGDIR": str(MPL_CACHE)}
     command = [sys.executable, "-c", code, str(path), str(out), period]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(command, cwd=ROOT, env=database_env(path, url), capture_output=True,
+                            text=True, check=True)  # fmt: skip
     return dict(json.loads(result.stdout))
 
 
@@ -283,6 +318,9 @@ def main() -> None:
     parser.add_argument(
         "--no-polls", action="store_true", help="leave out the 2,000 polls and 1,000,000 votes"
     )
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also on this PostgreSQL server (a schema per scale)"
+    )
     args = parser.parse_args()
     periods = args.period or list(PERIODS)
     print(
@@ -290,24 +328,32 @@ def main() -> None:
         f"periods); data spread over {args.weeks} weeks"
     )
     print(
-        "scale | period | villages | residents | complaints | hearings | wall s | CPU s "
-        "| peak MB | queries s | files s | load | (data generated in s)"
+        "scale | database | period | villages | residents | complaints | hearings | wall s "
+        "| CPU s | peak MB | queries s | files s | load | (data generated, or copied, in s)"
     )
     for scale in args.scales:
         sizes = Sizes.at(scale, not args.no_polls)
         with tempfile.TemporaryDirectory(prefix="qatysu-bench-") as folder:
             path = Path(folder) / "bench.db"
             generated = generate(path, sizes, args.weeks)
-            measure(path, Path(folder) / "warm.xlsx", periods[0])  # builds matplotlib's cache
-            for period in periods:
-                run = measure(path, Path(folder) / "summary.xlsx", period)
-                split = phases(path, Path(folder) / "phases.xlsx", period)
-                print(f"{scale:>5} | {period:>8} | {sizes.villages:>8,} | {sizes.residents:>9,} "
-                      f"| {sizes.appeals:>10,} | {sizes.hearings:>8,} | {run['seconds']:>6.2f} "
-                      f"| {run['cpu']:>5.2f} | {run['peak_mb']:>7.0f} "
-                      f"| {split['queries']:>9.2f} | {split['files']:>7.2f} "
-                      f"| {os.getloadavg()[0]:>4.1f} | ({generated:.1f})",
-                      flush=True)  # fmt: skip
+            targets: list[tuple[str, str | None, float]] = [("SQLite", None, generated)]
+            if args.postgres:
+                schema = f"bench_summary_{str(scale).replace('.', '_')}"
+                url, copied = copy_to_postgres(path, args.postgres, schema)
+                targets.append(("PostgreSQL", url, copied))
+            for name, url, prepared in targets:
+                measure(path, Path(folder) / "warm.xlsx", periods[0], url)  # matplotlib's cache
+                for period in periods:
+                    run = measure(path, Path(folder) / "summary.xlsx", period, url)
+                    split = phases(path, Path(folder) / "phases.xlsx", period, url)
+                    print(f"{scale:>5} | {name:>10} | {period:>8} | {sizes.villages:>8,} "
+                          f"| {sizes.residents:>9,} | {sizes.appeals:>10,} | {sizes.hearings:>8,} "
+                          f"| {run['seconds']:>6.2f} | {run['cpu']:>5.2f} | {run['peak_mb']:>7.0f} "
+                          f"| {split['queries']:>9.2f} | {split['files']:>7.2f} "
+                          f"| {os.getloadavg()[0]:>4.1f} | ({prepared:.1f})",
+                          flush=True)  # fmt: skip
+            if args.postgres:
+                asyncio.run(_drop_schema(args.postgres, schema))
 
 
 if __name__ == "__main__":
