@@ -15,7 +15,10 @@ RUN pybabel compile --statistics -d locales -D qatysu \
 
 # Run stage: slim image, non-root user, the database on a volume.
 FROM python:3.11-slim
+# PYTHONOPTIMIZE=2 (python -OO): no docstrings in memory, 4 MB less resident (README: Memory);
+# the code's asserts only narrow types. The bytecode is compiled for it at build time.
 ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONOPTIMIZE=2 \
     PYTHONUNBUFFERED=1 \
     DATABASE_PATH=/data/qatysu.db \
     WEBHOOK_LISTEN=0.0.0.0
@@ -25,7 +28,8 @@ COPY requirements.lock /tmp/requirements.lock
 RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.lock \
     && rm /tmp/requirements.lock
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels
+RUN pip install --no-cache-dir --no-deps /wheels/*.whl && rm -rf /wheels \
+    && python -OO -m compileall -q "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 USER qatysu
 WORKDIR /home/qatysu
 VOLUME ["/data"]

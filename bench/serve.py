@@ -517,6 +517,7 @@ def environment(server: SimServer, database: Path, load: Load) -> dict[str, str]
         BOT_API_BASE_FILE_URL=server.base_file_url, PYTHONPATH=str(ROOT),
         DIGEST_SCHEDULE="off", SUMMARY_SCHEDULE="off", BARE_STAFF_ID=str(STAFF_ID),
         CONCURRENT_UPDATES=str(load.concurrency),
+        PYTHONOPTIMIZE="2",  # as the Docker image runs them: no docstrings, no asserts
     )  # fmt: skip
     if load.webhook:
         port = free_port()

@@ -59,6 +59,7 @@ def bot_env(api_url: str, settings: Settings, **extra: object) -> dict[str, str]
         CHAT_RATE=str(settings.chat_rate),
         STAFF_NOTICE_WINDOW_SECONDS=str(settings.staff_notice_window_seconds),
         PYTHONPATH=str(ROOT),
+        PYTHONOPTIMIZE="2",  # as the Docker image runs it (python -OO)
     )
     if settings.database_url is not None:
         env["DATABASE_URL"] = settings.database_url.get_secret_value()
