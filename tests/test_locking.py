@@ -71,7 +71,7 @@ async def test_the_bot_rides_out_a_locked_database_and_a_backup(tmp_path: Path) 
         "import sqlite3, sys, time\n"
         "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
         "c.execute('BEGIN EXCLUSIVE')\n"
-        "c.execute(\"INSERT INTO processed_updates (update_id, processed_at) "
+        'c.execute("INSERT INTO processed_updates (update_id, processed_at) '
         "VALUES (999999, '2000-01-01')\")\n"
         "print('locked', flush=True)\n"
         "time.sleep(3)\n"
