@@ -5,9 +5,12 @@ once (and cached): placeholders ``?`` and ``:name`` become ``$n``; ``INSERT OR I
 ``ON CONFLICT DO NOTHING``; ``x IN (SELECT value FROM json_each(?))`` becomes ``x = ANY($n)``
 (the JSON array parameter goes in as a list, so PostgreSQL types it by ``x``); ``IS [NOT]``
 between values becomes ``IS [NOT] DISTINCT FROM``; an INSERT into a table with an identity
-``id`` returns it (``lastrowid``). SQLite's functions the statements use and PostgreSQL lacks
-(``TOTAL``, ``SUM`` of a condition, ``json_group_array``, ``strftime('...', 'now')``) exist in
-the database as compatible functions (storage/pg_schema.py's prelude).
+``id`` returns it (``lastrowid``); ``ORDER BY`` keeps SQLite's place for NULL (first when
+ascending, last when descending; PostgreSQL's default is the opposite) for every key that may be
+NULL, and says nothing for a column NOT NULL in every table, so that its index still serves.
+SQLite's functions the statements use and PostgreSQL lacks (``TOTAL``, ``SUM`` of a
+condition, ``json_group_array``, ``strftime('...', 'now')``) exist in the database as
+compatible functions (storage/pg_schema.py's prelude).
 
 What has no such general form (``json_extract`` of a JSON parameter, two ``ON CONFLICT``
 clauses) has a hand-written PostgreSQL form in storage/pg_sql.py, keyed by the SQLite text.
@@ -188,6 +191,45 @@ def _qualify_upsert(code: str, table: str) -> str:
     return code[: found.end()] + ",".join(parts) + code[stop:]
 
 
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.I)
+_ORDER_END = re.compile(r"\b(?:LIMIT|OFFSET|ROWS|RANGE|GROUPS|FOR)\b|;", re.I)
+_DIRECTION = re.compile(r"\s+(ASC|DESC)\s*$", re.I)
+_PLAIN_COLUMN = re.compile(r"^(?:\w+\.)?(\w+)$")
+
+
+def _null_order(code: str, never_null: frozenset[str]) -> str:
+    """Every ORDER BY key that may be NULL with SQLite's NULLS FIRST (ASC) or LAST (DESC)."""
+    out: list[str] = []
+    done = 0
+    for match in _ORDER_BY.finditer(code):
+        start, depth, at = match.end(), 0, match.end()
+        keys: list[tuple[int, int]] = []
+        while at <= len(code):
+            char = code[at] if at < len(code) else ";"
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            ended = at == len(code) or depth < 0
+            ended = ended or (depth == 0 and _ORDER_END.match(code, at) is not None)
+            if ended or (char == "," and depth == 0):
+                keys.append((start, at))
+                start = at + 1
+            if ended:
+                break
+            at += 1
+        for begin, end in keys:
+            key = code[begin:end].rstrip()
+            if re.search(r"\bNULLS\s+(?:FIRST|LAST)\b", key, re.I):
+                continue
+            direction = _DIRECTION.search(key)
+            bare = key[: direction.start()] if direction else key
+            column = _PLAIN_COLUMN.match(bare.strip())
+            if column and column.group(1).lower() in never_null:
+                continue  # NOT NULL wherever it is: nothing to place, and its index serves
+            last = direction is not None and direction.group(1).upper() == "DESC"
+            out.append(code[done : begin + len(key)] + (" NULLS LAST" if last else " NULLS FIRST"))
+            done = begin + len(key)
+    return "".join(out) + code[done:]
+
+
 def _top_level_returning(code: str) -> int:
     """Where a statement's own RETURNING clause starts, or -1."""
     for match in _RETURNING.finditer(code):
@@ -196,8 +238,13 @@ def _top_level_returning(code: str) -> int:
     return -1
 
 
-def translate(sql: str, identity_tables: frozenset[str]) -> Translated:
-    """The PostgreSQL form of one SQLite statement (see the module's docstring)."""
+def translate(
+    sql: str, identity_tables: frozenset[str], never_null: frozenset[str] = frozenset()
+) -> Translated:
+    """The PostgreSQL form of one SQLite statement (see the module's docstring).
+
+    ``never_null``: the names of the columns NOT NULL in every table that has one so named.
+    """
     override = pg_sql.OVERRIDES.get(" ".join(sql.split()))
     code, literals = mask(sql)
     code, names = _placeholders(code)
@@ -212,6 +259,7 @@ def translate(sql: str, identity_tables: frozenset[str]) -> Translated:
     code = _JSON_IN.sub(any_of, code)
     code = _UNARY_PLUS.sub(r"\1", code)  # SQLite's ``+x`` (no index for x): PostgreSQL's x
     code = _alias_subqueries(_scalar_min_max(rewrite_expressions(code)))
+    code = _null_order(code, never_null)
     ignore = _OR_IGNORE.match(code) is not None
     if ignore:
         code = _OR_IGNORE.sub("INSERT INTO", code, count=1)

@@ -109,16 +109,23 @@ class PgConnection:
     a lock does the queueing here.
     """
 
-    def __init__(self, raw: asyncpg.Connection, identity_tables: frozenset[str]) -> None:
+    def __init__(
+        self,
+        raw: asyncpg.Connection,
+        identity_tables: frozenset[str],
+        never_null: frozenset[str] = frozenset(),
+    ) -> None:
         self.raw = raw
         self._identity = identity_tables
+        self._never_null = never_null
         self._lock = asyncio.Lock()
         self._translated: dict[str, dialect.Translated] = {}
 
     def _translate(self, sql: str) -> dialect.Translated:
         found = self._translated.get(sql)
         if found is None:
-            found = self._translated[sql] = dialect.translate(sql, self._identity)
+            found = dialect.translate(sql, self._identity, self._never_null)
+            self._translated[sql] = found
         return found
 
     @staticmethod
@@ -257,12 +264,13 @@ class PgDatabase(Database):
                     await raw.execute(f'SET search_path TO "{self.schema}"')
                 await self._migrate_on(raw)
                 identity = await self._identity_tables(raw)
+                never_null = await self._never_null_columns(raw)
             except BaseException:
                 await raw.close()
                 raise
-            self._pg = PgConnection(raw, identity)
+            self._pg = PgConnection(raw, identity, never_null)
             reader = await connect(self.url, self.schema, read_only=True)
-            self._pg_reader = PgConnection(reader, identity)
+            self._pg_reader = PgConnection(reader, identity, never_null)
 
     async def close(self) -> None:
         """Close both connections."""
@@ -301,6 +309,16 @@ class PgDatabase(Database):
         rows = await raw.fetch(
             "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
             "AND is_identity = 'YES' AND table_schema = current_schema()"
+        )
+        return frozenset(str(row[0]) for row in rows)
+
+    @staticmethod
+    async def _never_null_columns(raw: asyncpg.Connection) -> frozenset[str]:
+        """Names of the columns NOT NULL in every table or view with one so named: an ORDER BY
+        on one needs no place for NULLs (storage/dialect.py)."""
+        rows = await raw.fetch(
+            "SELECT lower(column_name) FROM information_schema.columns "
+            "WHERE table_schema = current_schema() GROUP BY 1 HAVING bool_and(is_nullable = 'NO')"
         )
         return frozenset(str(row[0]) for row in rows)
 

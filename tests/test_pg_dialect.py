@@ -35,6 +35,24 @@ def test_sqlite_idioms_are_rewritten() -> None:
     assert aliased.statements == ("SELECT COUNT(*) FROM (SELECT 1 FROM t) AS _q0 WHERE true",)
 
 
+def test_order_by_puts_nulls_where_sqlite_does_except_on_columns_never_null() -> None:
+    done = translate(
+        "SELECT a FROM t WHERE x IN (SELECT y FROM u ORDER BY y DESC LIMIT 1) "
+        "ORDER BY t.due_on, COALESCE(b, ',') DESC, t.id, n NULLS LAST LIMIT ?",
+        NONE,
+        frozenset({"id"}),
+    )
+    assert done.statements == (
+        "SELECT a FROM t WHERE x IN (SELECT y FROM u ORDER BY y DESC NULLS LAST LIMIT 1) "
+        "ORDER BY t.due_on NULLS FIRST, COALESCE(b, ',') DESC NULLS LAST, t.id, n NULLS LAST "
+        "LIMIT $1",
+    )
+    window = translate("SELECT rank() OVER (ORDER BY v ASC) FROM t ORDER BY 1 DESC", NONE)
+    assert window.statements == (
+        "SELECT rank() OVER (ORDER BY v ASC NULLS FIRST) FROM t ORDER BY 1 DESC NULLS LAST",
+    )
+
+
 def test_scalar_min_max_unary_plus_and_a_bare_upsert_are_rewritten() -> None:
     done = translate(
         "SELECT MAX(COALESCE(a, 0), (SELECT SUM(b) FROM t)), MAX(c), MIN(d, ?) FROM u "

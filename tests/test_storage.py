@@ -73,6 +73,17 @@ async def test_an_update_is_claimed_once(db: Database) -> None:
     assert await updates.claim_update(db, 10, moment) is True
 
 
+async def test_rows_come_in_the_same_order_on_both_databases_nulls_included(db: Database) -> None:
+    """SQLite puts NULL first when ascending and last when descending; PostgreSQL the other way
+    round unless told (storage/dialect.py tells it)."""
+    for telegram_id, name in ((1, "Bota"), (2, None), (3, "Asel")):
+        await people.ensure_person(db, telegram_id, name)
+    ascending = await db.fetch_all("SELECT telegram_id FROM people ORDER BY first_name, id")
+    descending = await db.fetch_all("SELECT telegram_id FROM people ORDER BY first_name DESC")
+    assert [row[0] for row in ascending] == [2, 3, 1]
+    assert [row[0] for row in descending] == [1, 3, 2]
+
+
 async def test_deleting_a_person_keeps_an_anonymous_row(db: Database) -> None:
     await people.ensure_person(db, 77, "Asel")
     await people.set_language(db, 77, "kk")
