@@ -83,8 +83,12 @@ def finisher(db: Database) -> Callable[[object], Awaitable[None]]:
     """What the chat lanes call after each update's handling (bot/concurrency.py)."""
 
     async def finished(update: object) -> None:
-        if isinstance(update, Update):
+        if not isinstance(update, Update):
+            return
+        try:
             await received.finish(db, update.update_id, utcnow())
+        except Exception:  # the database gone: the update is handled again at the next start
+            _LOGGER.warning("Could not record the end of update %d", update.update_id, exc_info=1)
 
     return finished
 
