@@ -87,8 +87,8 @@ def finisher(db: Database) -> Callable[[object], Awaitable[None]]:
             return
         try:
             await received.finish(db, update.update_id, utcnow())
-        except Exception:  # the database gone: the update is handled again at the next start
-            _LOGGER.warning("Could not record the end of update %d", update.update_id, exc_info=1)
+        except Exception as error:  # the database gone: handled again at the next start
+            _LOGGER.warning("Could not record the end of update %d: %r", update.update_id, error)
 
     return finished
 
