@@ -15,7 +15,8 @@ redelivery, the store and Telegram both) finds the claim and is not handled agai
 claimed and never finished was in hand when its process died: its effects may or may not have
 been committed, so it is handled again (``Services.retrying``): a ballot is one per person and
 poll, a complaint filed again is refused as a repeat. At least once for the handful in flight
-at a crash, exactly once otherwise.
+at a crash, exactly once otherwise; one cut short twice is given up (it may be the crash's
+cause: a process must not restart into it for ever).
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ async def requeue(app: QatysuApp) -> int:
     """Queue the updates stored and not handled (before any new one); return how many."""
     services = app.bot_data.services
     assert services is not None
-    stored = await received.unhandled(services.db)
+    found = await received.take_up(services.db, utcnow())
+    stored = found.to_handle
     services.retrying.update(u.update_id for u in stored if u.interrupted)
     for update in stored:
         await app.update_queue.put(Update.de_json(json.loads(update.body), app.bot))
@@ -75,6 +77,10 @@ async def requeue(app: QatysuApp) -> int:
             "Received before and never handled: %d updates, queued (%d interrupted mid-way)",
             len(stored),
             interrupted,
+        )
+    for update_id in found.given_up:
+        _LOGGER.warning(
+            "Update %d was cut short %d times: given up", update_id, received.MAX_ATTEMPTS
         )
     return len(stored)
 

@@ -39,14 +39,41 @@ async def keep(db: Database, updates: Sequence[Received], at: datetime) -> None:
         await db.grouped(_keep, (updates, to_db_time(at)))
 
 
-async def unhandled(db: Database) -> list[Received]:
-    """The stored updates never claimed, or claimed and never finished, in update_id order."""
-    rows = await db.fetch_all(
-        "SELECT i.update_id, i.body, p.update_id IS NOT NULL FROM received_updates i "
-        "LEFT JOIN processed_updates p ON p.update_id = i.update_id "
-        "WHERE p.finished_at IS NULL ORDER BY i.update_id"
-    )
-    return [Received(int(row[0]), str(row[1]), bool(row[2])) for row in rows]
+MAX_ATTEMPTS = 2  # an update cut short this many times is given up (it may be what kills us)
+
+
+@dataclass(frozen=True, slots=True)
+class TakenUp:
+    """What a process that becomes active finds stored: to handle (in update_id order), and the
+    ids of updates cut short :data:`MAX_ATTEMPTS` times, given up."""
+
+    to_handle: list[Received]
+    given_up: list[int]
+
+
+async def take_up(db: Database, at: datetime) -> TakenUp:
+    """The stored updates never claimed, or claimed and never finished: each of the latter
+    counted as one more attempt, or given up (finished, its row deleted) after the last."""
+    async with db.transaction() as tx:
+        rows = await tx.execute_fetchall(
+            "SELECT i.update_id, i.body, p.attempts FROM received_updates i "
+            "LEFT JOIN processed_updates p ON p.update_id = i.update_id "
+            "WHERE p.finished_at IS NULL ORDER BY i.update_id"
+        )
+        given_up = [int(r[0]) for r in rows if r[2] is not None and int(r[2]) >= MAX_ATTEMPTS]
+        again = [(int(r[0]),) for r in rows if r[2] is not None and int(r[2]) < MAX_ATTEMPTS]
+        await tx.executemany(
+            "UPDATE processed_updates SET attempts = attempts + 1 WHERE update_id = ?", again
+        )
+        await tx.executemany(
+            "UPDATE processed_updates SET finished_at = ? WHERE update_id = ?",
+            [(to_db_time(at), update_id) for update_id in given_up],
+        )
+        await tx.executemany(
+            "DELETE FROM received_updates WHERE update_id = ?", [(i,) for i in given_up]
+        )
+    handle = [Received(int(r[0]), str(r[1]), r[2] is not None) for r in rows]
+    return TakenUp([u for u in handle if u.update_id not in given_up], given_up)
 
 
 async def forget(db: Database, update_id: int) -> None:

@@ -52,17 +52,21 @@ async def test_an_update_stored_and_never_handled_is_handled_at_start_a_handled_
     harness = Harness(settings)
     waiting, handled = villager_start(harness, 1401), villager_start(harness, 1402)
     interrupted = villager_start(harness, 1403)  # claimed by a process killed mid-update
+    poison = villager_start(harness, 1404)  # cut short twice: perhaps what kills the process
     db = settings.database()
     await db.open()
     try:
-        stored = (waiting, handled, interrupted)
+        stored = (waiting, handled, interrupted, poison)
         kept = [received.Received(u["update_id"], json.dumps(u)) for u in stored]
         await received.keep(db, kept, utcnow())
-        for claimed in (handled, interrupted):
+        for claimed in (handled, interrupted, poison):
             await updates.claim_update(db, claimed["update_id"], utcnow())
         await db.execute_write(  # its handling ended; Telegram delivered it again since
             "UPDATE processed_updates SET finished_at = processed_at WHERE update_id = ?",
             (handled["update_id"],),
+        )
+        await db.execute_write(
+            "UPDATE processed_updates SET attempts = 2 WHERE update_id = ?", (poison["update_id"],)
         )
     finally:
         await db.close()
@@ -81,6 +85,7 @@ async def test_an_update_stored_and_never_handled_is_handled_at_start_a_handled_
     assert "Осакаровка" in harness.sim.chat_messages(1401)[0]["text"]
     assert len(harness.sim.chat_messages(1403)) == 1  # handled again, once: not lost
     assert harness.sim.chat_messages(1402) == []  # handled before: not again
+    assert harness.sim.chat_messages(1404) == []  # given up, not a third time
     assert [row[0] for row in left] == [handled["update_id"]]  # gone with its housekeeping
     assert unfinished == []
 
