@@ -1,4 +1,5 @@
-"""Hand-written PostgreSQL forms of the SQLite statements storage/dialect.py cannot translate.
+"""Hand-written PostgreSQL forms of the SQLite statements storage/dialect.py cannot translate,
+and of those PostgreSQL can say better (an outbox claim's ``FOR UPDATE SKIP LOCKED``).
 
 Keyed by the SQLite text with its whitespace collapsed, as the repositories write it. A
 statement changed in storage/*.py no longer matches its key here: it then goes through the
@@ -149,6 +150,23 @@ OVERRIDES: dict[str, Override] = {
                     "FROM jsonb_array_elements($1::jsonb) j(value) JOIN budget_ballots b "
                     "ON b.cycle_id = (j.value->>0)::bigint "
                     "AND b.voter_key = j.value->>1",
+                )
+            ),
+        ),
+        (
+            # A broadcast's claim: SQLite has one writer at a time; on PostgreSQL a process that
+            # lost the lead and has not noticed yet may claim beside the new active one, and
+            # rows another claim has locked are skipped, not claimed twice.
+            "UPDATE outbox SET lease_until = ? WHERE broadcast_id = ? AND person_id IN ("
+            " SELECT person_id FROM outbox WHERE broadcast_id = ? AND status = 'pending'"
+            " AND (lease_until IS NULL OR lease_until < ?) ORDER BY person_id LIMIT ?"
+            ") RETURNING person_id",
+            Override(
+                (
+                    "UPDATE outbox SET lease_until = $1 WHERE broadcast_id = $2 AND person_id IN "
+                    "(SELECT person_id FROM outbox WHERE broadcast_id = $3 AND status = 'pending' "
+                    "AND (lease_until IS NULL OR lease_until < $4) ORDER BY person_id LIMIT $5 "
+                    "FOR UPDATE SKIP LOCKED) RETURNING person_id",
                 )
             ),
         ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,39 @@ async def test_blocking_the_bot_is_remembered_before_any_broadcast(bot: Harness)
     assert await repo.count_audience(db_of(bot), ["krg-osakarovka-molodezhny"]) == 1
     await bot.deliver(membership("kicked", "member"))
     assert await repo.count_audience(db_of(bot), ["krg-osakarovka-molodezhny"]) == 2
+
+
+async def test_on_postgresql_a_claim_skips_the_rows_another_process_is_claiming(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Two processes' connections (a standby that took the lead, the old active one that has
+    not noticed yet): the second claim takes other rows at once (SKIP LOCKED), not the same."""
+    settings = make_settings(tmp_path, database_url=pg_url)
+    await seed(settings)
+    first, second = settings.database(), settings.database()
+    await first.open()
+    await second.open()
+    try:
+        for user_id in range(5000, 5010):
+            await people.ensure_person(first, user_id, f"R{user_id}")
+            await people.set_village(first, user_id, "krg-osakarovka-molodezhny")
+        broadcast_id = await repo.create(
+            first, kind="notice", payload={"text": "Су"}, created_by=STAFF_ID,
+            village_codes=["krg-osakarovka-molodezhny"],
+        )  # fmt: skip
+        async with first.transaction() as tx:  # the first four rows being claimed, uncommitted
+            await tx.execute(
+                "UPDATE outbox SET attempts = attempts WHERE broadcast_id = ? AND person_id IN "
+                "(SELECT person_id FROM outbox WHERE broadcast_id = ? ORDER BY person_id LIMIT 4)",
+                (broadcast_id, broadcast_id),
+            )
+            held = {row[0] for row in await tx.execute_fetchall(
+                "SELECT person_id FROM outbox WHERE broadcast_id = ? ORDER BY person_id LIMIT 4",
+                (broadcast_id,),
+            )}  # fmt: skip
+            claim = repo.claim(second, broadcast_id, 10, timedelta(seconds=30))
+            claimed = {r.person_id for r in await asyncio.wait_for(claim, timeout=5)}
+    finally:
+        await second.close()
+        await first.close()
+    assert len(held) == 4 and len(claimed) == 6 and not held & claimed
