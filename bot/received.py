@@ -10,7 +10,7 @@ updates stored and not handled, in update_id order, through the normal path (the
 keep each chat's order).
 
 An update is claimed (processed_updates) when its handling starts, and finished when it ends
-(:func:`finished`: the claim is marked, the stored row goes). A repeated update (Telegram's
+(:func:`finisher`: the claim is marked, the stored row goes). A repeated update (Telegram's
 redelivery, the store and Telegram both) finds the claim and is not handled again. An update
 claimed and never finished was in hand when its process died: its effects may or may not have
 been committed, so it is handled again (``Services.retrying``): a ballot is one per person and

@@ -217,7 +217,7 @@ def _null_order(code: str, never_null: frozenset[str]) -> str:
             at += 1
         for begin, end in keys:
             key = code[begin:end].rstrip()
-            if re.search(r"\bNULLS\s+(?:FIRST|LAST)\b", key, re.I):
+            if not key.strip() or re.search(r"\bNULLS\s+(?:FIRST|LAST)\b", key, re.I):
                 continue
             direction = _DIRECTION.search(key)
             bare = key[: direction.start()] if direction else key
